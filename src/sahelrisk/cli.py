@@ -1,0 +1,174 @@
+"""The ``sahelrisk`` command line.
+
+Errors the user can fix print as one line on stderr with a non-zero exit; no traceback.
+``--as-of`` defaults to today's date here, at the edge; library code always receives it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.table import Table
+
+from .catalog import load_catalog
+from .datadir import resolve_data_dir
+from .errors import ConfigError, SahelriskError
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="Weekly conflict-attack risk for the central Sahel.")
+data_app = typer.Typer(no_args_is_help=True, help="Fetch and check the source data.")
+app.add_typer(data_app, name="data")
+
+# Piped output (CI logs, files) gets a wide table instead of rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+DataOpt = Annotated[Optional[Path], typer.Option("--data", help="Data directory (else $SAHELRISK_DATA, ./data, ../shared/data).")]
+CatalogOpt = Annotated[Optional[Path], typer.Option("--catalog", help="Catalog TOML (default: the packaged one).")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="As-of date YYYY-MM-DD: rows dated later are rejected (default: today).")]
+CountriesOpt = Annotated[Optional[str], typer.Option("--countries", help="Comma-separated ISO3 codes in scope (default: every known country).")]
+OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (quarantine files, reports).")]
+
+
+def _as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--as-of {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-25") from None
+
+
+def _countries(value: str | None) -> set[str] | None:
+    if not value:
+        return None
+    from .countries import get_country
+    return {get_country(code.strip().upper()).iso3 for code in value.split(",") if code.strip()}
+
+
+def _print_reports(reports) -> None:
+    table = Table(title="Data check", show_lines=False)
+    for column in ("dataset", "status", "read", "loaded", "quarantined", "out of scope", "dates", "countries"):
+        table.add_column(column, justify="right" if column in {"read", "loaded", "quarantined", "out of scope"} else "left")
+    for r in reports:
+        dates = f"{r.date_min} .. {r.date_max}" if r.date_min else "-"
+        countries = ",".join(r.countries) if len(r.countries) <= 4 else f"{len(r.countries)} countries"
+        status = {"ok": "[green]ok[/]", "missing": "[yellow]missing[/]", "error": "[red]error[/]"}[r.status]
+        table.add_row(r.name + (" *" if r.required else ""), status, f"{r.rows_read:,}", f"{r.rows_loaded:,}",
+                      f"{r.quarantined:,}", f"{r.out_of_scope:,}", dates, countries or "-")
+    console.print(table)
+    console.print("* required dataset")
+    for r in reports:
+        if r.message and r.status != "ok":
+            console.print(f"[bold]{r.name}[/]: {r.message}", soft_wrap=True)
+        for note in r.notes:
+            console.print(f"{r.name}: {note}", soft_wrap=True)
+        if r.quarantine_file:
+            console.print(f"{r.name}: {r.quarantined} rejected rows with reasons in {r.quarantine_file}", soft_wrap=True)
+
+
+def _check(data, catalog, as_of, countries, out, command: str) -> int:
+    from .inventory import check_data, missing_required, reports_to_json
+
+    data_dir = resolve_data_dir(data)
+    as_of_date = _as_of(as_of)
+    cat = load_catalog(catalog)
+    with console.status("loading") as status:
+        reports = check_data(cat, data_dir, as_of=as_of_date, countries=_countries(countries), out_dir=out,
+                             on_dataset=lambda name: status.update(f"loading {name}"))
+    _print_reports(reports)
+    path = reports_to_json(reports, Path(out) / "data_check.json", data_dir=str(data_dir), as_of=str(as_of_date),
+                           command=command)
+    console.print(f"report written to {path}")
+    missing = missing_required(reports)
+    if missing:
+        err.print(f"error: required dataset(s) not usable: {', '.join(r.name for r in missing)}. "
+                  "Run 'sahelrisk data fetch' or fix the files named above")
+        return 1
+    return 0
+
+
+@data_app.command("check")
+def data_check(data: DataOpt = None, catalog: CatalogOpt = None, as_of: AsOfOpt = None,
+               countries: CountriesOpt = None, out: OutOpt = Path("outputs")):
+    """Load and validate every dataset; print rows loaded, quarantined, date range and countries."""
+    raise typer.Exit(_check(data, catalog, as_of, countries, out, "data check"))
+
+
+@data_app.command("list")
+def data_list(catalog: CatalogOpt = None):
+    """List the catalog: datasets, files, licences and official sources."""
+    table = Table(title="Catalog")
+    for column in ("dataset", "kind", "files", "licence", "official source"):
+        table.add_column(column)
+    for d in load_catalog(catalog):
+        table.add_row(d.name, d.kind, str(len(d.files)), d.licence, d.official)
+    console.print(table)
+
+
+@data_app.command("fetch")
+def data_fetch(data: DataOpt = None, catalog: CatalogOpt = None,
+               mirror: Annotated[Optional[str], typer.Option("--mirror", help="Base URL of a mirror laid out like the data directory.")] = None,
+               dataset: Annotated[Optional[list[str]], typer.Option("--dataset", help="Only this dataset (repeatable).")] = None,
+               force: Annotated[bool, typer.Option("--force", help="Download again even if the file is up to date.")] = False):
+    """Download the catalog's files (SHA-256 checked, resumable) into the data directory."""
+    from .fetch import fetch_catalog
+
+    target = Path(data) if data is not None else Path(os.environ.get("SAHELRISK_DATA", "data"))
+    cat = load_catalog(catalog)
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        tasks = {}
+
+        def on_progress(path, done, total):
+            if path not in tasks:
+                tasks[path] = progress.add_task(Path(path).name, total=total)
+            progress.update(tasks[path], completed=done, total=total)
+
+        outcomes = fetch_catalog(cat, target, mirror=mirror, datasets=dataset, force=force, on_progress=on_progress)
+    for o in outcomes:
+        console.print(f"{o.status:>11}  {o.path}" + (f"  ({o.message})" if o.message else ""), soft_wrap=True)
+    failed = [o for o in outcomes if o.status == "failed"]
+    console.print(f"{sum(o.status == 'downloaded' for o in outcomes)} downloaded, "
+                  f"{sum(o.status == 'up-to-date' for o in outcomes)} up to date, "
+                  f"{sum(o.status == 'skipped' for o in outcomes)} skipped, {len(failed)} failed -> {target}")
+    if failed:
+        err.print(f"error: {len(failed)} file(s) failed to download; see the messages above")
+        raise typer.Exit(1)
+
+
+@app.command("run")
+def run(data: DataOpt = None, catalog: CatalogOpt = None, as_of: AsOfOpt = None, countries: CountriesOpt = None,
+        out: OutOpt = Path("outputs")):
+    """The main job end to end on the default data (now: load and validate every source)."""
+    raise typer.Exit(_check(data, catalog, as_of, countries, out, "run"))
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("SAHELRISK_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except SahelriskError as e:
+        err.print(f"error: {e}", soft_wrap=True, markup=False, highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as e:  # a bug, not a user error: still one line, the traceback on request
+        if os.environ.get("SAHELRISK_DEBUG"):
+            raise
+        err.print(f"internal error: {type(e).__name__}: {e}. Re-run with SAHELRISK_DEBUG=1 for the traceback "
+                  "and report it", soft_wrap=True, markup=False, highlight=False)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()
