@@ -132,6 +132,16 @@ def require_columns(frame: pd.DataFrame, path, required, layout: str) -> None:
                             "right export and that its header row is intact")
 
 
+_LONLAT_FORMATS = {".geojson", ".json", ".topojson"}
+
+
+def _looks_lon_lat(frame) -> bool:
+    if frame.empty:
+        return True
+    x0, y0, x1, y1 = frame.total_bounds
+    return -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90
+
+
 def read_vector(path: str | Path, *, layer: str | None = None):
     """Read a vector file (GeoJSON, TopoJSON, GeoPackage, Shapefile, GeoParquet) in EPSG:4326.
 
@@ -150,6 +160,9 @@ def read_vector(path: str | Path, *, layer: str | None = None):
     except Exception as e:  # pyogrio/GDAL raise their own error types per driver
         raise DataFileError(path, f"cannot be read as a vector layer ({e})",
                             "Check that the file is complete GeoJSON/GeoPackage/Shapefile; download it again if unsure") from e
+    if frame.crs is None and path.suffix.lower() in _LONLAT_FORMATS and _looks_lon_lat(frame):
+        # (Topo)GeoJSON coordinates are WGS84 lon/lat by specification; GDAL just does not say so for TopoJSON.
+        frame = frame.set_crs("EPSG:4326")
     if frame.crs is None:
         raise DataFileError(path, "declares no coordinate reference system",
                             "Declare the CRS in the file (e.g. add a .prj to a shapefile) or re-export it as GeoJSON (EPSG:4326)")
