@@ -1,0 +1,77 @@
+"""The command line on the real data and on a damaged copy of it (in a temp folder)."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+
+
+def _cli(*args, cwd, env=None):
+    return subprocess.run([sys.executable, "-m", "sahelrisk.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env)
+
+
+@pytest.fixture
+def data_copy(real_data, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(real_data, copy)
+    for path in copy.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return copy
+
+
+def test_run_on_real_data_prints_the_summary_and_writes_the_report(real_data, tmp_path):
+    result = _cli("run", "--data", str(real_data), "--as-of", "2026-11-24", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Data check" in result.stdout and "ucdp_ged *" in result.stdout
+    report = json.loads((tmp_path / "out" / "data_check.json").read_text())
+    by_name = {d["name"]: d for d in report["datasets"]}
+    assert by_name["ucdp_ged"]["rows_read"] == 5073 and by_name["ucdp_ged"]["quarantined"] == 1
+    assert all(d["status"] == "ok" for d in report["datasets"])
+    assert (tmp_path / "out" / "quarantine" / "ucdp_ged.csv").is_file()
+
+
+def test_missing_required_dataset_exits_non_zero_without_traceback(data_copy, tmp_path):
+    (data_copy / "geo/roads/krantz2024_africa_road_network_sahel.geojson").unlink()
+    result = _cli("data", "check", "--data", str(data_copy), "--as-of", "2026-11-24", "--out", str(tmp_path / "o"),
+                  cwd=tmp_path)
+    assert result.returncode == 1
+    assert "missing file(s): geo/roads/krantz2024_africa_road_network_sahel.geojson" in result.stdout
+    assert "required dataset(s) not usable: roads" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_damaged_file_is_reported_and_bad_rows_quarantined(data_copy, tmp_path):
+    mali = data_copy / "events/ucdp_ged_v24_1_uemoa_country_extracts/Mali.csv"
+    text = mali.read_text()
+    mali.write_text(text.replace("05/26/2016 00:00:00,05/26/2016 00:00:00", "05/26/2036 00:00:00,05/26/2036 00:00:00", 1))
+    (data_copy / "geo/population/mli_hno_2018_adm2_population.csv").write_text("")
+    result = _cli("data", "check", "--data", str(data_copy), "--as-of", "2026-11-24", "--out", str(tmp_path / "o"),
+                  cwd=tmp_path)
+    assert result.returncode == 0, result.stderr  # population is optional; events still load
+    assert "mli_hno_2018_adm2_population.csv: file is empty" in result.stdout
+    quarantine = (tmp_path / "o" / "quarantine" / "ucdp_ged.csv").read_text()
+    assert "235799" in quarantine and "after the data's as-of 2026-11-24" in quarantine
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "--as-of", "2023-13-01"], "--as-of '2023-13-01' is not a date"),
+    (["run", "--countries", "MLI,XYZ"], "unknown country code 'XYZ'"),
+    (["data", "check", "--data", "/does/not/exist"], "does not exist"),
+    (["run", "--catalog", "/no/catalog.toml"], "catalog /no/catalog.toml not found"),
+])
+def test_bad_arguments_give_one_clear_line(real_data, tmp_path, args, message):
+    if "--data" not in args:
+        args = [*args, "--data", str(real_data)]
+    result = _cli(*args, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error:") and message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_data_list_names_licences(tmp_path):
+    result = _cli("data", "list", cwd=tmp_path)
+    assert result.returncode == 0 and "CC BY 4.0 (UCDP)" in result.stdout
