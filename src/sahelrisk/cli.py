@@ -55,7 +55,15 @@ def _countries(value: str | None) -> set[str] | None:
 
 
 def _print_reports(reports) -> None:
-    table = Table(title="Data check", show_lines=False)
+    # Notes first, so the summary table closes the output.
+    for r in reports:
+        if r.message and r.status != "ok":
+            console.print(f"[bold]{r.name}[/]: {r.message}", soft_wrap=True)
+        for note in r.notes:
+            console.print(f"{r.name}: {note}", soft_wrap=True)
+        if r.quarantine_file:
+            console.print(f"{r.name}: {r.quarantined} rejected rows with reasons in {r.quarantine_file}", soft_wrap=True)
+    table = Table(title="Data check", caption="* required dataset")
     for column in ("dataset", "status", "read", "loaded", "quarantined", "out of scope", "dates", "countries"):
         table.add_column(column, justify="right" if column in {"read", "loaded", "quarantined", "out of scope"} else "left")
     for r in reports:
@@ -65,14 +73,6 @@ def _print_reports(reports) -> None:
         table.add_row(r.name + (" *" if r.required else ""), status, f"{r.rows_read:,}", f"{r.rows_loaded:,}",
                       f"{r.quarantined:,}", f"{r.out_of_scope:,}", dates, countries or "-")
     console.print(table)
-    console.print("* required dataset")
-    for r in reports:
-        if r.message and r.status != "ok":
-            console.print(f"[bold]{r.name}[/]: {r.message}", soft_wrap=True)
-        for note in r.notes:
-            console.print(f"{r.name}: {note}", soft_wrap=True)
-        if r.quarantine_file:
-            console.print(f"{r.name}: {r.quarantined} rejected rows with reasons in {r.quarantine_file}", soft_wrap=True)
 
 
 def _check(data, catalog, as_of, countries, out, command: str) -> int:
@@ -84,10 +84,10 @@ def _check(data, catalog, as_of, countries, out, command: str) -> int:
     with console.status("loading") as status:
         reports = check_data(cat, data_dir, as_of=as_of_date, countries=_countries(countries), out_dir=out,
                              on_dataset=lambda name: status.update(f"loading {name}"))
-    _print_reports(reports)
     path = reports_to_json(reports, Path(out) / "data_check.json", data_dir=str(data_dir), as_of=str(as_of_date),
                            command=command)
     console.print(f"report written to {path}")
+    _print_reports(reports)
     missing = missing_required(reports)
     if missing:
         err.print(f"error: required dataset(s) not usable: {', '.join(r.name for r in missing)}. "
