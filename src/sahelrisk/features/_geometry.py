@@ -1,0 +1,44 @@
+"""Distances between units and layers of points or lines, in the distance CRS (metres)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from ..units import DISTANCE_CRS, Units
+
+__all__ = ["project", "points_xy", "nearest_distance_km", "count_within", "unit_points"]
+
+
+def project(frame: gpd.GeoDataFrame) -> np.ndarray:
+    return frame.geometry.to_crs(DISTANCE_CRS).values
+
+
+def points_xy(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Point coordinates in the distance CRS, shape (n, 2)."""
+    if len(frame) == 0:
+        return np.empty((0, 2))
+    return shapely.get_coordinates(project(frame))[:, :2]
+
+
+def unit_points(units: Units) -> np.ndarray:
+    xy = units.centroids_xy()
+    return shapely.points(xy[:, 0], xy[:, 1])
+
+
+def nearest_distance_km(units: Units, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from each unit centre to the nearest geometry, and that geometry's index."""
+    if len(geoms) == 0:
+        n = len(units)
+        return np.full(n, np.nan, dtype=np.float32), np.full(n, -1)
+    tree = shapely.STRtree(geoms)
+    idx, dist = tree.query_nearest(unit_points(units), return_distance=True, all_matches=False)
+    order = np.argsort(idx[0])
+    return (dist[order] / 1000.0).astype(np.float32), idx[1][order]
+
+
+def count_within(units: Units, points_xy: np.ndarray, radius_km: float) -> np.ndarray:
+    from .windows import points_within
+    target, _ = points_within(units.centroids_xy(), points_xy, radius_km * 1000.0)
+    return np.bincount(target, minlength=len(units)).astype(np.float32)

@@ -1,0 +1,85 @@
+"""What every feature builder receives and returns.
+
+A builder is a generator ``build(ctx, options)`` yielding :class:`Feature` objects, registered
+under a theme name; yielding one column at a time lets the panel lay each out and free its
+history array before the next is computed (the 0.1-degree panel would not fit memory otherwise).
+It computes on arrays over the *history* weeks (the panel's weeks plus enough weeks before them
+for the longest window) and the panel keeps the panel's weeks. A feature's value for week ``t``
+may use events of weeks ``<= t - reporting_lag_weeks`` only; the contract test checks it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from ..units import Units
+
+__all__ = ["Feature", "PanelContext", "register", "BUILDERS", "check_options"]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One column: ``values`` is (units, history weeks) for ``dynamic``, (units,) for ``static``,
+    (history weeks,) for ``calendar``."""
+
+    name: str
+    values: np.ndarray
+    kind: str = "dynamic"
+    dtype: str = "float32"
+    allow_nan: bool = False
+    description: str = ""
+
+
+@dataclass
+class PanelContext:
+    units: Units
+    weeks: pd.DatetimeIndex          # the panel's weeks
+    history: pd.DatetimeIndex        # weeks the arrays span: history[-len(weeks):] == weeks
+    events: pd.DataFrame             # assigned events: unit_pos, week_pos (-1: not usable), fatalities, ...
+    layers: dict[str, Any] = field(default_factory=dict)
+    reporting_lag_weeks: int = 0
+    max_window: int = 260
+
+    @property
+    def n_units(self) -> int:
+        return len(self.units)
+
+    @property
+    def n_history(self) -> int:
+        return len(self.history)
+
+    def layer(self, name: str):
+        try:
+            return self.layers[name]
+        except KeyError:
+            raise ConfigError(f"the feature builder needs the {name!r} dataset, which was not loaded") from None
+
+
+BUILDERS: dict[str, Callable[[PanelContext, dict], Iterator[Feature]]] = {}
+LAYERS_NEEDED: dict[str, tuple[str, ...]] = {}
+
+
+def register(theme: str, needs: tuple[str, ...] = ()):
+    def wrap(fn):
+        BUILDERS[theme] = fn
+        LAYERS_NEEDED[theme] = needs
+        return fn
+    return wrap
+
+
+def check_options(theme: str, options: dict, defaults: dict) -> dict:
+    """Defaults overlaid with the spec's options; an unknown option names the known ones."""
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        raise ConfigError(f"feature spec [builders.{theme}]: unknown option(s) {unknown}; known: {sorted(defaults)}")
+    merged = {**defaults, **options}
+    for key, value in merged.items():
+        if isinstance(defaults[key], list) and not (isinstance(value, list) and all(
+                isinstance(v, (int, float)) and v > 0 for v in value)):
+            raise ConfigError(f"feature spec [builders.{theme}].{key} must be a list of positive numbers, got {value!r}")
+    return merged

@@ -1,0 +1,60 @@
+"""Convoy routes: main-road length in the unit, distance and importance of the nearest main road,
+and attacks near roads.
+
+The road layer is the inter-city backbone (about 2023), used for every week.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from ..units import DISTANCE_CRS
+from .base import Feature, PanelContext, check_options, register
+from ._geometry import nearest_distance_km, project
+from .conflict import event_xy
+from .windows import lag_weeks, rolling_sum, weekly_matrix
+
+__all__ = ["build_roads", "DEFAULTS"]
+
+DEFAULTS = {"event_radius_km": [10], "event_windows": [4, 52]}
+
+
+def road_length_km(units_geoms: np.ndarray, roads: np.ndarray) -> np.ndarray:
+    """Length of road inside each unit polygon (both in the distance CRS), km."""
+    tree = shapely.STRtree(roads)
+    unit_idx, road_idx = tree.query(units_geoms, predicate="intersects")
+    pieces = shapely.intersection(units_geoms[unit_idx], roads[road_idx])
+    return (np.bincount(unit_idx, weights=shapely.length(pieces), minlength=len(units_geoms)) / 1000).astype(np.float32)
+
+
+@register("roads", needs=("roads",))
+def build_roads(ctx: PanelContext, options: dict) -> list[Feature]:
+    opt = check_options("roads", options, DEFAULTS)
+    roads = ctx.layer("roads")
+    lines = project(roads)
+    units_geoms = ctx.units.table.geometry.to_crs(DISTANCE_CRS).values
+    yield Feature("roads_length_km", road_length_km(units_geoms, lines), kind="static",
+                  description="km of main road inside the unit")
+    dist, nearest = nearest_distance_km(ctx.units, lines)
+    yield (Feature("roads_distance_km", dist, kind="static", description="km from the unit centre to the nearest main road"))
+    yield (Feature("roads_nearest_importance", roads["importance"].to_numpy(dtype=np.float32)[nearest], kind="static",
+                       description="city-to-city routes using the nearest main road (Krantz 'passes')"))
+    ev = ctx.events
+    ok = ev["precise"].to_numpy(dtype=bool)
+    exy = event_xy(ev)
+    points = shapely.points(exy[ok, 0], exy[ok, 1])
+    tree = shapely.STRtree(lines)
+    for r in opt["event_radius_km"]:
+        hit_pts, _ = tree.query(points, predicate="dwithin", distance=r * 1000.0)
+        near = np.zeros(len(ev), dtype=bool)
+        near[np.flatnonzero(ok)[np.unique(hit_pts)]] = True
+        week_pos = np.where(near, ev["week_pos"].to_numpy(), -1)
+        count = lag_weeks(weekly_matrix(ev["unit_pos"].to_numpy(), week_pos, None, ctx.n_units, ctx.n_history),
+                          ctx.reporting_lag_weeks)
+        fatal = lag_weeks(weekly_matrix(ev["unit_pos"].to_numpy(), week_pos, ev["fatalities"].to_numpy(), ctx.n_units,
+                                        ctx.n_history), ctx.reporting_lag_weeks)
+        for w in opt["event_windows"]:
+            yield (Feature(f"roads_events_r{r}km_{w}w", rolling_sum(count, w),
+                               description=f"events in the unit within {r} km of a main road, last {w} weeks"))
+            yield (Feature(f"roads_fatalities_r{r}km_{w}w", rolling_sum(fatal, w)))

@@ -1,0 +1,119 @@
+"""PRIO-GRID-compatible cells.
+
+Cell id: ``gid = row * ncols + col + 1`` with ``row`` counted from latitude -90 and ``col`` from
+longitude -180, ``ncols = 360 / resolution``. At 0.5 degree (720 columns) this is PRIO-GRID's
+``gid``, so cells join ViEWS and PRIO-GRID data; at 0.25 and 0.1 degree the same formula gives
+each resolution its own id scheme (ids of different resolutions must not be mixed).
+
+A cell belongs to the grid when it intersects a country of the run; ``area_km2`` is the area of
+the part inside those countries (equal-area CRS), and ``centroid_lon/lat`` is the full cell's
+centre, as in PRIO-GRID. Each cell's country, ADM1 and ADM2 are those holding a point inside the
+clipped cell (the nearest area where simplified borders leave a gap).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+
+from ..errors import ConfigError
+from .base import AREA_CRS, UNIT_COLUMNS, Units
+
+__all__ = ["build_grid", "cell_ids", "cell_row_col", "queen_neighbours", "SUPPORTED_RESOLUTIONS"]
+
+SUPPORTED_RESOLUTIONS = (0.5, 0.25, 0.1)
+
+
+def _check_resolution(resolution: float) -> int:
+    if resolution not in SUPPORTED_RESOLUTIONS:
+        raise ConfigError(f"grid resolution {resolution} is not supported; use one of {SUPPORTED_RESOLUTIONS}")
+    return int(round(360 / resolution))
+
+
+def cell_row_col(lon, lat, resolution: float) -> tuple[np.ndarray, np.ndarray]:
+    _check_resolution(resolution)
+    # Rounding first keeps 0.1-degree borders exact in floating point (e.g. 12.3 / 0.1).
+    row = np.floor(np.round((np.asarray(lat, dtype=float) + 90) / resolution, 9)).astype(np.int64)
+    col = np.floor(np.round((np.asarray(lon, dtype=float) + 180) / resolution, 9)).astype(np.int64)
+    return row, col
+
+
+def cell_ids(lon, lat, resolution: float) -> np.ndarray:
+    ncols = _check_resolution(resolution)
+    row, col = cell_row_col(lon, lat, resolution)
+    return row * ncols + col + 1
+
+
+def _assign(points: np.ndarray, areas: gpd.GeoDataFrame, columns: list[str]) -> pd.DataFrame:
+    """Attributes of the area holding each point, or of the nearest area where none holds it."""
+    tree = shapely.STRtree(areas.geometry.values)
+    pt, ar = tree.query(points, predicate="intersects")
+    order = np.lexsort((ar, pt))
+    hit, first = np.unique(pt[order], return_index=True)
+    idx = np.full(len(points), -1, dtype=np.int64)
+    idx[hit] = ar[order][first]
+    missing = np.flatnonzero(idx < 0)
+    if len(missing):
+        _, nearest = tree.query_nearest(points[missing], return_distance=False, all_matches=False)
+        idx[missing] = nearest
+    return areas.iloc[idx][columns].reset_index(drop=True)
+
+
+def build_grid(countries: gpd.GeoDataFrame, resolution: float = 0.5, *, adm1: gpd.GeoDataFrame | None = None,
+               adm2: gpd.GeoDataFrame | None = None) -> Units:
+    """Cells over ``countries`` (admin-0 polygons with ``country_iso3``), annotated with ADM1/ADM2."""
+    ncols = _check_resolution(resolution)
+    if countries.empty:
+        raise ConfigError("no country polygons to build a grid on; check --countries and the admin0 dataset")
+    land = shapely.union_all(countries.geometry.values)
+    x0, y0, x1, y1 = land.bounds
+    r0, c0 = cell_row_col(x0, y0, resolution)
+    r1, c1 = cell_row_col(x1, y1, resolution)
+    rows, cols = np.meshgrid(np.arange(r0, r1 + 1), np.arange(c0, c1 + 1), indexing="ij")
+    rows, cols = rows.ravel(), cols.ravel()
+    west, south = cols * resolution - 180, rows * resolution - 90
+    boxes = shapely.box(west, south, west + resolution, south + resolution)
+    shapely.prepare(land)
+    keep = shapely.intersects(land, boxes)
+    rows, cols, boxes, west, south = rows[keep], cols[keep], boxes[keep], west[keep], south[keep]
+    clipped = shapely.intersection(boxes, land)
+    area = gpd.GeoSeries(clipped, crs="EPSG:4326").to_crs(AREA_CRS).area.to_numpy() / 1e6
+    inside = shapely.point_on_surface(clipped)
+    table = pd.DataFrame({
+        "unit_id": rows * ncols + cols + 1, "row": rows, "col": cols,
+        "centroid_lon": west + resolution / 2, "centroid_lat": south + resolution / 2, "area_km2": area,
+    })
+    table["country_iso3"] = _assign(inside, countries, ["country_iso3"])["country_iso3"].to_numpy()
+    for level, areas in (("adm1", adm1), ("adm2", adm2)):
+        if areas is not None and len(areas):
+            got = _assign(inside, areas, ["pcode", "name"])
+            table[f"{level}_pcode"], table[f"{level}_name"] = got["pcode"].to_numpy(), got["name"].to_numpy()
+        else:
+            table[f"{level}_pcode"], table[f"{level}_name"] = pd.NA, pd.NA
+    table = gpd.GeoDataFrame(table, geometry=boxes, crs="EPSG:4326")
+    table = table.sort_values("unit_id").reset_index(drop=True)
+    return Units(kind="grid", table=table[UNIT_COLUMNS + ["row", "col"]], resolution=resolution)
+
+
+def queen_neighbours(table: pd.DataFrame, resolution: float) -> sparse.csr_matrix:
+    """Cells sharing an edge or a corner, from row/col arithmetic (no geometry needed)."""
+    ncols = _check_resolution(resolution)
+    ids = table["unit_id"].to_numpy()
+    rows, cols = table["row"].to_numpy(), table["col"].to_numpy()
+    order = np.argsort(ids)
+    src, dst = [], []
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            if dr == dc == 0:
+                continue
+            want = (rows + dr) * ncols + (cols + dc) % ncols + 1
+            pos = np.clip(np.searchsorted(ids, want, sorter=order), 0, len(ids) - 1)
+            found = ids[order[pos]] == want
+            src.append(np.flatnonzero(found))
+            dst.append(order[pos[found]])
+    src, dst = np.concatenate(src), np.concatenate(dst)
+    n = len(ids)
+    return sparse.csr_matrix((np.ones(len(src), dtype=np.float32), (src, dst)), shape=(n, n))
