@@ -30,3 +30,22 @@ def catalog():
 def real_events(real_data, catalog):
     from sahelrisk.sources import load_events
     return load_events(catalog, real_data, as_of=REAL_AS_OF)
+
+
+@pytest.fixture(scope="session")
+def default_spec():
+    from sahelrisk.features.spec import load_spec
+    return load_spec(REPO / "features" / "default.toml")
+
+
+@pytest.fixture(scope="session")
+def real_inputs(real_data, catalog, default_spec):
+    """Everything the default panel needs, as known at the end of 2023 (the GED period)."""
+    from sahelrisk.panel import load_inputs
+    return load_inputs(catalog, real_data, as_of=date(2023, 12, 31), spec=default_spec)
+
+
+@pytest.fixture(scope="session")
+def real_grid(default_spec, real_inputs):
+    from sahelrisk.panel import build_units
+    return build_units(default_spec, real_inputs)

@@ -25,7 +25,7 @@ def week_of(dates) -> pd.Series | pd.Timestamp:
         ts = pd.Timestamp(dates).normalize()
         return ts - pd.Timedelta(days=ts.weekday())
     dates = pd.to_datetime(pd.Series(dates)).dt.normalize()
-    return dates - pd.to_timedelta(dates.dt.weekday, unit="D")
+    return dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")
 
 
 def as_monday(value, name: str = "week") -> pd.Timestamp:

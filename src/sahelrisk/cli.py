@@ -26,6 +26,8 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
                   help="Weekly conflict-attack risk for the central Sahel.")
 data_app = typer.Typer(no_args_is_help=True, help="Fetch and check the source data.")
 app.add_typer(data_app, name="data")
+features_app = typer.Typer(no_args_is_help=True, help="Build the weekly feature panel.")
+app.add_typer(features_app, name="features")
 
 # Piped output (CI logs, files) gets a wide table instead of rich's 80-column default.
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -143,6 +145,44 @@ def data_fetch(data: DataOpt = None, catalog: CatalogOpt = None,
     if failed:
         err.print(f"error: {len(failed)} file(s) failed to download; see the messages above")
         raise typer.Exit(1)
+
+
+@features_app.command("build")
+def features_build(spec: Annotated[Path, typer.Option("--spec", help="Feature spec TOML.")] = Path("features/default.toml"),
+                   data: DataOpt = None, catalog: CatalogOpt = None, as_of: AsOfOpt = None,
+                   start: Annotated[Optional[str], typer.Option("--start", help="First week (default: the spec's).")] = None,
+                   end: Annotated[Optional[str], typer.Option("--end", help="Last week (default: the spec's).")] = None,
+                   out: Annotated[Optional[Path], typer.Option("--out", help="Parquet file to write.")] = None):
+    """Build the (unit_id, week) feature panel from a spec and save it as Parquet."""
+    import time
+
+    from .features.spec import load_spec
+    from .panel import build_panel, load_inputs, save_panel
+
+    panel_spec = load_spec(spec)
+    data_dir = resolve_data_dir(data)
+    as_of_date = _as_of(as_of)
+    started = time.perf_counter()
+    with console.status("loading sources"):
+        inputs = load_inputs(load_catalog(catalog), data_dir, as_of=as_of_date, spec=panel_spec)
+    with console.status(f"building the {panel_spec.name} panel"):
+        frame = build_panel(panel_spec, inputs, start=_week_arg(start, "--start"), end=_week_arg(end, "--end"))
+    target = out or Path("outputs") / f"panel_{panel_spec.name}.parquet"
+    save_panel(frame, target)
+    meta = frame.attrs["sahelrisk"]
+    console.print(f"{len(frame):,} rows ({meta['n_units']:,} {meta['units']} units x "
+                  f"{len(frame) // max(meta['n_units'], 1):,} weeks, {meta['start']} .. {meta['end']}), "
+                  f"{len(meta['columns'])} features, {time.perf_counter() - started:.1f} s -> {target}")
+    console.print("events: " + ", ".join(f"{k} {v:,}" for k, v in meta["event_assignment"].items()))
+
+
+def _week_arg(value: str | None, name: str):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{name} {value!r} is not a date; use YYYY-MM-DD") from None
 
 
 @app.command("run")

@@ -38,6 +38,8 @@ class Units:
             raise ConfigError(f"units table lacks {missing}")
         if not self.table["unit_id"].is_unique:
             raise ConfigError("unit ids are not unique")
+        if self.kind == "grid" and self.resolution is None:
+            raise ConfigError("grid units need their resolution")
         if self.table.crs is None or self.table.crs.to_epsg() != 4326:
             raise ConfigError("units must be in EPSG:4326")
 

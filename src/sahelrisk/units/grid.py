@@ -77,7 +77,8 @@ def build_grid(countries: gpd.GeoDataFrame, resolution: float = 0.5, *, adm1: gp
     west, south = cols * resolution - 180, rows * resolution - 90
     boxes = shapely.box(west, south, west + resolution, south + resolution)
     shapely.prepare(land)
-    keep = shapely.intersects(land, boxes)
+    # Cells that only touch the outline (a shared edge) hold no land.
+    keep = shapely.intersects(land, boxes) & ~shapely.touches(land, boxes)
     rows, cols, boxes, west, south = rows[keep], cols[keep], boxes[keep], west[keep], south[keep]
     clipped = shapely.intersection(boxes, land)
     area = gpd.GeoSeries(clipped, crs="EPSG:4326").to_crs(AREA_CRS).area.to_numpy() / 1e6

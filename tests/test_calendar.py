@@ -1,0 +1,31 @@
+import pandas as pd
+import pytest
+
+from sahelrisk.calendar import as_monday, week_number, week_of, week_range
+from sahelrisk.errors import ConfigError
+
+
+def test_week_of_is_the_monday_of_the_iso_week():
+    days = pd.Series([pd.Timestamp("2023-12-25"), pd.Timestamp("2023-12-31 23:59"), pd.Timestamp("2024-01-01"),
+                       pd.Timestamp("2022-02-08")])
+    assert week_of(days).dt.strftime("%Y-%m-%d").tolist() == ["2023-12-25", "2023-12-25", "2024-01-01", "2022-02-07"]
+    assert (week_of(days).dt.weekday == 0).all()
+
+
+def test_week_range_is_inclusive_and_weekly():
+    weeks = week_range("2023-12-20", "2024-01-10")
+    assert [w.strftime("%Y-%m-%d") for w in weeks] == ["2023-12-18", "2023-12-25", "2024-01-01", "2024-01-08"]
+    with pytest.raises(ConfigError, match="before start"):
+        week_range("2024-01-10", "2023-01-01")
+
+
+def test_as_monday_names_the_nearest_mondays():
+    assert as_monday("2023-12-25") == pd.Timestamp("2023-12-25")
+    with pytest.raises(ConfigError, match="2023-12-27 is a Wednesday.*2023-12-25 or 2024-01-01"):
+        as_monday("2023-12-27")
+
+
+def test_week_numbers_differ_by_one_per_week():
+    numbers = week_number(week_range("2020-01-06", "2020-02-03"))
+    assert numbers[0] == (pd.Timestamp("2020-01-06") - pd.Timestamp("1970-01-05")).days // 7
+    assert list(numbers - numbers[0]) == [0, 1, 2, 3, 4]
