@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..units import Units
 
-__all__ = ["Feature", "PanelContext", "register", "BUILDERS", "check_options"]
+__all__ = ["Feature", "PanelContext", "register", "BUILDERS", "LAYERS_NEEDED", "OPTIONS", "check_options"]
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,15 @@ class PanelContext:
 
 BUILDERS: dict[str, Callable[[PanelContext, dict], Iterator[Feature]]] = {}
 LAYERS_NEEDED: dict[str, tuple[str, ...]] = {}
+OPTIONS: dict[str, dict] = {}
 
 
-def register(theme: str, needs: tuple[str, ...] = ()):
+def register(theme: str, needs: tuple[str, ...] = (), defaults: dict | None = None):
+    """Register a builder under ``theme``; ``defaults`` are its options, checked when a spec loads."""
     def wrap(fn):
         BUILDERS[theme] = fn
         LAYERS_NEEDED[theme] = needs
+        OPTIONS[theme] = defaults or {}
         return fn
     return wrap
 

@@ -51,7 +51,7 @@ def _measures(ctx: PanelContext, unit_pos: np.ndarray, mask: np.ndarray | None =
     return lag_weeks(count, ctx.reporting_lag_weeks), lag_weeks(fatal, ctx.reporting_lag_weeks)
 
 
-@register("conflict")
+@register("conflict", defaults=DEFAULTS)
 def build_conflict(ctx: PanelContext, options: dict) -> list[Feature]:
     opt = check_options("conflict", options, DEFAULTS)
     ev = ctx.events

@@ -44,7 +44,7 @@ def latest_known(figures: pd.DataFrame, areas: list, history: pd.DatetimeIndex, 
     return values, age
 
 
-@register("displacement", needs=("displacement",))
+@register("displacement", needs=("displacement",), defaults=DEFAULTS)
 def build_displacement(ctx: PanelContext, options: dict) -> list[Feature]:
     opt = check_options("displacement", options, DEFAULTS)
     figures = ctx.layer("displacement").copy()

@@ -18,7 +18,7 @@ __all__ = ["build_mining", "DEFAULTS"]
 DEFAULTS = {"radii_km": [25, 50], "event_radius_km": [25], "event_windows": [4, 52]}
 
 
-@register("mining", needs=("mining_sites",))
+@register("mining", needs=("mining_sites",), defaults=DEFAULTS)
 def build_mining(ctx: PanelContext, options: dict) -> list[Feature]:
     opt = check_options("mining", options, DEFAULTS)
     sites = ctx.layer("mining_sites")

@@ -28,7 +28,7 @@ def road_length_km(units_geoms: np.ndarray, roads: np.ndarray) -> np.ndarray:
     return (np.bincount(unit_idx, weights=shapely.length(pieces), minlength=len(units_geoms)) / 1000).astype(np.float32)
 
 
-@register("roads", needs=("roads",))
+@register("roads", needs=("roads",), defaults=DEFAULTS)
 def build_roads(ctx: PanelContext, options: dict) -> list[Feature]:
     opt = check_options("roads", options, DEFAULTS)
     roads = ctx.layer("roads")

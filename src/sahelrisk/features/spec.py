@@ -40,6 +40,7 @@ class PanelSpec:
 
     def __post_init__(self):
         from . import BUILDERS
+        from .base import OPTIONS, check_options
         where = f"feature spec {self.origin}"
         if self.units not in _UNIT_KINDS:
             raise ConfigError(f"{where}: units.kind {self.units!r} unknown; use one of {_UNIT_KINDS}")
@@ -58,6 +59,8 @@ class PanelSpec:
             raise ConfigError(f"{where}: unknown builder(s) {unknown}; known: {sorted(BUILDERS)}")
         if not self.builders:
             raise ConfigError(f"{where}: no [builders.*] section; add at least [builders.conflict]")
+        for theme, options in self.builders.items():
+            check_options(theme, dict(options), OPTIONS[theme])
         object.__setattr__(self, "builders", MappingProxyType({k: MappingProxyType(dict(v)) for k, v in self.builders.items()}))
 
     @property

@@ -15,7 +15,7 @@ __all__ = ["build_static", "DEFAULTS"]
 DEFAULTS = {"town_min_population": 10000}
 
 
-@register("static", needs=("admin0", "places"))
+@register("static", needs=("admin0", "places"), defaults=DEFAULTS)
 def build_static(ctx: PanelContext, options: dict) -> list[Feature]:
     opt = check_options("static", options, DEFAULTS)
     table = ctx.units.table
