@@ -70,7 +70,7 @@ class PanelSpec:
         for options in self.builders.values():
             for key, value in options.items():
                 if key.endswith("windows") or key in ("half_lives", "change_weeks"):
-                    longest = max(longest, *[int(v) for v in value])
+                    longest = max([longest, *(int(v) for v in value)])
         return longest
 
     def with_period(self, start=None, end=None) -> "PanelSpec":
