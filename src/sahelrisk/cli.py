@@ -185,6 +185,77 @@ def _week_arg(value: str | None, name: str):
         raise ConfigError(f"{name} {value!r} is not a date; use YYYY-MM-DD") from None
 
 
+SpecOpt = Annotated[Path, typer.Option("--spec", help="Training spec TOML.")]
+TrackingOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLflow tracking URI (default: SQLite under mlruns/).")]
+
+
+def _fold_progress():
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} folds"))
+    progress = Progress(*columns, console=console, transient=True)
+    state = {}
+
+    def on_fold(fold, k, n):
+        if "task" not in state:
+            state["task"] = progress.add_task("backtest", total=n)
+        progress.update(state["task"], completed=k, total=n, description=f"backtest {fold.name}")
+    return progress, on_fold
+
+
+def _print_table(table, title: str) -> None:
+    out = Table(title=title)
+    for column in ("model", "AP", "ROC AUC", "Brier", "Brier skill", "log loss", "ECE", "top-10% recall"):
+        out.add_column(column, justify="left" if column == "model" else "right")
+    for name, r in table.iterrows():
+        out.add_row(name, f"{r.ap:.4f}", f"{r.roc_auc:.4f}", f"{r.brier:.5f}", f"{r.brier_skill:.4f}",
+                    f"{r.log_loss:.4f}", f"{r.ece:.4f}", f"{r.top10_recall:.4f}")
+    console.print(out)
+
+
+@app.command("backtest")
+def backtest_cmd(spec: SpecOpt = Path("training/default.toml"), data: DataOpt = None, catalog: CatalogOpt = None,
+                 out: OutOpt = Path("outputs"),
+                 all_horizons: Annotated[bool, typer.Option("--all-horizons", help="Every report horizon of the spec, not only the trained one.")] = False,
+                 baselines_only: Annotated[bool, typer.Option("--baselines-only", help="Skip the model (fast).")] = False):
+    """Rolling-origin backtest of the model and every baseline: backtest.json and an HTML report."""
+    from .report import write_backtest_report
+    from .training import prepare_frame, run_backtests
+    from .trainspec import load_training_spec
+
+    training_spec = load_training_spec(spec)
+    data_dir = resolve_data_dir(data)
+    with console.status("building the panel and targets"):
+        tf = prepare_frame(training_spec, data_dir, catalog=load_catalog(catalog))
+    horizons = list(training_spec.report_horizons) if all_horizons else [training_spec.horizon]
+    progress, on_fold = _fold_progress()
+    with progress:
+        result = run_backtests(training_spec, tf, horizons, include_model=not baselines_only, on_fold=on_fold)
+    json_path, html_path = write_backtest_report(result, training_spec, out)
+    for h in horizons:
+        _print_table(result.table(h), f"Backtest, target {training_spec.target_kind}, horizon {h} weeks")
+    console.print(f"{result.seconds:.0f} s; written {json_path} and {html_path}")
+
+
+@app.command("train")
+def train_cmd(spec: SpecOpt = Path("training/default.toml"), data: DataOpt = None, catalog: CatalogOpt = None,
+              out: OutOpt = Path("outputs"), tracking_uri: TrackingOpt = None,
+              register: Annotated[bool, typer.Option("--register", help="Register a model version; promote it to champion if better.")] = False,
+              models_dir: Annotated[Path, typer.Option("--models-dir", help="Where model cards of promoted models go.")] = Path("models")):
+    """Backtest, train on every observed week, log to MLflow and (with --register) register and promote."""
+    from .training import train_and_track
+    from .trainspec import load_training_spec
+
+    training_spec = load_training_spec(spec)
+    data_dir = resolve_data_dir(data)
+    progress, on_fold = _fold_progress()
+    with progress:
+        outcome = train_and_track(training_spec, data_dir, register=register, out_dir=out, models_dir=models_dir,
+                                  tracking_uri=tracking_uri, on_fold=on_fold, catalog=load_catalog(catalog))
+    _print_table(outcome.backtest.table(training_spec.horizon), f"Backtest, {training_spec.target}")
+    console.print(f"MLflow run {outcome.run_id}: {outcome.decision}")
+    for path in (*outcome.report_paths, *outcome.card_paths):
+        console.print(f"written {path}")
+
+
 @app.command("run")
 def run(data: DataOpt = None, catalog: CatalogOpt = None, as_of: AsOfOpt = None, countries: CountriesOpt = None,
         out: OutOpt = Path("outputs")):
