@@ -49,3 +49,59 @@ def real_inputs(real_data, catalog, default_spec):
 def real_grid(default_spec, real_inputs):
     from sahelrisk.panel import build_units
     return build_units(default_spec, real_inputs)
+
+
+SMALL = """
+name = "small"
+features = "{features}"
+registered_model = "test-grid-any-fatal-4w"
+[data]
+as_of = "2023-12-31"
+data_end = "2023-12-31"
+[target]
+kind = "any_fatal"
+horizon_weeks = 4
+report_horizons = [1, 4]
+[backtest]
+first_origin = "2023-01-02"
+last_origin = "last_observed"
+train_start = "2017-01-02"
+refit_every_weeks = 26
+[model]
+n_estimators = 60
+learning_rate = 0.1
+num_leaves = 7
+neg_bagging_fraction = 0.2
+calibration_weeks = 52
+[baselines]
+names = ["zero", "persistence", "decay_neighbours"]
+"""
+
+
+@pytest.fixture(scope="session")
+def small_spec(tmp_path_factory):
+    from sahelrisk.trainspec import load_training_spec
+    path = tmp_path_factory.mktemp("spec") / "small.toml"
+    path.write_text(SMALL.format(features=REPO / "features" / "default.toml"))
+    return load_training_spec(path)
+
+
+@pytest.fixture(scope="session")
+def small_frame(small_spec, real_data, real_inputs):
+    from sahelrisk.training import prepare_frame
+    return prepare_frame(small_spec, real_data, inputs=real_inputs)
+
+
+
+
+@pytest.fixture(scope="session")
+def registered(small_spec, small_frame, real_data, tmp_path_factory):
+    """A champion trained on the real data in a throw-away MLflow store (SQLite)."""
+    import os
+    from sahelrisk.training import train_and_track
+    root = tmp_path_factory.mktemp("registry")
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    outcome = train_and_track(small_spec, real_data, register=True, out_dir=root / "out", models_dir=root / "models",
+                              mlruns=root / "mlruns", tf=small_frame)
+    assert outcome.promoted
+    return root / "mlruns", outcome

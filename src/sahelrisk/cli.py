@@ -256,11 +256,64 @@ def train_cmd(spec: SpecOpt = Path("training/default.toml"), data: DataOpt = Non
         console.print(f"written {path}")
 
 
+def _score_and_write(as_of, horizon: int, units: str, model: str, data, catalog, out: Path, tracking_uri, mlruns="mlruns"):
+    from .api import score_all
+    from .outputs import write_outputs
+    from .scoring import UNIT_LEVELS
+
+    if units not in UNIT_LEVELS:
+        raise ConfigError(f"unknown unit level {units!r}; use one of {', '.join(UNIT_LEVELS)}")
+    with console.status(f"scoring the week of {as_of}"):
+        result, loaded = score_all(as_of, horizon, model, data, levels=("adm2", "adm1"), tracking_uri=tracking_uri,
+                                   mlruns=mlruns, catalog=load_catalog(catalog))
+    from .panel import load_inputs
+    week = result.cells["week"].iloc[0]
+    with console.status("writing maps and the bulletin"):
+        inputs = load_inputs(load_catalog(catalog), resolve_data_dir(data), spec=loaded.spec,
+                             as_of=(week + __import__("pandas").Timedelta(days=6)).date())
+        folder = write_outputs(result, loaded, inputs, out, horizon=horizon)
+    frame = result.cells if units == "grid" else result.areas[units]
+    table = Table(title=f"Highest risk ({units}), week of {week.date()}, next {horizon} weeks")
+    for column in ("rank", "unit", "ADM2", "ADM1", "probability", "tier", "change", "drivers"):
+        table.add_column(column)
+    for _, r in frame.nsmallest(10, "rank").iterrows():
+        change = r["change_vs_last_week"]
+        table.add_row(str(r["rank"]), str(r["unit_id"]), str(r["adm2_name"] or "-"), str(r["adm1_name"]),
+                      f"{r['probability']:.1%}", r["risk_tier"], "-" if change != change else f"{change * 100:+.1f} pts",
+                      r["top_drivers"] or "-")
+    console.print(table)
+    console.print(f"outputs written to {folder}: " + ", ".join(sorted(p.name for p in folder.iterdir())))
+    return folder
+
+
+@app.command("score")
+def score_cmd(as_of: Annotated[str, typer.Option("--as-of", help="A date in the week to score (YYYY-MM-DD).")],
+              horizon: Annotated[int, typer.Option("--horizon", help="Horizon in weeks of the registered model.")] = 4,
+              units: Annotated[str, typer.Option("--units", help="grid, adm2 or adm1 (table printed; all are written).")] = "grid",
+              model: Annotated[str, typer.Option("--model", help="Registry alias or version number.")] = "champion",
+              data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
+              tracking_uri: TrackingOpt = None):
+    """Score one week with a registered model; write grids, maps and the bulletin to <out>/<week>/."""
+    _score_and_write(as_of, horizon, units, model, data, catalog, out, tracking_uri)
+
+
 @app.command("run")
-def run(data: DataOpt = None, catalog: CatalogOpt = None, as_of: AsOfOpt = None, countries: CountriesOpt = None,
-        out: OutOpt = Path("outputs")):
-    """The main job end to end on the default data (now: load and validate every source)."""
-    raise typer.Exit(_check(data, catalog, as_of, countries, out, "run"))
+def run(data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
+        spec: SpecOpt = Path("training/default.toml"), tracking_uri: TrackingOpt = None,
+        skip_training: Annotated[bool, typer.Option("--skip-training", help="Score with the current champion; do not retrain.")] = False):
+    """The main job end to end: check the data, backtest, train and register, score the latest week, write outputs."""
+    from .targets import last_full_week
+    from .trainspec import load_training_spec
+
+    training_spec = load_training_spec(spec)
+    code = _check(data, catalog, str(training_spec.as_of), None, out, "run")
+    if code:
+        raise typer.Exit(code)
+    if not skip_training:
+        train_cmd(spec=spec, data=data, catalog=catalog, out=out, tracking_uri=tracking_uri, register=True,
+                  models_dir=Path("models"))
+    latest = last_full_week(training_spec.data_end)
+    _score_and_write(str(latest.date()), training_spec.horizon, "adm2", "champion", data, catalog, out, tracking_uri)
 
 
 def main() -> None:

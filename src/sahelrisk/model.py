@@ -28,6 +28,7 @@ _PARAMS = {
     "scale_pos_weight": (float, 1e-3, 1e4), "seed": (int, 0, 2**31 - 1), "n_jobs": (int, 1, 256),
     "max_bin": (int, 8, 1024), "neg_bagging_fraction": (float, 0.001, 1.0),
 }
+_FLAGS = ("monotone_history", "refit_full", "linear_tree")
 
 
 def _monotone(column: str) -> int:
@@ -45,7 +46,7 @@ class RiskModel:
                  reg_lambda: float = 1.0, calibration: str = "isotonic", calibration_weeks: int = 52,
                  recency_half_life_weeks: float = 0.0, scale_pos_weight: float = 1.0, objective: str = "binary",
                  seed: int = 42, n_jobs: int = 2, max_bin: int = 63, neg_bagging_fraction: float = 1.0,
-                 monotone_history: bool = False):
+                 monotone_history: bool = False, refit_full: bool = False, linear_tree: bool = False):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -63,9 +64,11 @@ class RiskModel:
         self.max_bin = max_bin
         self.neg_bagging_fraction = neg_bagging_fraction
         self.monotone_history = monotone_history
+        self.refit_full = refit_full
+        self.linear_tree = linear_tree
 
     def get_params(self, deep: bool = True) -> dict:
-        return {name: getattr(self, name) for name in (*_PARAMS, "calibration", "objective", "monotone_history")}
+        return {name: getattr(self, name) for name in (*_PARAMS, "calibration", "objective", *_FLAGS)}
 
     def set_params(self, **params):
         for key, value in params.items():
@@ -93,6 +96,8 @@ class RiskModel:
             "num_threads": self.n_jobs, "deterministic": True, "force_col_wise": True, "verbosity": -1,
             "max_bin": self.max_bin, "scale_pos_weight": self.scale_pos_weight,
         }
+        if self.linear_tree:
+            params["linear_tree"] = True
         if self.neg_bagging_fraction < 1.0:
             # Keep every positive and a share of negatives in each tree: faster, and each tree sees
             # more balanced data; the calibrator restores true probabilities.
@@ -142,6 +147,10 @@ class RiskModel:
         if calib.any():
             raw = self.booster_.predict(X[calib], raw_score=True)
             self.calibrator_ = Calibrator(self.calibration).fit(raw, y[calib])
+            if self.refit_full:
+                # The latest weeks matter most under a changing conflict: refit the trees on every
+                # week, keeping the map learnt on held-out scores (same parameters, same score scale).
+                self.booster_ = self._train(X, y, weeks)
         self.base_rate_ = float(y.mean())
         return self
 

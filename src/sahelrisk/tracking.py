@@ -24,7 +24,7 @@ from mlflow.tracking import MlflowClient
 from .errors import ConfigError
 
 __all__ = ["configure", "run", "log_params", "log_metrics", "log_text", "log_json", "log_figure", "log_file",
-           "log_risk_model", "set_alias", "load_risk_model", "champion", "ModelRef", "git_commit", "DEFAULT_ROOT"]
+           "log_risk_model", "load_run_text", "set_alias", "load_risk_model", "champion", "ModelRef", "git_commit", "DEFAULT_ROOT"]
 
 DEFAULT_ROOT = Path("mlruns")
 CHAMPION = "champion"
@@ -148,6 +148,14 @@ def champion(name: str, alias: str = CHAMPION) -> ModelRef | None:
         return None
     metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
     return ModelRef(name, str(version.version), version.run_id, dict(metrics))
+
+
+def load_run_text(run_id: str, path: str) -> str:
+    """A text artifact of a run (e.g. the feature spec a model was trained with)."""
+    try:
+        return mlflow.artifacts.load_text(f"runs:/{run_id}/{path}")
+    except MlflowException as e:
+        raise ConfigError(f"run {run_id} has no artifact {path!r}; was it logged by 'sahelrisk train'?") from e
 
 
 def load_risk_model(name: str, alias: str = CHAMPION, version: str | None = None):

@@ -20,7 +20,7 @@ from ..countries import get_country
 from ..errors import ConfigError
 from ..units import SUPPORTED_RESOLUTIONS
 
-__all__ = ["PanelSpec", "load_spec"]
+__all__ = ["PanelSpec", "load_spec", "spec_from_text"]
 
 _UNIT_KINDS = ("grid", "adm1", "adm2")
 
@@ -97,7 +97,12 @@ def load_spec(path: str | Path) -> PanelSpec:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"feature spec {path} not found; the shipped specs are in features/ (e.g. features/default.toml)")
-    text = path.read_text("utf-8")
+    return spec_from_text(path.read_text("utf-8"), path)
+
+
+def spec_from_text(text: str, path: str | Path = "<text>") -> PanelSpec:
+    """A spec from its TOML text (e.g. the copy logged with a model)."""
+    path = Path(path)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

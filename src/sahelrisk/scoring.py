@@ -1,0 +1,174 @@
+"""Scoring one week: the risk of a fatal attack in the coming weeks, per cell or admin area.
+
+The scoring path is the backtest path: the same panel builder on inputs truncated at the scored
+week, the same model. Admin areas get the probability of at least one event in any of their cells,
+``1 - prod(1 - p_cell)`` over the cells assigned to the area (a cell belongs to the area holding
+its land's representative point), treating cells as independent, which overstates an area's risk
+where its cells' risks move together.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .calendar import week_of
+from .errors import ConfigError
+from .features.spec import PanelSpec
+from .model import RiskModel
+from .panel import PanelInputs, build_panel, build_units
+from .units import Units
+
+__all__ = ["score_week", "TIER_CUTS", "TIERS", "risk_tier", "describe_feature", "ScoreResult", "coverage_gap",
+           "UNIT_LEVELS"]
+
+# Probability cut-points of the tiers. The model's probabilities are calibrated, so a tier means
+# what it says; the backtest's observed frequency per tier is reported in the bulletin.
+TIER_CUTS = (0.02, 0.10, 0.30)
+TIERS = ("low", "elevated", "high", "very high")
+UNIT_LEVELS = ("grid", "adm1", "adm2")
+_WINDOW_WORDS = {"w": "weeks"}
+
+
+def risk_tier(p) -> np.ndarray:
+    return np.asarray(TIERS, dtype=object)[np.searchsorted(TIER_CUTS, np.asarray(p, dtype=float), side="right")]
+
+
+def describe_feature(name: str, described: dict | None = None) -> str:
+    """Readable name of a feature column, from the builder's description or the column name."""
+    if described and described.get(name, {}).get("description"):
+        return described[name]["description"]
+    return name.replace("_", " ")
+
+
+def coverage_gap(events: pd.DataFrame, week: pd.Timestamp, countries, lookback_weeks: int = 52,
+                 max_quiet_weeks: int = 13) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The longest stretch without a single located event in the countries before ``week``, if too long.
+
+    A hole in the event data (2024-2025 have no located UCDP rows here) would read as peace.
+    """
+    located = events[events["has_location"] & events["country_iso3"].isin(list(countries))]
+    weeks = week_of(located["date_start"])
+    start = week - pd.Timedelta(weeks=lookback_weeks)
+    present = pd.DatetimeIndex(weeks[(weeks > start) & (weeks <= week)].unique()).sort_values()
+    edges = pd.DatetimeIndex([start, *present, week + pd.Timedelta(weeks=1)])
+    gaps = (edges[1:] - edges[:-1]).days // 7 - 1
+    i = int(np.argmax(gaps))
+    if gaps[i] > max_quiet_weeks:
+        return edges[i] + pd.Timedelta(weeks=1), edges[i + 1] - pd.Timedelta(weeks=1)
+    return None
+
+
+@dataclass
+class ScoreResult:
+    cells: gpd.GeoDataFrame          # per unit of the model's grid (or admin units)
+    areas: dict[str, gpd.GeoDataFrame]
+    seconds: dict
+
+
+def _drivers(model: RiskModel, X: pd.DataFrame, described: dict, k: int = 3) -> list[str]:
+    contrib = model.contributions(X).to_numpy()
+    names = np.asarray(model.feature_names_)
+    top = np.argsort(-contrib, axis=1)[:, :k]
+    return ["; ".join(describe_feature(names[j], described) for j in row if contrib[i, j] > 0)
+            for i, row in enumerate(top)]
+
+
+def score_week(model: RiskModel, spec: PanelSpec, inputs: PanelInputs, as_of, *, horizon_weeks: int,
+               model_version: str, units: Units | None = None, levels=("adm2",)) -> ScoreResult:
+    """Score the week holding ``as_of`` (and the week before, for the change) with a fitted model."""
+    timings = {}
+    started = time.perf_counter()
+    week = week_of(pd.Timestamp(as_of))
+    units = units if units is not None else build_units(spec, inputs)
+    timings["units_s"] = round(time.perf_counter() - started, 3)
+    t0 = time.perf_counter()
+    panel = build_panel(spec, inputs, start=week - pd.Timedelta(weeks=1), end=week, units=units)
+    timings["features_s"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    described = panel.attrs["sahelrisk"]["columns"]
+    p = model.predict_proba(panel[model.feature_names_])[:, 1]
+    now = (panel["week"] == week).to_numpy()
+    table = units.table.set_index("unit_id")
+    current = pd.Series(p[now], index=panel.loc[now, "unit_id"].to_numpy())
+    before = pd.Series(p[~now], index=panel.loc[~now, "unit_id"].to_numpy()).reindex(current.index)
+    data_as_of = inputs.events.loc[inputs.events["has_location"], "date_start"].max()
+    cells = gpd.GeoDataFrame({
+        "unit_id": current.index, "country_iso3": table.loc[current.index, "country_iso3"].to_numpy(),
+        "adm1_pcode": table.loc[current.index, "adm1_pcode"].to_numpy(),
+        "adm1_name": table.loc[current.index, "adm1_name"].to_numpy(),
+        "adm2_pcode": table.loc[current.index, "adm2_pcode"].to_numpy(),
+        "adm2_name": table.loc[current.index, "adm2_name"].to_numpy(),
+        "week": week, "horizon_weeks": horizon_weeks, "probability": current.to_numpy(),
+        "probability_last_week": before.to_numpy(),
+    }, geometry=table.loc[current.index, "geometry"].to_numpy(), crs="EPSG:4326")
+    cells["change_vs_last_week"] = cells["probability"] - cells["probability_last_week"]
+    cells["top_drivers"] = _drivers(model, panel.loc[now, model.feature_names_], described)
+    timings["predict_s"] = round(time.perf_counter() - t0, 3)
+    _finish(cells, model_version, data_as_of)
+    areas = {level: aggregate(cells, level, inputs, model_version, data_as_of) for level in levels}
+    timings["total_s"] = round(time.perf_counter() - started, 3)
+    return ScoreResult(cells=cells, areas=areas, seconds=timings)
+
+
+def _finish(frame: gpd.GeoDataFrame, model_version: str, data_as_of) -> None:
+    frame["risk_tier"] = risk_tier(frame["probability"])
+    frame["rank"] = frame["probability"].rank(ascending=False, method="first").astype(int)
+    frame["model_version"] = model_version
+    frame["data_as_of"] = pd.Timestamp(data_as_of).date().isoformat() if pd.notna(data_as_of) else None
+
+
+def _membership(cells: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str) -> pd.DataFrame:
+    """(area pcode, cell position) pairs: each cell in the area holding its land's representative
+    point; an area too small to hold any (an urban commune) takes the cell under its own
+    representative point, so every area gets a probability."""
+    pairs = pd.DataFrame({"pcode": cells[key].to_numpy(), "pos": np.arange(len(cells))})
+    missing = areas[~areas.index.isin(pairs["pcode"])]
+    if len(missing):
+        points = gpd.GeoDataFrame({"pcode": missing.index}, geometry=missing.geometry.representative_point().to_numpy(),
+                                  crs="EPSG:4326")
+        boxes = gpd.GeoDataFrame({"pos": np.arange(len(cells))}, geometry=cells.geometry.to_numpy(), crs="EPSG:4326")
+        hits = gpd.sjoin(points, boxes, predicate="within").drop_duplicates("pcode")
+        pairs = pd.concat([pairs, hits[["pcode", "pos"]]], ignore_index=True)
+    return pairs
+
+
+def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_version: str, data_as_of) -> gpd.GeoDataFrame:
+    """Probability of at least one event in each ADM1/ADM2 area from its cells' probabilities."""
+    if level not in ("adm1", "adm2"):
+        raise ConfigError(f"unknown unit level {level!r}; use one of {UNIT_LEVELS}")
+    key = f"{level}_pcode"
+    countries = set(cells["country_iso3"])
+    areas = inputs.layers[f"admin{level[-1]}"]
+    areas = areas[areas["country_iso3"].isin(sorted(countries))].set_index("pcode")
+    pairs = _membership(cells, areas, key)
+    member = cells.iloc[pairs["pos"].to_numpy()].reset_index(drop=True)
+    member["area"] = pairs["pcode"].to_numpy()
+    member["assigned"] = (member[key] == member["area"]).to_numpy()
+    grouped = member.groupby("area", sort=True)
+    none_now = grouped["probability"].apply(lambda s: float(np.prod(1 - s.to_numpy(dtype=float))))
+    none_before = grouped["probability_last_week"].apply(lambda s: float(np.prod(1 - s.to_numpy(dtype=float))))
+    # The area's drivers are those of its highest-risk cell.
+    top_cell = member.loc[grouped["probability"].idxmax()].set_index("area")
+    index = none_now.index
+    names = areas.reindex(index)
+    frame = gpd.GeoDataFrame({
+        "unit_id": index, "country_iso3": names["country_iso3"].to_numpy(),
+        "adm1_pcode": (names["adm1_pcode"] if level == "adm2" else pd.Series(index, index=index)).to_numpy(),
+        "adm1_name": top_cell.loc[index, "adm1_name"].to_numpy() if level == "adm2" else names["name"].to_numpy(),
+        "adm2_pcode": index if level == "adm2" else None,
+        "adm2_name": names["name"].to_numpy() if level == "adm2" else None,
+        "week": cells["week"].iloc[0], "horizon_weeks": cells["horizon_weeks"].iloc[0],
+        "probability": 1 - none_now.to_numpy(), "probability_last_week": 1 - none_before.to_numpy(),
+        "cells": grouped["assigned"].sum().to_numpy(), "highest_risk_cell": top_cell.loc[index, "unit_id"].to_numpy(),
+        "top_drivers": top_cell.loc[index, "top_drivers"].to_numpy(),
+    }, geometry=names.geometry.to_numpy(), crs="EPSG:4326")
+    frame["change_vs_last_week"] = frame["probability"] - frame["probability_last_week"]
+    _finish(frame, model_version, data_as_of)
+    return frame.sort_values("rank").reset_index(drop=True)
