@@ -65,7 +65,7 @@ def test_runner_trains_only_on_rows_before_each_fold():
     frame.loc[frame["week"] > "2020-11-30", "target_any_fatal_4w"] = np.nan  # unobserved
     SpyModel.seen = []
     splitter = _splitter(last_origin=pd.Timestamp("2020-11-30"))
-    preds, log = run_backtest(splitter, frame, "target_any_fatal_4w", {"spy": SpyModel}, ["x"])
+    preds, log = run_backtest(splitter, frame, "target_any_fatal_4w", {"spy": (SpyModel, ["x"])})
     for (last_week, _), fold in zip(SpyModel.seen, splitter.split()):
         assert last_week == fold.train_end
     assert preds["week"].min() == pd.Timestamp("2020-01-06") and preds["target_any_fatal_4w"].notna().all()

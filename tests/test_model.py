@@ -32,9 +32,9 @@ def test_model_beats_every_baseline_when_the_target_follows_a_feature():
     features = [c for c in frame.columns if c not in ("unit_id", "week", "target_any_fatal_4w")]
     splitter = RollingOrigin(first_origin=pd.Timestamp("2019-01-07"), last_origin=pd.Timestamp("2020-11-30"), horizon=4,
                              train_start=pd.Timestamp("2015-01-05"), refit_every_weeks=26)
-    models = {b: (lambda b=b: BaselineModel(b, 4)) for b in BASELINES}
-    models["lgbm"] = lambda: RiskModel(**FAST)
-    preds, _ = run_backtest(splitter, frame, "target_any_fatal_4w", models, features)
+    models = {b: ((lambda b=b: BaselineModel(b, 4)), features) for b in BASELINES}
+    models["lgbm"] = ((lambda: RiskModel(**FAST)), features)
+    preds, _ = run_backtest(splitter, frame, "target_any_fatal_4w", models)
     table = metrics_by(preds, "target_any_fatal_4w", list(models)).set_index("model")
     assert table.loc["lgbm", "ap"] > 0.3
     assert table.loc["lgbm", "ap"] > 3 * table.drop("lgbm")["ap"].max()

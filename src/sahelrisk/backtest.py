@@ -90,11 +90,12 @@ class RollingOrigin:
 
 
 def run_backtest(splitter: RollingOrigin, frame: pd.DataFrame, target: str,
-                 models: dict[str, Callable[[], object]], feature_columns: list[str],
+                 models: dict[str, tuple[Callable[[], object], list[str]]],
                  on_fold: Callable[[Fold, int, int], None] | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Fit every model on each fold's training rows and predict its test rows.
 
-    ``frame`` holds ``unit_id``, ``week``, the features and the target. Returns the predictions
+    ``frame`` holds ``unit_id``, ``week``, the features and the target; ``models`` maps a name to
+    (a factory of unfitted estimators, the columns it reads). Returns the predictions
     (one row per unit and test week: ``fold``, the target, one ``p_<model>`` column per model) and
     per-fold timings.
     """
@@ -113,12 +114,12 @@ def run_backtest(splitter: RollingOrigin, frame: pd.DataFrame, target: str,
         out = test[["unit_id", "week", target]].copy()
         out["fold"] = fold.name
         entry = {"fold": fold.name, "train_rows": len(train), "test_rows": len(test)}
-        for name, factory in models.items():
+        for name, (factory, columns) in models.items():
             model = factory()
             started = time.perf_counter()
-            model.fit(train[feature_columns], train[target].to_numpy(), weeks=train["week"])
+            model.fit(train[columns], train[target].to_numpy(), weeks=train["week"])
             entry[f"fit_s_{name}"] = round(time.perf_counter() - started, 3)
-            out[f"p_{name}"] = model.predict_proba(test[feature_columns])[:, 1]
+            out[f"p_{name}"] = model.predict_proba(test[columns])[:, 1]
         preds.append(out)
         log.append(entry)
     return pd.concat(preds, ignore_index=True), log

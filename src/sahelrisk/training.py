@@ -48,7 +48,7 @@ def prepare_frame(spec: TrainingSpec, data_dir, *, catalog: Catalog | None = Non
     horizons = sorted({spec.horizon, *spec.report_horizons})
     targets = build_targets(inputs.events, units, start, end, horizons=horizons,
                             kinds=(spec.target_kind, "fatalities"), data_end=spec.data_end)
-    features = [c for c in panel.columns if c not in ("unit_id", "week")]
+    features = spec.select_features([c for c in panel.columns if c not in ("unit_id", "week")])
     frame = panel.join(targets.drop(columns=["unit_id", "week"]))  # same row order by construction
     frame.insert(2, "country_iso3", np.repeat(units.table["country_iso3"].to_numpy(), len(panel) // len(units)))
     return TrainingFrame(frame, features, units, inputs, panel.attrs["sahelrisk"])
@@ -68,10 +68,13 @@ class BacktestResult:
         return self.overall[self.overall["horizon"] == horizon].set_index("model")
 
 
-def model_factories(spec: TrainingSpec, horizon: int, include_model: bool = True) -> dict:
-    factories = {name: (lambda name=name: BaselineModel(name, horizon)) for name in spec.baselines}
+def model_factories(spec: TrainingSpec, tf: TrainingFrame, horizon: int, include_model: bool = True) -> dict:
+    """name -> (factory, columns): baselines read their history columns, the model its declared features."""
+    from .baselines import required_columns
+    history = [c for c in required_columns(horizon) if c in tf.frame]
+    factories = {name: ((lambda name=name: BaselineModel(name, horizon)), history) for name in spec.baselines}
     if include_model:
-        factories[MODEL_NAME] = lambda: RiskModel(**dict(spec.model))
+        factories[MODEL_NAME] = ((lambda: RiskModel(**dict(spec.model))), tf.feature_columns)
     return factories
 
 
@@ -84,9 +87,8 @@ def run_backtests(spec: TrainingSpec, tf: TrainingFrame, horizons: list[int] | N
     preds, folds, overall, years, countries = {}, {}, [], [], []
     for h in horizons or [spec.horizon]:
         target = target_column(spec.target_kind, h)
-        factories = model_factories(spec, h, include_model)
-        out, log = run_backtest(spec.splitter(h), tf.frame, target, factories, tf.feature_columns,
-                                on_fold=on_fold)
+        factories = model_factories(spec, tf, h, include_model)
+        out, log = run_backtest(spec.splitter(h), tf.frame, target, factories, on_fold=on_fold)
         out = out.merge(tf.frame[["unit_id", "week", "country_iso3"]], on=["unit_id", "week"], how="left")
         out["year"] = out["week"].dt.year
         names = list(factories)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +35,7 @@ class TrainingSpec:
     backtest: Mapping
     model: Mapping
     baselines: tuple[str, ...]
+    model_features: tuple[str, ...] = ()
     promotion_metric: str = "ap"
     min_improvement: float = 0.0
     origin: str = "<spec>"
@@ -52,6 +54,17 @@ class TrainingSpec:
         object.__setattr__(self, "backtest", MappingProxyType(dict(self.backtest)))
         object.__setattr__(self, "model", MappingProxyType(dict(self.model)))
         self.splitter()  # validates the backtest section now, not at fold 7
+
+    def select_features(self, columns: list[str]) -> list[str]:
+        """The panel columns the model reads: those matching ``[model_features] include`` (all if empty)."""
+        if not self.model_features:
+            return list(columns)
+        chosen = [c for c in columns if any(fnmatch.fnmatchcase(c, pattern) for pattern in self.model_features)]
+        unmatched = [p for p in self.model_features if not any(fnmatch.fnmatchcase(c, p) for c in columns)]
+        if unmatched:
+            raise ConfigError(f"training spec {self.origin}: [model_features] include {unmatched} match no column of "
+                              f"the {self.features.name!r} feature spec; check the names (e.g. conflict_events_hl26w)")
+        return chosen
 
     @property
     def target(self) -> str:
@@ -89,6 +102,7 @@ def load_training_spec(path: str | Path) -> TrainingSpec:
             report_horizons=tuple(int(h) for h in target.get("report_horizons", [target["horizon_weeks"]])),
             backtest=raw["backtest"], model=raw.get("model", {}),
             baselines=tuple(raw.get("baselines", {}).get("names", BASELINES)),
+            model_features=tuple(raw.get("model_features", {}).get("include", ())),
             promotion_metric=raw.get("promotion", {}).get("metric", "ap"),
             min_improvement=float(raw.get("promotion", {}).get("min_improvement", 0.0)),
             origin=str(path), text=text)
