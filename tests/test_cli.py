@@ -24,7 +24,8 @@ def data_copy(real_data, tmp_path):
 
 
 def test_run_on_real_data_prints_the_summary_and_writes_the_report(real_data, tmp_path):
-    result = _cli("run", "--data", str(real_data), "--as-of", "2026-11-24", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    result = _cli("data", "check", "--data", str(real_data), "--as-of", "2026-11-24", "--out", str(tmp_path / "out"),
+                  cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Data check" in result.stdout and "ucdp_ged *" in result.stdout
     report = json.loads((tmp_path / "out" / "data_check.json").read_text())
@@ -58,10 +59,13 @@ def test_damaged_file_is_reported_and_bad_rows_quarantined(data_copy, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["run", "--as-of", "2023-13-01"], "--as-of '2023-13-01' is not a date"),
-    (["run", "--countries", "MLI,XYZ"], "unknown country code 'XYZ'"),
+    (["data", "check", "--as-of", "2023-13-01"], "--as-of '2023-13-01' is not a date"),
+    (["data", "check", "--countries", "MLI,XYZ"], "unknown country code 'XYZ'"),
     (["data", "check", "--data", "/does/not/exist"], "does not exist"),
-    (["run", "--catalog", "/no/catalog.toml"], "catalog /no/catalog.toml not found"),
+    (["data", "check", "--catalog", "/no/catalog.toml"], "catalog /no/catalog.toml not found"),
+    (["run", "--spec", "/no/spec.toml"], "training spec /no/spec.toml not found"),
+    (["score", "--as-of", "2023-12-25", "--units", "hexagons"], "unknown unit level 'hexagons'"),
+    (["features", "build", "--spec", "/no/f.toml"], "feature spec /no/f.toml not found"),
 ])
 def test_bad_arguments_give_one_clear_line(real_data, tmp_path, args, message):
     if "--data" not in args:
