@@ -53,6 +53,21 @@ class PanelContext:
     def n_history(self) -> int:
         return len(self.history)
 
+    def event_matrices(self, mask: np.ndarray | None = None, unit_pos: np.ndarray | None = None):
+        """(events, fatalities) per (unit, history week) of the events under ``mask``, reporting lag applied.
+
+        ``unit_pos`` overrides the events' own units (e.g. units within a radius of each event).
+        """
+        from .windows import lag_weeks, weekly_matrix
+        ev = self.events
+        week_pos = ev["week_pos"].to_numpy()
+        if mask is not None:
+            week_pos = np.where(mask, week_pos, -1)
+        units = ev["unit_pos"].to_numpy() if unit_pos is None else unit_pos
+        count = weekly_matrix(units, week_pos, None, self.n_units, self.n_history)
+        fatal = weekly_matrix(units, week_pos, ev["fatalities"].to_numpy(), self.n_units, self.n_history)
+        return lag_weeks(count, self.reporting_lag_weeks), lag_weeks(fatal, self.reporting_lag_weeks)
+
     def layer(self, name: str):
         try:
             return self.layers[name]

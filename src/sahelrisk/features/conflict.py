@@ -10,6 +10,8 @@ Columns: ``conflict_<measure>[_<type>]_<window>w``, e.g. ``conflict_events_4w``,
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -42,66 +44,56 @@ def event_xy(events: pd.DataFrame) -> np.ndarray:
     return xy
 
 
-def _measures(ctx: PanelContext, unit_pos: np.ndarray, mask: np.ndarray | None = None):
-    ev = ctx.events
-    keep = ev["week_pos"].to_numpy() >= 0 if mask is None else mask & (ev["week_pos"].to_numpy() >= 0)
-    week_pos = np.where(keep, ev["week_pos"].to_numpy(), -1)
-    count = weekly_matrix(unit_pos, week_pos, None, ctx.n_units, ctx.n_history)
-    fatal = weekly_matrix(unit_pos, week_pos, ev["fatalities"].to_numpy(), ctx.n_units, ctx.n_history)
-    return lag_weeks(count, ctx.reporting_lag_weeks), lag_weeks(fatal, ctx.reporting_lag_weeks)
-
-
 @register("conflict", defaults=DEFAULTS)
-def build_conflict(ctx: PanelContext, options: dict) -> list[Feature]:
+def build_conflict(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     opt = check_options("conflict", options, DEFAULTS)
     ev = ctx.events
-    unit_pos = ev["unit_pos"].to_numpy()
-    count, fatal = _measures(ctx, unit_pos)
+    count, fatal = ctx.event_matrices()
     for w in opt["windows"]:
-        yield (Feature(f"conflict_events_{w}w", rolling_sum(count, w), description=f"events in the unit, last {w} weeks"))
-        yield (Feature(f"conflict_fatalities_{w}w", rolling_sum(fatal, w),
-                           description=f"fatalities (best) in the unit, last {w} weeks"))
+        yield Feature(f"conflict_events_{w}w", rolling_sum(count, w), description=f"events in the unit, last {w} weeks")
+        yield Feature(f"conflict_fatalities_{w}w", rolling_sum(fatal, w),
+                      description=f"fatalities (best) in the unit, last {w} weeks")
     for hl in opt["half_lives"]:
-        yield (Feature(f"conflict_events_hl{hl}w", decayed_sum(count, hl, ctx.max_window),
-                           description=f"events, decayed with half-life {hl} weeks"))
-        yield (Feature(f"conflict_fatalities_hl{hl}w", decayed_sum(fatal, hl, ctx.max_window),
-                           description=f"fatalities, decayed with half-life {hl} weeks"))
-    fatal_events = weekly_matrix(unit_pos, np.where(ev["fatalities"].to_numpy() >= 1, ev["week_pos"].to_numpy(), -1),
-                                 None, ctx.n_units, ctx.n_history)
-    yield (Feature("conflict_weeks_since_event", weeks_since(count, ctx.max_window),
-                       description=f"weeks since the last event in the unit (capped at {ctx.max_window})"))
-    yield (Feature("conflict_weeks_since_fatal",
-                       weeks_since(lag_weeks(fatal_events, ctx.reporting_lag_weeks), ctx.max_window),
-                       description="weeks since the last event with at least one death"))
+        yield Feature(f"conflict_events_hl{hl}w", decayed_sum(count, hl, ctx.max_window),
+                      description=f"events, decayed with half-life {hl} weeks")
+        yield Feature(f"conflict_fatalities_hl{hl}w", decayed_sum(fatal, hl, ctx.max_window),
+                      description=f"fatalities, decayed with half-life {hl} weeks")
+    fatal_events, _ = ctx.event_matrices(ev["fatalities"].to_numpy() >= 1)
+    yield Feature("conflict_weeks_since_event", weeks_since(count, ctx.max_window),
+                  description=f"weeks since the last event in the unit (capped at {ctx.max_window})")
+    yield Feature("conflict_weeks_since_fatal",
+                  weeks_since(fatal_events, ctx.max_window),
+                  description="weeks since the last event with at least one death")
     for vtype, label in TYPES.items():
-        t_count, t_fatal = _measures(ctx, unit_pos, (ev["violence_type"] == vtype).to_numpy())
+        t_count, t_fatal = ctx.event_matrices((ev["violence_type"] == vtype).to_numpy())
         for w in opt["type_windows"]:
-            yield (Feature(f"conflict_events_{label}_{w}w", rolling_sum(t_count, w)))
-            yield (Feature(f"conflict_fatalities_{label}_{w}w", rolling_sum(t_fatal, w)))
+            yield Feature(f"conflict_events_{label}_{w}w", rolling_sum(t_count, w))
+            yield Feature(f"conflict_fatalities_{label}_{w}w", rolling_sum(t_fatal, w))
     queen = ctx.units.neighbours()
     for w in opt["queen_windows"]:
-        yield (Feature(f"conflict_events_queen_{w}w", np.asarray(queen @ rolling_sum(count, w), dtype=np.float32),
-                           description=f"events in the queen-contiguous neighbours, last {w} weeks"))
-        yield (Feature(f"conflict_fatalities_queen_{w}w", np.asarray(queen @ rolling_sum(fatal, w), dtype=np.float32)))
+        yield Feature(f"conflict_events_queen_{w}w", np.asarray(queen @ rolling_sum(count, w), dtype=np.float32),
+                      description=f"events in the queen-contiguous neighbours, last {w} weeks")
+        yield Feature(f"conflict_fatalities_queen_{w}w", np.asarray(queen @ rolling_sum(fatal, w), dtype=np.float32))
     # Precisely located events count for rings even outside the run's units (across a border).
     located = ev["precise"].to_numpy(dtype=bool)
     xy = event_xy(ev)
     for r in opt["radii_km"]:
         units_idx, ev_idx = points_within(ctx.units.centroids_xy(), xy[located], r * 1000.0)
+        # one (unit, event) pair per unit within the radius: spread events over those units
         ev_idx = np.flatnonzero(located)[ev_idx]
         sub = ev.iloc[ev_idx]
-        pos = np.where(sub["week_pos"].to_numpy() >= 0, sub["week_pos"].to_numpy(), -1)
-        r_count = lag_weeks(weekly_matrix(units_idx, pos, None, ctx.n_units, ctx.n_history), ctx.reporting_lag_weeks)
-        r_fatal = lag_weeks(weekly_matrix(units_idx, pos, sub["fatalities"].to_numpy(), ctx.n_units, ctx.n_history),
+        r_count = lag_weeks(weekly_matrix(units_idx, sub["week_pos"].to_numpy(), None, ctx.n_units, ctx.n_history),
                             ctx.reporting_lag_weeks)
+        r_fatal = lag_weeks(weekly_matrix(units_idx, sub["week_pos"].to_numpy(), sub["fatalities"].to_numpy(),
+                                          ctx.n_units, ctx.n_history), ctx.reporting_lag_weeks)
         for w in opt["radius_windows"]:
-            yield (Feature(f"conflict_events_r{r}km_{w}w", rolling_sum(r_count, w),
-                               description=f"events within {r} km of the unit centre, last {w} weeks"))
-            yield (Feature(f"conflict_fatalities_r{r}km_{w}w", rolling_sum(r_fatal, w)))
-    yield from (_country_totals(ctx, opt["country_windows"]))
+            yield Feature(f"conflict_events_r{r}km_{w}w", rolling_sum(r_count, w),
+                          description=f"events within {r} km of the unit centre, last {w} weeks")
+            yield Feature(f"conflict_fatalities_r{r}km_{w}w", rolling_sum(r_fatal, w))
+    yield from _country_totals(ctx, opt["country_windows"])
 
 
-def _country_totals(ctx: PanelContext, windows):
+def _country_totals(ctx: PanelContext, windows) -> Iterator[Feature]:
     """All events of the unit's country, including those too coarse or unlocated for unit features."""
     countries = ctx.units.table["country_iso3"].astype(str).to_numpy()
     codes, unit_country = np.unique(countries, return_inverse=True)
@@ -112,6 +104,6 @@ def _country_totals(ctx: PanelContext, windows):
     fatal = lag_weeks(weekly_matrix(ev_country, week_pos, ctx.events["fatalities"].to_numpy(), len(codes), ctx.n_history),
                       ctx.reporting_lag_weeks)
     for w in windows:
-        yield (Feature(f"conflict_country_events_{w}w", rolling_sum(count, w)[unit_country],
-                           description=f"events in the unit's country (any precision), last {w} weeks"))
-        yield (Feature(f"conflict_country_fatalities_{w}w", rolling_sum(fatal, w)[unit_country]))
+        yield Feature(f"conflict_country_events_{w}w", rolling_sum(count, w)[unit_country],
+                      description=f"events in the unit's country (any precision), last {w} weeks")
+        yield Feature(f"conflict_country_fatalities_{w}w", rolling_sum(fatal, w)[unit_country])

@@ -9,6 +9,8 @@ Columns are NaN before the first figure of an area (and for areas that never hav
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -45,7 +47,7 @@ def latest_known(figures: pd.DataFrame, areas: list, history: pd.DatetimeIndex, 
 
 
 @register("displacement", needs=("displacement",), defaults=DEFAULTS)
-def build_displacement(ctx: PanelContext, options: dict) -> list[Feature]:
+def build_displacement(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     opt = check_options("displacement", options, DEFAULTS)
     figures = ctx.layer("displacement").copy()
     # Among figures for one area and week, a dated report beats a year-end carry-forward.
@@ -59,13 +61,13 @@ def build_displacement(ctx: PanelContext, options: dict) -> list[Feature]:
         unit_area = pd.Index(areas).get_indexer(table[column].astype(str))
         pad = lambda a: np.vstack([a, np.full((1, a.shape[1]), np.nan)])[unit_area]  # -1 -> the NaN row
         v, g = pad(values), pad(age)
-        yield (Feature(f"displacement_{label}_idps", v.astype(np.float32), allow_nan=True,
-                           description=f"latest IDP count known for the unit's {label}"))
-        yield (Feature(f"displacement_{label}_age_weeks", g.astype(np.float32), allow_nan=True,
-                           description=f"weeks since the reference date of that figure"))
+        yield Feature(f"displacement_{label}_idps", v.astype(np.float32), allow_nan=True,
+                      description=f"latest IDP count known for the unit's {label}")
+        yield Feature(f"displacement_{label}_age_weeks", g.astype(np.float32), allow_nan=True,
+                      description=f"weeks since the reference date of that figure")
         for k in opt["change_weeks"]:
             k = int(k)
             before = np.full_like(v, np.nan)
             before[:, k:] = v[:, :-k]
-            yield (Feature(f"displacement_{label}_change_{k}w", (v - before).astype(np.float32), allow_nan=True,
-                               description=f"change of the latest known IDP count over {k} weeks"))
+            yield Feature(f"displacement_{label}_change_{k}w", (v - before).astype(np.float32), allow_nan=True,
+                          description=f"change of the latest known IDP count over {k} weeks")

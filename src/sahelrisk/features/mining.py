@@ -6,12 +6,14 @@ have no opening dates, so a mine counts in weeks before it existed. Industrial s
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
 from .base import Feature, PanelContext, check_options, register
 from ._geometry import count_within, nearest_distance_km, points_xy, project
 from .conflict import event_xy
-from .windows import lag_weeks, points_within, rolling_sum, weekly_matrix
+from .windows import points_within, rolling_sum
 
 __all__ = ["build_mining", "DEFAULTS"]
 
@@ -19,7 +21,7 @@ DEFAULTS = {"radii_km": [25, 50], "event_radius_km": [25], "event_windows": [4, 
 
 
 @register("mining", needs=("mining_sites",), defaults=DEFAULTS)
-def build_mining(ctx: PanelContext, options: dict) -> list[Feature]:
+def build_mining(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     opt = check_options("mining", options, DEFAULTS)
     sites = ctx.layer("mining_sites")
     facilities = sites[sites["site_kind"] == "facility"]
@@ -28,13 +30,13 @@ def build_mining(ctx: PanelContext, options: dict) -> list[Feature]:
     for name, layer in (("facilities", facilities), ("gold_sites", gold)):
         pos = ctx.units.locate(layer.geometry.x.to_numpy(), layer.geometry.y.to_numpy())
         inside = np.bincount(pos[pos >= 0], minlength=ctx.n_units).astype(np.float32)
-        yield (Feature(f"mining_{name}_in_unit", inside, kind="static"))
+        yield Feature(f"mining_{name}_in_unit", inside, kind="static")
         xy = points_xy(layer)
         for r in opt["radii_km"]:
-            yield (Feature(f"mining_{name}_r{r}km", count_within(ctx.units, xy, r), kind="static",
-                               description=f"{name.replace('_', ' ')} within {r} km of the unit centre"))
+            yield Feature(f"mining_{name}_r{r}km", count_within(ctx.units, xy, r), kind="static",
+                          description=f"{name.replace('_', ' ')} within {r} km of the unit centre")
     dist, _ = nearest_distance_km(ctx.units, project(gold_any))
-    yield (Feature("mining_gold_distance_km", dist, kind="static", description="km to the nearest gold site"))
+    yield Feature("mining_gold_distance_km", dist, kind="static", description="km to the nearest gold site")
     # Attacks near any mining site, per unit.
     ev = ctx.events
     all_xy = points_xy(sites)
@@ -44,12 +46,8 @@ def build_mining(ctx: PanelContext, options: dict) -> list[Feature]:
         _, near_idx = points_within(all_xy, exy[ok], r * 1000.0)
         near = np.zeros(len(ev), dtype=bool)
         near[np.flatnonzero(ok)[np.unique(near_idx)]] = True
-        week_pos = np.where(near, ev["week_pos"].to_numpy(), -1)
-        count = lag_weeks(weekly_matrix(ev["unit_pos"].to_numpy(), week_pos, None, ctx.n_units, ctx.n_history),
-                          ctx.reporting_lag_weeks)
-        fatal = lag_weeks(weekly_matrix(ev["unit_pos"].to_numpy(), week_pos, ev["fatalities"].to_numpy(), ctx.n_units,
-                                        ctx.n_history), ctx.reporting_lag_weeks)
+        count, fatal = ctx.event_matrices(near)
         for w in opt["event_windows"]:
-            yield (Feature(f"mining_events_r{r}km_{w}w", rolling_sum(count, w),
-                               description=f"events in the unit within {r} km of a mining site, last {w} weeks"))
-            yield (Feature(f"mining_fatalities_r{r}km_{w}w", rolling_sum(fatal, w)))
+            yield Feature(f"mining_events_r{r}km_{w}w", rolling_sum(count, w),
+                          description=f"events in the unit within {r} km of a mining site, last {w} weeks")
+            yield Feature(f"mining_fatalities_r{r}km_{w}w", rolling_sum(fatal, w))

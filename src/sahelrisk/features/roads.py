@@ -6,6 +6,8 @@ The road layer is the inter-city backbone (about 2023), used for every week.
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 import shapely
 
@@ -13,7 +15,7 @@ from ..units import DISTANCE_CRS
 from .base import Feature, PanelContext, check_options, register
 from ._geometry import nearest_distance_km, project
 from .conflict import event_xy
-from .windows import lag_weeks, rolling_sum, weekly_matrix
+from .windows import rolling_sum
 
 __all__ = ["build_roads", "DEFAULTS"]
 
@@ -29,7 +31,7 @@ def road_length_km(units_geoms: np.ndarray, roads: np.ndarray) -> np.ndarray:
 
 
 @register("roads", needs=("roads",), defaults=DEFAULTS)
-def build_roads(ctx: PanelContext, options: dict) -> list[Feature]:
+def build_roads(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     opt = check_options("roads", options, DEFAULTS)
     roads = ctx.layer("roads")
     lines = project(roads)
@@ -37,9 +39,9 @@ def build_roads(ctx: PanelContext, options: dict) -> list[Feature]:
     yield Feature("roads_length_km", road_length_km(units_geoms, lines), kind="static",
                   description="km of main road inside the unit")
     dist, nearest = nearest_distance_km(ctx.units, lines)
-    yield (Feature("roads_distance_km", dist, kind="static", description="km from the unit centre to the nearest main road"))
-    yield (Feature("roads_nearest_importance", roads["importance"].to_numpy(dtype=np.float32)[nearest], kind="static",
-                       description="city-to-city routes using the nearest main road (Krantz 'passes')"))
+    yield Feature("roads_distance_km", dist, kind="static", description="km from the unit centre to the nearest main road")
+    yield Feature("roads_nearest_importance", roads["importance"].to_numpy(dtype=np.float32)[nearest], kind="static",
+                  description="city-to-city routes using the nearest main road (Krantz 'passes')")
     ev = ctx.events
     ok = ev["precise"].to_numpy(dtype=bool)
     exy = event_xy(ev)
@@ -49,12 +51,8 @@ def build_roads(ctx: PanelContext, options: dict) -> list[Feature]:
         hit_pts, _ = tree.query(points, predicate="dwithin", distance=r * 1000.0)
         near = np.zeros(len(ev), dtype=bool)
         near[np.flatnonzero(ok)[np.unique(hit_pts)]] = True
-        week_pos = np.where(near, ev["week_pos"].to_numpy(), -1)
-        count = lag_weeks(weekly_matrix(ev["unit_pos"].to_numpy(), week_pos, None, ctx.n_units, ctx.n_history),
-                          ctx.reporting_lag_weeks)
-        fatal = lag_weeks(weekly_matrix(ev["unit_pos"].to_numpy(), week_pos, ev["fatalities"].to_numpy(), ctx.n_units,
-                                        ctx.n_history), ctx.reporting_lag_weeks)
+        count, fatal = ctx.event_matrices(near)
         for w in opt["event_windows"]:
-            yield (Feature(f"roads_events_r{r}km_{w}w", rolling_sum(count, w),
-                               description=f"events in the unit within {r} km of a main road, last {w} weeks"))
-            yield (Feature(f"roads_fatalities_r{r}km_{w}w", rolling_sum(fatal, w)))
+            yield Feature(f"roads_events_r{r}km_{w}w", rolling_sum(count, w),
+                          description=f"events in the unit within {r} km of a main road, last {w} weeks")
+            yield Feature(f"roads_fatalities_r{r}km_{w}w", rolling_sum(fatal, w))

@@ -4,6 +4,8 @@ unit's centre and area; week of year (rainy-season effects).
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 import shapely
 
@@ -16,7 +18,7 @@ DEFAULTS = {"town_min_population": 10000}
 
 
 @register("static", needs=("admin0", "places"), defaults=DEFAULTS)
-def build_static(ctx: PanelContext, options: dict) -> list[Feature]:
+def build_static(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     opt = check_options("static", options, DEFAULTS)
     table = ctx.units.table
     admin0 = ctx.layer("admin0")
