@@ -101,10 +101,10 @@ def _context(spec: PanelSpec, inputs: PanelInputs, units: Units, weeks: pd.Datet
 def _layout(f: Feature, n_units: int, n_weeks: int, n_history: int) -> np.ndarray:
     """One long column in (unit, week) order; a dynamic array keeps only the panel's weeks."""
     expected = {"dynamic": (n_units, n_history), "static": (n_units,), "calendar": (n_history,)}[f.kind]
-    if f.values.shape != expected:
+    if f.values.shape != expected and not (f.kind == "dynamic" and f.values.shape == (n_units, n_weeks)):
         raise ConfigError(f"builder output {f.name} ({f.kind}) has shape {f.values.shape}, expected {expected}")
     if f.kind == "dynamic":
-        values = np.ascontiguousarray(f.values[:, n_history - n_weeks:]).ravel()
+        values = np.ascontiguousarray(f.values[:, f.values.shape[1] - n_weeks:]).ravel()
     elif f.kind == "static":
         values = np.repeat(f.values, n_weeks)
     else:

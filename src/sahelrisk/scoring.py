@@ -72,12 +72,23 @@ class ScoreResult:
     seconds: dict
 
 
-def _drivers(model: RiskModel, X: pd.DataFrame, described: dict, k: int = 3) -> list[str]:
-    contrib = model.contributions(X).to_numpy()
+def _drivers(model: RiskModel, X: pd.DataFrame, p: np.ndarray, described: dict, k: int = 3,
+             min_rows: int = 200) -> list[str]:
+    """The ``k`` features that raised each unit's score most, for units of the elevated tier and
+    above (at least the ``min_rows`` highest): per-row contributions cost more than the
+    prediction itself, and a low-risk cell's drivers help no one. Other units get ""."""
+    chosen = np.flatnonzero(p >= TIER_CUTS[0])
+    if len(chosen) < min(min_rows, len(p)):
+        chosen = np.argsort(-p, kind="stable")[:min_rows]
+    out = [""] * len(p)
+    if len(chosen) == 0:
+        return out
+    contrib = model.contributions(X.iloc[chosen]).to_numpy()
     names = np.asarray(model.feature_names_)
     top = np.argsort(-contrib, axis=1)[:, :k]
-    return ["; ".join(describe_feature(names[j], described) for j in row if contrib[i, j] > 0)
-            for i, row in enumerate(top)]
+    for i, row in zip(chosen, range(len(chosen))):
+        out[i] = "; ".join(describe_feature(names[j], described) for j in top[row] if contrib[row, j] > 0)
+    return out
 
 
 def score_week(model: RiskModel, spec: PanelSpec, inputs: PanelInputs, as_of, *, horizon_weeks: int,
@@ -109,7 +120,7 @@ def score_week(model: RiskModel, spec: PanelSpec, inputs: PanelInputs, as_of, *,
         "probability_last_week": before.to_numpy(),
     }, geometry=table.loc[current.index, "geometry"].to_numpy(), crs="EPSG:4326")
     cells["change_vs_last_week"] = cells["probability"] - cells["probability_last_week"]
-    cells["top_drivers"] = _drivers(model, panel.loc[now, model.feature_names_], described)
+    cells["top_drivers"] = _drivers(model, panel.loc[now, model.feature_names_], current.to_numpy(), described)
     timings["predict_s"] = round(time.perf_counter() - t0, 3)
     _finish(cells, model_version, data_as_of)
     areas = {level: aggregate(cells, level, inputs, model_version, data_as_of) for level in levels}

@@ -13,6 +13,7 @@ MAT = (rng.random((5, 60)) < 0.2) * rng.integers(1, 5, (5, 60)).astype(np.float3
 def test_rolling_sum(window):
     expected = np.array([[MAT[u, max(0, t - window + 1):t + 1].sum() for t in range(60)] for u in range(5)])
     np.testing.assert_allclose(rolling_sum(MAT, window), expected)
+    np.testing.assert_allclose(rolling_sum(MAT, window, keep=5), expected[:, -5:])
 
 
 @pytest.mark.parametrize("half_life, horizon", [(4, 20), (26, 52)])
@@ -21,6 +22,9 @@ def test_decayed_sum_is_truncated_at_the_horizon(half_life, horizon):
     expected = np.array([[sum(MAT[u, w] * a ** (t - w) for w in range(max(0, t - horizon + 1), t + 1))
                           for t in range(60)] for u in range(5)])
     np.testing.assert_allclose(decayed_sum(MAT, half_life, horizon), expected, rtol=1e-5, atol=1e-5)
+    # the few-weeks path (scoring) gives the same last weeks
+    np.testing.assert_allclose(decayed_sum(MAT, half_life, horizon, keep=3), expected[:, -3:], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(decayed_sum(MAT, half_life, horizon, keep=30), expected[:, -30:], rtol=1e-5, atol=1e-5)
 
 
 def test_weeks_since_with_cap():

@@ -27,15 +27,32 @@ def unit_points(units: Units) -> np.ndarray:
     return shapely.points(xy[:, 0], xy[:, 1])
 
 
+def _segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lines broken into two-point segments (and the index of the line each came from).
+
+    A tree of a few long border lines cannot prune: every nearest query measures whole borders.
+    Short segments make the same exact distance a cheap query.
+    """
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    coords, which = shapely.get_coordinates(parts, return_index=True)
+    same = which[1:] == which[:-1]
+    starts = np.flatnonzero(same)
+    segments = shapely.linestrings(np.stack([coords[starts], coords[starts + 1]], axis=1))
+    return segments, owner[which[starts]]
+
+
 def nearest_distance_km(units: Units, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distance from each unit centre to the nearest geometry, and that geometry's index."""
     if len(geoms) == 0:
         n = len(units)
         return np.full(n, np.nan, dtype=np.float32), np.full(n, -1)
+    owner = np.arange(len(geoms))
+    if shapely.get_type_id(geoms).min() in (1, 5):  # (multi)lines: measure to their segments
+        geoms, owner = _segments(geoms)
     tree = shapely.STRtree(geoms)
     idx, dist = tree.query_nearest(unit_points(units), return_distance=True, all_matches=False)
     order = np.argsort(idx[0])
-    return (dist[order] / 1000.0).astype(np.float32), idx[1][order]
+    return (dist[order] / 1000.0).astype(np.float32), owner[idx[1][order]]
 
 
 def count_within(units: Units, points_xy: np.ndarray, radius_km: float) -> np.ndarray:

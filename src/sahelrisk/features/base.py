@@ -24,8 +24,8 @@ __all__ = ["Feature", "PanelContext", "register", "BUILDERS", "LAYERS_NEEDED", "
 
 @dataclass(frozen=True)
 class Feature:
-    """One column: ``values`` is (units, history weeks) for ``dynamic``, (units,) for ``static``,
-    (history weeks,) for ``calendar``."""
+    """One column: ``values`` is (units, history weeks) or (units, panel weeks) for ``dynamic``,
+    (units,) for ``static``, (history weeks,) for ``calendar``."""
 
     name: str
     values: np.ndarray
@@ -52,6 +52,11 @@ class PanelContext:
     @property
     def n_history(self) -> int:
         return len(self.history)
+
+    @property
+    def n_out(self) -> int:
+        """Weeks the panel keeps: a dynamic feature may give just these (units, n_out) columns."""
+        return len(self.weeks)
 
     def event_matrices(self, mask: np.ndarray | None = None, unit_pos: np.ndarray | None = None):
         """(events, fatalities) per (unit, history week) of the events under ``mask``, reporting lag applied.

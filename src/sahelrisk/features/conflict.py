@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..units import DISTANCE_CRS
 from .base import Feature, PanelContext, check_options, register
-from .windows import decayed_sum, lag_weeks, points_within, rolling_sum, weekly_matrix, weeks_since
+from .windows import cumulate, decayed_sum, tail, lag_weeks, points_within, rolling_sum, weekly_matrix, weeks_since
 
 __all__ = ["build_conflict", "DEFAULTS", "event_xy"]
 
@@ -49,31 +49,36 @@ def build_conflict(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     opt = check_options("conflict", options, DEFAULTS)
     ev = ctx.events
     count, fatal = ctx.event_matrices()
+    count_cs, fatal_cs = cumulate(count), cumulate(fatal)
     for w in opt["windows"]:
-        yield Feature(f"conflict_events_{w}w", rolling_sum(count, w), description=f"events in the unit, last {w} weeks")
-        yield Feature(f"conflict_fatalities_{w}w", rolling_sum(fatal, w),
+        yield Feature(f"conflict_events_{w}w", rolling_sum(count, w, count_cs, ctx.n_out),
+                      description=f"events in the unit, last {w} weeks")
+        yield Feature(f"conflict_fatalities_{w}w", rolling_sum(fatal, w, fatal_cs, ctx.n_out),
                       description=f"fatalities (best) in the unit, last {w} weeks")
     for hl in opt["half_lives"]:
-        yield Feature(f"conflict_events_hl{hl}w", decayed_sum(count, hl, ctx.max_window),
+        yield Feature(f"conflict_events_hl{hl}w", decayed_sum(count, hl, ctx.max_window, ctx.n_out),
                       description=f"events, decayed with half-life {hl} weeks")
-        yield Feature(f"conflict_fatalities_hl{hl}w", decayed_sum(fatal, hl, ctx.max_window),
+        yield Feature(f"conflict_fatalities_hl{hl}w", decayed_sum(fatal, hl, ctx.max_window, ctx.n_out),
                       description=f"fatalities, decayed with half-life {hl} weeks")
     fatal_events, _ = ctx.event_matrices(ev["fatalities"].to_numpy() >= 1)
-    yield Feature("conflict_weeks_since_event", weeks_since(count, ctx.max_window),
+    yield Feature("conflict_weeks_since_event", tail(weeks_since(count, ctx.max_window), ctx.n_out),
                   description=f"weeks since the last event in the unit (capped at {ctx.max_window})")
     yield Feature("conflict_weeks_since_fatal",
-                  weeks_since(fatal_events, ctx.max_window),
+                  tail(weeks_since(fatal_events, ctx.max_window), ctx.n_out),
                   description="weeks since the last event with at least one death")
     for vtype, label in TYPES.items():
         t_count, t_fatal = ctx.event_matrices((ev["violence_type"] == vtype).to_numpy())
+        t_count_cs, t_fatal_cs = cumulate(t_count), cumulate(t_fatal)
         for w in opt["type_windows"]:
-            yield Feature(f"conflict_events_{label}_{w}w", rolling_sum(t_count, w))
-            yield Feature(f"conflict_fatalities_{label}_{w}w", rolling_sum(t_fatal, w))
+            yield Feature(f"conflict_events_{label}_{w}w", rolling_sum(t_count, w, t_count_cs, ctx.n_out))
+            yield Feature(f"conflict_fatalities_{label}_{w}w", rolling_sum(t_fatal, w, t_fatal_cs, ctx.n_out))
     queen = ctx.units.neighbours()
     for w in opt["queen_windows"]:
-        yield Feature(f"conflict_events_queen_{w}w", np.asarray(queen @ rolling_sum(count, w), dtype=np.float32),
+        yield Feature(f"conflict_events_queen_{w}w",
+                      np.asarray(queen @ rolling_sum(count, w, count_cs, ctx.n_out), dtype=np.float32),
                       description=f"events in the queen-contiguous neighbours, last {w} weeks")
-        yield Feature(f"conflict_fatalities_queen_{w}w", np.asarray(queen @ rolling_sum(fatal, w), dtype=np.float32))
+        yield Feature(f"conflict_fatalities_queen_{w}w",
+                      np.asarray(queen @ rolling_sum(fatal, w, fatal_cs, ctx.n_out), dtype=np.float32))
     # Precisely located events count for rings even outside the run's units (across a border).
     located = ev["precise"].to_numpy(dtype=bool)
     xy = event_xy(ev)
@@ -86,10 +91,11 @@ def build_conflict(ctx: PanelContext, options: dict) -> Iterator[Feature]:
                             ctx.reporting_lag_weeks)
         r_fatal = lag_weeks(weekly_matrix(units_idx, sub["week_pos"].to_numpy(), sub["fatalities"].to_numpy(),
                                           ctx.n_units, ctx.n_history), ctx.reporting_lag_weeks)
+        r_count_cs, r_fatal_cs = cumulate(r_count), cumulate(r_fatal)
         for w in opt["radius_windows"]:
-            yield Feature(f"conflict_events_r{r}km_{w}w", rolling_sum(r_count, w),
+            yield Feature(f"conflict_events_r{r}km_{w}w", rolling_sum(r_count, w, r_count_cs, ctx.n_out),
                           description=f"events within {r} km of the unit centre, last {w} weeks")
-            yield Feature(f"conflict_fatalities_r{r}km_{w}w", rolling_sum(r_fatal, w))
+            yield Feature(f"conflict_fatalities_r{r}km_{w}w", rolling_sum(r_fatal, w, r_fatal_cs, ctx.n_out))
     yield from _country_totals(ctx, opt["country_windows"])
 
 
@@ -104,6 +110,6 @@ def _country_totals(ctx: PanelContext, windows) -> Iterator[Feature]:
     fatal = lag_weeks(weekly_matrix(ev_country, week_pos, ctx.events["fatalities"].to_numpy(), len(codes), ctx.n_history),
                       ctx.reporting_lag_weeks)
     for w in windows:
-        yield Feature(f"conflict_country_events_{w}w", rolling_sum(count, w)[unit_country],
+        yield Feature(f"conflict_country_events_{w}w", rolling_sum(count, w, keep=ctx.n_out)[unit_country],
                       description=f"events in the unit's country (any precision), last {w} weeks")
-        yield Feature(f"conflict_country_fatalities_{w}w", rolling_sum(fatal, w)[unit_country])
+        yield Feature(f"conflict_country_fatalities_{w}w", rolling_sum(fatal, w, keep=ctx.n_out)[unit_country])

@@ -48,6 +48,6 @@ def build_mining(ctx: PanelContext, options: dict) -> Iterator[Feature]:
         near[np.flatnonzero(ok)[np.unique(near_idx)]] = True
         count, fatal = ctx.event_matrices(near)
         for w in opt["event_windows"]:
-            yield Feature(f"mining_events_r{r}km_{w}w", rolling_sum(count, w),
+            yield Feature(f"mining_events_r{r}km_{w}w", rolling_sum(count, w, keep=ctx.n_out),
                           description=f"events in the unit within {r} km of a mining site, last {w} weeks")
-            yield Feature(f"mining_fatalities_r{r}km_{w}w", rolling_sum(fatal, w))
+            yield Feature(f"mining_fatalities_r{r}km_{w}w", rolling_sum(fatal, w, keep=ctx.n_out))

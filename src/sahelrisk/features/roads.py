@@ -53,6 +53,6 @@ def build_roads(ctx: PanelContext, options: dict) -> Iterator[Feature]:
         near[np.flatnonzero(ok)[np.unique(hit_pts)]] = True
         count, fatal = ctx.event_matrices(near)
         for w in opt["event_windows"]:
-            yield Feature(f"roads_events_r{r}km_{w}w", rolling_sum(count, w),
+            yield Feature(f"roads_events_r{r}km_{w}w", rolling_sum(count, w, keep=ctx.n_out),
                           description=f"events in the unit within {r} km of a main road, last {w} weeks")
-            yield Feature(f"roads_fatalities_r{r}km_{w}w", rolling_sum(fatal, w))
+            yield Feature(f"roads_fatalities_r{r}km_{w}w", rolling_sum(fatal, w, keep=ctx.n_out))

@@ -20,6 +20,17 @@ DEFAULTS = {"town_min_population": 10000}
 @register("static", needs=("admin0", "places"), defaults=DEFAULTS)
 def build_static(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     opt = check_options("static", options, DEFAULTS)
+    # Geography does not change from week to week: computed once per set of units and layers.
+    admin0, places = ctx.layer("admin0"), ctx.layer("places")
+    key = ("static", tuple(sorted(opt.items())), id(admin0), id(places))
+    if key not in ctx.units._cache:
+        # the layers are kept with the result so their ids cannot be reused by other objects
+        ctx.units._cache[key] = (admin0, places, list(_geography(ctx, opt)))
+    yield from ctx.units._cache[key][2]
+    yield Feature("calendar_week_of_year", ctx.history.isocalendar().week.to_numpy().astype(np.float32), kind="calendar")
+
+
+def _geography(ctx: PanelContext, opt: dict) -> Iterator[Feature]:
     table = ctx.units.table
     admin0 = ctx.layer("admin0")
     # International borders: country outlines minus coastlines is not needed in the landlocked
@@ -37,7 +48,6 @@ def build_static(ctx: PanelContext, options: dict) -> Iterator[Feature]:
             dist, _ = nearest_distance_km(ctx.units, project(own))
             capital_km[mask] = dist[mask]
     town_km, _ = nearest_distance_km(ctx.units, project(towns))
-    week_of_year = ctx.history.isocalendar().week.to_numpy().astype(np.float32)
     yield from [
         Feature("static_border_distance_km", border_km, kind="static", description="km to the nearest international border"),
         Feature("static_capital_distance_km", capital_km, kind="static", allow_nan=True,
@@ -47,5 +57,4 @@ def build_static(ctx: PanelContext, options: dict) -> Iterator[Feature]:
         Feature("static_latitude", table["centroid_lat"].to_numpy(dtype=np.float32), kind="static"),
         Feature("static_longitude", table["centroid_lon"].to_numpy(dtype=np.float32), kind="static"),
         Feature("static_area_km2", table["area_km2"].to_numpy(dtype=np.float32), kind="static"),
-        Feature("calendar_week_of_year", week_of_year, kind="calendar"),
     ]
