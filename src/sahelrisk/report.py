@@ -129,7 +129,7 @@ def write_model_card(directory: str | Path, *, name: str, version: str, spec, re
                      for m, r in table.iterrows())
     md = f"""# Model card: {name} (version {version})
 
-Promoted {promoted_on}; MLflow run `{run_id}`.
+Promoted with data as of {promoted_on}; MLflow run `{run_id}`.
 
 - **Forecast:** probability of at least one {'fatal event' if spec.target_kind == 'any_fatal' else 'fatal attack on civilians'}
   in a unit in the {spec.horizon} weeks after the forecast week.
