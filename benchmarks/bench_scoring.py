@@ -20,7 +20,6 @@ WEEK = "2023-12-25"
 
 
 def main() -> None:
-    import pandas as pd
 
     from sahelrisk.catalog import load_catalog
     from sahelrisk.datadir import resolve_data_dir

@@ -14,7 +14,7 @@ from sahelrisk import api
 from sahelrisk.errors import ConfigError
 from sahelrisk.outputs import OUTPUT_FILES, write_outputs
 from sahelrisk.panel import load_inputs
-from sahelrisk.scoring import TIER_CUTS, risk_tier
+from sahelrisk.scoring import risk_tier
 
 pytestmark = pytest.mark.slow
 LATEST = "2023-12-25"

@@ -12,7 +12,7 @@ import pytest
 from sahelrisk import tracking
 from sahelrisk.errors import ConfigError
 from sahelrisk.trainspec import load_training_spec
-from sahelrisk.training import prepare_frame, run_backtests, train_and_track
+from sahelrisk.training import run_backtests, train_and_track
 
 from .conftest import REPO, SMALL
 

@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-import numpy as np
 import pandas as pd
 
 from .calendar import as_monday

@@ -257,20 +257,25 @@ def train_cmd(spec: SpecOpt = Path("training/default.toml"), data: DataOpt = Non
 
 
 def _score_and_write(as_of, horizon: int, units: str, model: str, data, catalog, out: Path, tracking_uri, mlruns="mlruns"):
-    from .api import score_all
+    import pandas as pd
+
+    from .api import load_model, score_all
+    from .calendar import week_of
     from .outputs import write_outputs
+    from .panel import load_inputs
     from .scoring import UNIT_LEVELS
 
     if units not in UNIT_LEVELS:
         raise ConfigError(f"unknown unit level {units!r}; use one of {', '.join(UNIT_LEVELS)}")
-    with console.status(f"scoring the week of {as_of}"):
-        result, loaded = score_all(as_of, horizon, model, data, levels=("adm2", "adm1"), tracking_uri=tracking_uri,
-                                   mlruns=mlruns, catalog=load_catalog(catalog))
-    from .panel import load_inputs
+    week = _week_arg(as_of, "--as-of")
+    loaded = load_model(model, horizon, tracking_uri=tracking_uri, mlruns=mlruns)
+    with console.status(f"scoring the week of {week}"):
+        # Loaded once as known at the end of the scored week, for the scores and the maps alike.
+        inputs = load_inputs(load_catalog(catalog), resolve_data_dir(data), spec=loaded.spec,
+                             as_of=(week_of(pd.Timestamp(week)) + pd.Timedelta(days=6)).date())
+        result, _ = score_all(week, horizon, loaded, data, levels=("adm2", "adm1"), inputs=inputs)
     week = result.cells["week"].iloc[0]
     with console.status("writing maps and the bulletin"):
-        inputs = load_inputs(load_catalog(catalog), resolve_data_dir(data), spec=loaded.spec,
-                             as_of=(week + __import__("pandas").Timedelta(days=6)).date())
         folder = write_outputs(result, loaded, inputs, out, horizon=horizon)
     frame = result.cells if units == "grid" else result.areas[units]
     table = Table(title=f"Highest risk ({units}), week of {week.date()}, next {horizon} weeks")

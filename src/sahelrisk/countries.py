@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+import pandas as pd
+
 from .errors import ConfigError
 
 __all__ = ["Country", "get_country", "to_iso3", "in_scope", "known_countries", "iso3_from_name", "iso3_from_gw",
@@ -67,10 +69,8 @@ def iso3_from_iso2(iso2) -> str | None:
     return by_iso2.get(str(iso2).upper())
 
 
-def to_iso3(values) -> "pd.Series":
+def to_iso3(values) -> pd.Series:
     """ISO3 codes from a Series of ISO3 codes, ISO2 codes or country names; NA where unknown."""
-    import pandas as pd
-
     known = known_countries()
 
     def one(value):
@@ -86,9 +86,7 @@ def to_iso3(values) -> "pd.Series":
     return pd.Series(values).map(one).astype("string")
 
 
-def in_scope(iso3, countries=None) -> "pd.Series":
+def in_scope(iso3, countries=None) -> pd.Series:
     """Rows to keep: country in ``countries``, or in the registry when ``countries`` is None."""
-    import pandas as pd
-
     allowed = set(known_countries()) if countries is None else set(countries)
     return pd.Series(iso3).isin(sorted(allowed)).fillna(False).astype(bool)

@@ -8,7 +8,6 @@ import re
 from importlib import resources
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from .scoring import TIER_CUTS, TIERS

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .calendar import week_of, week_range
+from .calendar import week_range
 from .catalog import Catalog
 from .errors import ConfigError
 from .features import BUILDERS, LAYERS_NEEDED, Feature, PanelContext

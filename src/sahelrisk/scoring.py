@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np

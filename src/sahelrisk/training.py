@@ -92,7 +92,7 @@ def run_backtests(spec: TrainingSpec, tf: TrainingFrame, horizons: list[int] | N
         out = out.merge(tf.frame[["unit_id", "week", "country_iso3"]], on=["unit_id", "week"], how="left")
         out["year"] = out["week"].dt.year
         names = list(factories)
-        for table, by, sink in ((None, None, overall), (None, "year", years), (None, "country_iso3", countries)):
+        for by, sink in ((None, overall), ("year", years), ("country_iso3", countries)):
             sink.append(metrics_by(out, target, names, by=by).assign(horizon=h))
         preds[h], folds[h] = out, log
     return BacktestResult(preds, pd.concat(overall, ignore_index=True), pd.concat(years, ignore_index=True),

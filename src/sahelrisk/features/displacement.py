@@ -64,7 +64,7 @@ def build_displacement(ctx: PanelContext, options: dict) -> Iterator[Feature]:
         yield Feature(f"displacement_{label}_idps", v.astype(np.float32), allow_nan=True,
                       description=f"latest IDP count known for the unit's {label}")
         yield Feature(f"displacement_{label}_age_weeks", g.astype(np.float32), allow_nan=True,
-                      description=f"weeks since the reference date of that figure")
+                      description="weeks since the reference date of that figure")
         for k in opt["change_weeks"]:
             k = int(k)
             before = np.full_like(v, np.nan)
