@@ -8,7 +8,7 @@ import shapely
 
 from ..units import DISTANCE_CRS, Units
 
-__all__ = ["project", "points_xy", "nearest_distance_km", "count_within", "unit_points"]
+__all__ = ["project", "points_xy", "nearest_distance_km", "count_within", "unit_points", "near_event_features"]
 
 
 def project(frame: gpd.GeoDataFrame) -> np.ndarray:
@@ -59,3 +59,26 @@ def count_within(units: Units, points_xy: np.ndarray, radius_km: float) -> np.nd
     from .windows import points_within
     target, _ = points_within(units.centroids_xy(), points_xy, radius_km * 1000.0)
     return np.bincount(target, minlength=len(units)).astype(np.float32)
+
+
+def near_event_features(ctx, theme: str, what: str, geoms: np.ndarray, radii_km, windows):
+    """Events and fatalities in each unit that happened within ``r`` km of ``geoms`` (points or
+    lines in the distance CRS): ``<theme>_events_r<r>km_<w>w`` and ``<theme>_fatalities_...``."""
+    from .base import Feature
+    from .conflict import event_xy
+    from .windows import rolling_sum
+
+    ev = ctx.events
+    ok = ev["precise"].to_numpy(dtype=bool)
+    xy = event_xy(ev)
+    points = shapely.points(xy[ok, 0], xy[ok, 1])
+    tree = shapely.STRtree(geoms)
+    for r in radii_km:
+        hits, _ = tree.query(points, predicate="dwithin", distance=r * 1000.0)
+        near = np.zeros(len(ev), dtype=bool)
+        near[np.flatnonzero(ok)[np.unique(hits)]] = True
+        count, fatal = ctx.event_matrices(near)
+        for w in windows:
+            yield Feature(f"{theme}_events_r{r}km_{w}w", rolling_sum(count, w, keep=ctx.n_out),
+                          description=f"events in the unit within {r} km of {what}, last {w} weeks")
+            yield Feature(f"{theme}_fatalities_r{r}km_{w}w", rolling_sum(fatal, w, keep=ctx.n_out))

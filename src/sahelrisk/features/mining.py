@@ -11,9 +11,7 @@ from typing import Iterator
 import numpy as np
 
 from .base import Feature, PanelContext, check_options, register
-from ._geometry import count_within, nearest_distance_km, points_xy, project
-from .conflict import event_xy
-from .windows import points_within, rolling_sum
+from ._geometry import count_within, near_event_features, nearest_distance_km, points_xy, project
 
 __all__ = ["build_mining", "DEFAULTS"]
 
@@ -38,16 +36,5 @@ def build_mining(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     dist, _ = nearest_distance_km(ctx.units, project(gold_any))
     yield Feature("mining_gold_distance_km", dist, kind="static", description="km to the nearest gold site")
     # Attacks near any mining site, per unit.
-    ev = ctx.events
-    all_xy = points_xy(sites)
-    exy = event_xy(ev)
-    ok = ev["precise"].to_numpy(dtype=bool)
-    for r in opt["event_radius_km"]:
-        _, near_idx = points_within(all_xy, exy[ok], r * 1000.0)
-        near = np.zeros(len(ev), dtype=bool)
-        near[np.flatnonzero(ok)[np.unique(near_idx)]] = True
-        count, fatal = ctx.event_matrices(near)
-        for w in opt["event_windows"]:
-            yield Feature(f"mining_events_r{r}km_{w}w", rolling_sum(count, w, keep=ctx.n_out),
-                          description=f"events in the unit within {r} km of a mining site, last {w} weeks")
-            yield Feature(f"mining_fatalities_r{r}km_{w}w", rolling_sum(fatal, w, keep=ctx.n_out))
+    yield from near_event_features(ctx, "mining", "a mining site", project(sites), opt["event_radius_km"],
+                                   opt["event_windows"])

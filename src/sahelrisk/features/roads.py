@@ -13,9 +13,7 @@ import shapely
 
 from ..units import DISTANCE_CRS
 from .base import Feature, PanelContext, check_options, register
-from ._geometry import nearest_distance_km, project
-from .conflict import event_xy
-from .windows import rolling_sum
+from ._geometry import near_event_features, nearest_distance_km, project
 
 __all__ = ["build_roads", "DEFAULTS"]
 
@@ -42,17 +40,4 @@ def build_roads(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     yield Feature("roads_distance_km", dist, kind="static", description="km from the unit centre to the nearest main road")
     yield Feature("roads_nearest_importance", roads["importance"].to_numpy(dtype=np.float32)[nearest], kind="static",
                   description="city-to-city routes using the nearest main road (Krantz 'passes')")
-    ev = ctx.events
-    ok = ev["precise"].to_numpy(dtype=bool)
-    exy = event_xy(ev)
-    points = shapely.points(exy[ok, 0], exy[ok, 1])
-    tree = shapely.STRtree(lines)
-    for r in opt["event_radius_km"]:
-        hit_pts, _ = tree.query(points, predicate="dwithin", distance=r * 1000.0)
-        near = np.zeros(len(ev), dtype=bool)
-        near[np.flatnonzero(ok)[np.unique(hit_pts)]] = True
-        count, fatal = ctx.event_matrices(near)
-        for w in opt["event_windows"]:
-            yield Feature(f"roads_events_r{r}km_{w}w", rolling_sum(count, w, keep=ctx.n_out),
-                          description=f"events in the unit within {r} km of a main road, last {w} weeks")
-            yield Feature(f"roads_fatalities_r{r}km_{w}w", rolling_sum(fatal, w, keep=ctx.n_out))
+    yield from near_event_features(ctx, "roads", "a main road", lines, opt["event_radius_km"], opt["event_windows"])
