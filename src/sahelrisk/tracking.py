@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import subprocess
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,19 +110,17 @@ def log_file(path: str | Path, folder: str | None = None) -> None:
     mlflow.log_artifact(str(path), folder)
 
 
-with warnings.catch_warnings():
-    # MLflow asks pyfunc models for type hints when the class is defined; ours take a DataFrame
-    # described by the logged signature.
-    warnings.filterwarnings("ignore", message=".*type hint.*", category=UserWarning)
+class _PyfuncRiskModel(mlflow.pyfunc.PythonModel):
+    """pyfunc face of a RiskModel: predict() returns the calibrated probability.
 
-    class _PyfuncRiskModel(mlflow.pyfunc.PythonModel):
-        """pyfunc face of a RiskModel: predict() returns the calibrated probability."""
+    (MLflow prints a note asking for type hints on predict(); the logged signature describes the
+    input instead.)"""
 
-        def __init__(self, model):
-            self.model = model
+    def __init__(self, model):
+        self.model = model
 
-        def predict(self, context, model_input, params=None):
-            return self.model.predict_proba(model_input)[:, 1]
+    def predict(self, context, model_input, params=None):
+        return self.model.predict_proba(model_input)[:, 1]
 
 
 def log_risk_model(model, example: pd.DataFrame, registered_name: str | None = None) -> ModelRef | None:
@@ -131,11 +128,9 @@ def log_risk_model(model, example: pd.DataFrame, registered_name: str | None = N
     from mlflow.models import infer_signature
     example = example[model.feature_names_].head(50)
     signature = infer_signature(example, model.predict_proba(example)[:, 1])
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*type hint.*", category=UserWarning)
-        info = mlflow.pyfunc.log_model(name="model", python_model=_PyfuncRiskModel(model), signature=signature,
-                                       input_example=example.head(5),
-                                       pip_requirements=["lightgbm==4.7.0", "scikit-learn==1.9.1", "pandas==3.1.1"])
+    info = mlflow.pyfunc.log_model(name="model", python_model=_PyfuncRiskModel(model), signature=signature,
+                                   input_example=example.head(5),
+                                   pip_requirements=["lightgbm==4.7.0", "scikit-learn==1.9.1", "pandas==3.1.1"])
     if registered_name is None:
         return None
     version = mlflow.register_model(info.model_uri, registered_name)
@@ -175,9 +170,6 @@ def load_risk_model(name: str, alias: str = CHAMPION, version: str | None = None
         raise ConfigError(f"no model {name!r} at {'version ' + version if version else 'alias ' + repr(alias)} in "
                           f"the registry at {mlflow.get_tracking_uri()} (aliases of {name!r}: {known or 'none'}). "
                           "Train and register one with 'sahelrisk train --register'") from e
-    with warnings.catch_warnings():
-        # MLflow asks pyfunc models for type hints; ours take a DataFrame with a logged signature.
-        warnings.filterwarnings("ignore", message=".*type hint.*", category=UserWarning)
-        loaded = mlflow.pyfunc.load_model(f"models:/{name}/{mv.version}")
+    loaded = mlflow.pyfunc.load_model(f"models:/{name}/{mv.version}")
     metrics = client.get_run(mv.run_id).data.metrics if mv.run_id else {}
     return loaded.unwrap_python_model().model, ModelRef(name, str(mv.version), mv.run_id, dict(metrics))
