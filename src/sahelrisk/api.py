@@ -21,7 +21,7 @@ from .errors import ConfigError
 from .features.spec import PanelSpec, load_spec, spec_from_text
 from .model import RiskModel
 from .panel import PanelInputs, load_inputs
-from .scoring import UNIT_LEVELS, ScoreResult, coverage_gap, score_week
+from .scoring import ScoreResult, check_unit_level, coverage_gap, score_week
 
 __all__ = ["score", "score_all", "load_model", "backtest", "build_panel", "LoadedModel", "default_model_name"]
 
@@ -64,7 +64,7 @@ def _check_as_of(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec) -> No
     if week > week_of(last):
         raise ConfigError(f"as-of {week.date()} is after the located event data ends ({last.date()}); score a week "
                           f"up to {week_of(last).date()}, or fetch newer data ('sahelrisk data fetch')")
-    gap = coverage_gap(inputs.events, week, spec.countries)
+    gap = coverage_gap(located["date_start"], week)
     if gap:
         raise ConfigError(f"the event data has no located events from {gap[0].date()} to {gap[1].date()}, within the "
                           f"year before {week.date()}; features would read that hole as peace. Score a week the data "
@@ -99,8 +99,7 @@ def score(as_of, horizon_weeks: int = 4, units: str = "grid", model: str | Loade
     probability of at least one event in the area). ``model``: a registry alias or version number.
     Returns a GeoDataFrame sorted by rank.
     """
-    if units not in UNIT_LEVELS:
-        raise ConfigError(f"unknown unit level {units!r}; use one of {', '.join(UNIT_LEVELS)}")
+    check_unit_level(units)
     levels = () if units == "grid" else (units,)
     result, _ = score_all(as_of, horizon_weeks, model, data, levels=levels, **kwargs)
     frame = result.cells if units == "grid" else result.areas[units]

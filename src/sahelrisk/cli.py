@@ -41,12 +41,7 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (quarantine f
 
 
 def _as_of(value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--as-of {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-25") from None
+    return date.today() if value is None else _date_arg(value, "--as-of")
 
 
 def _countries(value: str | None) -> set[str] | None:
@@ -166,7 +161,7 @@ def features_build(spec: Annotated[Path, typer.Option("--spec", help="Feature sp
     with console.status("loading sources"):
         inputs = load_inputs(load_catalog(catalog), data_dir, as_of=as_of_date, spec=panel_spec)
     with console.status(f"building the {panel_spec.name} panel"):
-        frame = build_panel(panel_spec, inputs, start=_week_arg(start, "--start"), end=_week_arg(end, "--end"))
+        frame = build_panel(panel_spec, inputs, start=_date_arg(start, "--start"), end=_date_arg(end, "--end"))
     target = out or Path("outputs") / f"panel_{panel_spec.name}.parquet"
     save_panel(frame, target)
     meta = frame.attrs["sahelrisk"]
@@ -176,13 +171,13 @@ def features_build(spec: Annotated[Path, typer.Option("--spec", help="Feature sp
     console.print("events: " + ", ".join(f"{k} {v:,}" for k, v in meta["event_assignment"].items()))
 
 
-def _week_arg(value: str | None, name: str):
+def _date_arg(value: str | None, name: str) -> date | None:
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"{name} {value!r} is not a date; use YYYY-MM-DD") from None
+        raise ConfigError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-25") from None
 
 
 SpecOpt = Annotated[Path, typer.Option("--spec", help="Training spec TOML.")]
@@ -263,11 +258,10 @@ def _score_and_write(as_of, horizon: int, units: str, model: str, data, catalog,
     from .calendar import week_of
     from .outputs import write_outputs
     from .panel import load_inputs
-    from .scoring import UNIT_LEVELS
+    from .scoring import check_unit_level
 
-    if units not in UNIT_LEVELS:
-        raise ConfigError(f"unknown unit level {units!r}; use one of {', '.join(UNIT_LEVELS)}")
-    week = _week_arg(as_of, "--as-of")
+    check_unit_level(units)
+    week = _date_arg(as_of, "--as-of")
     loaded = load_model(model, horizon, tracking_uri=tracking_uri, mlruns=mlruns)
     with console.status(f"scoring the week of {week}"):
         # Loaded once as known at the end of the scored week, for the scores and the maps alike.

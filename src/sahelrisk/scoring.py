@@ -24,14 +24,18 @@ from .panel import PanelInputs, build_panel, build_units
 from .units import Units
 
 __all__ = ["score_week", "TIER_CUTS", "TIERS", "risk_tier", "describe_feature", "ScoreResult", "coverage_gap",
-           "UNIT_LEVELS"]
+           "UNIT_LEVELS", "check_unit_level"]
 
 # Probability cut-points of the tiers. The model's probabilities are calibrated, so a tier means
 # what it says; the backtest's observed frequency per tier is reported in the bulletin.
 TIER_CUTS = (0.02, 0.10, 0.30)
 TIERS = ("low", "elevated", "high", "very high")
 UNIT_LEVELS = ("grid", "adm1", "adm2")
-_WINDOW_WORDS = {"w": "weeks"}
+
+
+def check_unit_level(level: str, allowed=UNIT_LEVELS) -> None:
+    if level not in allowed:
+        raise ConfigError(f"unknown unit level {level!r}; use one of {', '.join(allowed)}")
 
 
 def risk_tier(p) -> np.ndarray:
@@ -45,14 +49,13 @@ def describe_feature(name: str, described: dict | None = None) -> str:
     return name.replace("_", " ")
 
 
-def coverage_gap(events: pd.DataFrame, week: pd.Timestamp, countries, lookback_weeks: int = 52,
+def coverage_gap(dates: pd.Series, week: pd.Timestamp, lookback_weeks: int = 52,
                  max_quiet_weeks: int = 13) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """The longest stretch without a single located event in the countries before ``week``, if too long.
+    """The longest stretch without a single located event (``dates``) before ``week``, if too long.
 
     A hole in the event data (2024-2025 have no located UCDP rows here) would read as peace.
     """
-    located = events[events["has_location"] & events["country_iso3"].isin(list(countries))]
-    weeks = week_of(located["date_start"])
+    weeks = week_of(dates)
     start = week - pd.Timedelta(weeks=lookback_weeks)
     present = pd.DatetimeIndex(weeks[(weeks > start) & (weeks <= week)].unique()).sort_values()
     edges = pd.DatetimeIndex([start, *present, week + pd.Timedelta(weeks=1)])
@@ -104,19 +107,16 @@ def score_week(model: RiskModel, spec: PanelSpec, inputs: PanelInputs, as_of, *,
     described = panel.attrs["sahelrisk"]["columns"]
     p = model.predict_proba(panel[model.feature_names_])[:, 1]
     now = (panel["week"] == week).to_numpy()
-    table = units.table.set_index("unit_id")
     current = pd.Series(p[now], index=panel.loc[now, "unit_id"].to_numpy())
     before = pd.Series(p[~now], index=panel.loc[~now, "unit_id"].to_numpy()).reindex(current.index)
     data_as_of = inputs.events.loc[inputs.events["has_location"], "date_start"].max()
+    names = units.table.set_index("unit_id").loc[current.index]
     cells = gpd.GeoDataFrame({
-        "unit_id": current.index, "country_iso3": table.loc[current.index, "country_iso3"].to_numpy(),
-        "adm1_pcode": table.loc[current.index, "adm1_pcode"].to_numpy(),
-        "adm1_name": table.loc[current.index, "adm1_name"].to_numpy(),
-        "adm2_pcode": table.loc[current.index, "adm2_pcode"].to_numpy(),
-        "adm2_name": table.loc[current.index, "adm2_name"].to_numpy(),
+        "unit_id": current.index,
+        **{c: names[c].to_numpy() for c in ("country_iso3", "adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name")},
         "week": week, "horizon_weeks": horizon_weeks, "probability": current.to_numpy(),
         "probability_last_week": before.to_numpy(),
-    }, geometry=table.loc[current.index, "geometry"].to_numpy(), crs="EPSG:4326")
+    }, geometry=names.geometry.to_numpy(), crs="EPSG:4326")
     cells["change_vs_last_week"] = cells["probability"] - cells["probability_last_week"]
     cells["top_drivers"] = _drivers(model, panel.loc[now, model.feature_names_], current.to_numpy(), described)
     timings["predict_s"] = round(time.perf_counter() - t0, 3)
@@ -150,8 +150,7 @@ def _membership(cells: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str) -> p
 
 def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_version: str, data_as_of) -> gpd.GeoDataFrame:
     """Probability of at least one event in each ADM1/ADM2 area from its cells' probabilities."""
-    if level not in ("adm1", "adm2"):
-        raise ConfigError(f"unknown unit level {level!r}; use one of {UNIT_LEVELS}")
+    check_unit_level(level, ("adm1", "adm2"))
     key = f"{level}_pcode"
     countries = set(cells["country_iso3"])
     areas = inputs.layers[f"admin{level[-1]}"]

@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .baselines import BaselineModel
+from .backtest import run_backtest
+from .baselines import BaselineModel, required_columns
 from .catalog import Catalog, load_catalog
 from .metrics import metrics_by
 from .model import RiskModel
 from .panel import PanelInputs, build_panel, build_units, load_inputs
-from .targets import build_targets, last_full_week
+from .targets import build_targets, last_full_week, target_column
 from .trainspec import TrainingSpec
 from .units import Units
 
@@ -70,7 +71,6 @@ class BacktestResult:
 
 def model_factories(spec: TrainingSpec, tf: TrainingFrame, horizon: int, include_model: bool = True) -> dict:
     """name -> (factory, columns): baselines read their history columns, the model its declared features."""
-    from .baselines import required_columns
     history = [c for c in required_columns(horizon) if c in tf.frame]
     factories = {name: ((lambda name=name: BaselineModel(name, horizon)), history) for name in spec.baselines}
     if include_model:
@@ -81,15 +81,13 @@ def model_factories(spec: TrainingSpec, tf: TrainingFrame, horizon: int, include
 def run_backtests(spec: TrainingSpec, tf: TrainingFrame, horizons: list[int] | None = None,
                   include_model: bool = True, on_fold=None) -> BacktestResult:
     """The model and every baseline, on the same folds, for each horizon."""
-    from .backtest import run_backtest
-    from .targets import target_column
     started = time.perf_counter()
     preds, folds, overall, years, countries = {}, {}, [], [], []
     for h in horizons or [spec.horizon]:
         target = target_column(spec.target_kind, h)
         factories = model_factories(spec, tf, h, include_model)
         out, log = run_backtest(spec.splitter(h), tf.frame, target, factories, on_fold=on_fold)
-        out = out.merge(tf.frame[["unit_id", "week", "country_iso3"]], on=["unit_id", "week"], how="left")
+        out["country_iso3"] = out["unit_id"].map(tf.units.table.set_index("unit_id")["country_iso3"])
         out["year"] = out["week"].dt.year
         names = list(factories)
         for by, sink in ((None, overall), ("year", years), ("country_iso3", countries)):
