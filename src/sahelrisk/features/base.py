@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..units import Units
+from .windows import lag_weeks, weekly_matrix
 
 __all__ = ["Feature", "PanelContext", "register", "BUILDERS", "LAYERS_NEEDED", "OPTIONS", "check_options"]
 
@@ -58,17 +59,13 @@ class PanelContext:
         """Weeks the panel keeps: a dynamic feature may give just these (units, n_out) columns."""
         return len(self.weeks)
 
-    def event_matrices(self, mask: np.ndarray | None = None, unit_pos: np.ndarray | None = None):
-        """(events, fatalities) per (unit, history week) of the events under ``mask``, reporting lag applied.
-
-        ``unit_pos`` overrides the events' own units (e.g. units within a radius of each event).
-        """
-        from .windows import lag_weeks, weekly_matrix
+    def event_matrices(self, mask: np.ndarray | None = None):
+        """(events, fatalities) per (unit, history week) of the events under ``mask``, reporting lag applied."""
         ev = self.events
         week_pos = ev["week_pos"].to_numpy()
         if mask is not None:
             week_pos = np.where(mask, week_pos, -1)
-        units = ev["unit_pos"].to_numpy() if unit_pos is None else unit_pos
+        units = ev["unit_pos"].to_numpy()
         count = weekly_matrix(units, week_pos, None, self.n_units, self.n_history)
         fatal = weekly_matrix(units, week_pos, ev["fatalities"].to_numpy(), self.n_units, self.n_history)
         return lag_weeks(count, self.reporting_lag_weeks), lag_weeks(fatal, self.reporting_lag_weeks)
