@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sahelrisk.features.windows import decayed_sum, lag_weeks, points_within, rolling_sum, weekly_matrix, weeks_since
+from sahelrisk.features.windows import decayed_sum, lag_weeks, pairs_within, points_within, rolling_sum, weekly_matrix, weeks_since
 
 rng = np.random.default_rng(7)
 MAT = (rng.random((5, 60)) < 0.2) * rng.integers(1, 5, (5, 60)).astype(np.float32)
@@ -57,3 +57,6 @@ def test_points_within_matches_brute_force():
     got = set(zip(t_idx.tolist(), p_idx.tolist()))
     d = np.linalg.norm(targets[:, None, :] - points[None, :, :], axis=2)
     assert got == set(zip(*np.nonzero(d <= 150.0)))
+    t_idx, p_idx, dist = pairs_within(targets, points, 150.0)
+    np.testing.assert_allclose(dist, d[t_idx, p_idx])
+    assert len(t_idx) == len(got) and all(len(a) == 0 for a in pairs_within(targets[:0], points, 150.0))
