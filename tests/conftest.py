@@ -73,6 +73,8 @@ learning_rate = 0.1
 num_leaves = 7
 neg_bagging_fraction = 0.2
 calibration_weeks = 52
+[blend]
+glm_include = ["conflict_events_hl*", "conflict_weeks_since_*", "intensity_*"]
 [baselines]
 names = ["zero", "persistence", "decay_neighbours"]
 """

@@ -122,7 +122,9 @@ def test_scoring_a_past_week_reproduces_the_backtest_path(loaded, small_frame, r
                               index=rows["unit_id"].to_numpy())
     scored = api.score(str(week.date()), 4, "grid", loaded, real_data, catalog=catalog)
     scoring_path = scored.set_index("unit_id")["probability"].reindex(backtest_path.index)
-    np.testing.assert_allclose(scoring_path.to_numpy(), backtest_path.to_numpy(), rtol=0, atol=1e-12)
+    # The scoring path sums a few weeks directly where the panel filters the whole history: the
+    # float32 features agree to rounding, which the blend's logistic member carries through smoothly.
+    np.testing.assert_allclose(scoring_path.to_numpy(), backtest_path.to_numpy(), rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize("as_of, units, message", [

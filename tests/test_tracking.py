@@ -37,13 +37,13 @@ def _round_trip(root):
     model, X = _fitted()
     with tracking.run("test-exp", "round trip", tags={"git_commit": "abc"}, root=root) as run_id:
         tracking.log_params({"n_estimators": model.n_estimators, "windows": [4, 52]})
-        tracking.log_metrics({"ap": 0.5, "nan_is_skipped": float("nan")}, prefix="lgbm_")
+        tracking.log_metrics({"ap": 0.5, "nan_is_skipped": float("nan")}, prefix="model_")
         ref = tracking.log_risk_model(model, X, "test-model")
     assert ref.version == "1" and ref.run_id == run_id
     assert tracking.champion("test-model") is None
     tracking.set_alias("test-model", ref.version)
     champ = tracking.champion("test-model")
-    assert champ.version == "1" and champ.metrics["lgbm_ap"] == 0.5
+    assert champ.version == "1" and champ.metrics["model_ap"] == 0.5
     loaded, loaded_ref = tracking.load_risk_model("test-model", "champion")
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     with pytest.raises(ConfigError, match="no model 'test-model' at alias 'staging'.*aliases of 'test-model': \\['champion'\\]"):

@@ -17,6 +17,7 @@ import pandas as pd
 from .calendar import week_of
 from .catalog import Catalog, load_catalog
 from .datadir import resolve_data_dir
+from .ensemble import BlendedModel
 from .errors import ConfigError
 from .features.spec import PanelSpec, load_spec, spec_from_text
 from .model import RiskModel
@@ -32,7 +33,7 @@ def default_model_name(horizon_weeks: int, target: str = "any-fatal") -> str:
 
 @dataclass
 class LoadedModel:
-    model: RiskModel
+    model: RiskModel | BlendedModel
     name: str
     version: str
     run_id: str

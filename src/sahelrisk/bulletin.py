@@ -32,9 +32,9 @@ def _rows(frame: pd.DataFrame) -> str:
 def _accuracy(metrics: dict, horizon: int) -> str:
     def get(name):
         return metrics.get(name, float("nan"))
-    ap, auc, top10 = get("lgbm_ap"), get("lgbm_roc_auc"), get("lgbm_top10_recall")
+    ap, auc, top10 = get("model_ap"), get("model_roc_auc"), get("model_top10_recall")
     base_ap = get("decay_neighbours_ap")
-    bss, rate = get("lgbm_brier_skill"), get("zero_positives") / max(get("zero_rows"), 1)
+    bss, rate = get("model_brier_skill"), get("zero_positives") / max(get("zero_rows"), 1)
     if pd.isna(ap):
         return "<p>No backtest metrics were logged with this model.</p>"
     return (f"<p>In the rolling-origin backtest (every week of 2020-2023, forecasts made with the data known at the time), "

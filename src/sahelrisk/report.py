@@ -108,6 +108,14 @@ climatology of the scored rows; top-10% recall is the share of event rows that w
     return json_path, html_path
 
 
+def _model_line(spec) -> str:
+    if not spec.blend:
+        return "LightGBM, isotonic-calibrated on the last training year."
+    return ("the mean of three calibrated probabilities: LightGBM, a logistic model on log-scaled history and\n"
+            "  space-time intensity (the columns of `[blend] glm_include` in the training spec), and the "
+            f"{spec.blend.get('baseline', 'decay_neighbours')} rule.")
+
+
 def write_model_card(directory: str | Path, *, name: str, version: str, spec, result, panel_meta: dict,
                      importances: pd.Series, run_id: str, promoted_on: date) -> tuple[Path, Path]:
     """``models/<name>.md`` and ``.json``: data, units, features, backtest against baselines, limits."""
@@ -122,6 +130,7 @@ def write_model_card(directory: str | Path, *, name: str, version: str, spec, re
         "data_fingerprint": panel_meta.get("data_fingerprint"), "feature_spec": spec.features.name,
         "features": list(importances.index), "top_features": importances.head(15).round(1).to_dict(),
         "backtest": json.loads(table.reset_index().to_json(orient="records")), "model_params": dict(spec.model),
+        "blend": {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in spec.blend.items()},
     }
     json_path = directory / f"{name}.json"
     json_path.write_text(json.dumps(card, indent=2) + "\n")
@@ -136,7 +145,8 @@ Promoted with data as of {promoted_on}; MLflow run `{run_id}`.
 - **Units:** {panel_meta.get('units')} ({panel_meta.get('resolution') or ''} degree) over {', '.join(spec.features.countries)}.
 - **Data:** UCDP GED / Candidate events to {spec.data_end} (as of {spec.as_of}); training weeks from
   {spec.backtest['train_start']}; data fingerprint `{panel_meta.get('data_fingerprint')}`.
-- **Features:** {len(importances)} columns of the `{spec.features.name}` spec; strongest (gain):
+- **Model:** {_model_line(spec)}
+- **Features:** {len(importances)} LightGBM columns of the `{spec.features.name}` spec; strongest (gain):
   {', '.join(importances.head(8).index)}.
 
 ## Backtest (rolling origin, same folds for every model)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .calendar import week_of
+from .ensemble import BlendedModel
 from .errors import ConfigError
 from .features.spec import PanelSpec
 from .model import RiskModel
@@ -73,7 +74,7 @@ class ScoreResult:
     seconds: dict
 
 
-def _drivers(model: RiskModel, X: pd.DataFrame, p: np.ndarray, described: dict, k: int = 3,
+def _drivers(model: RiskModel | BlendedModel, X: pd.DataFrame, p: np.ndarray, described: dict, k: int = 3,
              min_rows: int = 200) -> list[str]:
     """The ``k`` features that raised each unit's score most, for units of the elevated tier and
     above (at least the ``min_rows`` highest): per-row contributions cost more than the
@@ -84,15 +85,15 @@ def _drivers(model: RiskModel, X: pd.DataFrame, p: np.ndarray, described: dict, 
     out = [""] * len(p)
     if len(chosen) == 0:
         return out
-    contrib = model.contributions(X.iloc[chosen]).to_numpy()
-    names = np.asarray(model.feature_names_)
+    frame = model.contributions(X.iloc[chosen])
+    contrib, names = frame.to_numpy(), np.asarray(frame.columns)
     top = np.argsort(-contrib, axis=1)[:, :k]
     for i, row in zip(chosen, range(len(chosen))):
         out[i] = "; ".join(describe_feature(names[j], described) for j in top[row] if contrib[row, j] > 0)
     return out
 
 
-def score_week(model: RiskModel, spec: PanelSpec, inputs: PanelInputs, as_of, *, horizon_weeks: int,
+def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelInputs, as_of, *, horizon_weeks: int,
                model_version: str, units: Units | None = None, levels=("adm2",)) -> ScoreResult:
     """Score the week holding ``as_of`` (and the week before, for the change) with a fitted model."""
     timings = {}
@@ -138,7 +139,8 @@ def _membership(cells: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str) -> p
     point; an area too small to hold any (an urban commune) takes the cell under its own
     representative point, so every area gets a probability."""
     pairs = pd.DataFrame({"pcode": cells[key].to_numpy(), "pos": np.arange(len(cells))})
-    missing = areas[~areas.index.isin(pairs["pcode"])]
+    # unique first: isin on Arrow strings walks its argument in Python (23,567 cells at 0.1 degree)
+    missing = areas[~areas.index.isin(pairs["pcode"].unique())]
     if len(missing):
         points = gpd.GeoDataFrame({"pcode": missing.index}, geometry=missing.geometry.representative_point().to_numpy(),
                                   crs="EPSG:4326")

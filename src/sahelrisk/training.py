@@ -15,6 +15,7 @@ import pandas as pd
 from .backtest import run_backtest
 from .baselines import BaselineModel, required_columns
 from .catalog import Catalog, load_catalog
+from .ensemble import BlendedModel
 from .metrics import metrics_by
 from .model import RiskModel
 from .panel import PanelInputs, build_panel, build_units, load_inputs
@@ -25,7 +26,7 @@ from .units import Units
 __all__ = ["TrainingFrame", "prepare_frame", "BacktestResult", "run_backtests", "fit_final_model", "train_and_track",
            "TrainOutcome", "MODEL_NAME"]
 
-MODEL_NAME = "lgbm"
+MODEL_NAME = "model"  # the trained estimator in backtest tables and MLflow metrics ("model_ap")
 
 
 @dataclass
@@ -49,7 +50,7 @@ def prepare_frame(spec: TrainingSpec, data_dir, *, catalog: Catalog | None = Non
     horizons = sorted({spec.horizon, *spec.report_horizons})
     targets = build_targets(inputs.events, units, start, end, horizons=horizons,
                             kinds=(spec.target_kind, "fatalities"), data_end=spec.data_end)
-    features = spec.select_features([c for c in panel.columns if c not in ("unit_id", "week")])
+    features = spec.model_columns([c for c in panel.columns if c not in ("unit_id", "week")])
     frame = panel.join(targets.drop(columns=["unit_id", "week"]))  # same row order by construction
     frame.insert(2, "country_iso3", np.repeat(units.table["country_iso3"].to_numpy(), len(panel) // len(units)))
     return TrainingFrame(frame, features, units, inputs, panel.attrs["sahelrisk"])
@@ -74,7 +75,8 @@ def model_factories(spec: TrainingSpec, tf: TrainingFrame, horizon: int, include
     history = [c for c in required_columns(horizon) if c in tf.frame]
     factories = {name: ((lambda name=name: BaselineModel(name, horizon)), history) for name in spec.baselines}
     if include_model:
-        factories[MODEL_NAME] = ((lambda: RiskModel(**dict(spec.model))), tf.feature_columns)
+        factories[MODEL_NAME] = ((lambda: spec.make_model(tf.feature_columns, horizon)),
+                                 spec.model_columns(tf.feature_columns, horizon))
     return factories
 
 
@@ -98,16 +100,17 @@ def run_backtests(spec: TrainingSpec, tf: TrainingFrame, horizons: list[int] | N
                           models=names)
 
 
-def fit_final_model(spec: TrainingSpec, tf: TrainingFrame) -> RiskModel:
+def fit_final_model(spec: TrainingSpec, tf: TrainingFrame) -> RiskModel | BlendedModel:
     """The model on every week whose target is observed (the registered model)."""
     observed = tf.frame[spec.target].notna()
     train = tf.frame[observed]
-    return RiskModel(**dict(spec.model)).fit(train[tf.feature_columns], train[spec.target].to_numpy(), weeks=train["week"])
+    model = spec.make_model(tf.feature_columns)
+    return model.fit(train[tf.feature_columns], train[spec.target].to_numpy(), weeks=train["week"])
 
 
 @dataclass
 class TrainOutcome:
-    model: RiskModel
+    model: RiskModel | BlendedModel
     backtest: BacktestResult
     run_id: str
     version: str | None = None
@@ -139,6 +142,7 @@ def train_and_track(spec: TrainingSpec, data_dir, *, register: bool = False, out
                             "target": spec.target, "units": tf.panel_meta["units"]}, root=mlruns) as run_id:
         tracking.log_params({**{f"model.{k}": v for k, v in spec.model.items()},
                              **{f"backtest.{k}": v for k, v in spec.backtest.items()},
+                             **{f"blend.{k}": v for k, v in spec.blend.items()},
                              "target": spec.target, "as_of": spec.as_of, "data_end": spec.data_end,
                              "feature_spec": spec.features.name, "n_features": len(tf.feature_columns),
                              "data_fingerprint": tf.panel_meta["data_fingerprint"]})

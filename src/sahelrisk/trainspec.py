@@ -14,12 +14,15 @@ import pandas as pd
 
 from .backtest import RollingOrigin
 from .baselines import BASELINES
+from .ensemble import BlendedModel
 from .errors import ConfigError
 from .features.spec import PanelSpec, load_spec
 from .model import RiskModel
 from .targets import TARGET_KINDS, last_observed_origin, target_column
 
 __all__ = ["TrainingSpec", "load_training_spec"]
+
+BLEND_KEYS = ("glm_include", "glm_C", "baseline")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class TrainingSpec:
     model: Mapping
     baselines: tuple[str, ...]
     model_features: tuple[str, ...] = ()
+    blend: Mapping = field(default_factory=dict)
     promotion_metric: str = "ap"
     min_improvement: float = 0.0
     origin: str = "<spec>"
@@ -51,20 +55,50 @@ class TrainingSpec:
         if unknown:
             raise ConfigError(f"{where}: unknown baseline(s) {unknown}; known: {list(BASELINES)}")
         RiskModel(**dict(self.model))._validate()
+        unknown = sorted(set(self.blend) - set(BLEND_KEYS))
+        if unknown:
+            raise ConfigError(f"{where}: [blend] has unknown key(s) {unknown}; known: {sorted(BLEND_KEYS)}")
+        if self.blend and not self.blend.get("glm_include"):
+            raise ConfigError(f"{where}: [blend] needs glm_include, the columns of the logistic member")
+        if self.blend.get("baseline", "decay_neighbours") not in BASELINES:
+            raise ConfigError(f"{where}: [blend] baseline {self.blend['baseline']!r} unknown; known: {list(BASELINES)}")
+        glm_c = self.blend.get("glm_C", 1.0)
+        if isinstance(glm_c, bool) or not isinstance(glm_c, (int, float)) or glm_c <= 0:
+            raise ConfigError(f"{where}: [blend] glm_C must be a positive number (inverse penalty), got {glm_c!r}")
         object.__setattr__(self, "backtest", MappingProxyType(dict(self.backtest)))
         object.__setattr__(self, "model", MappingProxyType(dict(self.model)))
+        object.__setattr__(self, "blend", MappingProxyType(dict(self.blend)))
         self.splitter()  # validates the backtest section now, not at fold 7
 
     def select_features(self, columns: list[str]) -> list[str]:
-        """The panel columns the model reads: those matching ``[model_features] include`` (all if empty)."""
-        if not self.model_features:
+        """The panel columns LightGBM reads: those matching ``[model_features] include`` (all if empty)."""
+        return self._match(columns, self.model_features, "[model_features] include")
+
+    def _match(self, columns: list[str], patterns: tuple[str, ...], where: str) -> list[str]:
+        if not patterns:
             return list(columns)
-        chosen = [c for c in columns if any(fnmatch.fnmatchcase(c, pattern) for pattern in self.model_features)]
-        unmatched = [p for p in self.model_features if not any(fnmatch.fnmatchcase(c, p) for c in columns)]
+        chosen = [c for c in columns if any(fnmatch.fnmatchcase(c, pattern) for pattern in patterns)]
+        unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(c, p) for c in columns)]
         if unmatched:
-            raise ConfigError(f"training spec {self.origin}: [model_features] include {unmatched} match no column of "
+            raise ConfigError(f"training spec {self.origin}: {where} {unmatched} match no column of "
                               f"the {self.features.name!r} feature spec; check the names (e.g. conflict_events_hl26w)")
         return chosen
+
+    def model_columns(self, columns: list[str], horizon: int | None = None) -> list[str]:
+        """The panel columns the estimator of :meth:`make_model` reads."""
+        if not self.blend:
+            return self.select_features(columns)
+        return self.make_model(columns, horizon).columns()
+
+    def make_model(self, columns: list[str], horizon: int | None = None):
+        """The estimator this spec trains, for a panel with ``columns``: LightGBM alone, or the
+        blend of ``[blend]`` (LightGBM, the logistic intensity model and a calibrated baseline)."""
+        if not self.blend:
+            return RiskModel(**dict(self.model))
+        glm = self._match(columns, tuple(self.blend["glm_include"]), "[blend] glm_include")
+        return BlendedModel(model_params=dict(self.model), model_columns=tuple(self.select_features(columns)),
+                            glm_columns=tuple(glm), glm_C=float(self.blend.get("glm_C", 1.0)),
+                            baseline=self.blend.get("baseline", "decay_neighbours"), horizon=horizon or self.horizon)
 
     @property
     def target(self) -> str:
@@ -103,6 +137,7 @@ def load_training_spec(path: str | Path) -> TrainingSpec:
             backtest=raw["backtest"], model=raw.get("model", {}),
             baselines=tuple(raw.get("baselines", {}).get("names", BASELINES)),
             model_features=tuple(raw.get("model_features", {}).get("include", ())),
+            blend=raw.get("blend", {}),
             promotion_metric=raw.get("promotion", {}).get("metric", "ap"),
             min_improvement=float(raw.get("promotion", {}).get("min_improvement", 0.0)),
             origin=str(path), text=text)
