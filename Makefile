@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_panel.py
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_main.py
+	$(BIN)/python benchmarks/bench_horizons.py
 
 clean:
 	rm -rf $(VENV) outputs

@@ -1,8 +1,8 @@
 """What helped the model: each variant backtested on the same folds (origins 2020-2023, refit
-every 26 weeks for speed), and the two main candidates on earlier origins (2017-2019) never used
-to choose anything.
+every 26 weeks for speed), and the candidates on earlier origins (2017-2019, "validation_*"),
+the weeks used to choose; the 2020-2023 test weeks only report.
 
-Usage: .venv/bin/python benchmarks/bench_ablation.py [VARIANT ...]   (default: all; ~40 min)
+Usage: .venv/bin/python benchmarks/bench_ablation.py [VARIANT ...]   (default: all; ~60 min)
 Prints a table and writes benchmarks/ablation.json.
 """
 
@@ -14,6 +14,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).with_name("ablation.json")
 
@@ -22,21 +24,86 @@ COMPACT = ["conflict_events_hl*", "conflict_fatalities_hl26w", "conflict_events_
            "conflict_events_onesided_52w", "conflict_events_state_52w", "conflict_events_260w"]
 GEOGRAPHY = ["mining_gold_distance_km", "mining_gold_sites_r50km", "roads_distance_km", "roads_nearest_importance",
              "static_*", "displacement_country_idps", "displacement_adm1_idps"]
+INTENSITY = ["intensity_*"]
+ALL = ["conflict_*", "mining_*", "roads_*", "displacement_*", "static_*", "calendar_*"]  # the 81 columns before intensity
 SMALL = {"neg_bagging_fraction": 0.1, "refit_full": True, "num_leaves": 7, "min_child_samples": 1000}
 BASE = {"n_estimators": 400, "learning_rate": 0.03, "num_leaves": 15, "min_child_samples": 200, "calibration_weeks": 52}
-# name -> (train_start, model parameters, feature patterns, first origin, last origin)
+TEST, VALIDATION = ("2012-01-02", "2020-01-06", "2023-11-27"), ("2005-01-03", "2017-01-02", "2019-12-02")
+
+
+def variant(period, params, patterns, kind="lgbm", **extra):
+    start, first, last = period
+    return {"train_start": start, "first": first, "last": last, "params": params, "patterns": patterns, "kind": kind,
+            **extra}
+
+
+# kind: lgbm (RiskModel), glm (IntensityGLM), blend (BlendedModel: lgbm on `patterns`, glm on
+# `glm_patterns`, decay_neighbours), onset (one RiskModel for cells with an event in 52 weeks, one for quiet cells)
 VARIANTS = {
-    "all_features_2000": ("2000-01-03", {**BASE, "neg_bagging_fraction": 0.1}, ["*"], "2020-01-06", "2023-11-27"),
-    "all_features_2012": ("2012-01-02", {**BASE, "neg_bagging_fraction": 0.1}, ["*"], "2020-01-06", "2023-11-27"),
-    "monotone": ("2012-01-02", {**BASE, "neg_bagging_fraction": 0.1, "monotone_history": True}, ["*"], "2020-01-06", "2023-11-27"),
-    "history_only": ("2012-01-02", {**BASE, "neg_bagging_fraction": 0.1}, ["conflict_*"], "2020-01-06", "2023-11-27"),
-    "refit_full": ("2012-01-02", {**BASE, "neg_bagging_fraction": 0.1, "refit_full": True}, ["*"], "2020-01-06", "2023-11-27"),
-    "compact": ("2012-01-02", {**BASE, **SMALL}, COMPACT + GEOGRAPHY, "2020-01-06", "2023-11-27"),
-    "compact_history_only": ("2012-01-02", {**BASE, **SMALL}, COMPACT, "2020-01-06", "2023-11-27"),
-    "compact_monotone": ("2012-01-02", {**BASE, **SMALL, "monotone_history": True}, COMPACT + GEOGRAPHY, "2020-01-06", "2023-11-27"),
-    "validation_all_features": ("2005-01-03", {**BASE, "neg_bagging_fraction": 0.1, "refit_full": True}, ["*"], "2017-01-02", "2019-12-02"),
-    "validation_compact": ("2005-01-03", {**BASE, **SMALL}, COMPACT + GEOGRAPHY, "2017-01-02", "2019-12-02"),
+    "all_features_2000": variant(("2000-01-03", *TEST[1:]), {**BASE, "neg_bagging_fraction": 0.1}, ALL),
+    "all_features_2012": variant(TEST, {**BASE, "neg_bagging_fraction": 0.1}, ALL),
+    "monotone": variant(TEST, {**BASE, "neg_bagging_fraction": 0.1, "monotone_history": True}, ALL),
+    "history_only": variant(TEST, {**BASE, "neg_bagging_fraction": 0.1}, ["conflict_*"]),
+    "refit_full": variant(TEST, {**BASE, "neg_bagging_fraction": 0.1, "refit_full": True}, ALL),
+    "compact": variant(TEST, {**BASE, **SMALL}, COMPACT + GEOGRAPHY),
+    "compact_history_only": variant(TEST, {**BASE, **SMALL}, COMPACT),
+    "compact_monotone": variant(TEST, {**BASE, **SMALL, "monotone_history": True}, COMPACT + GEOGRAPHY),
+    "compact_recency104": variant(TEST, {**BASE, **SMALL, "recency_half_life_weeks": 104}, COMPACT + GEOGRAPHY),
+    "compact_lambdarank": variant(TEST, {**BASE, **SMALL, "objective": "lambdarank", "calibration": "sigmoid"},
+                                  COMPACT + GEOGRAPHY),
+    "compact_onset_split": variant(TEST, {**BASE, **SMALL}, COMPACT + GEOGRAPHY, kind="onset"),
+    "compact_intensity": variant(TEST, {**BASE, **SMALL}, COMPACT + GEOGRAPHY + INTENSITY),
+    "glm_compact": variant(TEST, {}, COMPACT + GEOGRAPHY, kind="glm"),
+    "glm_intensity": variant(TEST, {}, COMPACT + GEOGRAPHY + INTENSITY, kind="glm"),
+    "blend": variant(TEST, {**BASE, **SMALL}, COMPACT + GEOGRAPHY, kind="blend",
+                     glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
+    "validation_all_features": variant(VALIDATION, {**BASE, "neg_bagging_fraction": 0.1, "refit_full": True}, ALL),
+    "validation_compact": variant(VALIDATION, {**BASE, **SMALL}, COMPACT + GEOGRAPHY),
+    "validation_compact_recency104": variant(VALIDATION, {**BASE, **SMALL, "recency_half_life_weeks": 104},
+                                             COMPACT + GEOGRAPHY),
+    "validation_compact_lambdarank": variant(VALIDATION, {**BASE, **SMALL, "objective": "lambdarank",
+                                                          "calibration": "sigmoid"}, COMPACT + GEOGRAPHY),
+    "validation_compact_onset_split": variant(VALIDATION, {**BASE, **SMALL}, COMPACT + GEOGRAPHY, kind="onset"),
+    "validation_compact_intensity": variant(VALIDATION, {**BASE, **SMALL}, COMPACT + GEOGRAPHY + INTENSITY),
+    "validation_glm_intensity": variant(VALIDATION, {}, COMPACT + GEOGRAPHY + INTENSITY, kind="glm"),
+    "validation_blend": variant(VALIDATION, {**BASE, **SMALL}, COMPACT + GEOGRAPHY, kind="blend",
+                                glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
 }
+
+
+class OnsetSplit:
+    """Two RiskModels: cells with an event in the last 52 weeks, and quiet cells (onsets)."""
+
+    def __init__(self, params):
+        self.params = params
+
+    def fit(self, X, y, weeks=None):
+        from sahelrisk.model import RiskModel
+        quiet, y = (X["conflict_weeks_since_event"] > 52).to_numpy(), np.asarray(y, dtype=float)
+        self.members_ = {q: RiskModel(**self.params).fit(X[quiet == q], y[quiet == q], weeks=weeks[quiet == q])
+                         for q in (False, True)}
+        return self
+
+    def predict_proba(self, X):
+        quiet, p = (X["conflict_weeks_since_event"] > 52).to_numpy(), np.empty(len(X))
+        for q, model in self.members_.items():
+            if (quiet == q).any():
+                p[quiet == q] = model.predict_proba(X[quiet == q])[:, 1]
+        return np.column_stack([1 - p, p])
+
+
+def factory(v, columns, glm_columns):
+    from sahelrisk.ensemble import BlendedModel
+    from sahelrisk.glm import IntensityGLM
+    from sahelrisk.model import RiskModel
+    if v["kind"] == "glm":
+        return lambda: IntensityGLM()
+    if v["kind"] == "onset":
+        return lambda: OnsetSplit(v["params"])
+    if v["kind"] == "blend":
+        return lambda: BlendedModel(model_params=v["params"], model_columns=tuple(columns),
+                                    glm_columns=tuple(glm_columns))
+    return lambda: RiskModel(**v["params"])
 
 
 def main() -> None:
@@ -44,32 +111,36 @@ def main() -> None:
     from sahelrisk.baselines import BaselineModel, required_columns
     from sahelrisk.datadir import resolve_data_dir
     from sahelrisk.metrics import metrics_by
-    from sahelrisk.model import RiskModel
     from sahelrisk.training import prepare_frame
     from sahelrisk.trainspec import load_training_spec
 
     chosen = sys.argv[1:] or list(VARIANTS)
     spec = load_training_spec(ROOT / "training/default.toml")
     spec = replace(spec, backtest={**spec.backtest, "train_start": "2000-01-03", "first_origin": "2020-01-06"},
-                   model_features=())
+                   model_features=(), blend={})
     tf = prepare_frame(spec, resolve_data_dir(None, cwd=ROOT))
     results = json.loads(OUT.read_text()).get("variants", {}) if OUT.exists() else {}
     for name in chosen:
-        start, params, patterns, first, last = VARIANTS[name]
-        columns = replace(spec, model_features=tuple(patterns)).select_features(tf.feature_columns)
-        splitter = RollingOrigin(first_origin=first, last_origin=last, horizon=4, train_start=start, refit_every_weeks=26)
+        v = VARIANTS[name]
+        columns = replace(spec, model_features=tuple(v["patterns"])).select_features(tf.feature_columns)
+        glm_columns = replace(spec, model_features=tuple(v.get("glm_patterns", ()))).select_features(tf.feature_columns)
+        read = list(dict.fromkeys(columns + (glm_columns if v["kind"] == "blend" else [])
+                                  + (required_columns(4) if v["kind"] == "blend" else [])))
+        splitter = RollingOrigin(first_origin=v["first"], last_origin=v["last"], horizon=4, train_start=v["train_start"],
+                                 refit_every_weeks=26)
         started = time.perf_counter()
         preds, _ = run_backtest(splitter, tf.frame, spec.target, {
-            "model": ((lambda: RiskModel(**params)), columns),
+            "model": (factory(v, columns, glm_columns), read),
             "decay_neighbours": ((lambda: BaselineModel("decay_neighbours", 4)), required_columns(4))})
         table = metrics_by(preds, spec.target, ["model", "decay_neighbours"]).set_index("model")
-        results[name] = {"train_start": start, "origins": f"{first}..{last}", "params": params, "features": len(columns),
+        results[name] = {"train_start": v["train_start"], "origins": f"{v['first']}..{v['last']}", "kind": v["kind"],
+                         "params": v["params"], "features": len(read),
                          **{k: round(float(table.loc["model", k]), 4) for k in ("ap", "roc_auc", "brier_skill", "top10_recall")},
                          "baseline_ap": round(float(table.loc["decay_neighbours", "ap"]), 4),
                          "seconds": round(time.perf_counter() - started)}
         r = results[name]
-        print(f"{name:<26}{r['features']:>4} AP {r['ap']:.4f} (baseline {r['baseline_ap']:.4f}) AUC {r['roc_auc']:.4f} "
-              f"top10 {r['top10_recall']:.4f}", flush=True)
+        print(f"{name:<32}{r['features']:>4} AP {r['ap']:.4f} (baseline {r['baseline_ap']:.4f}) AUC {r['roc_auc']:.4f} "
+              f"BSS {r['brier_skill']:.4f} top10 {r['top10_recall']:.4f}", flush=True)
         OUT.write_text(json.dumps({"benchmark": "model ablation on the real data, horizon 4 weeks", "variants": results},
                                   indent=2) + "\n")
 

@@ -1,7 +1,7 @@
 """Time scoring one week from a loaded model, at 0.5 and 0.1 degree (features for the week included).
 
-For each resolution a small model is fitted in-process on 2022-2023 (the timing concerns scoring,
-not training), then the week of 2023-12-25 is scored: features for that week and the one before,
+For each resolution the estimator of training/default.toml (the blend) is fitted in-process on
+2022-2023 (the timing concerns scoring, not training), then the week of 2023-12-25 is scored: features for that week and the one before,
 prediction, per-cell drivers and the ADM2 aggregation. Prints a table, writes benchmarks/scoring.json.
 Goal: one week at 0.1 degree (about 23,500 cells) in under 2 s.
 """
@@ -23,13 +23,13 @@ def main() -> None:
 
     from sahelrisk.catalog import load_catalog
     from sahelrisk.datadir import resolve_data_dir
-    from sahelrisk.features.spec import load_spec
-    from sahelrisk.model import RiskModel
     from sahelrisk.panel import build_panel, build_units, load_inputs
     from sahelrisk.scoring import score_week
     from sahelrisk.targets import build_targets
+    from sahelrisk.trainspec import load_training_spec
 
-    base = load_spec(ROOT / "features/default.toml")
+    training = load_training_spec(ROOT / "training/default.toml")
+    base = training.features
     inputs = load_inputs(load_catalog(), resolve_data_dir(None, cwd=ROOT), as_of=date(2023, 12, 31), spec=base)
     rows = {}
     for resolution in (0.5, 0.1):
@@ -41,8 +41,8 @@ def main() -> None:
         target = build_targets(inputs.events, units, "2022-01-03", "2023-11-27", horizons=(4,), kinds=("any_fatal",),
                                data_end="2023-12-31")["target_any_fatal_4w"].to_numpy()
         features = [c for c in train.columns if c not in ("unit_id", "week")]
-        model = RiskModel(n_estimators=200, num_leaves=15, neg_bagging_fraction=0.2).fit(train[features], target,
-                                                                                       weeks=train["week"])
+        model = training.make_model(features)
+        model.fit(train[training.model_columns(features)], target, weeks=train["week"])
         del train
         runs = []
         for _ in range(3):
