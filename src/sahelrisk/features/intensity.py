@@ -37,6 +37,9 @@ KERNEL_REACH = 3.0  # bandwidths: beyond it the Gaussian weight is < 1.2% and is
 @register("intensity", defaults=DEFAULTS)
 def build_intensity(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     opt = check_options("intensity", options, DEFAULTS)
+    cap = opt["nearest_cap_km"]
+    if not isinstance(cap, (int, float)) or cap <= 0:
+        raise ConfigError(f"feature spec [builders.intensity].nearest_cap_km must be a positive number, got {cap!r}")
     ev = ctx.events
     # Precisely located events with a death: the kind of event the target counts.
     keep = ev["precise"].to_numpy(dtype=bool) & (ev["fatalities"].to_numpy() >= 1) & (ev["week_pos"].to_numpy() >= 0)
@@ -57,9 +60,6 @@ def build_intensity(ctx: PanelContext, options: dict) -> Iterator[Feature]:
         for hl in opt["half_lives"]:
             yield Feature(f"intensity_k{bw}km_hl{hl}w", np.asarray(kernel @ decayed[hl], dtype=np.float32),
                           description=f"fatal events weighted by a {bw} km Gaussian kernel and a {hl}-week half-life")
-    cap = opt["nearest_cap_km"]
-    if not isinstance(cap, (int, float)) or cap <= 0:
-        raise ConfigError(f"feature spec [builders.intensity].nearest_cap_km must be a positive number, got {cap!r}")
     for w in opt["nearest_windows"]:
         yield Feature(f"intensity_nearest_fatal_km_{w}w", _nearest_recent(ctx, centres, xy, week_pos, w, cap),
                       description=f"km from the unit centre to the nearest fatal event of the last {w} weeks "
@@ -67,7 +67,7 @@ def build_intensity(ctx: PanelContext, options: dict) -> Iterator[Feature]:
 
 
 def _decayed(history: np.ndarray, half_life: float, ctx: PanelContext) -> np.ndarray:
-    """Decayed counts per place in float64; weights under 1e-6 (an event more than 20 half-lives
+    """Decayed counts per place in float64; values under 1e-6 (less than an event 20 half-lives
     old) are dropped: the panel's recursive filter and scoring's direct sum differ in rounding
     there, and trees would split on that difference."""
     out = decayed_sum(history, half_life, ctx.max_window, ctx.n_out, dtype=np.float64)
