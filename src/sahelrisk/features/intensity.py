@@ -50,7 +50,7 @@ def build_intensity(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     places, place_of = np.unique(xy.reshape(-1, 2), axis=0, return_inverse=True)
     history = lag_weeks(weekly_matrix(place_of.ravel(), week_pos, None, len(places), ctx.n_history),
                         ctx.reporting_lag_weeks)
-    decayed = {hl: _decayed(history, hl, ctx) for hl in opt["half_lives"]}
+    decayed = {hl: decayed_sum(history, hl, ctx.max_window, ctx.n_out, dtype=np.float64) for hl in opt["half_lives"]}
     # one neighbour search at the widest reach serves every bandwidth
     units_all, places_all, dist_all = pairs_within(centres, places, KERNEL_REACH * max(opt["bandwidths_km"]) * 1000.0)
     for bw in opt["bandwidths_km"]:
@@ -64,15 +64,6 @@ def build_intensity(ctx: PanelContext, options: dict) -> Iterator[Feature]:
         yield Feature(f"intensity_nearest_fatal_km_{w}w", _nearest_recent(ctx, centres, xy, week_pos, w, cap),
                       description=f"km from the unit centre to the nearest fatal event of the last {w} weeks "
                                   f"(capped at {cap:g})")
-
-
-def _decayed(history: np.ndarray, half_life: float, ctx: PanelContext) -> np.ndarray:
-    """Decayed counts per place in float64; values under 1e-6 (less than an event 20 half-lives
-    old) are dropped: the panel's recursive filter and scoring's direct sum differ in rounding
-    there, and trees would split on that difference."""
-    out = decayed_sum(history, half_life, ctx.max_window, ctx.n_out, dtype=np.float64)
-    out[out < 1e-6] = 0.0
-    return out
 
 
 def _nearest_recent(ctx: PanelContext, centres: np.ndarray, xy: np.ndarray, week_pos: np.ndarray, window: int,
