@@ -7,6 +7,9 @@ import numpy as np
 import shapely
 
 from ..units import DISTANCE_CRS, Units
+from .base import Feature
+from .conflict import event_xy
+from .windows import points_within, rolling_sum
 
 __all__ = ["project", "points_xy", "nearest_distance_km", "count_within", "unit_points", "near_event_features"]
 
@@ -56,7 +59,6 @@ def nearest_distance_km(units: Units, geoms: np.ndarray) -> tuple[np.ndarray, np
 
 
 def count_within(units: Units, points_xy: np.ndarray, radius_km: float) -> np.ndarray:
-    from .windows import points_within
     target, _ = points_within(units.centroids_xy(), points_xy, radius_km * 1000.0)
     return np.bincount(target, minlength=len(units)).astype(np.float32)
 
@@ -64,12 +66,6 @@ def count_within(units: Units, points_xy: np.ndarray, radius_km: float) -> np.nd
 def near_event_features(ctx, theme: str, what: str, geoms: np.ndarray, radii_km, windows):
     """Events and fatalities in each unit that happened within ``r`` km of ``geoms`` (points or
     lines in the distance CRS): ``<theme>_events_r<r>km_<w>w`` and ``<theme>_fatalities_...``."""
-    from .base import Feature
-    from .conflict import event_xy
-    from .windows import rolling_sum
-
-    from .windows import points_within
-
     ev = ctx.events
     ok = ev["precise"].to_numpy(dtype=bool)
     xy = event_xy(ev)
