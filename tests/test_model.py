@@ -97,3 +97,20 @@ def test_baseline_probabilities_follow_their_score():
     assert np.allclose(zero, frame["target_any_fatal_4w"].mean())
     with pytest.raises(ConfigError, match="unknown baseline 'oracle'"):
         BaselineModel("oracle").fit(frame, frame["target_any_fatal_4w"])
+
+
+def test_estimators_clone_with_their_parameters():
+    # scikit-learn's clone, grid search and MLflow's sklearn tools read parameters from get_params
+    from sklearn.base import clone
+
+    from sahelrisk.ensemble import BlendedModel
+    from sahelrisk.glm import IntensityGLM
+
+    for model, key, value in [(RiskModel(num_leaves=5), "num_leaves", 5), (IntensityGLM(C=0.3), "C", 0.3),
+                              (BaselineModel("rate52", 12), "horizon", 12),
+                              (BlendedModel(model_params=FAST, glm_C=2.0), "glm_C", 2.0)]:
+        copy = clone(model)
+        assert copy is not model and copy.get_params()[key] == value
+        assert copy.set_params(**{key: value}).get_params() == model.get_params()
+        with pytest.raises(ValueError, match="Invalid parameter"):
+            model.set_params(not_a_parameter=1)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
+
 from .calibration import Calibrator
 from .errors import ConfigError
 
@@ -50,7 +52,7 @@ def required_columns(horizon: int = 4) -> list[str]:
                    "conflict_events_hl26w", "conflict_events_queen_52w"})
 
 
-class BaselineModel:
+class BaselineModel(BaseEstimator):
     """A history rule calibrated into a probability: ``fit`` learns only the score-to-probability map."""
 
     def __init__(self, name: str = "decay", horizon: int = 4):

@@ -18,6 +18,7 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from .baselines import BASELINES, BaselineModel, required_columns
 from .errors import ConfigError
@@ -27,7 +28,7 @@ from .model import RiskModel
 __all__ = ["BlendedModel"]
 
 
-class BlendedModel:
+class BlendedModel(BaseEstimator):
     def __init__(self, model_params: Mapping | None = None, model_columns: tuple[str, ...] = (),
                  glm_columns: tuple[str, ...] = (), glm_C: float = 1.0, baseline: str = "decay_neighbours",
                  horizon: int = 4):
@@ -37,11 +38,6 @@ class BlendedModel:
         self.glm_C = glm_C
         self.baseline = baseline
         self.horizon = horizon
-
-    def get_params(self, deep: bool = True) -> dict:
-        return {"model_params": self.model_params, "model_columns": self.model_columns,
-                "glm_columns": self.glm_columns, "glm_C": self.glm_C, "baseline": self.baseline,
-                "horizon": self.horizon}
 
     def columns(self) -> list[str]:
         """Every column a member reads, in a stable order (the LightGBM member's first)."""

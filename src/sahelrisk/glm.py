@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -22,7 +23,7 @@ from .errors import ConfigError
 __all__ = ["IntensityGLM"]
 
 
-class IntensityGLM:
+class IntensityGLM(BaseEstimator):
     """L2-penalised logistic regression; columns that are never negative on the training rows
     (counts, intensities, distances, weeks since) enter as ``log1p``, missing values as the
     training median plus a missing-indicator (a column with no value in the training weeks, such
@@ -31,9 +32,6 @@ class IntensityGLM:
     def __init__(self, C: float = 1.0, max_iter: int = 2000):
         self.C = C
         self.max_iter = max_iter
-
-    def get_params(self, deep: bool = True) -> dict:
-        return {"C": self.C, "max_iter": self.max_iter}
 
     def _design(self, X: pd.DataFrame) -> np.ndarray:
         values = X[self.feature_names_].to_numpy(dtype=np.float64, copy=True)

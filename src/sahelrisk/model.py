@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
+
 from .calibration import Calibrator
 from .errors import ConfigError
 
@@ -40,7 +42,7 @@ def _monotone(column: str) -> int:
     return 0
 
 
-class RiskModel:
+class RiskModel(BaseEstimator):
     def __init__(self, n_estimators: int = 400, learning_rate: float = 0.03, num_leaves: int = 15,
                  min_child_samples: int = 200, subsample: float = 0.8, colsample_bytree: float = 0.8,
                  reg_lambda: float = 1.0, calibration: str = "isotonic", calibration_weeks: int = 52,
@@ -66,16 +68,6 @@ class RiskModel:
         self.monotone_history = monotone_history
         self.refit_full = refit_full
         self.linear_tree = linear_tree
-
-    def get_params(self, deep: bool = True) -> dict:
-        return {name: getattr(self, name) for name in (*_PARAMS, "calibration", "objective", *_FLAGS)}
-
-    def set_params(self, **params):
-        for key, value in params.items():
-            if key not in self.get_params():
-                raise ConfigError(f"RiskModel has no parameter {key!r}; parameters: {sorted(self.get_params())}")
-            setattr(self, key, value)
-        return self
 
     def _validate(self) -> None:
         for name, (kind, low, high) in _PARAMS.items():
