@@ -96,3 +96,24 @@ def test_real_panel_contract_and_no_leakage(default_spec, real_inputs):
     check_contract(build_panel(spec, real_inputs))
     check_no_leakage(spec, real_inputs, "2022-06-13")
     check_no_leakage(replace(spec, reporting_lag_weeks=2), real_inputs, "2022-06-13")
+
+
+def test_geography_is_computed_once_per_units_and_recomputed_for_new_layers(inputs):
+    from dataclasses import replace as replace_inputs
+
+    from sahelrisk.panel import build_units
+
+    spec = synthetic_spec()
+    units = build_units(spec, inputs)
+    first = build_panel(spec, inputs, start="2021-01-04", end="2021-01-04", units=units, themes=["roads", "mining"])
+    cached = len(units._cache)
+    again = build_panel(spec, inputs, start="2021-01-04", end="2021-01-04", units=units, themes=["roads", "mining"])
+    assert len(units._cache) == cached
+    pd.testing.assert_frame_equal(first, again)
+    # A road moved to the country's northern edge: the cached distances must not be reused.
+    roads = inputs.layers["roads"].copy()
+    roads["geometry"] = roads.geometry.translate(yoff=0.8)
+    moved = replace_inputs(inputs, layers={**inputs.layers, "roads": roads})
+    other = build_panel(spec, moved, start="2021-01-04", end="2021-01-04", units=units, themes=["roads"])
+    assert len(units._cache) == cached + 1
+    assert not np.array_equal(other["roads_distance_km"], first["roads_distance_km"])

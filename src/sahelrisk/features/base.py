@@ -70,6 +70,17 @@ class PanelContext:
         fatal = weekly_matrix(units, week_pos, ev["fatalities"].to_numpy(), self.n_units, self.n_history)
         return lag_weeks(count, self.reporting_lag_weeks), lag_weeks(fatal, self.reporting_lag_weeks)
 
+    def once_per_units(self, theme: str, options: dict, layer_names: tuple[str, ...],
+                       compute: Callable[[], Iterator[Feature]]) -> list[Feature]:
+        """Static features computed once per set of units, options and layer objects: geography does
+        not change between weeks, and scoring week after week would otherwise redo it."""
+        layers = tuple(self.layer(name) for name in layer_names)
+        key = (theme, repr(sorted(options.items())), tuple(id(layer) for layer in layers))
+        if key not in self.units._cache:
+            # the layers are kept with the result so their ids cannot be reused by other objects
+            self.units._cache[key] = (layers, list(compute()))
+        return self.units._cache[key][1]
+
     def layer(self, name: str):
         try:
             return self.layers[name]

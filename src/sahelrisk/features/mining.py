@@ -21,6 +21,13 @@ DEFAULTS = {"radii_km": [25, 50], "event_radius_km": [25], "event_windows": [4, 
 @register("mining", needs=("mining_sites",), defaults=DEFAULTS)
 def build_mining(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     opt = check_options("mining", options, DEFAULTS)
+    yield from ctx.once_per_units("mining", opt, ("mining_sites",), lambda: _sites(ctx, opt))
+    # Attacks near any mining site, per unit.
+    yield from near_event_features(ctx, "mining", "a mining site", project(ctx.layer("mining_sites")),
+                                   opt["event_radius_km"], opt["event_windows"])
+
+
+def _sites(ctx: PanelContext, opt: dict) -> Iterator[Feature]:
     sites = ctx.layer("mining_sites")
     facilities = sites[sites["site_kind"] == "facility"]
     gold = sites[sites["is_gold"] & sites["site_kind"].isin(["exploration", "deposit"])]
@@ -35,6 +42,3 @@ def build_mining(ctx: PanelContext, options: dict) -> Iterator[Feature]:
                           description=f"{name.replace('_', ' ')} within {r} km of the unit centre")
     dist, _ = nearest_distance_km(ctx.units, project(gold_any))
     yield Feature("mining_gold_distance_km", dist, kind="static", description="km to the nearest gold site")
-    # Attacks near any mining site, per unit.
-    yield from near_event_features(ctx, "mining", "a mining site", project(sites), opt["event_radius_km"],
-                                   opt["event_windows"])

@@ -31,13 +31,17 @@ def road_length_km(units_geoms: np.ndarray, roads: np.ndarray) -> np.ndarray:
 @register("roads", needs=("roads",), defaults=DEFAULTS)
 def build_roads(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     opt = check_options("roads", options, DEFAULTS)
-    roads = ctx.layer("roads")
-    lines = project(roads)
+    lines = project(ctx.layer("roads"))
+    yield from ctx.once_per_units("roads", opt, ("roads",), lambda: _geography(ctx, lines))
+    yield from near_event_features(ctx, "roads", "a main road", lines, opt["event_radius_km"], opt["event_windows"])
+
+
+def _geography(ctx: PanelContext, lines: np.ndarray) -> Iterator[Feature]:
     units_geoms = ctx.units.table.geometry.to_crs(DISTANCE_CRS).values
     yield Feature("roads_length_km", road_length_km(units_geoms, lines), kind="static",
                   description="km of main road inside the unit")
     dist, nearest = nearest_distance_km(ctx.units, lines)
     yield Feature("roads_distance_km", dist, kind="static", description="km from the unit centre to the nearest main road")
-    yield Feature("roads_nearest_importance", roads["importance"].to_numpy(dtype=np.float32)[nearest], kind="static",
+    importance = ctx.layer("roads")["importance"].to_numpy(dtype=np.float32)
+    yield Feature("roads_nearest_importance", importance[nearest], kind="static",
                   description="city-to-city routes using the nearest main road (Krantz 'passes')")
-    yield from near_event_features(ctx, "roads", "a main road", lines, opt["event_radius_km"], opt["event_windows"])

@@ -20,13 +20,7 @@ DEFAULTS = {"town_min_population": 10000}
 @register("static", needs=("admin0", "places"), defaults=DEFAULTS)
 def build_static(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     opt = check_options("static", options, DEFAULTS)
-    # Geography does not change from week to week: computed once per set of units and layers.
-    admin0, places = ctx.layer("admin0"), ctx.layer("places")
-    key = ("static", tuple(sorted(opt.items())), id(admin0), id(places))
-    if key not in ctx.units._cache:
-        # the layers are kept with the result so their ids cannot be reused by other objects
-        ctx.units._cache[key] = (admin0, places, list(_geography(ctx, opt)))
-    yield from ctx.units._cache[key][2]
+    yield from ctx.once_per_units("static", opt, ("admin0", "places"), lambda: _geography(ctx, opt))
     yield Feature("calendar_week_of_year", ctx.history.isocalendar().week.to_numpy().astype(np.float32), kind="calendar")
 
 
