@@ -2,7 +2,7 @@
 every 26 weeks for speed), and the candidates on earlier origins (2017-2019, "validation_*"),
 the weeks used to choose; the 2020-2023 test weeks only report.
 
-Usage: .venv/bin/python benchmarks/bench_ablation.py [VARIANT ...]   (default: all; ~60 min)
+Usage: .venv/bin/python benchmarks/bench_ablation.py [VARIANT ...]   (default: all; about 100 min)
 Prints a table and writes benchmarks/ablation.json.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).with_name("ablation.json")
@@ -27,6 +28,8 @@ GEOGRAPHY = ["mining_gold_distance_km", "mining_gold_sites_r50km", "roads_distan
 INTENSITY = ["intensity_*"]
 ALL = ["conflict_*", "mining_*", "roads_*", "displacement_*", "static_*", "calendar_*"]  # the 81 columns before intensity
 SMALL = {"neg_bagging_fraction": 0.1, "refit_full": True, "num_leaves": 7, "min_child_samples": 1000}
+STUMPS = {"num_leaves": 2, "n_estimators": 1200}  # one split per tree: an additive model of the features
+ACTORS = ["actor_*"]  # intensity columns of each actor family (see actor_columns)
 BASE = {"n_estimators": 400, "learning_rate": 0.03, "num_leaves": 15, "min_child_samples": 200, "calibration_weeks": 52}
 TEST, VALIDATION = ("2012-01-02", "2020-01-06", "2023-11-27"), ("2005-01-03", "2017-01-02", "2019-12-02")
 
@@ -38,7 +41,8 @@ def variant(period, params, patterns, kind="lgbm", **extra):
 
 
 # kind: lgbm (RiskModel), glm (IntensityGLM), blend (BlendedModel: lgbm on `patterns`, glm on
-# `glm_patterns`, decay_neighbours), onset (one RiskModel for cells with an event in 52 weeks, one for quiet cells)
+# `glm_patterns`, decay_neighbours), onset (one RiskModel for cells with an event in 52 weeks, one for quiet cells),
+# seeds (three seeds averaged), glm_splines (the logistic model on splines of each column)
 VARIANTS = {
     "all_features_2000": variant(("2000-01-03", *TEST[1:]), {**BASE, "neg_bagging_fraction": 0.1}, ALL),
     "all_features_2012": variant(TEST, {**BASE, "neg_bagging_fraction": 0.1}, ALL),
@@ -57,8 +61,17 @@ VARIANTS = {
     "glm_intensity": variant(TEST, {}, COMPACT + GEOGRAPHY + INTENSITY, kind="glm"),
     "blend": variant(TEST, {**BASE, **SMALL}, COMPACT + GEOGRAPHY, kind="blend",
                      glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
+    "compact_stumps": variant(TEST, {**BASE, **SMALL, **STUMPS}, COMPACT + GEOGRAPHY),
+    "blend_stumps": variant(TEST, {**BASE, **SMALL, **STUMPS}, COMPACT + GEOGRAPHY, kind="blend",
+                            glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
     "validation_all_features": variant(VALIDATION, {**BASE, "neg_bagging_fraction": 0.1, "refit_full": True}, ALL),
     "validation_compact": variant(VALIDATION, {**BASE, **SMALL}, COMPACT + GEOGRAPHY),
+    "validation_compact_leaves15": variant(VALIDATION, {**BASE, **SMALL, "num_leaves": 15, "min_child_samples": 500},
+                                           COMPACT + GEOGRAPHY),
+    "validation_compact_leaves3": variant(VALIDATION, {**BASE, **SMALL, "num_leaves": 3, "n_estimators": 800},
+                                          COMPACT + GEOGRAPHY),
+    "validation_compact_stumps": variant(VALIDATION, {**BASE, **SMALL, **STUMPS}, COMPACT + GEOGRAPHY),
+    "validation_compact_seeds3": variant(VALIDATION, {**BASE, **SMALL}, COMPACT + GEOGRAPHY, kind="seeds"),
     "validation_compact_recency104": variant(VALIDATION, {**BASE, **SMALL, "recency_half_life_weeks": 104},
                                              COMPACT + GEOGRAPHY),
     "validation_compact_lambdarank": variant(VALIDATION, {**BASE, **SMALL, "objective": "lambdarank",
@@ -66,8 +79,19 @@ VARIANTS = {
     "validation_compact_onset_split": variant(VALIDATION, {**BASE, **SMALL}, COMPACT + GEOGRAPHY, kind="onset"),
     "validation_compact_intensity": variant(VALIDATION, {**BASE, **SMALL}, COMPACT + GEOGRAPHY + INTENSITY),
     "validation_glm_intensity": variant(VALIDATION, {}, COMPACT + GEOGRAPHY + INTENSITY, kind="glm"),
+    "validation_glm_splines": variant(VALIDATION, {}, COMPACT + GEOGRAPHY + INTENSITY, kind="glm_splines"),
+    "validation_glm_actors": variant(VALIDATION, {}, COMPACT + GEOGRAPHY + INTENSITY + ACTORS, kind="glm"),
     "validation_blend": variant(VALIDATION, {**BASE, **SMALL}, COMPACT + GEOGRAPHY, kind="blend",
                                 glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
+    "validation_blend_stumps": variant(VALIDATION, {**BASE, **SMALL, **STUMPS}, COMPACT + GEOGRAPHY, kind="blend",
+                                       glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
+}
+
+# UCDP actor names (side_a / side_b) of the main armed groups, grouped by family
+ACTOR_FAMILIES = {
+    "jnim": r"JNIM|AQIM|Ansar Dine|Murabitun|Ansaroul|FLM|MUJAO",
+    "is": r"(?:^|\|)IS(?:$|\|)",
+    "militia": r"Dozo|Dan na|Koglweogo|Fulani|Dogon|GATIA|MSA|CMA|VDP",
 }
 
 
@@ -92,12 +116,65 @@ class OnsetSplit:
         return np.column_stack([1 - p, p])
 
 
+class Seeds:
+    """The mean of three RiskModels that differ only in their seed (bagging away the seed noise)."""
+
+    def __init__(self, params):
+        self.params = params
+
+    def fit(self, X, y, weeks=None):
+        from sahelrisk.model import RiskModel
+        self.members_ = [RiskModel(**{**self.params, "seed": 42 + k}).fit(X, y, weeks=weeks) for k in range(3)]
+        return self
+
+    def predict_proba(self, X):
+        p = np.mean([m.predict_proba(X)[:, 1] for m in self.members_], axis=0)
+        return np.column_stack([1 - p, p])
+
+
+def spline_glm():
+    """IntensityGLM with a quadratic spline of each (log-scaled) column instead of a straight line."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import SplineTransformer, StandardScaler
+
+    from sahelrisk.glm import IntensityGLM
+
+    class SplineGLM(IntensityGLM):
+        def _pipeline(self):
+            (_, impute), (_, scale), (_, logistic) = super()._pipeline().steps
+            splines = SplineTransformer(n_knots=4, degree=2, extrapolation="linear", knots="quantile")
+            return make_pipeline(impute, scale, splines, StandardScaler(), logistic)
+
+    return SplineGLM()
+
+
+def actor_columns(spec, tf):
+    """Space-time intensity columns (the intensity builder) of each actor family's events alone."""
+    from sahelrisk.panel import build_panel
+
+    events = tf.inputs.events
+    sides = events["actor1"].fillna("") + "|" + events["actor2"].fillna("")
+    panel_spec = spec.features.with_period(tf.frame["week"].min(), tf.frame["week"].max())
+    columns = {}
+    for family, pattern in ACTOR_FAMILIES.items():
+        mine = sides.str.contains(pattern, regex=True).to_numpy()
+        panel = build_panel(panel_spec, replace(tf.inputs, events=events[mine]), units=tf.units, themes=["intensity"])
+        for column in [c for c in panel.columns if c.startswith("intensity_k")]:
+            columns[column.replace("intensity_", f"actor_{family}_")] = panel[column].to_numpy()
+    tf.frame = pd.concat([tf.frame, pd.DataFrame(columns, index=tf.frame.index)], axis=1)
+    tf.feature_columns.extend(columns)
+
+
 def factory(v, columns, glm_columns):
     from sahelrisk.ensemble import BlendedModel
     from sahelrisk.glm import IntensityGLM
     from sahelrisk.model import RiskModel
     if v["kind"] == "glm":
         return lambda: IntensityGLM()
+    if v["kind"] == "glm_splines":
+        return spline_glm
+    if v["kind"] == "seeds":
+        return lambda: Seeds(v["params"])
     if v["kind"] == "onset":
         return lambda: OnsetSplit(v["params"])
     if v["kind"] == "blend":
@@ -119,6 +196,8 @@ def main() -> None:
     spec = replace(spec, backtest={**spec.backtest, "train_start": "2000-01-03", "first_origin": "2020-01-06"},
                    model_features=(), blend={})
     tf = prepare_frame(spec, resolve_data_dir(None, cwd=ROOT))
+    if any(p in ACTORS for name in chosen for p in VARIANTS[name]["patterns"]):
+        actor_columns(spec, tf)
     results = json.loads(OUT.read_text()).get("variants", {}) if OUT.exists() else {}
     for name in chosen:
         v = VARIANTS[name]

@@ -49,10 +49,12 @@ class IntensityGLM(BaseEstimator):
             raise ConfigError("IntensityGLM.fit: the training rows hold a single class; widen the training window")
         self.feature_names_ = list(X.columns)
         self.log_columns_ = np.asarray([bool((X[c].dropna() >= 0).all()) for c in self.feature_names_])
-        imputer = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
-        self.model_ = make_pipeline(imputer, StandardScaler(), LogisticRegression(C=self.C, max_iter=self.max_iter))
-        self.model_.fit(self._design(X), y)
+        self.model_ = self._pipeline().fit(self._design(X), y)
         return self
+
+    def _pipeline(self):
+        imputer = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
+        return make_pipeline(imputer, StandardScaler(), LogisticRegression(C=self.C, max_iter=self.max_iter))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         if not hasattr(self, "model_"):
