@@ -3,10 +3,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 from sahelrisk.backtest import RollingOrigin, run_backtest
 from sahelrisk.baselines import BASELINES, BaselineModel
+from sahelrisk.ensemble import BlendedModel
 from sahelrisk.errors import ConfigError
+from sahelrisk.glm import IntensityGLM
 from sahelrisk.metrics import metrics_by
 from sahelrisk.model import RiskModel
 
@@ -77,6 +80,8 @@ def test_errors_name_the_problem():
         RiskModel().predict_proba(pd.DataFrame({"a": [1.0]}))
     with pytest.raises(ConfigError, match="learning_rate=5 is invalid"):
         RiskModel(learning_rate=5).fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
+    with pytest.raises(ConfigError, match="refit_full='yes' is invalid; use true or false"):
+        RiskModel(refit_full="yes").fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
     with pytest.raises(ConfigError, match="calibration='beta'"):
         RiskModel(calibration="beta").fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
     frame = synthetic_panel(units=10)
@@ -101,11 +106,6 @@ def test_baseline_probabilities_follow_their_score():
 
 def test_estimators_clone_with_their_parameters():
     # scikit-learn's clone, grid search and MLflow's sklearn tools read parameters from get_params
-    from sklearn.base import clone
-
-    from sahelrisk.ensemble import BlendedModel
-    from sahelrisk.glm import IntensityGLM
-
     for model, key, value in [(RiskModel(num_leaves=5), "num_leaves", 5), (IntensityGLM(C=0.3), "C", 0.3),
                               (BaselineModel("rate52", 12), "horizon", 12),
                               (BlendedModel(model_params=FAST, glm_C=2.0), "glm_C", 2.0)]:

@@ -75,6 +75,9 @@ class RiskModel(BaseEstimator):
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
                 raise ConfigError(f"RiskModel parameter {name}={value!r} is invalid; expected a {kind.__name__} "
                                   f"between {low} and {high}")
+        for name in _FLAGS:
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"RiskModel parameter {name}={getattr(self, name)!r} is invalid; use true or false")
         if self.calibration not in ("isotonic", "sigmoid", "none"):
             raise ConfigError(f"RiskModel calibration={self.calibration!r}; use 'isotonic', 'sigmoid' or 'none'")
         if self.objective not in ("binary", "lambdarank"):

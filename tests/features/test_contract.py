@@ -9,7 +9,7 @@ import pytest
 from sahelrisk.features import BUILDERS, Feature
 from sahelrisk.features.base import register
 from sahelrisk.features.windows import weekly_matrix
-from sahelrisk.panel import build_panel
+from sahelrisk.panel import build_panel, build_units
 
 from .world import synthetic_inputs, synthetic_spec
 
@@ -99,10 +99,6 @@ def test_real_panel_contract_and_no_leakage(default_spec, real_inputs):
 
 
 def test_geography_is_computed_once_per_units_and_recomputed_for_new_layers(inputs):
-    from dataclasses import replace as replace_inputs
-
-    from sahelrisk.panel import build_units
-
     spec = synthetic_spec()
     units = build_units(spec, inputs)
     first = build_panel(spec, inputs, start="2021-01-04", end="2021-01-04", units=units, themes=["roads", "mining"])
@@ -113,7 +109,7 @@ def test_geography_is_computed_once_per_units_and_recomputed_for_new_layers(inpu
     # A road moved to the country's northern edge: the cached distances must not be reused.
     roads = inputs.layers["roads"].copy()
     roads["geometry"] = roads.geometry.translate(yoff=0.8)
-    moved = replace_inputs(inputs, layers={**inputs.layers, "roads": roads})
+    moved = replace(inputs, layers={**inputs.layers, "roads": roads})
     other = build_panel(spec, moved, start="2021-01-04", end="2021-01-04", units=units, themes=["roads"])
     assert len(units._cache) == cached + 1
     assert not np.array_equal(other["roads_distance_km"], first["roads_distance_km"])
