@@ -102,7 +102,7 @@ class OnsetSplit:
         self.params = params
 
     def fit(self, X, y, weeks=None):
-        from sahelrisk.model import RiskModel
+        from sahelrisk.modeling.boosted import RiskModel
         quiet, y = (X["conflict_weeks_since_event"] > 52).to_numpy(), np.asarray(y, dtype=float)
         self.members_ = {q: RiskModel(**self.params).fit(X[quiet == q], y[quiet == q], weeks=weeks[quiet == q])
                          for q in (False, True)}
@@ -123,7 +123,7 @@ class Seeds:
         self.params = params
 
     def fit(self, X, y, weeks=None):
-        from sahelrisk.model import RiskModel
+        from sahelrisk.modeling.boosted import RiskModel
         self.members_ = [RiskModel(**{**self.params, "seed": 42 + k}).fit(X, y, weeks=weeks) for k in range(3)]
         return self
 
@@ -137,7 +137,7 @@ def spline_glm():
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import SplineTransformer, StandardScaler
 
-    from sahelrisk.glm import IntensityGLM
+    from sahelrisk.modeling.logistic import IntensityGLM
 
     class SplineGLM(IntensityGLM):
         def _pipeline(self):
@@ -150,7 +150,7 @@ def spline_glm():
 
 def actor_columns(spec, tf):
     """Space-time intensity columns (the intensity builder) of each actor family's events alone."""
-    from sahelrisk.panel import build_panel
+    from sahelrisk.features.panel import build_panel
 
     events = tf.inputs.events
     sides = events["actor1"].fillna("") + "|" + events["actor2"].fillna("")
@@ -166,9 +166,9 @@ def actor_columns(spec, tf):
 
 
 def factory(v, columns, glm_columns):
-    from sahelrisk.ensemble import BlendedModel
-    from sahelrisk.glm import IntensityGLM
-    from sahelrisk.model import RiskModel
+    from sahelrisk.modeling.blend import BlendedModel
+    from sahelrisk.modeling.boosted import RiskModel
+    from sahelrisk.modeling.logistic import IntensityGLM
     if v["kind"] == "glm":
         return lambda: IntensityGLM()
     if v["kind"] == "glm_splines":
@@ -184,12 +184,12 @@ def factory(v, columns, glm_columns):
 
 
 def main() -> None:
-    from sahelrisk.backtest import RollingOrigin, run_backtest
-    from sahelrisk.baselines import BaselineModel, required_columns
-    from sahelrisk.datadir import resolve_data_dir
-    from sahelrisk.metrics import metrics_by
-    from sahelrisk.training import prepare_frame
-    from sahelrisk.trainspec import load_training_spec
+    from sahelrisk.data.datadir import resolve_data_dir
+    from sahelrisk.modeling.baselines import BaselineModel, required_columns
+    from sahelrisk.modeling.folds import RollingOrigin, run_backtest
+    from sahelrisk.modeling.metrics import metrics_by
+    from sahelrisk.modeling.spec import load_training_spec
+    from sahelrisk.modeling.training import prepare_frame
 
     chosen = sys.argv[1:] or list(VARIANTS)
     spec = load_training_spec(ROOT / "training/default.toml")

@@ -14,9 +14,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-from sahelrisk.catalog import load_catalog
-from sahelrisk.datadir import resolve_data_dir
-from sahelrisk.sources import load_dataset, load_events
+from sahelrisk.data.catalog import load_catalog
+from sahelrisk.data.datadir import resolve_data_dir
+from sahelrisk.data.sources import load_dataset, load_events
 
 REPEATS = 5
 AS_OF = date(2026, 11, 24)

@@ -27,15 +27,15 @@ AS_OF = date(2023, 12, 31)
 
 
 def _inputs(spec):
-    from sahelrisk.catalog import load_catalog
-    from sahelrisk.datadir import resolve_data_dir
-    from sahelrisk.panel import load_inputs
+    from sahelrisk.data.catalog import load_catalog
+    from sahelrisk.data.datadir import resolve_data_dir
+    from sahelrisk.features.panel import load_inputs
     return load_inputs(load_catalog(), resolve_data_dir(None, cwd=ROOT), as_of=AS_OF, spec=spec)
 
 
 def case_grid(resolution: float, start: str) -> dict:
+    from sahelrisk.features.panel import build_panel
     from sahelrisk.features.spec import load_spec
-    from sahelrisk.panel import build_panel
     spec = replace(load_spec(ROOT / "features/default.toml"), resolution=resolution).with_period(start, "2023-12-25")
     t0 = time.perf_counter()
     inputs = _inputs(spec)
@@ -54,8 +54,8 @@ def case_naive() -> dict:
     import pandas as pd
 
     from sahelrisk.calendar import week_of
+    from sahelrisk.features.panel import build_panel, build_units
     from sahelrisk.features.spec import load_spec
-    from sahelrisk.panel import build_panel, build_units
 
     spec = load_spec(ROOT / "features/default.toml").with_period("2022-01-03", "2022-06-27")
     spec = replace(spec, builders={"conflict": {"windows": [4, 52], "type_windows": [], "half_lives": [],

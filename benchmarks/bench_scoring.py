@@ -21,12 +21,13 @@ WEEK = "2023-12-25"
 
 def main() -> None:
 
-    from sahelrisk.catalog import load_catalog
-    from sahelrisk.datadir import resolve_data_dir
-    from sahelrisk.panel import build_panel, build_units, load_inputs
-    from sahelrisk.scoring import score_week
-    from sahelrisk.targets import build_targets
-    from sahelrisk.trainspec import load_training_spec
+    from sahelrisk.scoring.week import score_week
+
+    from sahelrisk.data.catalog import load_catalog
+    from sahelrisk.data.datadir import resolve_data_dir
+    from sahelrisk.features.panel import build_panel, build_units, load_inputs
+    from sahelrisk.features.targets import build_targets
+    from sahelrisk.modeling.spec import load_training_spec
 
     training = load_training_spec(ROOT / "training/default.toml")
     base = training.features

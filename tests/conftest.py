@@ -22,13 +22,13 @@ def real_data() -> Path:
 
 @pytest.fixture(scope="session")
 def catalog():
-    from sahelrisk.catalog import load_catalog
+    from sahelrisk.data.catalog import load_catalog
     return load_catalog()
 
 
 @pytest.fixture(scope="session")
 def real_events(real_data, catalog):
-    from sahelrisk.sources import load_events
+    from sahelrisk.data.sources import load_events
     return load_events(catalog, real_data, as_of=REAL_AS_OF)
 
 
@@ -41,13 +41,13 @@ def default_spec():
 @pytest.fixture(scope="session")
 def real_inputs(real_data, catalog, default_spec):
     """Everything the default panel needs, as known at the end of 2023 (the GED period)."""
-    from sahelrisk.panel import load_inputs
+    from sahelrisk.features.panel import load_inputs
     return load_inputs(catalog, real_data, as_of=date(2023, 12, 31), spec=default_spec)
 
 
 @pytest.fixture(scope="session")
 def real_grid(default_spec, real_inputs):
-    from sahelrisk.panel import build_units
+    from sahelrisk.features.panel import build_units
     return build_units(default_spec, real_inputs)
 
 
@@ -82,7 +82,7 @@ names = ["zero", "persistence", "decay_neighbours"]
 
 @pytest.fixture(scope="session")
 def small_spec(tmp_path_factory):
-    from sahelrisk.trainspec import load_training_spec
+    from sahelrisk.modeling.spec import load_training_spec
     path = tmp_path_factory.mktemp("spec") / "small.toml"
     path.write_text(SMALL.format(features=REPO / "features" / "default.toml"))
     return load_training_spec(path)
@@ -90,7 +90,7 @@ def small_spec(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def small_frame(small_spec, real_data, real_inputs):
-    from sahelrisk.training import prepare_frame
+    from sahelrisk.modeling.training import prepare_frame
     return prepare_frame(small_spec, real_data, inputs=real_inputs)
 
 
@@ -100,7 +100,8 @@ def small_frame(small_spec, real_data, real_inputs):
 def registered(small_spec, small_frame, real_data, tmp_path_factory):
     """A champion trained on the real data in a throw-away MLflow store (SQLite)."""
     import os
-    from sahelrisk.training import train_and_track
+
+    from sahelrisk.modeling.training import train_and_track
     root = tmp_path_factory.mktemp("registry")
     os.environ.pop("MLFLOW_TRACKING_URI", None)
     outcome = train_and_track(small_spec, real_data, register=True, out_dir=root / "out", models_dir=root / "models",

@@ -8,7 +8,6 @@ import sys
 import pytest
 
 
-
 def _cli(*args, cwd, env=None):
     return subprocess.run([sys.executable, "-m", "sahelrisk.cli", *args], capture_output=True, text=True, cwd=cwd,
                           env=env)

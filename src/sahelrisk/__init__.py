@@ -4,15 +4,15 @@ The analyst API: :func:`score`, :func:`load_model`, :func:`backtest`, :func:`bui
 data layer: :func:`load_catalog`, :func:`load_dataset`, :func:`load_events`, :func:`check_data`.
 """
 
-from .api import backtest, build_panel, load_model, score
-from .catalog import load_catalog
-from .datadir import resolve_data_dir
-from .ensemble import BlendedModel
-from .errors import ConfigError, DataFileError, FetchError, SahelriskError
-from .glm import IntensityGLM
-from .inventory import check_data
-from .model import RiskModel
-from .sources import load_dataset, load_events
+from sahelrisk.api import backtest, build_panel, load_model, score
+from sahelrisk.data.catalog import load_catalog
+from sahelrisk.data.check import check_data
+from sahelrisk.data.datadir import resolve_data_dir
+from sahelrisk.data.sources import load_dataset, load_events
+from sahelrisk.errors import ConfigError, DataFileError, FetchError, SahelriskError
+from sahelrisk.modeling.blend import BlendedModel
+from sahelrisk.modeling.boosted import RiskModel
+from sahelrisk.modeling.logistic import IntensityGLM
 
 __all__ = ["score", "load_model", "backtest", "build_panel", "RiskModel", "BlendedModel", "IntensityGLM",
            "load_catalog", "resolve_data_dir", "load_dataset", "load_events", "check_data", "SahelriskError", "ConfigError", "DataFileError", "FetchError"]

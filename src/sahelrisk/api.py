@@ -14,15 +14,15 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .calendar import week_of
-from .catalog import Catalog, load_catalog
-from .datadir import resolve_data_dir
-from .ensemble import BlendedModel
-from .errors import ConfigError
-from .features.spec import PanelSpec, load_spec, spec_from_text
-from .model import RiskModel
-from .panel import PanelInputs, load_inputs
-from .scoring import ScoreResult, check_unit_level, coverage_gap, score_week
+from sahelrisk.calendar import week_of
+from sahelrisk.data.catalog import Catalog, load_catalog
+from sahelrisk.data.datadir import resolve_data_dir
+from sahelrisk.errors import ConfigError
+from sahelrisk.features.panel import PanelInputs, load_inputs
+from sahelrisk.features.spec import PanelSpec, load_spec, spec_from_text
+from sahelrisk.modeling.blend import BlendedModel
+from sahelrisk.modeling.boosted import RiskModel
+from sahelrisk.scoring.week import ScoreResult, check_unit_level, coverage_gap, score_week
 
 __all__ = ["score", "score_all", "load_model", "backtest", "build_panel", "LoadedModel", "default_model_name"]
 
@@ -44,7 +44,7 @@ class LoadedModel:
 def load_model(model: str = "champion", horizon_weeks: int = 4, *, name: str | None = None,
                tracking_uri: str | None = None, mlruns: str | Path = "mlruns") -> LoadedModel:
     """A registered model by alias (``"champion"``) or version number, with the feature spec it was trained on."""
-    from . import tracking
+    from sahelrisk.modeling import tracking
     tracking.configure(tracking_uri, mlruns)
     name = name or default_model_name(horizon_weeks)
     version = str(model) if str(model).isdigit() else None
@@ -110,8 +110,8 @@ def score(as_of, horizon_weeks: int = 4, units: str = "grid", model: str | Loade
 def backtest(spec: str | Path = "training/default.toml", data=None, horizons: list[int] | None = None,
              include_model: bool = True):
     """The rolling-origin backtest of a training spec (model and baselines); a BacktestResult."""
-    from .training import prepare_frame, run_backtests
-    from .trainspec import load_training_spec
+    from sahelrisk.modeling.spec import load_training_spec
+    from sahelrisk.modeling.training import prepare_frame, run_backtests
     training_spec = load_training_spec(spec)
     tf = prepare_frame(training_spec, resolve_data_dir(data))
     return run_backtests(training_spec, tf, horizons, include_model=include_model)
@@ -120,7 +120,7 @@ def backtest(spec: str | Path = "training/default.toml", data=None, horizons: li
 def build_panel(spec: str | Path = "features/default.toml", start=None, end=None, data=None, *,
                 as_of: date | str) -> pd.DataFrame:
     """The (unit_id, week) feature panel of a feature spec, from the data as of ``as_of``."""
-    from .panel import build_panel as _build
+    from sahelrisk.features.panel import build_panel as _build
     panel_spec = load_spec(spec)
     inputs = load_inputs(load_catalog(), resolve_data_dir(data), as_of=pd.Timestamp(as_of).date(), spec=panel_spec)
     return _build(panel_spec, inputs, start=start, end=end)

@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
+from sahelrisk.errors import ConfigError
 
 __all__ = ["week_of", "week_range", "as_monday", "week_number", "EPOCH"]
 

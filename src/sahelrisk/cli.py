@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
-from .catalog import load_catalog
-from .datadir import resolve_data_dir
-from .errors import ConfigError, SahelriskError
+from sahelrisk.data.catalog import load_catalog
+from sahelrisk.data.datadir import resolve_data_dir
+from sahelrisk.errors import ConfigError, SahelriskError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Weekly conflict-attack risk for the central Sahel.")
@@ -47,7 +47,7 @@ def _as_of(value: str | None) -> date:
 def _countries(value: str | None) -> set[str] | None:
     if not value:
         return None
-    from .countries import get_country
+    from sahelrisk.countries import get_country
     return {get_country(code.strip().upper()).iso3 for code in value.split(",") if code.strip()}
 
 
@@ -73,7 +73,7 @@ def _print_reports(reports) -> None:
 
 
 def _check(data, catalog, as_of, countries, out, command: str) -> int:
-    from .inventory import check_data, missing_required, reports_to_json
+    from sahelrisk.data.check import check_data, missing_required, reports_to_json
 
     data_dir = resolve_data_dir(data)
     as_of_date = _as_of(as_of)
@@ -117,7 +117,7 @@ def data_fetch(data: DataOpt = None, catalog: CatalogOpt = None,
                dataset: Annotated[Optional[list[str]], typer.Option("--dataset", help="Only this dataset (repeatable).")] = None,
                force: Annotated[bool, typer.Option("--force", help="Download again even if the file is up to date.")] = False):
     """Download the catalog's files (SHA-256 checked, resumable) into the data directory."""
-    from .fetch import fetch_catalog
+    from sahelrisk.data.fetch import fetch_catalog
 
     target = Path(data) if data is not None else Path(os.environ.get("SAHELRISK_DATA", "data"))
     cat = load_catalog(catalog)
@@ -151,8 +151,8 @@ def features_build(spec: Annotated[Path, typer.Option("--spec", help="Feature sp
     """Build the (unit_id, week) feature panel from a spec and save it as Parquet."""
     import time
 
-    from .features.spec import load_spec
-    from .panel import build_panel, load_inputs, save_panel
+    from sahelrisk.features.panel import build_panel, load_inputs, save_panel
+    from sahelrisk.features.spec import load_spec
 
     panel_spec = load_spec(spec)
     data_dir = resolve_data_dir(data)
@@ -212,9 +212,9 @@ def backtest_cmd(spec: SpecOpt = Path("training/default.toml"), data: DataOpt = 
                  all_horizons: Annotated[bool, typer.Option("--all-horizons", help="Every report horizon of the spec, not only the trained one.")] = False,
                  baselines_only: Annotated[bool, typer.Option("--baselines-only", help="Skip the model (fast).")] = False):
     """Rolling-origin backtest of the model and every baseline: backtest.json and an HTML report."""
-    from .report import write_backtest_report
-    from .training import prepare_frame, run_backtests
-    from .trainspec import load_training_spec
+    from sahelrisk.modeling.report import write_backtest_report
+    from sahelrisk.modeling.spec import load_training_spec
+    from sahelrisk.modeling.training import prepare_frame, run_backtests
 
     training_spec = load_training_spec(spec)
     data_dir = resolve_data_dir(data)
@@ -236,8 +236,8 @@ def train_cmd(spec: SpecOpt = Path("training/default.toml"), data: DataOpt = Non
               register: Annotated[bool, typer.Option("--register", help="Register a model version; promote it to champion if better.")] = False,
               models_dir: Annotated[Path, typer.Option("--models-dir", help="Where model cards of promoted models go.")] = Path("models")):
     """Backtest, train on every observed week, log to MLflow and (with --register) register and promote."""
-    from .training import train_and_track
-    from .trainspec import load_training_spec
+    from sahelrisk.modeling.spec import load_training_spec
+    from sahelrisk.modeling.training import train_and_track
 
     training_spec = load_training_spec(spec)
     data_dir = resolve_data_dir(data)
@@ -254,11 +254,11 @@ def train_cmd(spec: SpecOpt = Path("training/default.toml"), data: DataOpt = Non
 def _score_and_write(as_of, horizon: int, units: str, model: str, data, catalog, out: Path, tracking_uri, mlruns="mlruns"):
     import pandas as pd
 
-    from .api import load_model, score_all
-    from .calendar import week_of
-    from .outputs import write_outputs
-    from .panel import load_inputs
-    from .scoring import check_unit_level
+    from sahelrisk.api import load_model, score_all
+    from sahelrisk.calendar import week_of
+    from sahelrisk.features.panel import load_inputs
+    from sahelrisk.publishing.outputs import write_outputs
+    from sahelrisk.scoring.week import check_unit_level
 
     check_unit_level(units)
     week = _date_arg(as_of, "--as-of")
@@ -301,8 +301,8 @@ def run(data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("ou
         spec: SpecOpt = Path("training/default.toml"), tracking_uri: TrackingOpt = None,
         skip_training: Annotated[bool, typer.Option("--skip-training", help="Score with the current champion; do not retrain.")] = False):
     """The main job end to end: check the data, backtest, train and register, score the latest week, write outputs."""
-    from .targets import last_full_week
-    from .trainspec import load_training_spec
+    from sahelrisk.features.targets import last_full_week
+    from sahelrisk.modeling.spec import load_training_spec
 
     training_spec = load_training_spec(spec)
     code = _check(data, catalog, str(training_spec.as_of), None, out, "run")

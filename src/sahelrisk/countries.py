@@ -10,7 +10,7 @@ from importlib import resources
 
 import pandas as pd
 
-from .errors import ConfigError
+from sahelrisk.errors import ConfigError
 
 __all__ = ["Country", "get_country", "to_iso3", "in_scope", "known_countries", "iso3_from_name", "iso3_from_gw",
            "iso3_from_iso2", "normalize_name"]

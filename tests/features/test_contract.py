@@ -8,8 +8,8 @@ import pytest
 
 from sahelrisk.features import BUILDERS, Feature
 from sahelrisk.features.base import register
+from sahelrisk.features.panel import build_panel, build_units
 from sahelrisk.features.windows import weekly_matrix
-from sahelrisk.panel import build_panel, build_units
 
 from .world import synthetic_inputs, synthetic_spec
 

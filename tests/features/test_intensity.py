@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sahelrisk.errors import ConfigError
-from sahelrisk.panel import build_panel, build_units
+from sahelrisk.features.panel import build_panel, build_units
 
 from .world import synthetic_inputs, synthetic_spec
 

@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from sahelrisk.features.windows import decayed_sum, lag_weeks, pairs_within, points_within, rolling_sum, weekly_matrix, weeks_since
+from sahelrisk.features.windows import (
+    decayed_sum,
+    lag_weeks,
+    pairs_within,
+    points_within,
+    rolling_sum,
+    weekly_matrix,
+    weeks_since,
+)
 
 rng = np.random.default_rng(7)
 MAT = (rng.random((5, 60)) < 0.2) * rng.integers(1, 5, (5, 60)).astype(np.float32)

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point, box
 
+from sahelrisk.features.panel import PanelInputs
 from sahelrisk.features.spec import PanelSpec
-from sahelrisk.panel import PanelInputs
 
 COUNTRY = box(-6.0, 14.0, -4.0, 16.0)  # 4 x 4 cells at 0.5 degree, inside Mali
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from sahelrisk.data.readers import read_csv_table
 from sahelrisk.errors import ConfigError
-from sahelrisk.tables import read_csv_table
 from sahelrisk.units import cell_ids
 
 EXTRACTS = "events/ucdp_ged_v24_1_uemoa_country_extracts"

@@ -6,10 +6,10 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ..units import DISTANCE_CRS, Units
-from .base import Feature
-from .conflict import event_xy
-from .windows import points_within, rolling_sum
+from sahelrisk.features.base import Feature
+from sahelrisk.features.conflict import event_xy
+from sahelrisk.features.windows import points_within, rolling_sum
+from sahelrisk.units import DISTANCE_CRS, Units
 
 __all__ = ["project", "points_xy", "nearest_distance_km", "count_within", "unit_points", "near_event_features"]
 

@@ -16,9 +16,9 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
-from ..units import Units
-from .windows import lag_weeks, weekly_matrix
+from sahelrisk.errors import ConfigError
+from sahelrisk.features.windows import lag_weeks, weekly_matrix
+from sahelrisk.units import Units
 
 __all__ = ["Feature", "PanelContext", "register", "BUILDERS", "LAYERS_NEEDED", "OPTIONS", "check_options"]
 

@@ -15,9 +15,18 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from ..units import DISTANCE_CRS
-from .base import Feature, PanelContext, check_options, register
-from .windows import cumulate, decayed_sum, tail, lag_weeks, points_within, rolling_sum, weekly_matrix, weeks_since
+from sahelrisk.features.base import Feature, PanelContext, check_options, register
+from sahelrisk.features.windows import (
+    cumulate,
+    decayed_sum,
+    lag_weeks,
+    points_within,
+    rolling_sum,
+    tail,
+    weekly_matrix,
+    weeks_since,
+)
+from sahelrisk.units import DISTANCE_CRS
 
 __all__ = ["build_conflict", "DEFAULTS", "event_xy"]
 

@@ -14,8 +14,8 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from ..calendar import week_of
-from .base import Feature, PanelContext, check_options, register
+from sahelrisk.calendar import week_of
+from sahelrisk.features.base import Feature, PanelContext, check_options, register
 
 __all__ = ["build_displacement", "DEFAULTS", "latest_known"]
 

@@ -18,10 +18,10 @@ import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from ..errors import ConfigError
-from .base import Feature, PanelContext, check_options, register
-from .conflict import event_xy
-from .windows import decayed_sum, lag_weeks, pairs_within, weekly_matrix
+from sahelrisk.errors import ConfigError
+from sahelrisk.features.base import Feature, PanelContext, check_options, register
+from sahelrisk.features.conflict import event_xy
+from sahelrisk.features.windows import decayed_sum, lag_weeks, pairs_within, weekly_matrix
 
 __all__ = ["build_intensity", "DEFAULTS"]
 

@@ -10,8 +10,8 @@ from typing import Iterator
 
 import numpy as np
 
-from .base import Feature, PanelContext, check_options, register
-from ._geometry import count_within, near_event_features, nearest_distance_km, points_xy, project
+from sahelrisk.features._geometry import count_within, near_event_features, nearest_distance_km, points_xy, project
+from sahelrisk.features.base import Feature, PanelContext, check_options, register
 
 __all__ = ["build_mining", "DEFAULTS"]
 

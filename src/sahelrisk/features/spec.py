@@ -15,10 +15,10 @@ from typing import Mapping
 
 import pandas as pd
 
-from ..calendar import week_of
-from ..countries import get_country
-from ..errors import ConfigError
-from ..units import SUPPORTED_RESOLUTIONS
+from sahelrisk.calendar import week_of
+from sahelrisk.countries import get_country
+from sahelrisk.errors import ConfigError
+from sahelrisk.units import SUPPORTED_RESOLUTIONS
 
 __all__ = ["PanelSpec", "load_spec", "spec_from_text"]
 
@@ -39,8 +39,8 @@ class PanelSpec:
     text: str = field(default="", repr=False, compare=False)
 
     def __post_init__(self):
-        from . import BUILDERS
-        from .base import OPTIONS, check_options
+        from sahelrisk.features import BUILDERS
+        from sahelrisk.features.base import OPTIONS, check_options
         where = f"feature spec {self.origin}"
         if self.units not in _UNIT_KINDS:
             raise ConfigError(f"{where}: units.kind {self.units!r} unknown; use one of {_UNIT_KINDS}")

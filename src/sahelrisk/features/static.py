@@ -9,8 +9,8 @@ from typing import Iterator
 import numpy as np
 import shapely
 
-from .base import Feature, PanelContext, check_options, register
-from ._geometry import nearest_distance_km, project
+from sahelrisk.features._geometry import nearest_distance_km, project
+from sahelrisk.features.base import Feature, PanelContext, check_options, register
 
 __all__ = ["build_static", "DEFAULTS"]
 

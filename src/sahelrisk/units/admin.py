@@ -5,8 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from ..errors import ConfigError
-from .base import AREA_CRS, UNIT_COLUMNS, Units
+from sahelrisk.errors import ConfigError
+from sahelrisk.units.base import AREA_CRS, UNIT_COLUMNS, Units
 
 __all__ = ["build_admin_units"]
 

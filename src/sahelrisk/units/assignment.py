@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..calendar import week_of
-from .base import Units
+from sahelrisk.calendar import week_of
+from sahelrisk.units.base import Units
 
 __all__ = ["assign_events", "max_precision", "PRECISION_LIMITS"]
 

@@ -9,7 +9,8 @@ import numpy as np
 import shapely
 from scipy import sparse
 
-from ..errors import ConfigError
+from sahelrisk.errors import ConfigError
+from sahelrisk.units.cells import cell_ids, queen_neighbours
 
 __all__ = ["Units", "UNIT_COLUMNS", "DISTANCE_CRS", "AREA_CRS"]
 
@@ -56,7 +57,6 @@ class Units:
         out = np.full(len(lon), -1, dtype=np.int64)
         ok = np.isfinite(lon) & np.isfinite(lat)
         if self.kind == "grid":
-            from .grid import cell_ids
             ids = cell_ids(lon[ok], lat[ok], self.resolution)
             order = np.argsort(self.ids)
             pos = np.searchsorted(self.ids, ids, sorter=order)
@@ -92,7 +92,6 @@ class Units:
         """Queen contiguity (units sharing an edge or a corner), without self, as a 0/1 sparse matrix."""
         if "queen" not in self._cache:
             if self.kind == "grid":
-                from .grid import queen_neighbours
                 self._cache["queen"] = queen_neighbours(self.table, self.resolution)
             else:
                 geoms = self.table.geometry.values

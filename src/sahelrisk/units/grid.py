@@ -17,35 +17,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import sparse
 
-from ..errors import ConfigError
-from .base import AREA_CRS, UNIT_COLUMNS, Units
+from sahelrisk.errors import ConfigError
+from sahelrisk.units.base import AREA_CRS, UNIT_COLUMNS, Units
+from sahelrisk.units.cells import (
+    SUPPORTED_RESOLUTIONS,
+    _check_resolution,
+    cell_ids,
+    cell_row_col,
+    queen_neighbours,
+)
 
 __all__ = ["build_grid", "cell_ids", "cell_row_col", "queen_neighbours", "SUPPORTED_RESOLUTIONS"]
-
-SUPPORTED_RESOLUTIONS = (0.5, 0.25, 0.1)
-
-
-def _check_resolution(resolution: float) -> int:
-    if resolution not in SUPPORTED_RESOLUTIONS:
-        raise ConfigError(f"grid resolution {resolution} is not supported; use one of {SUPPORTED_RESOLUTIONS}")
-    return int(round(360 / resolution))
-
-
-def cell_row_col(lon, lat, resolution: float) -> tuple[np.ndarray, np.ndarray]:
-    _check_resolution(resolution)
-    # Rounding first keeps 0.1-degree borders exact in floating point (e.g. 12.3 / 0.1).
-    row = np.floor(np.round((np.asarray(lat, dtype=float) + 90) / resolution, 9)).astype(np.int64)
-    col = np.floor(np.round((np.asarray(lon, dtype=float) + 180) / resolution, 9)).astype(np.int64)
-    return row, col
-
-
-def cell_ids(lon, lat, resolution: float) -> np.ndarray:
-    ncols = _check_resolution(resolution)
-    row, col = cell_row_col(lon, lat, resolution)
-    return row * ncols + col + 1
-
 
 def _assign(points: np.ndarray, areas: gpd.GeoDataFrame, columns: list[str]) -> pd.DataFrame:
     """Attributes of the area holding each point, or of the nearest area where none holds it."""
@@ -97,24 +80,3 @@ def build_grid(countries: gpd.GeoDataFrame, resolution: float = 0.5, *, adm1: gp
     table = gpd.GeoDataFrame(table, geometry=boxes, crs="EPSG:4326")
     table = table.sort_values("unit_id").reset_index(drop=True)
     return Units(kind="grid", table=table[UNIT_COLUMNS + ["row", "col"]], resolution=resolution)
-
-
-def queen_neighbours(table: pd.DataFrame, resolution: float) -> sparse.csr_matrix:
-    """Cells sharing an edge or a corner, from row/col arithmetic (no geometry needed)."""
-    ncols = _check_resolution(resolution)
-    ids = table["unit_id"].to_numpy()
-    rows, cols = table["row"].to_numpy(), table["col"].to_numpy()
-    order = np.argsort(ids)
-    src, dst = [], []
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            if dr == dc == 0:
-                continue
-            want = (rows + dr) * ncols + (cols + dc) % ncols + 1
-            pos = np.clip(np.searchsorted(ids, want, sorter=order), 0, len(ids) - 1)
-            found = ids[order[pos]] == want
-            src.append(np.flatnonzero(found))
-            dst.append(order[pos[found]])
-    src, dst = np.concatenate(src), np.concatenate(dst)
-    n = len(ids)
-    return sparse.csr_matrix((np.ones(len(src), dtype=np.float32), (src, dst)), shape=(n, n))

@@ -1,0 +1,47 @@
+"""Where the data directory is.
+
+Resolution order, first match wins: the ``--data`` flag, the ``SAHELRISK_DATA`` environment
+variable, ``./data`` if it exists, ``../shared/data`` if it exists.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sahelrisk.errors import ConfigError
+
+__all__ = ["resolve_data_dir", "ENV_VAR"]
+
+ENV_VAR = "SAHELRISK_DATA"
+
+
+def resolve_data_dir(flag: str | os.PathLike | None = None, *, cwd: Path | None = None,
+                     environ: dict | None = None) -> Path:
+    """Return the data directory to use.
+
+    ``cwd`` and ``environ`` exist so tests can resolve without touching the process state.
+    """
+    cwd = Path.cwd() if cwd is None else Path(cwd)
+    environ = os.environ if environ is None else environ
+    if flag is not None:
+        path = Path(flag)
+        origin = "--data"
+    elif environ.get(ENV_VAR):
+        path = Path(environ[ENV_VAR])
+        origin = ENV_VAR
+    else:
+        for candidate in (cwd / "data", cwd.parent / "shared" / "data"):
+            if candidate.is_dir():
+                return candidate.resolve()
+        raise ConfigError(
+            f"no data directory found: tried --data, ${ENV_VAR}, {cwd / 'data'} and "
+            f"{cwd.parent / 'shared' / 'data'}. Pass --data DIR, set {ENV_VAR}, or run "
+            "'sahelrisk data fetch --data DIR' to download the sources"
+        )
+    if not path.is_absolute():
+        path = cwd / path
+    if not path.is_dir():
+        raise ConfigError(f"data directory {path} (from {origin}) does not exist. "
+                          "Create it with 'sahelrisk data fetch --data DIR' or point to an existing one")
+    return path.resolve()

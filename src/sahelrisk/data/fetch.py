@@ -1,0 +1,127 @@
+"""Download the catalog's files into a data directory: resumable, checksummed, atomic.
+
+A file is written to ``<name>.part`` and moved into place only once complete and matching its
+SHA-256, so the data directory never holds a half-written or wrong file under its real name.
+An interrupted download leaves the ``.part`` behind and the next run resumes it with an HTTP
+Range request; a checksum mismatch deletes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from sahelrisk.data.catalog import Catalog, CatalogFile
+from sahelrisk.errors import FetchError
+
+__all__ = ["fetch_file", "fetch_catalog", "FetchOutcome", "sha256_of", "source_url"]
+
+_CHUNK = 1 << 16
+ProgressFn = Callable[[str, int, int | None], None]  # (file path, bytes done, total or None)
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    path: str
+    status: str  # downloaded, up-to-date, skipped, failed
+    message: str = ""
+    bytes: int = 0
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_url(entry: CatalogFile, mirror: str | None) -> str | None:
+    """Where to download a catalog file: the mirror (same layout as the data directory) or its URL."""
+    if mirror:
+        return mirror.rstrip("/") + "/" + urllib.parse.quote(entry.path)
+    return entry.url
+
+
+def fetch_file(url: str, dest: str | Path, *, sha256: str | None = None, on_progress: ProgressFn | None = None,
+               timeout: float = 60.0) -> int:
+    """Download ``url`` to ``dest``; return the number of bytes in the finished file."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    have = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as e:
+        if e.code == 416 and have:  # nothing left to send: the .part is already whole
+            response = None
+        else:
+            raise FetchError(f"{url}: server answered HTTP {e.code} {e.reason}. Check the URL or --mirror") from e
+    except (urllib.error.URLError, OSError) as e:
+        raise FetchError(f"{url}: cannot connect ({getattr(e, 'reason', e)}). Check the network or --mirror") from e
+    if response is not None:
+        with response:
+            resumed = response.status == 206
+            length = response.headers.get("Content-Length")
+            total = (int(length) + (have if resumed else 0)) if length else None
+            done = have if resumed else 0
+            with open(part, "ab" if resumed else "wb") as out:
+                try:
+                    while block := response.read(_CHUNK):
+                        out.write(block)
+                        done += len(block)
+                        if on_progress:
+                            on_progress(str(dest), done, total)
+                except (http.client.IncompleteRead, ConnectionError, TimeoutError, OSError) as e:
+                    raise FetchError(f"{url}: download stopped at {done:,} of {total or '?'} bytes ({e}); "
+                                     f"run the same command again to resume") from e
+            if total is not None and done < total:
+                raise FetchError(f"{url}: download stopped at {done:,} of {total:,} bytes; "
+                                 "run the same command again to resume")
+    if sha256 is not None:
+        actual = sha256_of(part)
+        if actual != sha256:
+            part.unlink()
+            raise FetchError(f"{url}: SHA-256 {actual} does not match the catalog's {sha256}; the file was not "
+                             f"saved. The source or mirror serves different bytes: check it, or update the "
+                             "catalog if the source was re-published")
+    os.replace(part, dest)
+    return dest.stat().st_size
+
+
+def fetch_catalog(catalog: Catalog, data_dir: str | Path, *, mirror: str | None = None,
+                  datasets: list[str] | None = None, force: bool = False,
+                  on_progress: ProgressFn | None = None) -> list[FetchOutcome]:
+    """Fetch every file of the chosen datasets; a failure is recorded and the rest still fetched."""
+    data_dir = Path(data_dir)
+    chosen = [catalog[n] for n in datasets] if datasets else list(catalog)
+    outcomes, seen = [], set()
+    for dataset in chosen:
+        for entry in dataset.files:
+            if entry.path in seen:  # one file can serve two datasets (Natural Earth admin-1)
+                continue
+            seen.add(entry.path)
+            dest = data_dir / entry.path
+            if not force and dest.is_file() and (entry.sha256 is None or sha256_of(dest) == entry.sha256):
+                outcomes.append(FetchOutcome(entry.path, "up-to-date", bytes=dest.stat().st_size))
+                continue
+            url = source_url(entry, mirror)
+            if url is None:
+                outcomes.append(FetchOutcome(entry.path, "skipped",
+                                             "derived file with no public URL; fetch it with --mirror URL"))
+                continue
+            try:
+                size = fetch_file(url, dest, sha256=entry.sha256, on_progress=on_progress)
+            except FetchError as e:
+                outcomes.append(FetchOutcome(entry.path, "failed", str(e)))
+                continue
+            outcomes.append(FetchOutcome(entry.path, "downloaded", bytes=size))
+    return outcomes

@@ -1,0 +1,54 @@
+"""One loader per source; each returns a validated canonical table in a :class:`LoadResult`.
+
+``load_dataset`` dispatches on the catalog entry's ``loader``. Every loader takes the dataset,
+the data directory, ``as_of`` (rows dated after it are rejected) and the countries in scope
+(``None``: every country in the registry).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sahelrisk.data.catalog import Catalog, Dataset
+from sahelrisk.errors import ConfigError
+from sahelrisk.data.quarantine import LoadResult
+from sahelrisk.data.sources.admin import load_admin_areas, load_pcodes
+from sahelrisk.data.sources.aggregates import load_country_month, load_hno_population
+from sahelrisk.data.sources.displacement import load_displacement
+from sahelrisk.data.sources.events import load_event_dataset, load_events
+from sahelrisk.data.sources.mining import load_mining_sites
+from sahelrisk.data.sources.places import load_places
+from sahelrisk.data.sources.roads import load_road_corridors, load_road_network
+
+__all__ = ["LOADERS", "load_dataset", "load_events"]
+
+LOADERS = {
+    "ucdp_events": load_event_dataset,
+    "acled_events": load_event_dataset,
+    "ucdp_country_month": load_country_month,
+    "pcodes": load_pcodes,
+    "admin_areas": load_admin_areas,
+    "usgs_mining": load_mining_sites,
+    "road_network": load_road_network,
+    "road_corridors": load_road_corridors,
+    "places": load_places,
+    "displacement": load_displacement,
+    "hno_population": load_hno_population,
+}
+
+
+def load_dataset(dataset: Dataset | str, data_dir: str | Path, *, as_of: date,
+                 countries: set[str] | None = None, catalog: Catalog | None = None) -> LoadResult:
+    """Load one catalog dataset (an entry or its name) from ``data_dir``."""
+    if isinstance(dataset, str):
+        if catalog is None:
+            from sahelrisk.data.catalog import load_catalog
+            catalog = load_catalog()
+        dataset = catalog[dataset]
+    try:
+        loader = LOADERS[dataset.loader]
+    except KeyError:
+        raise ConfigError(f"dataset {dataset.name!r} names loader {dataset.loader!r}, which does not exist; "
+                          f"known loaders: {', '.join(LOADERS)}") from None
+    return loader(dataset, data_dir, as_of=as_of, countries=countries)

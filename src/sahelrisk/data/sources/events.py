@@ -1,0 +1,119 @@
+"""All event datasets of the catalog as one table, one row per event.
+
+Releases overlap (GED and Candidate, consecutive monthly Candidate files): the same event id in
+several releases keeps the row of the latest release (catalog ``released``), and each such
+choice is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from sahelrisk.data.catalog import Catalog, Dataset
+from sahelrisk.errors import ConfigError
+from sahelrisk.data.schemas import empty_events
+from sahelrisk.data.quarantine import LoadResult, QUARANTINE_COLUMNS
+from sahelrisk.data.sources.acled import read_acled_events
+from sahelrisk.data.sources.ucdp import read_ucdp_events
+
+__all__ = ["load_event_dataset", "load_events", "combine_releases"]
+
+log = logging.getLogger(__name__)
+
+
+def load_event_dataset(dataset: Dataset, data_dir: str | Path, *, as_of: date,
+                       countries: set[str] | None = None) -> LoadResult:
+    """Load every file of one event dataset (one release)."""
+    parts = []
+    release = str(dataset.options.get("release", dataset.name))
+    for entry in dataset.files:
+        path = Path(data_dir) / entry.path
+        if dataset.loader == "ucdp_events":
+            part = read_ucdp_events(
+                path, dataset=dataset.name, source=str(dataset.options.get("source", "ucdp_ged")),
+                release=release, as_of=as_of, countries=countries)
+        elif dataset.loader == "acled_events":
+            part = read_acled_events(
+                path, dataset=dataset.name, release=release, as_of=as_of, countries=countries)
+        else:
+            raise ConfigError(f"dataset {dataset.name!r}: {dataset.loader!r} is not an event loader")
+        parts.append(part)
+    table = pd.concat([p.events for p in parts], ignore_index=True)
+    # Two files of one release holding the same id (e.g. a re-export) is one event, not two.
+    dup = table["event_id"].duplicated(keep="first")
+    notes = []
+    unlocated = int((~table["has_location"]).sum())
+    if unlocated:
+        notes.append(f"{unlocated} events have no coordinates (country level only; not usable for grid or admin features)")
+    repaired = sum(p.repaired for p in parts)
+    if repaired:
+        notes.append(f"{repaired} rows of {dataset.name} had fatalities_low > best or best > high; "
+                     "the bound was moved to best and the row kept")
+    if dup.any():
+        notes.append(f"{int(dup.sum())} event ids repeated across files of {dataset.name}; first kept")
+        table = table.loc[~dup].reset_index(drop=True)
+    return LoadResult(dataset=dataset.name, table=gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326"),
+                      quarantine=_stack_quarantines(p.quarantine for p in parts),
+                      rows_read=sum(p.rows_read for p in parts), out_of_scope=sum(p.out_of_scope for p in parts),
+                      notes=notes)
+
+
+def _stack_quarantines(frames) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=QUARANTINE_COLUMNS)
+
+
+def _namespace(source: pd.Series) -> pd.Series:
+    # UCDP keeps an event's id from Candidate to GED; ACLED ids are another namespace.
+    return source.where(source == "acled", "ucdp")
+
+
+def combine_releases(results: list[tuple[LoadResult, date]]) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Stack releases; an id present in several keeps the latest release's row.
+
+    Returns the combined events and a table of superseded rows (event_id, dropped release, kept
+    release), which the caller logs.
+    """
+    stacked = []
+    for result, released in results:
+        frame = result.table.copy()
+        frame["_released"] = pd.Timestamp(released) if released else pd.Timestamp.min
+        stacked.append(frame)
+    if not stacked:
+        return empty_events(), pd.DataFrame(columns=["event_id", "dropped_release", "kept_release"])
+    table = pd.concat(stacked, ignore_index=True)
+    table["_ns"] = _namespace(table["source"])
+    table = table.sort_values(["_released", "release"], ascending=False, kind="stable")
+    dup = table.duplicated(["_ns", "event_id"], keep="first")
+    kept = table.loc[~dup].set_index(["_ns", "event_id"])["release"]
+    dropped = table.loc[dup, ["_ns", "event_id", "release"]]
+    superseded = pd.DataFrame({
+        "event_id": dropped["event_id"].to_numpy(),
+        "dropped_release": dropped["release"].to_numpy(),
+        "kept_release": kept.reindex(pd.MultiIndex.from_frame(dropped[["_ns", "event_id"]])).to_numpy(),
+    })
+    table = table.loc[~dup].drop(columns=["_ns", "_released"])
+    table = table.sort_values(["date_start", "event_id"], kind="stable").reset_index(drop=True)
+    return gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326"), superseded
+
+
+def load_events(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries: set[str] | None = None,
+                datasets: list[str] | None = None) -> LoadResult:
+    """Load and combine every event dataset of the catalog (or those named) that is present."""
+    chosen = [catalog[n] for n in datasets] if datasets else catalog.of_kind("events")
+    results = [(load_event_dataset(d, data_dir, as_of=as_of, countries=countries), d.released) for d in chosen]
+    table, superseded = combine_releases(results)
+    for row in superseded.itertuples(index=False):
+        log.info("event %s: kept release %s, dropped %s", row.event_id, row.kept_release, row.dropped_release)
+    notes = [n for r, _ in results for n in r.notes]
+    if len(superseded):
+        notes.append(f"{len(superseded)} events appear in several releases; the latest release's row was kept")
+    quarantine = _stack_quarantines(r.quarantine for r, _ in results)
+    return LoadResult(dataset="events", table=table, quarantine=quarantine,
+                      rows_read=sum(r.rows_read for r, _ in results),
+                      out_of_scope=sum(r.out_of_scope for r, _ in results), notes=notes)

@@ -1,0 +1,163 @@
+"""The weekly feature panel: one row per (unit_id, week), every column from data known that week.
+
+``build_panel(spec, inputs)`` runs the spec's builders on arrays over (units, weeks) and lays the
+result out long, sorted by ``unit_id`` then ``week``. ``save_panel`` writes Parquet with the spec,
+the data fingerprint and the column dtypes in its metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sahelrisk.calendar import week_range
+from sahelrisk.data.catalog import Catalog
+from sahelrisk.data.sources import load_dataset, load_events
+from sahelrisk.errors import ConfigError
+from sahelrisk.features import BUILDERS, LAYERS_NEEDED, Feature, PanelContext
+from sahelrisk.features.spec import PanelSpec
+from sahelrisk.units import Units, assign_events, build_admin_units, build_grid
+
+__all__ = ["PanelInputs", "load_inputs", "build_units", "build_panel", "save_panel", "read_panel", "KEY_COLUMNS"]
+
+KEY_COLUMNS = ["unit_id", "week"]
+_ALWAYS = ("admin0", "admin1", "admin2")
+
+
+@dataclass
+class PanelInputs:
+    """Validated tables a panel is built from, and a fingerprint of the files behind them."""
+
+    events: pd.DataFrame
+    layers: dict = field(default_factory=dict)
+    as_of: date | None = None
+    fingerprint: str = ""
+
+    def truncated(self, week) -> "PanelInputs":
+        """The inputs as known at the end of ``week``: later events and figures removed (for leakage tests)."""
+        end = pd.Timestamp(week) + pd.Timedelta(days=6)
+        layers = dict(self.layers)
+        if "displacement" in layers:
+            d = layers["displacement"]
+            layers["displacement"] = d[d["reference_date"] <= end]
+        return PanelInputs(events=self.events[self.events["date_start"] <= end], layers=layers, as_of=end.date(),
+                           fingerprint=self.fingerprint + f"|truncated:{end.date()}")
+
+
+def _fingerprint(catalog: Catalog, names, data_dir: Path, as_of) -> str:
+    from sahelrisk.data.fetch import sha256_of
+    digest = hashlib.sha256(f"as_of={as_of}".encode())
+    for name in sorted(names):
+        for entry in catalog[name].files:
+            digest.update(f"{name}:{entry.path}:{sha256_of(data_dir / entry.path)}".encode())
+    return digest.hexdigest()[:16]
+
+
+def load_inputs(catalog: Catalog, data_dir, *, as_of: date, spec: PanelSpec | None = None) -> PanelInputs:
+    """Load the events and the layers the spec's builders need, for every country in the registry
+    (events across a border count for rings around border units)."""
+    data_dir = Path(data_dir)
+    needs = set(_ALWAYS)
+    for theme in (spec.builders if spec else BUILDERS):
+        needs.update(LAYERS_NEEDED[theme])
+    events = load_events(catalog, data_dir, as_of=as_of)
+    layers = {name: load_dataset(catalog[name], data_dir, as_of=as_of).table for name in sorted(needs)}
+    event_sets = [d.name for d in catalog.of_kind("events")]
+    return PanelInputs(events=events.table, layers=layers, as_of=as_of,
+                       fingerprint=_fingerprint(catalog, [*needs, *event_sets], data_dir, as_of))
+
+
+def build_units(spec: PanelSpec, inputs: PanelInputs) -> Units:
+    countries = set(spec.countries)
+
+    def of(name):
+        frame = inputs.layers[name]
+        return frame[frame["country_iso3"].isin(sorted(countries))]
+
+    if spec.units == "grid":
+        return build_grid(of("admin0"), spec.resolution, adm1=of("admin1"), adm2=of("admin2"))
+    return build_admin_units(int(spec.units[-1]), of("admin1"), of("admin2"))
+
+
+def _context(spec: PanelSpec, inputs: PanelInputs, units: Units, weeks: pd.DatetimeIndex) -> tuple[PanelContext, pd.DataFrame]:
+    history = pd.date_range(weeks[0] - pd.Timedelta(weeks=spec.max_window + spec.reporting_lag_weeks), weeks[-1], freq="7D")
+    assigned, counts = assign_events(inputs.events, units)
+    assigned["week_pos"] = history.get_indexer(pd.DatetimeIndex(assigned["week"]))
+    # Events before the history window cannot reach any panel week; events after it are ignored.
+    ctx = PanelContext(units=units, weeks=weeks, history=history, events=assigned, layers=inputs.layers,
+                       reporting_lag_weeks=spec.reporting_lag_weeks, max_window=spec.max_window)
+    return ctx, counts
+
+
+def _layout(f: Feature, n_units: int, n_weeks: int, n_history: int) -> np.ndarray:
+    """One long column in (unit, week) order; a dynamic array keeps only the panel's weeks."""
+    expected = {"dynamic": (n_units, n_history), "static": (n_units,), "calendar": (n_history,)}[f.kind]
+    if f.values.shape != expected and not (f.kind == "dynamic" and f.values.shape == (n_units, n_weeks)):
+        raise ConfigError(f"builder output {f.name} ({f.kind}) has shape {f.values.shape}, expected {expected}")
+    if f.kind == "dynamic":
+        values = np.ascontiguousarray(f.values[:, f.values.shape[1] - n_weeks:]).ravel()
+    elif f.kind == "static":
+        values = np.repeat(f.values, n_weeks)
+    else:
+        values = np.tile(f.values[n_history - n_weeks:], n_units)
+    return values.astype(f.dtype, copy=False)
+
+
+def build_panel(spec: PanelSpec, inputs: PanelInputs, start=None, end=None, units: Units | None = None,
+                themes: list[str] | None = None) -> pd.DataFrame:
+    """The panel for weeks ``start``..``end`` (default: the spec's period); metadata in ``.attrs``."""
+    started = time.perf_counter()
+    weeks = week_range(start or spec.start, end or spec.end)
+    units = units if units is not None else build_units(spec, inputs)
+    ctx, counts = _context(spec, inputs, units, weeks)
+    columns, declared = {}, {}
+    for theme in themes or list(spec.builders):
+        for f in BUILDERS[theme](ctx, dict(spec.builders[theme])):
+            if f.name in declared:
+                raise ConfigError(f"two builders produce the column {f.name}")
+            declared[f.name] = {"dtype": f.dtype, "allow_nan": f.allow_nan, "kind": f.kind, "theme": theme,
+                                "description": f.description}
+            columns[f.name] = _layout(f, len(units), len(weeks), ctx.n_history)
+    frame = pd.DataFrame({"unit_id": np.repeat(units.ids, len(weeks)),
+                          "week": np.tile(weeks.to_numpy(), len(units)), **columns}, copy=False)
+    frame.attrs["sahelrisk"] = {
+        "spec": json.loads(spec.to_json()), "spec_name": spec.name, "data_fingerprint": inputs.fingerprint,
+        "as_of": str(inputs.as_of), "units": units.kind, "resolution": units.resolution, "n_units": len(units),
+        "start": str(weeks[0].date()), "end": str(weeks[-1].date()), "columns": declared,
+        "event_assignment": dict(zip(counts["rule"], counts["events"].astype(int))),
+        "build_seconds": round(time.perf_counter() - started, 2),
+    }
+    return frame
+
+
+def save_panel(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write Parquet atomically, with the panel metadata in the file's key-value metadata."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"sahelrisk"] = json.dumps(frame.attrs.get("sahelrisk", {}), default=str).encode()
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table.replace_schema_metadata(meta), tmp)
+    tmp.replace(path)
+    return path
+
+
+def read_panel(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"panel {path} not found; build it with 'sahelrisk features build'")
+    table = pq.read_table(path)
+    frame = table.to_pandas()
+    raw = (table.schema.metadata or {}).get(b"sahelrisk")
+    frame.attrs["sahelrisk"] = json.loads(raw) if raw else {}
+    return frame

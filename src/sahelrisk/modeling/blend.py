@@ -1,0 +1,87 @@
+"""The registered risk model: an equal-weight blend of three calibrated probabilities.
+
+- LightGBM on the compact feature set (:class:`~sahelrisk.modeling.boosted.RiskModel`),
+- the logistic intensity model on history and space-time intensity (:class:`~sahelrisk.modeling.logistic.IntensityGLM`),
+- the decayed-history-plus-neighbours rule, calibrated on the training weeks
+  (:class:`~sahelrisk.modeling.baselines.BaselineModel`).
+
+Each member alone ranks the validation weeks (2017-2019 origins) and the test weeks about
+equally well, and they err on different cells, so their mean beats each of them on both. The
+weights are equal and fixed: fitting them would need yet another held-out slice of a short
+and shifting history. Drivers and importances come from the LightGBM member, the only one with
+per-feature contributions.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from sahelrisk.errors import ConfigError
+from sahelrisk.modeling.baselines import BASELINES, BaselineModel, required_columns
+from sahelrisk.modeling.boosted import RiskModel
+from sahelrisk.modeling.logistic import IntensityGLM
+
+__all__ = ["BlendedModel"]
+
+
+class BlendedModel(BaseEstimator):
+    def __init__(self, model_params: Mapping | None = None, model_columns: tuple[str, ...] = (),
+                 glm_columns: tuple[str, ...] = (), glm_C: float = 1.0, baseline: str = "decay_neighbours",
+                 horizon: int = 4):
+        self.model_params = model_params
+        self.model_columns = model_columns
+        self.glm_columns = glm_columns
+        self.glm_C = glm_C
+        self.baseline = baseline
+        self.horizon = horizon
+
+    def columns(self) -> list[str]:
+        """Every column a member reads, in a stable order (the LightGBM member's first)."""
+        ordered = [*self.model_columns, *self.glm_columns, *required_columns(self.horizon)]
+        return list(dict.fromkeys(ordered))
+
+    def _validate(self) -> None:
+        if not self.model_columns or not self.glm_columns:
+            raise ConfigError("BlendedModel needs the LightGBM member's and the logistic member's columns")
+        if self.baseline not in BASELINES:
+            raise ConfigError(f"BlendedModel baseline {self.baseline!r} unknown; known: {list(BASELINES)}")
+        RiskModel(**dict(self.model_params or {}))._validate()
+
+    def fit(self, X: pd.DataFrame, y, weeks=None):
+        self._validate()
+        missing = [c for c in self.columns() if c not in X]
+        if missing:
+            raise ConfigError(f"BlendedModel.fit: X lacks column(s) {missing[:5]}; pass the columns of .columns()")
+        lgbm = RiskModel(**dict(self.model_params or {})).fit(X[list(self.model_columns)], y, weeks=weeks)
+        glm = IntensityGLM(C=self.glm_C).fit(X[list(self.glm_columns)], y)
+        rule = BaselineModel(self.baseline, self.horizon).fit(X[required_columns(self.horizon)], y)
+        self.members_ = {"lgbm": lgbm, "glm": glm, self.baseline: rule}
+        self.feature_names_ = self.columns()
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "members_"):
+            raise ConfigError("This BlendedModel is not fitted yet. Call 'fit' first.")
+
+    def member_probabilities(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Each member's probability, one column per member."""
+        self._check_fitted()
+        return pd.DataFrame({name: m.predict_proba(X)[:, 1] for name, m in self.members_.items()}, index=X.index)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        p = self.member_probabilities(X).mean(axis=1).to_numpy()
+        return np.column_stack([1 - p, p])
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The LightGBM member's per-feature contributions (the drivers shown to planners)."""
+        self._check_fitted()
+        return self.members_["lgbm"].contributions(X)
+
+    @property
+    def feature_importances_(self) -> pd.Series:
+        self._check_fitted()
+        return self.members_["lgbm"].feature_importances_

@@ -1,0 +1,184 @@
+"""The risk model: gradient-boosted trees (LightGBM) with a probability calibration.
+
+``RiskModel`` follows the scikit-learn estimator contract: ``__init__`` stores parameters,
+``fit`` validates them and learns ``booster_``, ``calibrator_``, ``feature_names_``;
+``predict_proba`` returns calibrated probabilities.
+
+Class imbalance (about 3% positive cell-weeks since 2020) is handled by *not* reweighting: the
+trees are fitted on the true class balance with a large ``min_child_samples`` so leaves hold
+enough positives, and a calibrator fitted on the *latest* training weeks (held out from the
+trees) maps scores to probabilities. Reweighting would inflate probabilities that planners read
+at face value. Same data, parameters and seed give the same model (LightGBM's deterministic mode,
+fixed thread count).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from sahelrisk.errors import ConfigError
+from sahelrisk.modeling.calibration import Calibrator
+
+__all__ = ["RiskModel"]
+
+_PARAMS = {
+    "n_estimators": (int, 1, 20000), "learning_rate": (float, 1e-4, 1.0), "num_leaves": (int, 2, 4096),
+    "min_child_samples": (int, 1, 10**7), "subsample": (float, 0.05, 1.0), "colsample_bytree": (float, 0.05, 1.0),
+    "reg_lambda": (float, 0.0, 1e6), "calibration_weeks": (int, 0, 5000), "recency_half_life_weeks": (float, 0.0, 1e6),
+    "scale_pos_weight": (float, 1e-3, 1e4), "seed": (int, 0, 2**31 - 1), "n_jobs": (int, 1, 256),
+    "max_bin": (int, 8, 1024), "neg_bagging_fraction": (float, 0.001, 1.0),
+}
+_FLAGS = ("monotone_history", "refit_full", "linear_tree")
+
+
+def _monotone(column: str) -> int:
+    """+1 where more past violence can only raise risk, -1 for time since the last event, 0 elsewhere."""
+    if column.startswith("conflict_weeks_since"):
+        return -1
+    if column.startswith(("conflict_events", "conflict_fatalities", "conflict_country")):
+        return 1
+    return 0
+
+
+class RiskModel(BaseEstimator):
+    def __init__(self, n_estimators: int = 400, learning_rate: float = 0.03, num_leaves: int = 15,
+                 min_child_samples: int = 200, subsample: float = 0.8, colsample_bytree: float = 0.8,
+                 reg_lambda: float = 1.0, calibration: str = "isotonic", calibration_weeks: int = 52,
+                 recency_half_life_weeks: float = 0.0, scale_pos_weight: float = 1.0, objective: str = "binary",
+                 seed: int = 42, n_jobs: int = 2, max_bin: int = 63, neg_bagging_fraction: float = 1.0,
+                 monotone_history: bool = False, refit_full: bool = False, linear_tree: bool = False):
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
+        self.calibration = calibration
+        self.calibration_weeks = calibration_weeks
+        self.recency_half_life_weeks = recency_half_life_weeks
+        self.scale_pos_weight = scale_pos_weight
+        self.objective = objective
+        self.seed = seed
+        self.n_jobs = n_jobs
+        self.max_bin = max_bin
+        self.neg_bagging_fraction = neg_bagging_fraction
+        self.monotone_history = monotone_history
+        self.refit_full = refit_full
+        self.linear_tree = linear_tree
+
+    def _validate(self) -> None:
+        for name, (kind, low, high) in _PARAMS.items():
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
+                raise ConfigError(f"RiskModel parameter {name}={value!r} is invalid; expected a {kind.__name__} "
+                                  f"between {low} and {high}")
+        for name in _FLAGS:
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"RiskModel parameter {name}={getattr(self, name)!r} is invalid; use true or false")
+        if self.calibration not in ("isotonic", "sigmoid", "none"):
+            raise ConfigError(f"RiskModel calibration={self.calibration!r}; use 'isotonic', 'sigmoid' or 'none'")
+        if self.objective not in ("binary", "lambdarank"):
+            raise ConfigError(f"RiskModel objective={self.objective!r}; use 'binary' or 'lambdarank'")
+
+    def _lgb_params(self) -> dict:
+        params = {
+            "objective": self.objective, "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
+            "min_child_samples": self.min_child_samples, "bagging_fraction": self.subsample, "bagging_freq": 1,
+            "feature_fraction": self.colsample_bytree, "lambda_l2": self.reg_lambda, "seed": self.seed,
+            "num_threads": self.n_jobs, "deterministic": True, "force_col_wise": True, "verbosity": -1,
+            "max_bin": self.max_bin, "scale_pos_weight": self.scale_pos_weight,
+        }
+        if self.linear_tree:
+            params["linear_tree"] = True
+        if self.neg_bagging_fraction < 1.0:
+            # Keep every positive and a share of negatives in each tree: faster, and each tree sees
+            # more balanced data; the calibrator restores true probabilities.
+            params.update({"pos_bagging_fraction": 1.0, "neg_bagging_fraction": self.neg_bagging_fraction})
+        if self.monotone_history:
+            params["monotone_constraints"] = [_monotone(c) for c in self.feature_names_]
+        if self.objective == "lambdarank":
+            params.pop("scale_pos_weight")
+            params.update({"lambdarank_truncation_level": 200, "label_gain": [0, 1]})
+        return params
+
+    def _weights(self, weeks: pd.Series) -> np.ndarray | None:
+        if not self.recency_half_life_weeks:
+            return None
+        age = (weeks.max() - weeks).dt.days.to_numpy() / 7.0
+        return 0.5 ** (age / self.recency_half_life_weeks)
+
+    def _train(self, X: pd.DataFrame, y: np.ndarray, weeks: pd.Series):
+        import lightgbm as lgb
+        order = np.argsort(weeks.to_numpy(), kind="stable")
+        X, y, weeks = X.iloc[order], y[order], weeks.iloc[order]
+        group = weeks.value_counts(sort=False).sort_index().to_numpy() if self.objective == "lambdarank" else None
+        data = lgb.Dataset(X, label=y, weight=self._weights(weeks), group=group, free_raw_data=True,
+                           params={"max_bin": self.max_bin, "verbosity": -1})
+        return lgb.train(self._lgb_params(), data, num_boost_round=self.n_estimators)
+
+    def fit(self, X: pd.DataFrame, y, weeks=None):
+        """Fit on (X, y); ``weeks`` (the rows' weeks) set the calibration slice and recency weights."""
+        self._validate()
+        if not isinstance(X, pd.DataFrame):
+            raise ConfigError("RiskModel.fit needs a DataFrame of features (column names become feature names)")
+        y = np.asarray(y, dtype=float)
+        if len(y) != len(X):
+            raise ConfigError(f"RiskModel.fit: X has {len(X)} rows but y has {len(y)}")
+        if np.isnan(y).any():
+            raise ConfigError("RiskModel.fit: y holds NaN (unobserved targets); drop those rows first")
+        weeks = pd.Series(pd.to_datetime(weeks if weeks is not None else pd.Series(0, index=X.index)),
+                          index=X.index)
+        self.feature_names_ = list(X.columns)
+        last = weeks.max()
+        calib = (weeks > last - pd.Timedelta(weeks=self.calibration_weeks)).to_numpy() \
+            if self.calibration != "none" and self.calibration_weeks else np.zeros(len(y), dtype=bool)
+        if calib.all() or (calib.any() and len(np.unique(y[calib])) < 2):
+            calib = np.zeros(len(y), dtype=bool)  # too little to calibrate on: fall back to raw scores
+        self.booster_ = self._train(X[~calib], y[~calib], weeks[~calib])
+        self.calibrator_ = None
+        if calib.any():
+            raw = self.booster_.predict(X[calib], raw_score=True)
+            self.calibrator_ = Calibrator(self.calibration).fit(raw, y[calib])
+            if self.refit_full:
+                # The latest weeks matter most under a changing conflict: refit the trees on every
+                # week, keeping the map learnt on held-out scores (same parameters, same score scale).
+                self.booster_ = self._train(X, y, weeks)
+        self.base_rate_ = float(y.mean())
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "booster_"):
+            raise ConfigError("This RiskModel is not fitted yet. Call 'fit' first.")
+
+    def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        missing = [c for c in self.feature_names_ if c not in X]
+        if missing:
+            raise ConfigError(f"RiskModel: X lacks feature column(s) {missing[:5]}{'...' if len(missing) > 5 else ''}; "
+                              "build the panel with the spec the model was trained on")
+        return X[self.feature_names_]
+
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        self._check_fitted()
+        return self.booster_.predict(self._frame(X), raw_score=True)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        raw = self.decision_function(X)
+        if self.calibrator_ is None:
+            p = 1 / (1 + np.exp(-raw)) if self.objective == "binary" else (raw - raw.min()) / (np.ptp(raw) or 1)
+        else:
+            p = self.calibrator_.predict(raw)
+        return np.column_stack([1 - p, p])
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Per-row contribution of each feature to the raw score (SHAP values from LightGBM)."""
+        self._check_fitted()
+        values = self.booster_.predict(self._frame(X), pred_contrib=True)
+        return pd.DataFrame(values[:, :-1], columns=self.feature_names_, index=X.index)
+
+    @property
+    def feature_importances_(self) -> pd.Series:
+        self._check_fitted()
+        return pd.Series(self.booster_.feature_importance("gain"), index=self.feature_names_).sort_values(ascending=False)

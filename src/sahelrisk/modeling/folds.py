@@ -1,0 +1,124 @@
+"""Rolling-origin backtests: a splitter that says where the folds are, a runner that fits and predicts.
+
+Fold rules, exactly:
+
+- Origins (forecast weeks) run every ``step_weeks`` from ``first_origin`` to ``last_origin``.
+- The model is refitted every ``refit_every_weeks`` origins; each refit starts a fold whose test
+  weeks are that origin and the following origins up to the next refit.
+- A fold trains on weeks ``w`` with ``train_start <= w`` and ``w + horizon + gap_weeks <= o``
+  where ``o`` is the fold's first test origin: every training target window (w+1 .. w+h) has
+  ended by the forecast week, so no training row has seen a test week's outcome.
+  ``window = "fixed"`` keeps only the last ``train_weeks`` of those weeks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import pandas as pd
+
+from sahelrisk.calendar import as_monday
+from sahelrisk.errors import ConfigError
+
+__all__ = ["RollingOrigin", "Fold", "run_backtest"]
+
+
+@dataclass(frozen=True)
+class Fold:
+    name: str
+    train_start: pd.Timestamp
+    train_end: pd.Timestamp      # last training week (inclusive)
+    test_weeks: tuple[pd.Timestamp, ...]
+
+    def __post_init__(self):
+        if self.train_end < self.train_start:
+            raise ConfigError(f"fold {self.name}: no training weeks (train_end {self.train_end.date()} < "
+                              f"train_start {self.train_start.date()})")
+
+
+@dataclass(frozen=True)
+class RollingOrigin:
+    first_origin: pd.Timestamp
+    last_origin: pd.Timestamp
+    horizon: int
+    train_start: pd.Timestamp
+    step_weeks: int = 1
+    refit_every_weeks: int = 13
+    gap_weeks: int = 0
+    window: str = "expanding"
+    train_weeks: int | None = None
+
+    def __post_init__(self):
+        for name in ("first_origin", "last_origin", "train_start"):
+            object.__setattr__(self, name, as_monday(getattr(self, name), name))
+        if self.last_origin < self.first_origin:
+            raise ConfigError(f"backtest last_origin {self.last_origin.date()} is before first_origin "
+                              f"{self.first_origin.date()}")
+        for name in ("horizon", "step_weeks", "refit_every_weeks"):
+            if int(getattr(self, name)) < 1:
+                raise ConfigError(f"backtest {name} must be at least 1, got {getattr(self, name)}")
+        if self.gap_weeks < 0:
+            raise ConfigError(f"backtest gap_weeks must be >= 0, got {self.gap_weeks}")
+        if self.window not in ("expanding", "fixed"):
+            raise ConfigError(f"backtest window {self.window!r} unknown; use 'expanding' or 'fixed'")
+        if self.window == "fixed" and not self.train_weeks:
+            raise ConfigError("a fixed backtest window needs train_weeks")
+        if self.first_origin - pd.Timedelta(weeks=self.horizon + self.gap_weeks) < self.train_start:
+            raise ConfigError(f"backtest first_origin {self.first_origin.date()} leaves no training week after "
+                              f"train_start {self.train_start.date()} with horizon {self.horizon}")
+
+    def origins(self) -> pd.DatetimeIndex:
+        return pd.date_range(self.first_origin, self.last_origin, freq=f"{7 * self.step_weeks}D")
+
+    def split(self) -> Iterator[Fold]:
+        origins = self.origins()
+        for i in range(0, len(origins), self.refit_every_weeks):
+            test = tuple(origins[i:i + self.refit_every_weeks])
+            train_end = test[0] - pd.Timedelta(weeks=self.horizon + self.gap_weeks)
+            start = self.train_start
+            if self.window == "fixed":
+                start = max(start, train_end - pd.Timedelta(weeks=self.train_weeks - 1))
+            fold = Fold(name=f"fold{i // self.refit_every_weeks:03d}_{test[0].date()}", train_start=start,
+                        train_end=train_end, test_weeks=test)
+            # The invariant the whole backtest rests on, checked on every fold:
+            if fold.train_end + pd.Timedelta(weeks=self.horizon) >= min(test) + pd.Timedelta(weeks=1):
+                raise ConfigError(f"{fold.name}: training targets would overlap the test weeks")
+            yield fold
+
+
+def run_backtest(splitter: RollingOrigin, frame: pd.DataFrame, target: str,
+                 models: dict[str, tuple[Callable[[], object], list[str]]],
+                 on_fold: Callable[[Fold, int, int], None] | None = None) -> tuple[pd.DataFrame, list[dict]]:
+    """Fit every model on each fold's training rows and predict its test rows.
+
+    ``frame`` holds ``unit_id``, ``week``, the features and the target; ``models`` maps a name to
+    (a factory of unfitted estimators, the columns it reads). Returns the predictions
+    (one row per unit and test week: ``fold``, the target, one ``p_<model>`` column per model) and
+    per-fold timings.
+    """
+    week = frame["week"]
+    observed = frame[target].notna()
+    preds, log = [], []
+    folds = list(splitter.split())
+    for k, fold in enumerate(folds):
+        if on_fold:
+            on_fold(fold, k, len(folds))
+        train = frame[(week >= fold.train_start) & (week <= fold.train_end) & observed]
+        test = frame[week.isin(fold.test_weeks) & observed]
+        if train[target].nunique() < 2:
+            raise ConfigError(f"{fold.name}: the training weeks hold only one class of {target}; start "
+                              "training earlier (train_start)")
+        out = test[["unit_id", "week", target]].copy()
+        out["fold"] = fold.name
+        entry = {"fold": fold.name, "train_rows": len(train), "test_rows": len(test)}
+        for name, (factory, columns) in models.items():
+            model = factory()
+            started = time.perf_counter()
+            model.fit(train[columns], train[target].to_numpy(), weeks=train["week"])
+            entry[f"fit_s_{name}"] = round(time.perf_counter() - started, 3)
+            out[f"p_{name}"] = model.predict_proba(test[columns])[:, 1]
+        preds.append(out)
+        log.append(entry)
+    return pd.concat(preds, ignore_index=True), log

@@ -1,0 +1,66 @@
+"""A logistic model of risk on log-scaled history and intensity features: the fitted,
+smooth counterpart of the self-exciting (Hawkes-style) intensity.
+
+Trees cut each feature into steps learnt on the training years, so they cannot rank cells
+beyond the highest intensity they have seen; an escalating conflict keeps producing such cells.
+A logistic regression on ``log1p`` of counts and distances extrapolates along the same
+log-linear slope instead, and its errors differ from the trees', which is why the two are
+blended (see :mod:`sahelrisk.modeling.blend`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sahelrisk.errors import ConfigError
+
+__all__ = ["IntensityGLM"]
+
+
+class IntensityGLM(BaseEstimator):
+    """L2-penalised logistic regression; columns that are never negative on the training rows
+    (counts, intensities, distances, weeks since) enter as ``log1p``, missing values as the
+    training median plus a missing-indicator (a column with no value in the training weeks, such
+    as a displacement figure before its first report, is kept as a constant and carries no weight)."""
+
+    def __init__(self, C: float = 1.0, max_iter: int = 2000):
+        self.C = C
+        self.max_iter = max_iter
+
+    def _design(self, X: pd.DataFrame) -> np.ndarray:
+        values = X[self.feature_names_].to_numpy(dtype=np.float64, copy=True)
+        log = self.log_columns_
+        values[:, log] = np.log1p(np.clip(values[:, log], 0.0, None))
+        return values
+
+    def fit(self, X: pd.DataFrame, y, weeks=None):
+        if not isinstance(X, pd.DataFrame):
+            raise ConfigError("IntensityGLM.fit needs a DataFrame of features")
+        if not (isinstance(self.C, (int, float)) and self.C > 0):
+            raise ConfigError(f"IntensityGLM C={self.C!r} must be a positive number (inverse penalty strength)")
+        y = np.asarray(y, dtype=float)
+        if len(np.unique(y)) < 2:
+            raise ConfigError("IntensityGLM.fit: the training rows hold a single class; widen the training window")
+        self.feature_names_ = list(X.columns)
+        self.log_columns_ = np.asarray([bool((X[c].dropna() >= 0).all()) for c in self.feature_names_])
+        self.model_ = self._pipeline().fit(self._design(X), y)
+        return self
+
+    def _pipeline(self):
+        imputer = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
+        return make_pipeline(imputer, StandardScaler(), LogisticRegression(C=self.C, max_iter=self.max_iter))
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        if not hasattr(self, "model_"):
+            raise ConfigError("This IntensityGLM is not fitted yet. Call 'fit' first.")
+        missing = [c for c in self.feature_names_ if c not in X]
+        if missing:
+            raise ConfigError(f"IntensityGLM: X lacks feature column(s) {missing[:5]}; build the panel with the "
+                              "spec the model was trained on")
+        return self.model_.predict_proba(self._design(X))

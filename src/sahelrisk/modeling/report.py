@@ -1,0 +1,168 @@
+"""Backtest reports (JSON and a self-contained HTML page with plots) and model cards."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["reliability_figure", "pr_figure", "write_backtest_report", "write_model_card", "backtest_summary"]
+
+
+def _figure():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def reliability_figure(preds: pd.DataFrame, target: str, models: list[str]):
+    from sahelrisk.modeling.metrics import reliability_table
+    plt = _figure()
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    top = 0.0
+    for model in models:
+        table = reliability_table(preds[target], preds[f"p_{model}"], bins=15)
+        ax.plot(table["p_mean"], table["y_rate"], marker="o", ms=3, label=model)
+        top = max(top, table["p_mean"].max(), table["y_rate"].max())
+    ax.plot([0, top], [0, top], color="grey", lw=1, ls="--", label="perfect")
+    ax.set(xlabel="forecast probability (bin mean)", ylabel="observed frequency", title=f"Reliability, {target}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def pr_figure(preds: pd.DataFrame, target: str, models: list[str]):
+    from sklearn.metrics import precision_recall_curve
+    plt = _figure()
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    for model in models:
+        precision, recall, _ = precision_recall_curve(preds[target], preds[f"p_{model}"])
+        ax.plot(recall, precision, lw=1.2, label=model)
+    ax.set(xlabel="recall", ylabel="precision", title=f"Precision-recall, {target}", xlim=(0, 1), ylim=(0, 1))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    _figure().close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def backtest_summary(result, spec) -> dict:
+    def records(frame):
+        return json.loads(frame.replace({np.nan: None}).to_json(orient="records"))
+    return {
+        "spec": spec.name, "target": spec.target_kind, "trained_horizon": spec.horizon,
+        "as_of": str(spec.as_of), "data_end": str(spec.data_end),
+        "backtest": {k: str(v) for k, v in spec.backtest.items()},
+        "model_params": dict(spec.model), "seconds": result.seconds,
+        "overall": records(result.overall), "by_year": records(result.by_year),
+        "by_country": records(result.by_country),
+        "folds": {str(h): log for h, log in result.folds.items()},
+    }
+
+
+def _table_html(frame: pd.DataFrame) -> str:
+    cols = ["model", "ap", "roc_auc", "brier", "brier_skill", "log_loss", "ece", "top10_recall", "positives", "rows"]
+    cols = [c for c in cols if c in frame] + [c for c in ("year", "country_iso3") if c in frame]
+    return frame[cols].to_html(index=False, float_format=lambda v: f"{v:.4f}", border=0, classes="t")
+
+
+def write_backtest_report(result, spec, out_dir: str | Path) -> tuple[Path, Path]:
+    """``backtest.json`` and ``backtest_report.html`` in ``out_dir``; returns both paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = backtest_summary(result, spec)
+    json_path = out / "backtest.json"
+    json_path.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    sections = []
+    for h, preds in result.predictions.items():
+        target = f"target_{spec.target_kind}_{h}w"
+        table = result.overall[result.overall["horizon"] == h]
+        sections.append(f"<h2>Horizon {h} weeks</h2>{_table_html(table)}"
+                        f"<img alt='reliability diagram' src='data:image/png;base64,{_png(reliability_figure(preds, target, result.models))}'>"
+                        f"<img alt='precision-recall curves' src='data:image/png;base64,{_png(pr_figure(preds, target, result.models))}'>"
+                        f"<h3>By year</h3>{_table_html(result.by_year[result.by_year['horizon'] == h])}"
+                        f"<h3>By country</h3>{_table_html(result.by_country[result.by_country['horizon'] == h])}")
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>sahelrisk backtest: {html.escape(spec.name)}</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}} table.t{{border-collapse:collapse;font-size:13px}}
+table.t td,table.t th{{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}} img{{max-width:49%}}</style></head><body>
+<h1>Backtest: {html.escape(spec.name)}, target {html.escape(spec.target_kind)}</h1>
+<p>Rolling-origin backtest, origins {html.escape(str(spec.backtest.get('first_origin')))} to the last observed week,
+refit every {html.escape(str(spec.backtest.get('refit_every_weeks')))} weeks; every baseline is calibrated on the same
+training weeks as the model and scored on the same rows. Data as of {spec.as_of}. Brier skill is against the
+climatology of the scored rows; top-10% recall is the share of event rows that were among that week's 10% highest-risk units.</p>
+{''.join(sections)}</body></html>"""
+    html_path = out / "backtest_report.html"
+    html_path.write_text(page)
+    return json_path, html_path
+
+
+def _model_line(spec) -> str:
+    if not spec.blend:
+        return "LightGBM, isotonic-calibrated on the last training year."
+    return ("the mean of three calibrated probabilities: LightGBM, a logistic model on log-scaled history and\n"
+            "  space-time intensity (the columns of `[blend] glm_include` in the training spec), and the "
+            f"{spec.blend.get('baseline', 'decay_neighbours')} rule.")
+
+
+def write_model_card(directory: str | Path, *, name: str, version: str, spec, result, panel_meta: dict,
+                     importances: pd.Series, run_id: str, promoted_on: date) -> tuple[Path, Path]:
+    """``models/<name>.md`` and ``.json``: data, units, features, backtest against baselines, limits."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    table = result.table(spec.horizon)
+    card = {
+        "name": name, "version": version, "mlflow_run_id": run_id, "promoted_on": str(promoted_on),
+        "target": spec.target, "horizon_weeks": spec.horizon, "units": panel_meta.get("units"),
+        "resolution": panel_meta.get("resolution"), "countries": list(spec.features.countries),
+        "data_as_of": str(spec.as_of), "data_end": str(spec.data_end), "train_start": str(spec.backtest["train_start"]),
+        "data_fingerprint": panel_meta.get("data_fingerprint"), "feature_spec": spec.features.name,
+        "features": list(importances.index), "top_features": importances.head(15).round(1).to_dict(),
+        "backtest": json.loads(table.reset_index().to_json(orient="records")), "model_params": dict(spec.model),
+        "blend": {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in spec.blend.items()},
+    }
+    json_path = directory / f"{name}.json"
+    json_path.write_text(json.dumps(card, indent=2) + "\n")
+    rows = "\n".join(f"| {m} | {r.ap:.3f} | {r.roc_auc:.3f} | {r.brier_skill:.3f} | {r.top10_recall:.3f} | {r.ece:.4f} |"
+                     for m, r in table.iterrows())
+    md = f"""# Model card: {name} (version {version})
+
+Promoted with data as of {promoted_on}; MLflow run `{run_id}`.
+
+- **Forecast:** probability of at least one {'fatal event' if spec.target_kind == 'any_fatal' else 'fatal attack on civilians'}
+  in a unit in the {spec.horizon} weeks after the forecast week.
+- **Units:** {panel_meta.get('units')} ({panel_meta.get('resolution') or ''} degree) over {', '.join(spec.features.countries)}.
+- **Data:** UCDP GED / Candidate events to {spec.data_end} (as of {spec.as_of}); training weeks from
+  {spec.backtest['train_start']}; data fingerprint `{panel_meta.get('data_fingerprint')}`.
+- **Model:** {_model_line(spec)}
+- **Features:** {len(importances)} LightGBM columns of the `{spec.features.name}` spec; strongest (gain):
+  {', '.join(importances.head(8).index)}.
+
+## Backtest (rolling origin, same folds for every model)
+
+| model | AP | ROC AUC | Brier skill | top-10% recall | ECE |
+|---|---|---|---|---|---|
+{rows}
+
+## Known limits
+
+- UCDP records only events with a death; its locations are to the village or district. Rows
+  after {spec.data_end} are not forecast-verified.
+- Mining and road layers are static snapshots (about 2018-2023) used for every week.
+- Displacement figures are taken as known at their reference date; publication comes later.
+- The model ranks well where violence already is; onsets in long-quiet cells remain hard.
+"""
+    md_path = directory / f"{name}.md"
+    md_path.write_text(md)
+    return md_path, json_path

@@ -1,0 +1,175 @@
+"""MLflow, and only here: runs, metrics, artifacts, the model registry and its aliases.
+
+The default store is embedded: a SQLite database and an artifact folder under ``mlruns/`` (no
+server to start). Any tracking URI works instead (``--tracking-uri`` or ``MLFLOW_TRACKING_URI``),
+including a remote ``mlflow server``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+import mlflow.pyfunc
+import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from sahelrisk.errors import ConfigError
+
+__all__ = ["configure", "run", "log_params", "log_metrics", "log_text", "log_json", "log_figure", "log_file",
+           "log_risk_model", "load_run_text", "set_alias", "load_risk_model", "champion", "ModelRef", "git_commit", "DEFAULT_ROOT"]
+
+DEFAULT_ROOT = Path("mlruns")
+CHAMPION = "champion"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    name: str
+    version: str
+    run_id: str
+    metrics: dict
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.name}/{self.version}"
+
+
+def configure(tracking_uri: str | None = None, root: str | Path = DEFAULT_ROOT) -> str:
+    """Point MLflow at ``tracking_uri``, else $MLFLOW_TRACKING_URI, else SQLite under ``root``."""
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        root = Path(root).resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        uri = f"sqlite:///{root / 'mlflow.db'}"
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return uri
+
+
+def _experiment(name: str, root: str | Path) -> str:
+    client = MlflowClient()
+    found = client.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    artifacts = None
+    if mlflow.get_tracking_uri().startswith("sqlite:"):
+        artifacts = (Path(root).resolve() / "artifacts").as_uri()
+    return client.create_experiment(name, artifact_location=artifacts)
+
+
+def git_commit(cwd: str | Path | None = None) -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=cwd,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+@contextlib.contextmanager
+def run(experiment: str, run_name: str, tags: dict | None = None, root: str | Path = DEFAULT_ROOT):
+    """A tracked run; yields its id."""
+    try:
+        experiment_id = _experiment(experiment, root)
+    except MlflowException as e:
+        raise ConfigError(f"MLflow tracking at {mlflow.get_tracking_uri()} is not usable: {e.message}. "
+                          "Check --tracking-uri / MLFLOW_TRACKING_URI") from e
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags or {}) as active:
+        yield active.info.run_id
+
+
+def log_params(params: dict) -> None:
+    flat = {k: (json.dumps(v) if isinstance(v, (list, dict, tuple)) else v) for k, v in params.items()}
+    mlflow.log_params({k: str(v)[:6000] for k, v in flat.items()})
+
+
+def log_metrics(metrics: dict, prefix: str = "") -> None:
+    mlflow.log_metrics({f"{prefix}{k}": float(v) for k, v in metrics.items()
+                        if isinstance(v, (int, float)) and pd.notna(v)})
+
+
+def log_text(text: str, path: str) -> None:
+    mlflow.log_text(text, path)
+
+
+def log_json(data, path: str) -> None:
+    mlflow.log_text(json.dumps(data, indent=2, default=str), path)
+
+
+def log_figure(figure, path: str) -> None:
+    mlflow.log_figure(figure, path)
+
+
+def log_file(path: str | Path, folder: str | None = None) -> None:
+    mlflow.log_artifact(str(path), folder)
+
+
+class _PyfuncRiskModel(mlflow.pyfunc.PythonModel):
+    """pyfunc face of a RiskModel: predict() returns the calibrated probability.
+
+    (MLflow prints a note asking for type hints on predict(); the logged signature describes the
+    input instead.)"""
+
+    def __init__(self, model):
+        self.model = model
+
+    def predict(self, context, model_input, params=None):
+        return self.model.predict_proba(model_input)[:, 1]
+
+
+def log_risk_model(model, example: pd.DataFrame, registered_name: str | None = None) -> ModelRef | None:
+    """Log the fitted model with its signature; register a new version when ``registered_name`` is given."""
+    from mlflow.models import infer_signature
+    example = example[model.feature_names_].head(50)
+    signature = infer_signature(example, model.predict_proba(example)[:, 1])
+    info = mlflow.pyfunc.log_model(name="model", python_model=_PyfuncRiskModel(model), signature=signature,
+                                   input_example=example.head(5),
+                                   pip_requirements=["lightgbm==4.7.0", "scikit-learn==1.9.1", "pandas==3.1.1"])
+    if registered_name is None:
+        return None
+    version = mlflow.register_model(info.model_uri, registered_name)
+    return ModelRef(registered_name, str(version.version), mlflow.active_run().info.run_id, {})
+
+
+def set_alias(name: str, version: str, alias: str = CHAMPION) -> None:
+    MlflowClient().set_registered_model_alias(name, alias, version)
+
+
+def champion(name: str, alias: str = CHAMPION) -> ModelRef | None:
+    """The version an alias points to, with its run's metrics; None if there is none."""
+    client = MlflowClient()
+    try:
+        version = client.get_model_version_by_alias(name, alias)
+    except MlflowException:
+        return None
+    metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
+    return ModelRef(name, str(version.version), version.run_id, dict(metrics))
+
+
+def load_run_text(run_id: str, path: str) -> str:
+    """A text artifact of a run (e.g. the feature spec a model was trained with)."""
+    try:
+        return mlflow.artifacts.load_text(f"runs:/{run_id}/{path}")
+    except MlflowException as e:
+        raise ConfigError(f"run {run_id} has no artifact {path!r}; was it logged by 'sahelrisk train'?") from e
+
+
+def load_risk_model(name: str, alias: str = CHAMPION, version: str | None = None):
+    """The RiskModel registered under ``name`` at ``alias`` (or ``version``), and its reference."""
+    client = MlflowClient()
+    try:
+        mv = client.get_model_version(name, version) if version else client.get_model_version_by_alias(name, alias)
+    except MlflowException as e:
+        known = sorted({a for m in client.search_registered_models() if m.name == name for a in (m.aliases or {})})
+        raise ConfigError(f"no model {name!r} at {'version ' + version if version else 'alias ' + repr(alias)} in "
+                          f"the registry at {mlflow.get_tracking_uri()} (aliases of {name!r}: {known or 'none'}). "
+                          "Train and register one with 'sahelrisk train --register'") from e
+    loaded = mlflow.pyfunc.load_model(f"models:/{name}/{mv.version}")
+    metrics = client.get_run(mv.run_id).data.metrics if mv.run_id else {}
+    return loaded.unwrap_python_model().model, ModelRef(name, str(mv.version), mv.run_id, dict(metrics))

@@ -1,0 +1,1 @@
+"""What planners read: the outputs folder of a scoring run, its maps and its bulletin."""

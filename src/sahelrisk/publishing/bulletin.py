@@ -1,0 +1,82 @@
+"""The weekly bulletin: one self-contained HTML page planners can print or forward."""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from sahelrisk.scoring.week import TIER_CUTS, TIERS
+
+__all__ = ["render_bulletin"]
+
+
+def _pct(value) -> str:
+    return "-" if pd.isna(value) else f"{value:.0%}" if abs(value) >= 0.01 else f"{value:.1%}"
+
+
+def _change(value) -> str:
+    return "-" if pd.isna(value) else f"{value * 100:+.1f} pts"
+
+
+def _rows(frame: pd.DataFrame) -> str:
+    return "\n".join(
+        f"<tr><td>{r['rank']}</td><td>{html.escape(str(r['adm2_name']))}</td><td>{html.escape(str(r['adm1_name']))}</td>"
+        f"<td>{html.escape(str(r['country_iso3']))}</td><td>{_pct(r['probability'])}</td><td>{html.escape(r['risk_tier'])}</td>"
+        f"<td>{_change(r['change_vs_last_week'])}</td><td>{html.escape(r['top_drivers'] or '-')}</td></tr>"
+        for _, r in frame.iterrows())
+
+
+def _accuracy(metrics: dict, horizon: int) -> str:
+    def get(name):
+        return metrics.get(name, float("nan"))
+    ap, auc, top10 = get("model_ap"), get("model_roc_auc"), get("model_top10_recall")
+    base_ap = get("decay_neighbours_ap")
+    bss, rate = get("model_brier_skill"), get("zero_positives") / max(get("zero_rows"), 1)
+    if pd.isna(ap):
+        return "<p>No backtest metrics were logged with this model.</p>"
+    return (f"<p>In the rolling-origin backtest (every week of 2020-2023, forecasts made with the data known at the time), "
+            f"{_pct(rate)} of cell-weeks saw a fatal event within {horizon} weeks. Of the cells that did, "
+            f"<b>{top10:.0%} had been among that week's 10% highest-risk cells</b>. Average precision was {ap:.2f} "
+            f"(the decayed-history baseline reached {base_ap:.2f}), ROC AUC {auc:.2f}, Brier skill against climatology "
+            f"{bss:.2f}. Probabilities are calibrated: among cells given 20%, about one in five saw an event.</p>")
+
+
+def render_bulletin(*, week, horizon: int, model_version: str, data_as_of: str, adm2: pd.DataFrame,
+                    metrics: dict, map_png: str | Path | None = None, top: int = 20, risers: int = 10) -> str:
+    ordered = adm2.sort_values("rank")
+    rising = adm2.dropna(subset=["change_vs_last_week"]).nlargest(risers, "change_vs_last_week")
+    image = ""
+    if map_png is not None and Path(map_png).is_file():
+        image = (f"<img alt='risk map' style='max-width:100%' src='data:image/png;base64,"
+                 f"{base64.b64encode(Path(map_png).read_bytes()).decode()}'>")
+    counts = adm2["risk_tier"].value_counts()
+    cuts = [0.0, *TIER_CUTS, 1.0]
+    tiers = ", ".join(f"{counts.get(t, 0)} {t} ({cuts[i]:.0%}-{cuts[i + 1]:.0%})" for i, t in enumerate(TIERS))
+    head = ("<tr><th>rank</th><th>ADM2</th><th>ADM1</th><th>country</th><th>probability</th><th>tier</th>"
+            "<th>change vs last week</th><th>main drivers</th></tr>")
+    week = pd.Timestamp(week)
+    return f"""<!doctype html><html><head><meta charset="utf-8">
+<title>Conflict risk bulletin, week of {week.date()}</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:1.5em auto;color:#222}} table{{border-collapse:collapse;font-size:13px;width:100%}}
+td,th{{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left}} .meta{{color:#555}}</style></head><body>
+<h1>Risk of a fatal attack in the next {horizon} weeks</h1>
+<p class="meta">Week of {week.date()} (forecast for {(week + pd.Timedelta(weeks=1)).date()} to
+{(week + pd.Timedelta(weeks=horizon, days=6)).date()}) &middot; model {html.escape(model_version)} &middot;
+latest event used {html.escape(str(data_as_of))} &middot; areas by tier: {tiers}</p>
+<p>Each probability is the chance of at least one event with a death in the area in the coming {horizon} weeks,
+combined over the area's 0.5-degree cells. Drivers are the three inputs that raised the score most in the area's
+highest-risk cell.</p>
+<h2>The {top} highest-risk areas</h2><table>{head}{_rows(ordered.head(top))}</table>
+<h2>Where risk rose most since last week</h2><table>{head}{_rows(rising)}</table>
+<h2>Map</h2>{image}
+<h2>How accurate is this?</h2>{_accuracy(metrics, horizon)}
+<h2>Limits</h2><ul>
+<li>Built on UCDP events, which record only violence that killed someone and place it to a village or district;
+unreported attacks and recent weeks not yet coded are missing.</li>
+<li>The model ranks best where violence already is; attacks in areas quiet for a year or more are rarely foreseen.</li>
+<li>Mining sites are industrial only (no artisanal gold sites) and roads are the main inter-city corridors.</li>
+<li>Area probabilities treat cells as independent and so lean high for large areas.</li></ul>
+</body></html>"""

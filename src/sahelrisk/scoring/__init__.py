@@ -1,0 +1,1 @@
+"""Applying a registered model to one week: risk per cell and per admin area."""

@@ -1,0 +1,184 @@
+"""Scoring one week: the risk of a fatal attack in the coming weeks, per cell or admin area.
+
+The scoring path is the backtest path: the same panel builder on inputs truncated at the scored
+week, the same model. Admin areas get the probability of at least one event in any of their cells,
+``1 - prod(1 - p_cell)`` over the cells assigned to the area (a cell belongs to the area holding
+its land's representative point), treating cells as independent, which overstates an area's risk
+where its cells' risks move together.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from sahelrisk.calendar import week_of
+from sahelrisk.errors import ConfigError
+from sahelrisk.features.panel import PanelInputs, build_panel, build_units
+from sahelrisk.features.spec import PanelSpec
+from sahelrisk.modeling.blend import BlendedModel
+from sahelrisk.modeling.boosted import RiskModel
+from sahelrisk.units import Units
+
+__all__ = ["score_week", "TIER_CUTS", "TIERS", "risk_tier", "describe_feature", "ScoreResult", "coverage_gap",
+           "UNIT_LEVELS", "check_unit_level"]
+
+# Probability cut-points of the tiers. The model's probabilities are calibrated, so a tier means
+# what it says; the backtest's observed frequency per tier is reported in the bulletin.
+TIER_CUTS = (0.02, 0.10, 0.30)
+TIERS = ("low", "elevated", "high", "very high")
+UNIT_LEVELS = ("grid", "adm1", "adm2")
+
+
+def check_unit_level(level: str, allowed=UNIT_LEVELS) -> None:
+    if level not in allowed:
+        raise ConfigError(f"unknown unit level {level!r}; use one of {', '.join(allowed)}")
+
+
+def risk_tier(p) -> np.ndarray:
+    return np.asarray(TIERS, dtype=object)[np.searchsorted(TIER_CUTS, np.asarray(p, dtype=float), side="right")]
+
+
+def describe_feature(name: str, described: dict | None = None) -> str:
+    """Readable name of a feature column, from the builder's description or the column name."""
+    if described and described.get(name, {}).get("description"):
+        return described[name]["description"]
+    return name.replace("_", " ")
+
+
+def coverage_gap(dates: pd.Series, week: pd.Timestamp, lookback_weeks: int = 52,
+                 max_quiet_weeks: int = 13) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The longest stretch without a single located event (``dates``) before ``week``, if too long.
+
+    A hole in the event data (2024-2025 have no located UCDP rows here) would read as peace.
+    """
+    weeks = week_of(dates)
+    start = week - pd.Timedelta(weeks=lookback_weeks)
+    present = pd.DatetimeIndex(weeks[(weeks > start) & (weeks <= week)].unique()).sort_values()
+    edges = pd.DatetimeIndex([start, *present, week + pd.Timedelta(weeks=1)])
+    gaps = (edges[1:] - edges[:-1]).days // 7 - 1
+    i = int(np.argmax(gaps))
+    if gaps[i] > max_quiet_weeks:
+        return edges[i] + pd.Timedelta(weeks=1), edges[i + 1] - pd.Timedelta(weeks=1)
+    return None
+
+
+@dataclass
+class ScoreResult:
+    cells: gpd.GeoDataFrame          # per unit of the model's grid (or admin units)
+    areas: dict[str, gpd.GeoDataFrame]
+    seconds: dict
+
+
+def _drivers(model: RiskModel | BlendedModel, X: pd.DataFrame, p: np.ndarray, described: dict, k: int = 3,
+             min_rows: int = 200) -> list[str]:
+    """The ``k`` features that raised each unit's score most, for units of the elevated tier and
+    above (at least the ``min_rows`` highest): per-row contributions cost more than the
+    prediction itself, and a low-risk cell's drivers help no one. Other units get ""."""
+    chosen = np.flatnonzero(p >= TIER_CUTS[0])
+    if len(chosen) < min(min_rows, len(p)):
+        chosen = np.argsort(-p, kind="stable")[:min_rows]
+    out = [""] * len(p)
+    if len(chosen) == 0:
+        return out
+    frame = model.contributions(X.iloc[chosen])
+    contrib, names = frame.to_numpy(), np.asarray(frame.columns)
+    top = np.argsort(-contrib, axis=1)[:, :k]
+    for i, row in zip(chosen, range(len(chosen))):
+        out[i] = "; ".join(describe_feature(names[j], described) for j in top[row] if contrib[row, j] > 0)
+    return out
+
+
+def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelInputs, as_of, *, horizon_weeks: int,
+               model_version: str, units: Units | None = None, levels=("adm2",)) -> ScoreResult:
+    """Score the week holding ``as_of`` (and the week before, for the change) with a fitted model."""
+    timings = {}
+    started = time.perf_counter()
+    week = week_of(pd.Timestamp(as_of))
+    units = units if units is not None else build_units(spec, inputs)
+    timings["units_s"] = round(time.perf_counter() - started, 3)
+    t0 = time.perf_counter()
+    panel = build_panel(spec, inputs, start=week - pd.Timedelta(weeks=1), end=week, units=units)
+    timings["features_s"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    described = panel.attrs["sahelrisk"]["columns"]
+    p = model.predict_proba(panel[model.feature_names_])[:, 1]
+    now = (panel["week"] == week).to_numpy()
+    current = pd.Series(p[now], index=panel.loc[now, "unit_id"].to_numpy())
+    before = pd.Series(p[~now], index=panel.loc[~now, "unit_id"].to_numpy()).reindex(current.index)
+    data_as_of = inputs.events.loc[inputs.events["has_location"], "date_start"].max()
+    names = units.table.set_index("unit_id").loc[current.index]
+    cells = gpd.GeoDataFrame({
+        "unit_id": current.index,
+        **{c: names[c].to_numpy() for c in ("country_iso3", "adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name")},
+        "week": week, "horizon_weeks": horizon_weeks, "probability": current.to_numpy(),
+        "probability_last_week": before.to_numpy(),
+    }, geometry=names.geometry.to_numpy(), crs="EPSG:4326")
+    cells["change_vs_last_week"] = cells["probability"] - cells["probability_last_week"]
+    cells["top_drivers"] = _drivers(model, panel.loc[now, model.feature_names_], current.to_numpy(), described)
+    timings["predict_s"] = round(time.perf_counter() - t0, 3)
+    _finish(cells, model_version, data_as_of)
+    areas = {level: aggregate(cells, level, inputs, model_version, data_as_of) for level in levels}
+    timings["total_s"] = round(time.perf_counter() - started, 3)
+    return ScoreResult(cells=cells, areas=areas, seconds=timings)
+
+
+def _finish(frame: gpd.GeoDataFrame, model_version: str, data_as_of) -> None:
+    frame["risk_tier"] = risk_tier(frame["probability"])
+    frame["rank"] = frame["probability"].rank(ascending=False, method="first").astype(int)
+    frame["model_version"] = model_version
+    frame["data_as_of"] = pd.Timestamp(data_as_of).date().isoformat() if pd.notna(data_as_of) else None
+
+
+def _membership(cells: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str) -> pd.DataFrame:
+    """(area pcode, cell position) pairs: each cell in the area holding its land's representative
+    point; an area too small to hold any (an urban commune) takes the cell under its own
+    representative point, so every area gets a probability."""
+    pairs = pd.DataFrame({"pcode": cells[key].to_numpy(), "pos": np.arange(len(cells))})
+    # unique first: isin on Arrow strings walks its argument in Python (23,567 cells at 0.1 degree)
+    missing = areas[~areas.index.isin(pairs["pcode"].unique())]
+    if len(missing):
+        points = gpd.GeoDataFrame({"pcode": missing.index}, geometry=missing.geometry.representative_point().to_numpy(),
+                                  crs="EPSG:4326")
+        boxes = gpd.GeoDataFrame({"pos": np.arange(len(cells))}, geometry=cells.geometry.to_numpy(), crs="EPSG:4326")
+        hits = gpd.sjoin(points, boxes, predicate="within").drop_duplicates("pcode")
+        pairs = pd.concat([pairs, hits[["pcode", "pos"]]], ignore_index=True)
+    return pairs
+
+
+def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_version: str, data_as_of) -> gpd.GeoDataFrame:
+    """Probability of at least one event in each ADM1/ADM2 area from its cells' probabilities."""
+    check_unit_level(level, ("adm1", "adm2"))
+    key = f"{level}_pcode"
+    countries = set(cells["country_iso3"])
+    areas = inputs.layers[f"admin{level[-1]}"]
+    areas = areas[areas["country_iso3"].isin(sorted(countries))].set_index("pcode")
+    pairs = _membership(cells, areas, key)
+    member = cells.iloc[pairs["pos"].to_numpy()].reset_index(drop=True)
+    member["area"] = pairs["pcode"].to_numpy()
+    member["assigned"] = (member[key] == member["area"]).to_numpy()
+    grouped = member.groupby("area", sort=True)
+    none_now = grouped["probability"].apply(lambda s: float(np.prod(1 - s.to_numpy(dtype=float))))
+    none_before = grouped["probability_last_week"].apply(lambda s: float(np.prod(1 - s.to_numpy(dtype=float))))
+    # The area's drivers are those of its highest-risk cell.
+    top_cell = member.loc[grouped["probability"].idxmax()].set_index("area")
+    index = none_now.index
+    names = areas.reindex(index)
+    frame = gpd.GeoDataFrame({
+        "unit_id": index, "country_iso3": names["country_iso3"].to_numpy(),
+        "adm1_pcode": (names["adm1_pcode"] if level == "adm2" else pd.Series(index, index=index)).to_numpy(),
+        "adm1_name": top_cell.loc[index, "adm1_name"].to_numpy() if level == "adm2" else names["name"].to_numpy(),
+        "adm2_pcode": index if level == "adm2" else None,
+        "adm2_name": names["name"].to_numpy() if level == "adm2" else None,
+        "week": cells["week"].iloc[0], "horizon_weeks": cells["horizon_weeks"].iloc[0],
+        "probability": 1 - none_now.to_numpy(), "probability_last_week": 1 - none_before.to_numpy(),
+        "cells": grouped["assigned"].sum().to_numpy(), "highest_risk_cell": top_cell.loc[index, "unit_id"].to_numpy(),
+        "top_drivers": top_cell.loc[index, "top_drivers"].to_numpy(),
+    }, geometry=names.geometry.to_numpy(), crs="EPSG:4326")
+    frame["change_vs_last_week"] = frame["probability"] - frame["probability_last_week"]
+    _finish(frame, model_version, data_as_of)
+    return frame.sort_values("rank").reset_index(drop=True)

@@ -1,0 +1,77 @@
+
+import geopandas as gpd
+import pytest
+
+from sahelrisk.data.readers import read_vector
+from sahelrisk.data.sources import load_dataset
+
+from tests.conftest import REAL_AS_OF
+
+
+def _load(name, real_data, catalog, **kw):
+    return load_dataset(catalog[name], real_data, as_of=REAL_AS_OF, **kw)
+
+
+def test_adm2_counts_and_pcodes_match_the_gazetteer(real_data, catalog):
+    adm2 = _load("admin2", real_data, catalog).table
+    assert adm2.groupby("country_iso3").size().to_dict() == {"BFA": 45, "MLI": 50, "NER": 67}
+    gazetteer = _load("pcodes", real_data, catalog).table
+    known = set(gazetteer["pcode"])
+    # The old Menaka cercle carries the four COD-2021 cercles it covers.
+    for pcode in adm2["pcode"]:
+        assert all(p in known for p in pcode.split("|")), pcode
+    assert adm2["adm1_pcode"].notna().all()
+    assert adm2.crs.to_epsg() == 4326 and adm2.is_valid.all()
+
+
+def test_areas_match_sources_md(real_data, catalog):
+    adm2 = _load("admin2", real_data, catalog).table
+    mali = adm2[adm2["country_iso3"] == "MLI"]
+    assert mali.set_index("name").loc["Bamako", "area_km2"] == pytest.approx(245.7, abs=0.5)
+    assert mali["area_km2"].sum() == pytest.approx(1_254_307, rel=0.001)
+
+
+def test_adm1_has_the_cod_frames(real_data, catalog):
+    adm1 = _load("admin1", real_data, catalog).table
+    assert adm1.groupby("country_iso3").size().to_dict() == {"BFA": 13, "MLI": 10, "NER": 8}
+    assert "ML10" in set(adm1["pcode"])  # Menaka region of the 2021 frame
+
+
+def test_mojibake_names_are_repaired(real_data, catalog):
+    adm0 = _load("admin0", real_data, catalog).table
+    assert "Côte d'Ivoire" in set(adm0["name"])
+
+
+def test_country_filter(real_data, catalog):
+    adm2 = _load("admin2", real_data, catalog, countries={"MLI"})
+    assert set(adm2.table["country_iso3"]) == {"MLI"} and adm2.out_of_scope == 112
+
+
+def test_topojson_source_decodes_to_the_same_cercles(real_data):
+    topo = read_vector(real_data / "geo/admin/geoBoundaries-MLI-ADM2_simplified.topojson")
+    geo = read_vector(real_data / "geo/admin/mli_adm2_cercles_geoboundaries_gbopen_simplified.geojson")
+    assert len(topo) == len(geo) == 50
+    topo_area = topo.set_index("shapeID").to_crs("ESRI:102022").area
+    geo_area = geo.set_index("shapeID").to_crs("ESRI:102022").area
+    assert (abs(topo_area / geo_area.loc[topo_area.index] - 1) < 0.01).all()
+
+
+def test_pcodes_gazetteer_counts(real_data, catalog):
+    gaz = _load("pcodes", real_data, catalog).table
+    counts = gaz.groupby(["country_iso3", "admin_level"]).size().to_dict()
+    assert counts == {("BFA", 1): 13, ("BFA", 2): 45, ("MLI", 1): 10, ("MLI", 2): 53, ("NER", 1): 8, ("NER", 2): 67}
+
+
+def test_area_without_pcode_is_quarantined(tmp_path, catalog):
+    from shapely.geometry import box
+
+    from sahelrisk.data.catalog import CatalogFile, Dataset
+    path = tmp_path / "adm.geojson"
+    gpd.GeoDataFrame({"code": ["X1", ""], "label": ["a", "b"]},
+                     geometry=[box(-5, 14, -4, 15), box(-4, 14, -3, 15)], crs="EPSG:4326").to_file(path)
+    dataset = Dataset(name="adm", title="t", kind="admin", loader="admin_areas", options={"level": 2},
+                      files=(CatalogFile(path="adm.geojson", options={"country": "MLI",
+                                                                      "fields": {"pcode": "code", "name": "label"}}),))
+    got = load_dataset(dataset, tmp_path, as_of=REAL_AS_OF)
+    assert got.table["pcode"].tolist() == ["X1"]
+    assert got.quarantine["record"].tolist() == [2] and "no p-code" in got.quarantine["reason"].iloc[0]

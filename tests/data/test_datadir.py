@@ -1,0 +1,24 @@
+import pytest
+
+from sahelrisk.data.datadir import ENV_VAR, resolve_data_dir
+from sahelrisk.errors import ConfigError
+
+
+def test_resolution_order(tmp_path):
+    work = tmp_path / "project"
+    (work / "data").mkdir(parents=True)
+    (tmp_path / "shared" / "data").mkdir(parents=True)
+    flag, env = tmp_path / "flag", tmp_path / "env"
+    flag.mkdir(), env.mkdir()
+    assert resolve_data_dir(flag, cwd=work, environ={ENV_VAR: str(env)}) == flag
+    assert resolve_data_dir(None, cwd=work, environ={ENV_VAR: str(env)}) == env
+    assert resolve_data_dir(None, cwd=work, environ={}) == work / "data"
+    (work / "data").rmdir()
+    assert resolve_data_dir(None, cwd=work, environ={}) == tmp_path / "shared" / "data"
+
+
+def test_missing_directories_say_how_to_fix(tmp_path):
+    with pytest.raises(ConfigError, match="from --data.*does not exist.*sahelrisk data fetch"):
+        resolve_data_dir(tmp_path / "nope", cwd=tmp_path, environ={})
+    with pytest.raises(ConfigError, match=f"no data directory found.*{ENV_VAR}"):
+        resolve_data_dir(None, cwd=tmp_path, environ={})

@@ -1,0 +1,91 @@
+"""MLflow round trips: the embedded SQLite store, and a real `mlflow server` on 127.0.0.1."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sahelrisk.errors import ConfigError
+from sahelrisk.modeling import tracking
+from sahelrisk.modeling.boosted import RiskModel
+
+from tests.modeling.test_boosted import FAST, synthetic_panel
+
+
+@pytest.fixture(autouse=True)
+def _isolated_mlflow(monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    yield
+    import mlflow
+    if mlflow.active_run():
+        mlflow.end_run()
+
+
+def _fitted():
+    frame = synthetic_panel(units=30)
+    X = frame[["mining_signal", "conflict_events_4w"]]
+    return RiskModel(**FAST).fit(X, frame["target_any_fatal_4w"], weeks=frame["week"]), X
+
+
+def _round_trip(root):
+    model, X = _fitted()
+    with tracking.run("test-exp", "round trip", tags={"git_commit": "abc"}, root=root) as run_id:
+        tracking.log_params({"n_estimators": model.n_estimators, "windows": [4, 52]})
+        tracking.log_metrics({"ap": 0.5, "nan_is_skipped": float("nan")}, prefix="model_")
+        ref = tracking.log_risk_model(model, X, "test-model")
+    assert ref.version == "1" and ref.run_id == run_id
+    assert tracking.champion("test-model") is None
+    tracking.set_alias("test-model", ref.version)
+    champ = tracking.champion("test-model")
+    assert champ.version == "1" and champ.metrics["model_ap"] == 0.5
+    loaded, loaded_ref = tracking.load_risk_model("test-model", "champion")
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    with pytest.raises(ConfigError, match="no model 'test-model' at alias 'staging'.*aliases of 'test-model': \\['champion'\\]"):
+        tracking.load_risk_model("test-model", "staging")
+
+
+def test_sqlite_default_store_round_trip(tmp_path):
+    uri = tracking.configure(None, tmp_path / "mlruns")
+    assert uri.startswith("sqlite:///")
+    _round_trip(tmp_path / "mlruns")
+    assert (tmp_path / "mlruns" / "mlflow.db").exists()
+    assert any((tmp_path / "mlruns" / "artifacts").rglob("MLmodel"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_remote_mlflow_server_round_trip(tmp_path):
+    port = _free_port()
+    mlflow_bin = Path(sys.executable).with_name("mlflow")
+    server = subprocess.Popen(
+        [str(mlflow_bin), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+         "--backend-store-uri", f"sqlite:///{tmp_path / 'server.db'}", "--artifacts-destination", str(tmp_path / "art")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "MLFLOW_TRACKING_URI": ""})
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    pytest.fail("mlflow server did not start on 127.0.0.1")
+                time.sleep(1)
+        uri = tracking.configure(f"http://127.0.0.1:{port}", tmp_path / "unused")
+        assert uri.startswith("http://127.0.0.1")
+        _round_trip(tmp_path / "unused")
+        assert any((tmp_path / "art").rglob("MLmodel"))  # artifacts went to the server, not local files
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

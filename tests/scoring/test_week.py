@@ -1,0 +1,147 @@
+"""Scoring a week on the real data, the outputs planners read, and the scoring path = backtest path."""
+
+import json
+import shutil
+import subprocess
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from sahelrisk.scoring.week import risk_tier
+
+from sahelrisk import api
+from sahelrisk.errors import ConfigError
+from sahelrisk.features.panel import load_inputs
+from sahelrisk.publishing.outputs import OUTPUT_FILES, write_outputs
+
+pytestmark = pytest.mark.slow
+LATEST = "2023-12-25"
+
+
+@pytest.fixture(scope="module")
+def loaded(registered):
+    mlruns, _ = registered
+    return api.load_model("champion", 4, name="test-grid-any-fatal-4w", mlruns=mlruns)
+
+
+@pytest.fixture(scope="module")
+def latest(loaded, real_data, catalog):
+    inputs = load_inputs(catalog, real_data, spec=loaded.spec, as_of=date(2023, 12, 31))
+    result, _ = api.score_all(LATEST, 4, loaded, real_data, levels=("adm2", "adm1"), inputs=inputs)
+    return result, inputs
+
+
+@pytest.fixture(scope="module")
+def outputs(latest, loaded, tmp_path_factory):
+    result, inputs = latest
+    return write_outputs(result, loaded, inputs, tmp_path_factory.mktemp("out"), horizon=4)
+
+
+def test_grid_scores_every_cell_with_names_tiers_ranks_and_drivers(latest, loaded):
+    cells = latest[0].cells
+    assert len(cells) == 1031 and cells["unit_id"].is_unique
+    assert cells["probability"].between(0, 1).all()
+    assert (cells["risk_tier"] == risk_tier(cells["probability"])).all()
+    assert sorted(cells["rank"]) == list(range(1, 1032))
+    assert cells["adm2_pcode"].notna().all() and cells["adm1_name"].notna().all()
+    top = cells.nsmallest(20, "rank")
+    assert top["top_drivers"].str.len().gt(0).all()
+    assert (cells["week"] == pd.Timestamp(LATEST)).all() and (cells["horizon_weeks"] == 4).all()
+    assert cells["model_version"].iloc[0] == f"test-grid-any-fatal-4w v{loaded.version}"
+    assert cells["data_as_of"].iloc[0] == "2023-12-31"
+    assert np.isfinite(cells["change_vs_last_week"]).all()
+
+
+def test_admin_areas_aggregate_as_at_least_one_event(latest):
+    result = latest[0]
+    cells, adm2, adm1 = result.cells, result.areas["adm2"], result.areas["adm1"]
+    assert len(adm2) == 162 and len(adm1) == 31
+    for pcode in adm2["unit_id"].head(25):
+        p = cells.loc[cells["adm2_pcode"] == pcode, "probability"].to_numpy()
+        if len(p) == 0:
+            continue
+        area = adm2.set_index("unit_id").loc[pcode, "probability"]
+        assert area == pytest.approx(1 - np.prod(1 - p))
+        assert area >= p.max() - 1e-12
+    assert adm2["cells"].sum() == len(cells)  # every cell counted once; tiny areas borrow the cell under them
+    small = adm2[adm2["cells"] == 0]
+    assert len(small) > 0 and small["probability"].notna().all()
+    assert small["highest_risk_cell"].isin(cells["unit_id"]).all()
+
+
+def test_every_output_is_written(outputs):
+    assert sorted(p.name for p in outputs.iterdir()) == sorted(OUTPUT_FILES)
+    grid = gpd.read_parquet(outputs / "risk_grid.parquet")
+    assert len(grid) == 1031 and grid.crs.to_epsg() == 4326
+    assert len(gpd.read_file(outputs / "risk_grid.geojson")) == 1031
+    assert len(pd.read_csv(outputs / "risk_adm2.csv")) == 162
+    run = json.loads((outputs / "run.json").read_text())
+    assert run["week"] == LATEST and run["data_fingerprint"] and run["timings_s"]["total_s"] > 0
+    bulletin = (outputs / "bulletin.html").read_text()
+    assert "highest-risk areas" in bulletin and "data:image/png;base64" in bulletin and "How accurate" in bulletin
+    assert not any(p.name.startswith(".") for p in outputs.parent.iterdir())  # nothing half-written left
+
+
+def test_map_html_is_self_contained(outputs):
+    page = (outputs / "map.html").read_text()
+    assert "<script src=\"http" not in page and "<link rel=\"stylesheet\" href=\"http" not in page
+    assert "L.map(" in page and "id='legend'" in page
+
+
+def test_static_map_is_not_blank(outputs):
+    from matplotlib.image import imread
+    image = imread(outputs / "map.png")[..., :3]
+    assert image.shape[0] > 500 and image.std() > 0.05
+    tier_red = np.array([0xd7, 0x30, 0x1f]) / 255
+    assert (np.abs(image - tier_red).sum(axis=2) < 0.05).sum() > 50  # some very-high cells are drawn
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_map_renders_in_headless_chromium(outputs):
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={outputs.parent / 'chrome'}",
+             "--virtual-time-budget=8000", "--window-size=1200,900"]
+    url = (outputs / "map.html").as_uri()
+    dom = subprocess.run(["chromium", *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    assert "leaflet-container" in dom                     # Leaflet ran
+    assert "id=\"legend\"" in dom and "very high" in dom   # legend rendered
+    assert dom.count("leaflet-interactive") > 100          # risk cells drawn as interactive paths
+    shot = outputs.parent / "map_screenshot.png"
+    subprocess.run(["chromium", *flags, f"--screenshot={shot}", url], capture_output=True, timeout=120)
+    from matplotlib.image import imread
+    pixels = imread(shot)[..., :3]
+    assert pixels.std() > 0.05                             # not a blank page
+
+
+def test_scoring_a_past_week_reproduces_the_backtest_path(loaded, small_frame, real_data, catalog):
+    week = pd.Timestamp("2023-06-26")
+    rows = small_frame.frame[small_frame.frame["week"] == week]
+    backtest_path = pd.Series(loaded.model.predict_proba(rows[loaded.model.feature_names_])[:, 1],
+                              index=rows["unit_id"].to_numpy())
+    scored = api.score(str(week.date()), 4, "grid", loaded, real_data, catalog=catalog)
+    scoring_path = scored.set_index("unit_id")["probability"].reindex(backtest_path.index)
+    # The scoring path sums a few weeks directly where the panel filters the whole history: the
+    # float32 features agree to rounding, which the blend's logistic member carries through smoothly.
+    np.testing.assert_allclose(scoring_path.to_numpy(), backtest_path.to_numpy(), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("as_of, units, message", [
+    ("1980-01-07", "grid", "before the event data starts"),
+    ("2027-01-04", "grid", "after the located event data ends"),
+    ("2026-02-02", "grid", "has no located events from"),
+    ("2023-12-25", "hexagons", "unknown unit level 'hexagons'"),
+    ("not a date", "grid", "is not a date"),
+])
+def test_bad_calls_get_clear_errors(loaded, real_data, catalog, as_of, units, message):
+    with pytest.raises(ConfigError, match=message):
+        api.score(as_of, 4, units, loaded, real_data, catalog=catalog)
+
+
+def test_missing_model_alias_is_a_clear_error(registered):
+    mlruns, _ = registered
+    with pytest.raises(ConfigError, match="no model 'test-grid-any-fatal-4w' at alias 'staging'"):
+        api.load_model("staging", 4, name="test-grid-any-fatal-4w", mlruns=mlruns)
+    with pytest.raises(ConfigError, match="no model 'sahelrisk-grid-any-fatal-12w'"):
+        api.load_model("champion", 12, mlruns=mlruns)
