@@ -150,7 +150,7 @@ def spline_glm():
 
 def actor_columns(spec, tf):
     """Space-time intensity columns (the intensity builder) of each actor family's events alone."""
-    from sahelrisk.features.panel import build_panel
+    from sahelrisk.features.panel import compute_panel
 
     events = tf.inputs.events
     sides = events["actor1"].fillna("") + "|" + events["actor2"].fillna("")
@@ -158,7 +158,7 @@ def actor_columns(spec, tf):
     columns = {}
     for family, pattern in ACTOR_FAMILIES.items():
         mine = sides.str.contains(pattern, regex=True).to_numpy()
-        panel = build_panel(panel_spec, replace(tf.inputs, events=events[mine]), units=tf.units, themes=["intensity"])
+        panel = compute_panel(panel_spec, replace(tf.inputs, events=events[mine]), units=tf.units, themes=["intensity"])
         for column in [c for c in panel.columns if c.startswith("intensity_k")]:
             columns[column.replace("intensity_", f"actor_{family}_")] = panel[column].to_numpy()
     tf.frame = pd.concat([tf.frame, pd.DataFrame(columns, index=tf.frame.index)], axis=1)

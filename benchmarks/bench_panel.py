@@ -34,13 +34,13 @@ def _inputs(spec):
 
 
 def case_grid(resolution: float, start: str) -> dict:
-    from sahelrisk.features.panel import build_panel
+    from sahelrisk.features.panel import compute_panel
     from sahelrisk.features.spec import load_spec
     spec = replace(load_spec(ROOT / "features/default.toml"), resolution=resolution).with_period(start, "2023-12-25")
     t0 = time.perf_counter()
     inputs = _inputs(spec)
     t1 = time.perf_counter()
-    panel = build_panel(spec, inputs)
+    panel = compute_panel(spec, inputs)
     t2 = time.perf_counter()
     meta = panel.attrs["sahelrisk"]
     return {"rows": len(panel), "units": meta["n_units"], "weeks": len(panel) // meta["n_units"],
@@ -54,7 +54,7 @@ def case_naive() -> dict:
     import pandas as pd
 
     from sahelrisk.calendar import week_of
-    from sahelrisk.features.panel import build_panel, build_units
+    from sahelrisk.features.panel import build_units, compute_panel
     from sahelrisk.features.spec import load_spec
 
     spec = load_spec(ROOT / "features/default.toml").with_period("2022-01-03", "2022-06-27")
@@ -65,7 +65,7 @@ def case_naive() -> dict:
     units = build_units(spec, inputs)
     weeks = pd.date_range("2022-01-03", "2022-06-27", freq="7D")
     t0 = time.perf_counter()
-    fast = build_panel(spec, inputs, units=units)
+    fast = compute_panel(spec, inputs, units=units)
     fast_s = time.perf_counter() - t0
 
     cells = units.table[["unit_id", "geometry"]]

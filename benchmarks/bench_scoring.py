@@ -21,13 +21,12 @@ WEEK = "2023-12-25"
 
 def main() -> None:
 
-    from sahelrisk.scoring.week import score_week
-
     from sahelrisk.data.catalog import load_catalog
     from sahelrisk.data.datadir import resolve_data_dir
-    from sahelrisk.features.panel import build_panel, build_units, load_inputs
+    from sahelrisk.features.panel import build_units, compute_panel, load_inputs
     from sahelrisk.features.targets import build_targets
     from sahelrisk.modeling.spec import load_training_spec
+    from sahelrisk.scoring.week import score_week
 
     training = load_training_spec(ROOT / "training/default.toml")
     base = training.features
@@ -38,7 +37,7 @@ def main() -> None:
         t0 = time.perf_counter()
         units = build_units(spec, inputs)
         units_s = time.perf_counter() - t0
-        train = build_panel(spec, inputs, start="2022-01-03", end="2023-11-27", units=units)
+        train = compute_panel(spec, inputs, start="2022-01-03", end="2023-11-27", units=units)
         target = build_targets(inputs.events, units, "2022-01-03", "2023-11-27", horizons=(4,), kinds=("any_fatal",),
                                data_end="2023-12-31")["target_any_fatal_4w"].to_numpy()
         features = [c for c in train.columns if c not in ("unit_id", "week")]

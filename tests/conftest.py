@@ -55,9 +55,6 @@ SMALL = """
 name = "small"
 features = "{features}"
 registered_model = "test-grid-any-fatal-4w"
-[data]
-as_of = "2023-12-31"
-data_end = "2023-12-31"
 [target]
 kind = "any_fatal"
 horizon_weeks = 4

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from sahelrisk.calendar import as_monday, week_number, week_of, week_range
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 
 
 def test_week_of_is_the_monday_of_the_iso_week():
@@ -15,13 +15,13 @@ def test_week_of_is_the_monday_of_the_iso_week():
 def test_week_range_is_inclusive_and_weekly():
     weeks = week_range("2023-12-20", "2024-01-10")
     assert [w.strftime("%Y-%m-%d") for w in weeks] == ["2023-12-18", "2023-12-25", "2024-01-01", "2024-01-08"]
-    with pytest.raises(ConfigError, match="before start"):
+    with pytest.raises(SpecError, match="before start"):
         week_range("2024-01-10", "2023-01-01")
 
 
 def test_as_monday_names_the_nearest_mondays():
     assert as_monday("2023-12-25") == pd.Timestamp("2023-12-25")
-    with pytest.raises(ConfigError, match="2023-12-27 is a Wednesday.*2023-12-25 or 2024-01-01"):
+    with pytest.raises(SpecError, match="2023-12-27 is a Wednesday.*2023-12-25 or 2024-01-01"):
         as_monday("2023-12-27")
 
 

@@ -38,7 +38,7 @@ def test_missing_required_dataset_exits_non_zero_without_traceback(data_copy, tm
     (data_copy / "geo/roads/krantz2024_africa_road_network_sahel.geojson").unlink()
     result = _cli("data", "check", "--data", str(data_copy), "--as-of", "2026-11-24", "--out", str(tmp_path / "o"),
                   cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 4  # DataError
     assert "missing file(s): geo/roads/krantz2024_africa_road_network_sahel.geojson" in result.stdout
     assert "required dataset(s) not usable: roads" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
@@ -57,20 +57,20 @@ def test_damaged_file_is_reported_and_bad_rows_quarantined(data_copy, tmp_path):
     assert "235799" in quarantine and "after the data's as-of 2026-11-24" in quarantine
 
 
-@pytest.mark.parametrize("args, message", [
-    (["data", "check", "--as-of", "2023-13-01"], "--as-of '2023-13-01' is not a date"),
-    (["data", "check", "--countries", "MLI,XYZ"], "unknown country code 'XYZ'"),
-    (["data", "check", "--data", "/does/not/exist"], "does not exist"),
-    (["data", "check", "--catalog", "/no/catalog.toml"], "catalog /no/catalog.toml not found"),
-    (["run", "--spec", "/no/spec.toml"], "training spec /no/spec.toml not found"),
-    (["score", "--as-of", "2023-12-25", "--units", "hexagons"], "unknown unit level 'hexagons'"),
-    (["features", "build", "--spec", "/no/f.toml"], "feature spec /no/f.toml not found"),
+@pytest.mark.parametrize("args, message, code", [
+    (["data", "check", "--as-of", "2023-13-01"], "--as-of '2023-13-01' is not a date", 3),
+    (["data", "check", "--countries", "MLI,XYZ"], "unknown country code 'XYZ'", 3),
+    (["data", "check", "--data", "/does/not/exist"], "does not exist", 4),
+    (["data", "check", "--catalog", "/no/catalog.toml"], "catalog /no/catalog.toml not found", 3),
+    (["run", "--spec", "/no/spec.toml"], "training spec /no/spec.toml not found", 3),
+    (["score", "--week", "2023-12-25", "--units", "hexagons"], "unknown unit level 'hexagons'", 3),
+    (["features", "build", "--spec", "/no/f.toml"], "feature spec /no/f.toml not found", 3),
 ])
-def test_bad_arguments_give_one_clear_line(real_data, tmp_path, args, message):
+def test_bad_arguments_give_one_clear_line(real_data, tmp_path, args, message, code):
     if "--data" not in args:
-        args = [*args, "--data", str(real_data)]
+        args = [*args, "--data-dir", str(real_data)]
     result = _cli(*args, cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == code
     assert result.stderr.strip().startswith("error:") and message in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 

@@ -1,7 +1,7 @@
 import pytest
 
 from sahelrisk.countries import get_country, in_scope, iso3_from_gw, to_iso3
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 
 
 def test_codes_and_names_resolve_to_iso3():
@@ -17,7 +17,7 @@ def test_scope_defaults_to_the_registry():
 
 
 def test_unknown_country_says_where_to_add_it():
-    with pytest.raises(ConfigError, match="unknown country code 'XYZ'.*countries.toml"):
+    with pytest.raises(SpecError, match="unknown country code 'XYZ'.*countries.toml"):
         get_country("XYZ")
 
 

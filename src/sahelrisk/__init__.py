@@ -9,11 +9,11 @@ from sahelrisk.data.catalog import load_catalog
 from sahelrisk.data.check import check_data
 from sahelrisk.data.datadir import resolve_data_dir
 from sahelrisk.data.sources import load_dataset, load_events
-from sahelrisk.errors import ConfigError, DataFileError, FetchError, SahelriskError
+from sahelrisk.errors import DataFileError, FetchError, SahelriskError, SpecError
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
 from sahelrisk.modeling.logistic import IntensityGLM
 
 __all__ = ["score", "load_model", "backtest", "build_panel", "RiskModel", "BlendedModel", "IntensityGLM",
-           "load_catalog", "resolve_data_dir", "load_dataset", "load_events", "check_data", "SahelriskError", "ConfigError", "DataFileError", "FetchError"]
+           "load_catalog", "resolve_data_dir", "load_dataset", "load_events", "check_data", "SahelriskError", "SpecError", "DataFileError", "FetchError"]
 __version__ = "0.1.0"

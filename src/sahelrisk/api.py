@@ -1,13 +1,18 @@
 """The Python API for analysts: ``import sahelrisk`` then score, load a model, backtest, build a panel.
 
 >>> import sahelrisk                                                      # doctest: +SKIP
->>> risk = sahelrisk.score("2023-12-25", horizon_weeks=4, units="adm2")  # doctest: +SKIP
+>>> risk = sahelrisk.score("2023-12-25", units="adm2")                    # doctest: +SKIP
 >>> risk.nsmallest(5, "rank")[["adm2_name", "probability", "risk_tier", "top_drivers"]]  # doctest: +SKIP
+
+Vocabulary: ``week`` is the Monday forecast from; ``as_of`` the data cut-off (rows dated later are
+not used); ``data_end`` the last day the data covers; ``horizon_weeks`` the weeks ahead;
+``data_dir`` the data directory; ``spec`` a training spec (the model's identity).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -17,110 +22,277 @@ import pandas as pd
 from sahelrisk.calendar import week_of
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.datadir import resolve_data_dir
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import DataGapError, ModelNotFoundError, SpecError
 from sahelrisk.features.panel import PanelInputs, load_inputs
 from sahelrisk.features.spec import PanelSpec, load_spec, spec_from_text
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
-from sahelrisk.scoring.week import ScoreResult, check_unit_level, coverage_gap, score_week
+from sahelrisk.scoring.week import (
+    ScoreResult,
+    check_unit_level,
+    coverage_gap,
+    score_week,
+)
 
-__all__ = ["score", "score_all", "load_model", "backtest", "build_panel", "LoadedModel", "default_model_name"]
+DEFAULT_SPEC = "training/default.toml"
 
-
-def default_model_name(horizon_weeks: int, target: str = "any-fatal") -> str:
-    return f"sahelrisk-grid-{target}-{horizon_weeks}w"
+__all__ = ["score", "score_all", "load_model", "backtest", "build_panel", "LoadedModel", "DEFAULT_SPEC"]
 
 
 @dataclass
 class LoadedModel:
+    """A registered model with its identity: what it forecasts, how far ahead, on which units.
+
+    Attributes
+    ----------
+    model : fitted estimator
+        The registered estimator (the blend, or the boosted-trees model alone).
+    name, version, run_id : str
+        Registry name and version, and the MLflow run that trained it.
+    spec : PanelSpec
+        The feature spec it was trained on.
+    identity : dict
+        ``registered_model``, ``target``, ``horizon_weeks``, ``units``, ``as_of``, ``data_end``...
+    metrics : dict
+        The run's logged backtest metrics.
+    """
+
     model: RiskModel | BlendedModel
     name: str
     version: str
     run_id: str
     spec: PanelSpec
     metrics: dict
+    identity: dict = field(default_factory=dict)
+
+    @property
+    def horizon_weeks(self) -> int:
+        return int(self.identity["horizon_weeks"])
+
+    @property
+    def units(self) -> str:
+        return self.identity["units"]
+
+    @property
+    def target(self) -> str:
+        return self.identity["target"]
+
+    def check_scores(self, horizon_weeks: int | None = None, units: str | None = None) -> None:
+        """Raise :class:`SpecError` when asked for a horizon or unit level the model was not trained for."""
+        if horizon_weeks is not None and int(horizon_weeks) != self.horizon_weeks:
+            raise SpecError(f"model {self.name} v{self.version} forecasts {self.horizon_weeks} weeks ahead, not "
+                            f"{horizon_weeks}; score with horizon_weeks={self.horizon_weeks} or train a model for "
+                            f"{horizon_weeks} weeks (a training spec with [target] horizon_weeks = {horizon_weeks})")
+        if units is not None and units in ("grid", "adm1", "adm2") and units != self.units \
+                and not (self.units == "grid" and units in ("adm1", "adm2")):
+            raise SpecError(f"model {self.name} v{self.version} is trained on {self.units} units and cannot score "
+                            f"{units} units; use a model trained with a {units} feature spec")
 
 
-def load_model(model: str = "champion", horizon_weeks: int = 4, *, name: str | None = None,
+def _registered_name(spec, name: str | None) -> str:
+    if name:
+        return name
+    from sahelrisk.modeling.spec import load_training_spec
+    return load_training_spec(spec).registered_model
+
+
+def load_model(model: str = "champion", spec: str | Path = DEFAULT_SPEC, *, name: str | None = None,
                tracking_uri: str | None = None, mlruns: str | Path = "mlruns") -> LoadedModel:
-    """A registered model by alias (``"champion"``) or version number, with the feature spec it was trained on."""
+    """A registered model by alias or version, with the spec and identity it was trained with.
+
+    Parameters
+    ----------
+    model : str
+        A registry alias (``"champion"``) or a version number.
+    spec : str or Path
+        The training spec whose ``registered_model`` names the model.
+    name : str, optional
+        The registered name itself, instead of reading it from ``spec``.
+    tracking_uri, mlruns
+        The MLflow store (default SQLite under ``mlruns/``).
+
+    Returns
+    -------
+    LoadedModel
+
+    Raises
+    ------
+    ModelNotFoundError
+        No such model, alias or version, or the model was logged without its identity.
+    """
     from sahelrisk.modeling import tracking
     tracking.configure(tracking_uri, mlruns)
-    name = name or default_model_name(horizon_weeks)
+    name = _registered_name(spec, name)
     version = str(model) if str(model).isdigit() else None
     fitted, ref = tracking.load_risk_model(name, alias=None if version else str(model), version=version)
-    spec = spec_from_text(tracking.load_run_text(ref.run_id, "spec/features.toml"), f"<{name} v{ref.version}>")
-    return LoadedModel(fitted, name, ref.version, ref.run_id, spec, ref.metrics)
+    try:
+        identity = json.loads(tracking.load_run_text(ref.run_id, "spec/identity.json"))
+    except ModelNotFoundError:
+        raise ModelNotFoundError(f"model {name} v{ref.version} was logged without its identity (target, horizon, "
+                                 "units) by an older sahelrisk; retrain it with 'sahelrisk train --register'") from None
+    panel_spec = spec_from_text(tracking.load_run_text(ref.run_id, "spec/features.toml"), f"<{name} v{ref.version}>")
+    return LoadedModel(fitted, name, ref.version, ref.run_id, panel_spec, ref.metrics, identity)
 
 
-def _check_as_of(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec) -> None:
+def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec) -> None:
     located = inputs.events[inputs.events["has_location"] & inputs.events["country_iso3"].isin(list(spec.countries))]
     if located.empty:  # inputs are loaded as of the scored week, so an early week leaves none
-        raise ConfigError(f"as-of {week.date()} is before the event data starts: no located event for "
+        raise DataGapError(f"week {week.date()} is before the event data starts: no located event for "
                           f"{', '.join(spec.countries)} is dated on or before it; score a later week")
     first, last = located["date_start"].min(), located["date_start"].max()
     if week < week_of(first):
-        raise ConfigError(f"as-of {week.date()} is before the event data starts ({first.date()}); "
+        raise DataGapError(f"week {week.date()} is before the event data starts ({first.date()}); "
                           "score a later week")
     if week > week_of(last):
-        raise ConfigError(f"as-of {week.date()} is after the located event data ends ({last.date()}); score a week "
+        raise DataGapError(f"week {week.date()} is after the located event data ends ({last.date()}); score a week "
                           f"up to {week_of(last).date()}, or fetch newer data ('sahelrisk data fetch')")
     gap = coverage_gap(located["date_start"], week)
     if gap:
-        raise ConfigError(f"the event data has no located events from {gap[0].date()} to {gap[1].date()}, within the "
+        raise DataGapError(f"the event data has no located events from {gap[0].date()} to {gap[1].date()}, within the "
                           f"year before {week.date()}; features would read that hole as peace. Score a week the data "
                           "covers or add event data for the gap (e.g. UCDP GED 25.1)")
 
 
-def score_all(as_of, horizon_weeks: int = 4, model: str | LoadedModel = "champion", data=None, *,
-              levels=("adm2",), tracking_uri: str | None = None, mlruns: str | Path = "mlruns",
-              catalog: Catalog | None = None, inputs: PanelInputs | None = None) -> tuple[ScoreResult, LoadedModel]:
-    """Score a week for the model's cells and the given admin levels (for outputs)."""
-    loaded = model if isinstance(model, LoadedModel) else load_model(model, horizon_weeks, tracking_uri=tracking_uri,
+def score_all(week, horizon_weeks: int | None = None, model: str | LoadedModel = "champion", data_dir=None, *,
+              spec: str | Path = DEFAULT_SPEC, levels=("adm2",), as_of: date | str | None = None,
+              tracking_uri: str | None = None, mlruns: str | Path = "mlruns", catalog: Catalog | None = None,
+              inputs: PanelInputs | None = None) -> tuple[ScoreResult, LoadedModel]:
+    """Score a week for the model's units and the given admin levels (for outputs).
+
+    Parameters
+    ----------
+    week : date-like
+        The week forecast from (any day of it).
+    horizon_weeks : int, optional
+        Must be the model's horizon; default the model's.
+    model : str or LoadedModel
+        A registry alias or version of the model ``spec`` names, or a loaded model.
+    data_dir : path-like, optional
+        Default ``$SAHELRISK_DATA``, ``./data`` or ``../shared/data``.
+    levels : tuple of str
+        Admin levels to aggregate to.
+    as_of : date, optional
+        The data cut-off; default the end of ``week`` (what was known when forecasting it).
+
+    Returns
+    -------
+    (ScoreResult, LoadedModel)
+
+    Raises
+    ------
+    SpecError
+        ``week`` is not a date, or the horizon is not the model's.
+    DataGapError
+        The data does not cover the year before ``week``.
+    """
+    loaded = model if isinstance(model, LoadedModel) else load_model(model, spec, tracking_uri=tracking_uri,
                                                                       mlruns=mlruns)
+    loaded.check_scores(horizon_weeks)
     try:
-        week = week_of(pd.Timestamp(as_of))
+        week = week_of(pd.Timestamp(week))
     except (ValueError, TypeError) as e:
-        raise ConfigError(f"as_of {as_of!r} is not a date; use YYYY-MM-DD") from e
+        raise SpecError(f"week {week!r} is not a date; use YYYY-MM-DD") from e
     if inputs is None:
-        # Known at the end of the scored week: later rows are rejected on load, never used.
-        inputs = load_inputs(catalog or load_catalog(), resolve_data_dir(data), spec=loaded.spec,
-                             as_of=(week + pd.Timedelta(days=6)).date())
-    _check_as_of(inputs, week, loaded.spec)
-    result = score_week(loaded.model, loaded.spec, inputs, week, horizon_weeks=horizon_weeks,
+        cutoff = pd.Timestamp(as_of).date() if as_of is not None else (week + pd.Timedelta(days=6)).date()
+        inputs = load_inputs(catalog or load_catalog(), resolve_data_dir(data_dir), spec=loaded.spec, as_of=cutoff)
+    _check_week(inputs, week, loaded.spec)
+    result = score_week(loaded.model, loaded.spec, inputs, week, horizon_weeks=loaded.horizon_weeks,
                         model_version=f"{loaded.name} v{loaded.version}", levels=levels)
     return result, loaded
 
 
-def score(as_of, horizon_weeks: int = 4, units: str = "grid", model: str | LoadedModel = "champion", data=None,
-          **kwargs) -> gpd.GeoDataFrame:
-    """Risk of at least one fatal event in the next ``horizon_weeks`` weeks after the week of ``as_of``.
+def score(week, horizon_weeks: int | None = None, units: str = "grid", model: str | LoadedModel = "champion",
+          data_dir=None, **kwargs) -> gpd.GeoDataFrame:
+    """Risk of at least one fatal event in the ``horizon_weeks`` weeks after ``week``.
 
-    ``units``: ``"grid"`` (the model's cells), ``"adm2"`` or ``"adm1"`` (cells aggregated as the
-    probability of at least one event in the area). ``model``: a registry alias or version number.
-    Returns a GeoDataFrame sorted by rank.
+    Parameters
+    ----------
+    week : date-like
+        The week forecast from.
+    horizon_weeks : int, optional
+        Must be the model's horizon; default the model's.
+    units : {"grid", "adm2", "adm1"}
+        The model's cells, or admin areas (cells aggregated as the chance of at least one event).
+    model : str or LoadedModel
+        A registry alias or version number, or a loaded model.
+    data_dir : path-like, optional
+    **kwargs
+        Passed to :func:`score_all` (``spec``, ``as_of``, ``tracking_uri``, ``mlruns``...).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per unit, sorted by rank.
+
+    Examples
+    --------
+    >>> sahelrisk.score("2023-12-25", units="adm2").head()   # doctest: +SKIP
     """
     check_unit_level(units)
     levels = () if units == "grid" else (units,)
-    result, _ = score_all(as_of, horizon_weeks, model, data, levels=levels, **kwargs)
+    if isinstance(model, LoadedModel):
+        model.check_scores(horizon_weeks, units)
+    result, loaded = score_all(week, horizon_weeks, model, data_dir, levels=levels, **kwargs)
+    loaded.check_scores(horizon_weeks, units)
     frame = result.cells if units == "grid" else result.areas[units]
     return frame.sort_values("rank").reset_index(drop=True)
 
 
-def backtest(spec: str | Path = "training/default.toml", data=None, horizons: list[int] | None = None,
-             include_model: bool = True):
-    """The rolling-origin backtest of a training spec (model and baselines); a BacktestResult."""
+def backtest(spec: str | Path = DEFAULT_SPEC, data_dir=None, horizons: list[int] | None = None,
+             include_model: bool = True, *, as_of: date | str | None = None, data_end: date | str | None = None):
+    """The rolling-origin backtest of a training spec: the model and every baseline on the same folds.
+
+    Parameters
+    ----------
+    spec : str or Path
+        A training spec.
+    data_dir : path-like, optional
+    horizons : list of int, optional
+        Default the spec's horizon.
+    include_model : bool
+        False backtests the baselines only (fast).
+    as_of, data_end : date-like, optional
+        The data window; default what the data supports.
+
+    Returns
+    -------
+    BacktestResult
+    """
     from sahelrisk.modeling.spec import load_training_spec
     from sahelrisk.modeling.training import prepare_frame, run_backtests
     training_spec = load_training_spec(spec)
-    tf = prepare_frame(training_spec, resolve_data_dir(data))
+    tf = prepare_frame(training_spec, resolve_data_dir(data_dir), as_of=_date(as_of), data_end=_date(data_end))
     return run_backtests(training_spec, tf, horizons, include_model=include_model)
 
 
-def build_panel(spec: str | Path = "features/default.toml", start=None, end=None, data=None, *,
+def build_panel(spec: str | Path = "features/default.toml", start=None, end=None, data_dir=None, *,
                 as_of: date | str) -> pd.DataFrame:
-    """The (unit_id, week) feature panel of a feature spec, from the data as of ``as_of``."""
-    from sahelrisk.features.panel import build_panel as _build
+    """The (unit_id, week) feature panel of a feature spec, from the data as of ``as_of``.
+
+    Parameters
+    ----------
+    spec : str or Path
+        A feature spec.
+    start, end : date-like, optional
+        First and last week; default the spec's start and the last week the data supports.
+    data_dir : path-like, optional
+    as_of : date-like
+        The data cut-off.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    from sahelrisk.features.panel import compute_panel
     panel_spec = load_spec(spec)
-    inputs = load_inputs(load_catalog(), resolve_data_dir(data), as_of=pd.Timestamp(as_of).date(), spec=panel_spec)
-    return _build(panel_spec, inputs, start=start, end=end)
+    inputs = load_inputs(load_catalog(), resolve_data_dir(data_dir), as_of=pd.Timestamp(as_of).date(), spec=panel_spec)
+    return compute_panel(panel_spec, inputs, start=start, end=end)
+
+
+def _date(value) -> date | None:
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(value).date()
+    except (ValueError, TypeError):
+        raise SpecError(f"{value!r} is not a date; use YYYY-MM-DD") from None

@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 
 __all__ = ["week_of", "week_range", "as_monday", "week_number", "EPOCH"]
 
@@ -29,11 +29,11 @@ def week_of(dates) -> pd.Series | pd.Timestamp:
 
 
 def as_monday(value, name: str = "week") -> pd.Timestamp:
-    """A date that must be a Monday, else a :class:`ConfigError` naming the nearest Mondays."""
+    """A date that must be a Monday, else a :class:`SpecError` naming the nearest Mondays."""
     ts = pd.Timestamp(value).normalize()
     if ts.weekday() != 0:
         before = week_of(ts)
-        raise ConfigError(f"{name} {ts.date()} is a {ts.day_name()}; weeks are named by their Monday: use "
+        raise SpecError(f"{name} {ts.date()} is a {ts.day_name()}; weeks are named by their Monday: use "
                           f"{before.date()} or {(before + pd.Timedelta(weeks=1)).date()}")
     return ts
 
@@ -42,7 +42,7 @@ def week_range(start, end) -> pd.DatetimeIndex:
     """Mondays from the week of ``start`` to the week of ``end``, inclusive."""
     first, last = week_of(pd.Timestamp(start)), week_of(pd.Timestamp(end))
     if last < first:
-        raise ConfigError(f"end {pd.Timestamp(end).date()} is before start {pd.Timestamp(start).date()}")
+        raise SpecError(f"end {pd.Timestamp(end).date()} is before start {pd.Timestamp(start).date()}")
     return pd.date_range(first, last, freq="7D")
 
 

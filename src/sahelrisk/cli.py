@@ -1,7 +1,9 @@
 """The ``sahelrisk`` command line.
 
-Errors the user can fix print as one line on stderr with a non-zero exit; no traceback.
-``--as-of`` defaults to today's date here, at the edge; library code always receives it.
+Errors the user can fix print as one line on stderr, and the exit code says which cause
+(:mod:`sahelrisk.errors`); no traceback. Dates come from the caller or the data: ``--as-of`` (the
+data cut-off) and ``--data-end`` default to what the loaded data supports, ``--week`` to the
+latest week it supports; only ``data check`` defaults its cut-off to today, at this edge.
 """
 
 from __future__ import annotations
@@ -15,12 +17,24 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
 from sahelrisk.data.catalog import load_catalog
 from sahelrisk.data.datadir import resolve_data_dir
-from sahelrisk.errors import ConfigError, SahelriskError
+from sahelrisk.errors import (
+    EXIT_INTERNAL,
+    DataError,
+    FetchError,
+    SahelriskError,
+    SpecError,
+)
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Weekly conflict-attack risk for the central Sahel.")
@@ -33,9 +47,10 @@ app.add_typer(features_app, name="features")
 console = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
-DataOpt = Annotated[Optional[Path], typer.Option("--data", help="Data directory (else $SAHELRISK_DATA, ./data, ../shared/data).")]
+DataOpt = Annotated[Optional[Path], typer.Option("--data-dir", "--data", help="Data directory (else $SAHELRISK_DATA, ./data, ../shared/data).")]
 CatalogOpt = Annotated[Optional[Path], typer.Option("--catalog", help="Catalog TOML (default: the packaged one).")]
-AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="As-of date YYYY-MM-DD: rows dated later are rejected (default: today).")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Data cut-off YYYY-MM-DD: rows dated later are not used (default: today for 'data check', else what the data supports).")]
+DataEndOpt = Annotated[Optional[str], typer.Option("--data-end", help="Last day the data covers, YYYY-MM-DD (default: the last complete week of the located events).")]
 CountriesOpt = Annotated[Optional[str], typer.Option("--countries", help="Comma-separated ISO3 codes in scope (default: every known country).")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (quarantine files, reports).")]
 
@@ -72,7 +87,7 @@ def _print_reports(reports) -> None:
     console.print(table)
 
 
-def _check(data, catalog, as_of, countries, out, command: str) -> int:
+def _check(data, catalog, as_of, countries, out, command: str) -> None:
     from sahelrisk.data.check import check_data, missing_required, reports_to_json
 
     data_dir = resolve_data_dir(data)
@@ -87,17 +102,15 @@ def _check(data, catalog, as_of, countries, out, command: str) -> int:
     _print_reports(reports)
     missing = missing_required(reports)
     if missing:
-        err.print(f"error: required dataset(s) not usable: {', '.join(r.name for r in missing)}. "
-                  "Run 'sahelrisk data fetch' or fix the files named above")
-        return 1
-    return 0
+        raise DataError(f"required dataset(s) not usable: {', '.join(r.name for r in missing)}. "
+                        "Run 'sahelrisk data fetch' or fix the files named above")
 
 
 @data_app.command("check")
 def data_check(data: DataOpt = None, catalog: CatalogOpt = None, as_of: AsOfOpt = None,
                countries: CountriesOpt = None, out: OutOpt = Path("outputs")):
     """Load and validate every dataset; print rows loaded, quarantined, date range and countries."""
-    raise typer.Exit(_check(data, catalog, as_of, countries, out, "data check"))
+    _check(data, catalog, as_of, countries, out, "data check")
 
 
 @data_app.command("list")
@@ -138,8 +151,7 @@ def data_fetch(data: DataOpt = None, catalog: CatalogOpt = None,
                   f"{sum(o.status == 'up-to-date' for o in outcomes)} up to date, "
                   f"{sum(o.status == 'skipped' for o in outcomes)} skipped, {len(failed)} failed -> {target}")
     if failed:
-        err.print(f"error: {len(failed)} file(s) failed to download; see the messages above")
-        raise typer.Exit(1)
+        raise FetchError(f"{len(failed)} file(s) failed to download; see the messages above")
 
 
 @features_app.command("build")
@@ -151,7 +163,7 @@ def features_build(spec: Annotated[Path, typer.Option("--spec", help="Feature sp
     """Build the (unit_id, week) feature panel from a spec and save it as Parquet."""
     import time
 
-    from sahelrisk.features.panel import build_panel, load_inputs, save_panel
+    from sahelrisk.features.panel import compute_panel, load_inputs, save_panel
     from sahelrisk.features.spec import load_spec
 
     panel_spec = load_spec(spec)
@@ -161,7 +173,7 @@ def features_build(spec: Annotated[Path, typer.Option("--spec", help="Feature sp
     with console.status("loading sources"):
         inputs = load_inputs(load_catalog(catalog), data_dir, as_of=as_of_date, spec=panel_spec)
     with console.status(f"building the {panel_spec.name} panel"):
-        frame = build_panel(panel_spec, inputs, start=_date_arg(start, "--start"), end=_date_arg(end, "--end"))
+        frame = compute_panel(panel_spec, inputs, start=_date_arg(start, "--start"), end=_date_arg(end, "--end"))
     target = out or Path("outputs") / f"panel_{panel_spec.name}.parquet"
     save_panel(frame, target)
     meta = frame.attrs["sahelrisk"]
@@ -177,10 +189,11 @@ def _date_arg(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-25") from None
+        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-25") from None
 
 
-SpecOpt = Annotated[Path, typer.Option("--spec", help="Training spec TOML.")]
+SpecOpt = Annotated[Path, typer.Option("--spec", help="Training spec TOML (the model's identity).")]
+DEFAULT_SPEC = "training/default.toml"
 TrackingOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLflow tracking URI (default: SQLite under mlruns/).")]
 
 
@@ -206,9 +219,21 @@ def _print_table(table, title: str) -> None:
     console.print(out)
 
 
+def _window(training_spec, data, catalog, as_of, data_end):
+    """(as_of, data_end, reason) from the options, else from the data, printed so a log says why."""
+    from sahelrisk.modeling.training import resolve_window
+
+    with console.status("finding what the data supports"):
+        window = resolve_window(training_spec.features, load_catalog(catalog), resolve_data_dir(data),
+                                as_of=_date_arg(as_of, "--as-of"), data_end=_date_arg(data_end, "--data-end"))
+    console.print(f"data as of {window[0]}, covering up to {window[1]}"
+                  + ("" if window[2] == "given" else f": {window[2]}"), soft_wrap=True)
+    return window
+
+
 @app.command("backtest")
-def backtest_cmd(spec: SpecOpt = Path("training/default.toml"), data: DataOpt = None, catalog: CatalogOpt = None,
-                 out: OutOpt = Path("outputs"),
+def backtest_cmd(spec: SpecOpt = Path(DEFAULT_SPEC), data: DataOpt = None, catalog: CatalogOpt = None,
+                 out: OutOpt = Path("outputs"), as_of: AsOfOpt = None, data_end: DataEndOpt = None,
                  all_horizons: Annotated[bool, typer.Option("--all-horizons", help="Every report horizon of the spec, not only the trained one.")] = False,
                  baselines_only: Annotated[bool, typer.Option("--baselines-only", help="Skip the model (fast).")] = False):
     """Rolling-origin backtest of the model and every baseline: backtest.json and an HTML report."""
@@ -217,10 +242,11 @@ def backtest_cmd(spec: SpecOpt = Path("training/default.toml"), data: DataOpt = 
     from sahelrisk.modeling.training import prepare_frame, run_backtests
 
     training_spec = load_training_spec(spec)
-    data_dir = resolve_data_dir(data)
+    cut_off, end, _ = _window(training_spec, data, catalog, as_of, data_end)
     with console.status("building the panel and targets"):
-        tf = prepare_frame(training_spec, data_dir, catalog=load_catalog(catalog))
-    horizons = list(training_spec.report_horizons) if all_horizons else [training_spec.horizon]
+        tf = prepare_frame(training_spec, resolve_data_dir(data), as_of=cut_off, data_end=end,
+                           catalog=load_catalog(catalog))
+    horizons = list(training_spec.report_horizons) if all_horizons else [training_spec.horizon_weeks]
     progress, on_fold = _fold_progress()
     with progress:
         result = run_backtests(training_spec, tf, horizons, include_model=not baselines_only, on_fold=on_fold)
@@ -231,27 +257,32 @@ def backtest_cmd(spec: SpecOpt = Path("training/default.toml"), data: DataOpt = 
 
 
 @app.command("train")
-def train_cmd(spec: SpecOpt = Path("training/default.toml"), data: DataOpt = None, catalog: CatalogOpt = None,
-              out: OutOpt = Path("outputs"), tracking_uri: TrackingOpt = None,
-              register: Annotated[bool, typer.Option("--register", help="Register a model version; promote it to champion if better.")] = False,
+def train_cmd(spec: SpecOpt = Path(DEFAULT_SPEC), data: DataOpt = None, catalog: CatalogOpt = None,
+              out: OutOpt = Path("outputs"), tracking_uri: TrackingOpt = None, as_of: AsOfOpt = None,
+              data_end: DataEndOpt = None,
+              register: Annotated[bool, typer.Option("--register", help="Register a model version; promote it to champion if better on the same folds.")] = False,
               models_dir: Annotated[Path, typer.Option("--models-dir", help="Where model cards of promoted models go.")] = Path("models")):
     """Backtest, train on every observed week, log to MLflow and (with --register) register and promote."""
     from sahelrisk.modeling.spec import load_training_spec
     from sahelrisk.modeling.training import train_and_track
 
     training_spec = load_training_spec(spec)
-    data_dir = resolve_data_dir(data)
+    cut_off, end, _ = _window(training_spec, data, catalog, as_of, data_end)
     progress, on_fold = _fold_progress()
     with progress:
-        outcome = train_and_track(training_spec, data_dir, register=register, out_dir=out, models_dir=models_dir,
-                                  tracking_uri=tracking_uri, on_fold=on_fold, catalog=load_catalog(catalog))
-    _print_table(outcome.backtest.table(training_spec.horizon), f"Backtest, {training_spec.target}")
-    console.print(f"MLflow run {outcome.run_id}: {outcome.decision}")
+        outcome = train_and_track(training_spec, resolve_data_dir(data), as_of=cut_off, data_end=end,
+                                  register=register, out_dir=out, models_dir=models_dir, tracking_uri=tracking_uri,
+                                  on_fold=on_fold, catalog=load_catalog(catalog))
+    _print_table(outcome.backtest.table(training_spec.horizon_weeks), f"Backtest, {training_spec.target}")
+    if outcome.promotion is not None and outcome.promotion.table is not None:
+        _print_table(outcome.promotion.table, f"Promotion: both on the latest {len(outcome.compared_folds)} folds")
+    console.print(f"MLflow run {outcome.run_id}: {outcome.decision}", soft_wrap=True)
     for path in (*outcome.report_paths, *outcome.card_paths):
         console.print(f"written {path}")
 
 
-def _score_and_write(as_of, horizon: int, units: str, model: str, data, catalog, out: Path, tracking_uri, mlruns="mlruns"):
+def _score_and_write(week: str, horizon_weeks: int | None, units: str, model: str, spec: Path, data, catalog,
+                     out: Path, tracking_uri, as_of: str | None = None):
     import pandas as pd
 
     from sahelrisk.api import load_model, score_all
@@ -261,18 +292,19 @@ def _score_and_write(as_of, horizon: int, units: str, model: str, data, catalog,
     from sahelrisk.scoring.week import check_unit_level
 
     check_unit_level(units)
-    week = _date_arg(as_of, "--as-of")
-    loaded = load_model(model, horizon, tracking_uri=tracking_uri, mlruns=mlruns)
-    with console.status(f"scoring the week of {week}"):
-        # Loaded once as known at the end of the scored week, for the scores and the maps alike.
-        inputs = load_inputs(load_catalog(catalog), resolve_data_dir(data), spec=loaded.spec,
-                             as_of=(week_of(pd.Timestamp(week)) + pd.Timedelta(days=6)).date())
-        result, _ = score_all(week, horizon, loaded, data, levels=("adm2", "adm1"), inputs=inputs)
-    week = result.cells["week"].iloc[0]
+    day = _date_arg(week, "--week")
+    loaded = load_model(model, spec, tracking_uri=tracking_uri)
+    loaded.check_scores(horizon_weeks, units)
+    monday = week_of(pd.Timestamp(day))
+    cut_off = _date_arg(as_of, "--as-of") or (monday + pd.Timedelta(days=6)).date()
+    with console.status(f"scoring the week of {monday.date()}"):
+        # Loaded once, as known at the cut-off, for the scores and the maps alike.
+        inputs = load_inputs(load_catalog(catalog), resolve_data_dir(data), spec=loaded.spec, as_of=cut_off)
+        result, _ = score_all(monday, None, loaded, data, levels=("adm2", "adm1"), inputs=inputs)
     with console.status("writing maps and the bulletin"):
-        folder = write_outputs(result, loaded, inputs, out, horizon=horizon)
+        folder = write_outputs(result, loaded, inputs, out, horizon_weeks=loaded.horizon_weeks)
     frame = result.cells if units == "grid" else result.areas[units]
-    table = Table(title=f"Highest risk ({units}), week of {week.date()}, next {horizon} weeks")
+    table = Table(title=f"Highest risk ({units}), week of {monday.date()}, next {loaded.horizon_weeks} weeks")
     for column in ("rank", "unit", "ADM2", "ADM1", "probability", "tier", "change", "drivers"):
         table.add_column(column)
     for _, r in frame.nsmallest(10, "rank").iterrows():
@@ -286,42 +318,46 @@ def _score_and_write(as_of, horizon: int, units: str, model: str, data, catalog,
 
 
 @app.command("score")
-def score_cmd(as_of: Annotated[str, typer.Option("--as-of", help="A date in the week to score (YYYY-MM-DD).")],
-              horizon: Annotated[int, typer.Option("--horizon", help="Horizon in weeks of the registered model.")] = 4,
+def score_cmd(week: Annotated[str, typer.Option("--week", help="The week to forecast from: its Monday or any day of it (YYYY-MM-DD).")],
+              horizon_weeks: Annotated[Optional[int], typer.Option("--horizon-weeks", help="Must be the model's horizon (default: the model's).")] = None,
               units: Annotated[str, typer.Option("--units", help="grid, adm2 or adm1 (table printed; all are written).")] = "grid",
               model: Annotated[str, typer.Option("--model", help="Registry alias or version number.")] = "champion",
-              data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
+              spec: Annotated[Path, typer.Option("--spec", help="Training spec naming the registered model.")] = Path(DEFAULT_SPEC),
+              as_of: AsOfOpt = None, data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
               tracking_uri: TrackingOpt = None):
     """Score one week with a registered model; write grids, maps and the bulletin to <out>/<week>/."""
-    _score_and_write(as_of, horizon, units, model, data, catalog, out, tracking_uri)
+    _score_and_write(week, horizon_weeks, units, model, spec, data, catalog, out, tracking_uri, as_of)
 
 
 @app.command("run")
 def run(data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
-        spec: SpecOpt = Path("training/default.toml"), tracking_uri: TrackingOpt = None,
+        spec: SpecOpt = Path(DEFAULT_SPEC), tracking_uri: TrackingOpt = None, as_of: AsOfOpt = None,
+        data_end: DataEndOpt = None,
         skip_training: Annotated[bool, typer.Option("--skip-training", help="Score with the current champion; do not retrain.")] = False):
-    """The main job end to end: check the data, backtest, train and register, score the latest week, write outputs."""
+    """The main job end to end: check the data, backtest, train and register, score the latest week the data supports, write outputs."""
     from sahelrisk.features.targets import last_full_week
     from sahelrisk.modeling.spec import load_training_spec
 
     training_spec = load_training_spec(spec)
-    code = _check(data, catalog, str(training_spec.as_of), None, out, "run")
-    if code:
-        raise typer.Exit(code)
+    cut_off, end, _ = _window(training_spec, data, catalog, as_of, data_end)
+    _check(data, catalog, str(cut_off), None, out, "run")
     if not skip_training:
         train_cmd(spec=spec, data=data, catalog=catalog, out=out, tracking_uri=tracking_uri, register=True,
-                  models_dir=Path("models"))
-    latest = last_full_week(training_spec.data_end)
-    _score_and_write(str(latest.date()), training_spec.horizon, "adm2", "champion", data, catalog, out, tracking_uri)
+                  models_dir=Path("models"), as_of=str(cut_off), data_end=str(end))
+    latest = last_full_week(end)
+    console.print(f"scoring the week of {latest.date()}: the last complete week of data up to {end}", soft_wrap=True)
+    _score_and_write(str(latest.date()), training_spec.horizon_weeks, "adm2", "champion", spec, data, catalog, out,
+                     tracking_uri, as_of=str(cut_off))
 
 
 def main() -> None:
+    """The ``sahelrisk`` command: exit codes per cause (:mod:`sahelrisk.errors`), one line, no traceback."""
     logging.basicConfig(level=os.environ.get("SAHELRISK_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
     except SahelriskError as e:
         err.print(f"error: {e}", soft_wrap=True, markup=False, highlight=False)
-        sys.exit(1)
+        sys.exit(e.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
@@ -330,7 +366,7 @@ def main() -> None:
             raise
         err.print(f"internal error: {type(e).__name__}: {e}. Re-run with SAHELRISK_DEBUG=1 for the traceback "
                   "and report it", soft_wrap=True, markup=False, highlight=False)
-        sys.exit(3)
+        sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from importlib import resources
 
 import pandas as pd
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 
 __all__ = ["Country", "get_country", "to_iso3", "in_scope", "known_countries", "iso3_from_name", "iso3_from_gw",
            "iso3_from_iso2", "normalize_name"]
@@ -43,7 +43,7 @@ def get_country(iso3: str) -> Country:
     try:
         return known_countries()[iso3]
     except KeyError:
-        raise ConfigError(f"unknown country code {iso3!r}; known: {', '.join(sorted(known_countries()))}. "
+        raise SpecError(f"unknown country code {iso3!r}; known: {', '.join(sorted(known_countries()))}. "
                           "Add it to sahelrisk/countries.toml") from None
 
 

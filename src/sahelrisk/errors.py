@@ -1,24 +1,62 @@
-"""Project exceptions.
+"""Project exceptions: one class per cause, each with the exit code the CLI returns for it.
 
-Every error a user can cause says what was wrong, where (file, row, field) and how to fix it,
-so the CLI can print it as one line without a traceback.
+Every error a user can cause says what was wrong, where (file, section, row or field) and how to
+fix it, so the CLI prints it as one line without a traceback. Catch :class:`SahelriskError` for
+all of them, or one subclass for one cause.
+
+=====  ===============================  =====================================================
+code   class                            cause
+=====  ===============================  =====================================================
+3      :class:`SpecError`               a spec, catalog entry or argument is invalid
+4      :class:`DataError`               a data file is missing, unreadable or has too little
+5      :class:`DataGapError`            the data does not cover the requested weeks
+6      :class:`ModelNotFoundError`      no registered model at that name, alias or version
+7      :class:`TrackingUnavailableError` the MLflow tracking store cannot be reached
+8      :class:`FetchError`              a download failed or did not match its checksum
+=====  ===============================  =====================================================
+
+Exit code 2 is the command line's own usage error (an unknown option); 70 an internal error.
 """
 
 from __future__ import annotations
 
-__all__ = ["SahelriskError", "ConfigError", "DataFileError", "FetchError"]
+__all__ = ["SahelriskError", "SpecError", "DataError", "DataFileError", "DataGapError", "ModelNotFoundError",
+           "TrackingUnavailableError", "FetchError", "EXIT_USAGE", "EXIT_INTERNAL"]
+
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
 
 
 class SahelriskError(Exception):
     """Base class of every error sahelrisk raises on purpose."""
 
-
-class ConfigError(SahelriskError):
-    """A spec, catalog entry or argument is invalid."""
+    exit_code = 1
 
 
-class DataFileError(SahelriskError):
-    """A data file is missing or cannot be read at all (as opposed to single bad rows)."""
+class SpecError(SahelriskError):
+    """A spec, catalog entry or argument is invalid (a typo, a value out of range, a wrong type)."""
+
+    exit_code = 3
+
+
+class DataError(SahelriskError):
+    """A dataset is missing, unreadable, or holds too little to compute what was asked."""
+
+    exit_code = 4
+
+
+class DataFileError(DataError):
+    """A data file is missing or cannot be read at all (as opposed to single bad rows).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    problem : str
+        What is wrong with it.
+    fix : str
+        How to fix it.
+    """
 
     def __init__(self, path, problem: str, fix: str):
         self.path = str(path)
@@ -27,5 +65,25 @@ class DataFileError(SahelriskError):
         super().__init__(f"{self.path}: {problem}. {fix}")
 
 
+class DataGapError(DataError):
+    """The data does not cover the weeks asked for: before it starts, after it ends, or a hole."""
+
+    exit_code = 5
+
+
+class ModelNotFoundError(SahelriskError):
+    """No registered model (or logged artifact) at that name, alias or version."""
+
+    exit_code = 6
+
+
+class TrackingUnavailableError(SahelriskError):
+    """The MLflow tracking store or registry cannot be reached or used."""
+
+    exit_code = 7
+
+
 class FetchError(SahelriskError):
     """A download failed or its content did not match the catalog."""
+
+    exit_code = 8

@@ -3,7 +3,7 @@ import pytest
 from sahelrisk.data.catalog import load_catalog
 from sahelrisk.data.fetch import sha256_of
 from sahelrisk.data.sources import LOADERS
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 
 
 def test_every_dataset_names_a_known_loader_and_has_licence_and_source(catalog):
@@ -30,18 +30,18 @@ def test_catalog_checksums_agree_with_the_data_folder_sha256sums(real_data, cata
 def test_bad_catalogs_fail_with_the_entry_named(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text('[datasets.x]\ntitle = "t"\nkind = "events"\nloader = "ucdp_events"\n')
-    with pytest.raises(ConfigError, match="dataset 'x' has no 'files'"):
+    with pytest.raises(SpecError, match=r"\[datasets.x\]: 'files' is missing"):
         load_catalog(path)
     path.write_text('[datasets.x]\ntitle="t"\nkind="k"\nloader="l"\nfiles=[{path="../etc/passwd"}]\n')
-    with pytest.raises(ConfigError, match="must be relative to the data directory"):
+    with pytest.raises(SpecError, match="must be relative to the data directory"):
         load_catalog(path)
     path.write_text("not = [valid")
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(SpecError, match="not valid TOML"):
         load_catalog(path)
-    with pytest.raises(ConfigError, match="not found"):
+    with pytest.raises(SpecError, match="not found"):
         load_catalog(tmp_path / "none.toml")
 
 
 def test_unknown_dataset_lists_the_known_ones(catalog):
-    with pytest.raises(ConfigError, match="no dataset 'nope'.*ucdp_ged"):
+    with pytest.raises(SpecError, match="no dataset 'nope'.*ucdp_ged"):
         catalog["nope"]

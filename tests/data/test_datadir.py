@@ -1,7 +1,7 @@
 import pytest
 
 from sahelrisk.data.datadir import ENV_VAR, resolve_data_dir
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import DataError
 
 
 def test_resolution_order(tmp_path):
@@ -18,7 +18,7 @@ def test_resolution_order(tmp_path):
 
 
 def test_missing_directories_say_how_to_fix(tmp_path):
-    with pytest.raises(ConfigError, match="from --data.*does not exist.*sahelrisk data fetch"):
+    with pytest.raises(DataError, match="from --data.*does not exist.*sahelrisk data fetch"):
         resolve_data_dir(tmp_path / "nope", cwd=tmp_path, environ={})
-    with pytest.raises(ConfigError, match=f"no data directory found.*{ENV_VAR}"):
+    with pytest.raises(DataError, match=f"no data directory found.*{ENV_VAR}"):
         resolve_data_dir(None, cwd=tmp_path, environ={})

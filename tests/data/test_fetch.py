@@ -113,6 +113,6 @@ def test_cli_fetch_success_and_failure_exit_codes(tmp_path, mirror, catalog):
     mirror.faults[catalog["ucdp_candidate_26_0_1"].files[0].path] = "corrupt"
     bad = _cli("data", "fetch", "--data", str(tmp_path / "d"), "--mirror", mirror.url,
                "--dataset", "ucdp_candidate_26_0_1", cwd=tmp_path)
-    assert bad.returncode == 1
+    assert bad.returncode == 8  # FetchError
     assert "does not match the catalog" in bad.stdout and bad.stderr.startswith("error:")
     assert "Traceback" not in bad.stdout + bad.stderr

@@ -3,7 +3,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sahelrisk.data.readers import RECORD, read_csv_table, read_table, read_vector, require_columns
+from sahelrisk.data.readers import (
+    RECORD,
+    read_csv_table,
+    read_table,
+    read_vector,
+    require_columns,
+)
 from sahelrisk.errors import DataFileError
 
 

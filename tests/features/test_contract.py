@@ -8,7 +8,7 @@ import pytest
 
 from sahelrisk.features import BUILDERS, Feature
 from sahelrisk.features.base import register
-from sahelrisk.features.panel import build_panel, build_units
+from sahelrisk.features.panel import build_units, compute_panel
 from sahelrisk.features.windows import weekly_matrix
 
 from .world import synthetic_inputs, synthetic_spec
@@ -31,9 +31,9 @@ def check_contract(panel: pd.DataFrame) -> None:
 def check_no_leakage(spec, inputs, cut: str) -> None:
     """Truncating every input at the end of week ``cut - lag`` changes nothing for weeks up to ``cut``."""
     cut = pd.Timestamp(cut)
-    full = build_panel(spec, inputs)
+    full = compute_panel(spec, inputs)
     known = cut - pd.Timedelta(weeks=spec.reporting_lag_weeks)
-    truncated = build_panel(spec, inputs.truncated(known))
+    truncated = compute_panel(spec, inputs.truncated(known))
     upto = full["week"] <= cut
     pd.testing.assert_frame_equal(full[upto].reset_index(drop=True), truncated[upto].reset_index(drop=True))
     assert not full[~upto].reset_index(drop=True).equals(truncated[~upto].reset_index(drop=True))
@@ -48,7 +48,7 @@ def inputs():
 @pytest.mark.parametrize("units", ["grid", "adm2"])
 def test_builder_contract(theme, units, inputs):
     spec = synthetic_spec(units)
-    panel = build_panel(spec, inputs, themes=[theme])
+    panel = compute_panel(spec, inputs, themes=[theme])
     check_contract(panel)
     assert len(panel) == (16 if units == "grid" else 2) * len(pd.date_range("2020-01-06", "2023-06-26", freq="7D"))
     produced = [c for c in panel.columns if c not in ("unit_id", "week")]
@@ -61,8 +61,8 @@ def test_no_builder_leaks_the_future(inputs, lag):
 
 
 def test_reporting_lag_shifts_every_dynamic_column_by_the_lag(inputs):
-    plain = build_panel(synthetic_spec(lag=0), inputs).set_index(["unit_id", "week"])
-    lagged = build_panel(synthetic_spec(lag=3), inputs).set_index(["unit_id", "week"])
+    plain = compute_panel(synthetic_spec(lag=0), inputs).set_index(["unit_id", "week"])
+    lagged = compute_panel(synthetic_spec(lag=3), inputs).set_index(["unit_id", "week"])
     dynamic = [n for n, c in plain.attrs["sahelrisk"]["columns"].items() if c["kind"] == "dynamic"]
     assert len(dynamic) > 30
     for name in dynamic:
@@ -93,7 +93,7 @@ def test_the_leakage_check_catches_a_leaky_builder(inputs):
 @pytest.mark.slow
 def test_real_panel_contract_and_no_leakage(default_spec, real_inputs):
     spec = default_spec.with_period("2022-01-03", "2022-12-26")
-    check_contract(build_panel(spec, real_inputs))
+    check_contract(compute_panel(spec, real_inputs))
     check_no_leakage(spec, real_inputs, "2022-06-13")
     check_no_leakage(replace(spec, reporting_lag_weeks=2), real_inputs, "2022-06-13")
 
@@ -101,15 +101,15 @@ def test_real_panel_contract_and_no_leakage(default_spec, real_inputs):
 def test_geography_is_computed_once_per_units_and_recomputed_for_new_layers(inputs):
     spec = synthetic_spec()
     units = build_units(spec, inputs)
-    first = build_panel(spec, inputs, start="2021-01-04", end="2021-01-04", units=units, themes=["roads", "mining"])
+    first = compute_panel(spec, inputs, start="2021-01-04", end="2021-01-04", units=units, themes=["roads", "mining"])
     cached = len(units._cache)
-    again = build_panel(spec, inputs, start="2021-01-04", end="2021-01-04", units=units, themes=["roads", "mining"])
+    again = compute_panel(spec, inputs, start="2021-01-04", end="2021-01-04", units=units, themes=["roads", "mining"])
     assert len(units._cache) == cached
     pd.testing.assert_frame_equal(first, again)
     # A road moved to the country's northern edge: the cached distances must not be reused.
     roads = inputs.layers["roads"].copy()
     roads["geometry"] = roads.geometry.translate(yoff=0.8)
     moved = replace(inputs, layers={**inputs.layers, "roads": roads})
-    other = build_panel(spec, moved, start="2021-01-04", end="2021-01-04", units=units, themes=["roads"])
+    other = compute_panel(spec, moved, start="2021-01-04", end="2021-01-04", units=units, themes=["roads"])
     assert len(units._cache) == cached + 1
     assert not np.array_equal(other["roads_distance_km"], first["roads_distance_km"])

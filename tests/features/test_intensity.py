@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sahelrisk.errors import ConfigError
-from sahelrisk.features.panel import build_panel, build_units
+from sahelrisk.errors import SpecError
+from sahelrisk.features.panel import build_units, compute_panel
 
 from .world import synthetic_inputs, synthetic_spec
 
@@ -28,7 +28,7 @@ def world():
     inputs = replace(inputs, events=events)
     spec = synthetic_spec(builders={"intensity": {"bandwidths_km": [50], "half_lives": [8], "nearest_windows": [4]}})
     units = build_units(spec, inputs)
-    panel = build_panel(spec, inputs, units=units).set_index(["unit_id", "week"])
+    panel = compute_panel(spec, inputs, units=units).set_index(["unit_id", "week"])
     return units, panel
 
 
@@ -73,5 +73,5 @@ def test_nearest_fatal_event_distance_uses_the_window_only(world):
 def test_a_bad_cap_is_a_config_error(world):
     inputs = synthetic_inputs()
     spec = synthetic_spec(builders={"intensity": {"nearest_cap_km": -5}})
-    with pytest.raises(ConfigError, match="nearest_cap_km"):
-        build_panel(spec, inputs)
+    with pytest.raises(SpecError, match="nearest_cap_km"):
+        compute_panel(spec, inputs)

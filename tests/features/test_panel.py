@@ -7,8 +7,8 @@ import pytest
 from shapely.geometry import Point, box
 
 from sahelrisk.calendar import week_of
-from sahelrisk.errors import ConfigError
-from sahelrisk.features.panel import build_panel, read_panel, save_panel
+from sahelrisk.errors import SpecError
+from sahelrisk.features.panel import compute_panel, read_panel, save_panel
 from sahelrisk.features.spec import load_spec
 
 DIST = "ESRI:102023"
@@ -17,7 +17,7 @@ CASES = [(150829, "2023-12-25"), (150829, "2022-06-27"), (151557, "2022-12-26"),
 
 @pytest.fixture(scope="module")
 def panel(default_spec, real_inputs, real_grid):
-    return build_panel(default_spec.with_period("2022-01-03", "2023-12-25"), real_inputs, units=real_grid)
+    return compute_panel(default_spec.with_period("2022-01-03", "2023-12-25"), real_inputs, units=real_grid)
 
 
 def _reference(inputs, grid, unit_id, week):
@@ -92,15 +92,16 @@ def test_spec_errors_name_the_field(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text('[units]\nkind = "hexagons"\ncountries = ["MLI"]\n[period]\nstart = "2020-01-01"\nend = "2021-01-01"\n'
                     '[builders.conflict]\n')
-    with pytest.raises(ConfigError, match="units.kind 'hexagons' unknown"):
+    with pytest.raises(SpecError, match=r"\[units\]: kind = 'hexagons' is invalid: input should be 'grid', 'adm1' or 'adm2'"):
         load_spec(path)
     path.write_text('[units]\nkind = "grid"\nresolution = 0.5\ncountries = ["MLI"]\n[period]\nstart = "2020-01-01"\n'
                     'end = "2021-01-01"\n[builders.conflict]\nwindows = [4, -1]\n')
-    with pytest.raises(ConfigError, match=r"\[builders.conflict\].windows must be a list of positive numbers"):
+    with pytest.raises(SpecError, match=r"\[builders.conflict\]: windows\[1\] = -1 is invalid: input should be greater than 0"):
         load_spec(path)
     path.write_text(path.read_text().replace("windows = [4, -1]", "windws = [4]"))
-    with pytest.raises(ConfigError, match=r"unknown option\(s\) \['windws'\]"):
+    with pytest.raises(SpecError, match=r"\[builders.conflict\]: unknown key 'windws'; did you mean 'windows'\?"):
         load_spec(path)
-    path.write_text('[units]\nkind = "grid"\nresolution = 0.5\ncountries = ["MLI"]\n[period]\nstart = "2020-01-01"\n')
-    with pytest.raises(ConfigError, match=r"\[period\] needs 'end'"):
+    path.write_text('[units]\nkind = "grid"\nresolution = 0.5\ncountries = ["MLI"]\n[period]\nend = "2020-01-06"\n'
+                    '[builders.conflict]\n')
+    with pytest.raises(SpecError, match=r"\[period\]: 'start' is missing"):
         load_spec(path)

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 from sahelrisk.modeling.baselines import required_columns
 from sahelrisk.modeling.blend import BlendedModel
-
 from tests.modeling.test_boosted import FAST, synthetic_panel
 
 
@@ -45,9 +45,9 @@ def test_same_inputs_and_seed_give_the_same_blend(panel):
 
 
 def test_errors_name_the_problem(panel):
-    with pytest.raises(ConfigError, match="lacks column"):
+    with pytest.raises(SpecError, match="lacks column"):
         blend().fit(panel[["mining_signal"]], panel["target_any_fatal_4w"])
-    with pytest.raises(ConfigError, match="baseline 'oracle' unknown"):
+    with pytest.raises(SpecError, match="baseline 'oracle' unknown"):
         blend(baseline="oracle").fit(panel, panel["target_any_fatal_4w"])
-    with pytest.raises(ConfigError, match="not fitted"):
+    with pytest.raises(NotFittedError):
         blend().predict_proba(panel)

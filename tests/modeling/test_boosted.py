@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 from sahelrisk.modeling.baselines import BASELINES, BaselineModel
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
@@ -76,19 +77,19 @@ def test_contributions_sum_to_the_raw_score():
 
 
 def test_errors_name_the_problem():
-    with pytest.raises(ConfigError, match="not fitted yet. Call 'fit' first"):
+    with pytest.raises(NotFittedError):
         RiskModel().predict_proba(pd.DataFrame({"a": [1.0]}))
-    with pytest.raises(ConfigError, match="learning_rate=5 is invalid"):
+    with pytest.raises(SpecError, match="learning_rate=5 is invalid"):
         RiskModel(learning_rate=5).fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
-    with pytest.raises(ConfigError, match="refit_full='yes' is invalid; use true or false"):
+    with pytest.raises(SpecError, match="refit_full='yes' is invalid; use true or false"):
         RiskModel(refit_full="yes").fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
-    with pytest.raises(ConfigError, match="calibration='beta'"):
+    with pytest.raises(SpecError, match="calibration='beta'"):
         RiskModel(calibration="beta").fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
     frame = synthetic_panel(units=10)
     model = RiskModel(**FAST).fit(frame[["mining_signal"]], frame["target_any_fatal_4w"], weeks=frame["week"])
-    with pytest.raises(ConfigError, match=r"lacks feature column\(s\) \['mining_signal'\]"):
+    with pytest.raises(SpecError, match=r"lacks feature column\(s\) \['mining_signal'\]"):
         model.predict_proba(frame[["conflict_events_4w"]])
-    with pytest.raises(ConfigError, match="y holds NaN"):
+    with pytest.raises(SpecError, match="y holds NaN"):
         RiskModel().fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, np.nan])
 
 
@@ -100,7 +101,7 @@ def test_baseline_probabilities_follow_their_score():
     assert (np.diff(p[order]) >= -1e-12).all()
     zero = BaselineModel("zero").fit(frame, frame["target_any_fatal_4w"]).predict_proba(frame)[:, 1]
     assert np.allclose(zero, frame["target_any_fatal_4w"].mean())
-    with pytest.raises(ConfigError, match="unknown baseline 'oracle'"):
+    with pytest.raises(SpecError, match="unknown baseline 'oracle'"):
         BaselineModel("oracle").fit(frame, frame["target_any_fatal_4w"])
 
 

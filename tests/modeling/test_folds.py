@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 from sahelrisk.modeling.folds import RollingOrigin, run_backtest
 
 
@@ -42,7 +42,7 @@ def test_fixed_window_keeps_the_last_weeks():
     (dict(window="fixed"), "needs train_weeks"),
 ])
 def test_invalid_splitters_are_rejected_on_creation(kw, message):
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(SpecError, match=message):
         _splitter(**kw)
 
 

@@ -5,9 +5,10 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import DataError, SpecError
 from sahelrisk.modeling.boosted import RiskModel
 from sahelrisk.modeling.logistic import IntensityGLM
 
@@ -53,11 +54,11 @@ def test_extrapolates_beyond_the_training_range_where_trees_stay_flat():
 
 def test_errors_name_the_problem():
     X, y = counts_frame(n=200)
-    with pytest.raises(ConfigError, match="not fitted"):
+    with pytest.raises(NotFittedError):
         IntensityGLM().predict_proba(X)
-    with pytest.raises(ConfigError, match="single class"):
+    with pytest.raises(DataError, match="single class"):
         IntensityGLM().fit(X, np.zeros(len(X)))
-    with pytest.raises(ConfigError, match="C=0"):
+    with pytest.raises(SpecError, match="C=0"):
         IntensityGLM(C=0).fit(X, y)
-    with pytest.raises(ConfigError, match=r"lacks feature column\(s\) \['idps'\]"):
+    with pytest.raises(SpecError, match=r"lacks feature column\(s\) \['idps'\]"):
         IntensityGLM().fit(X, y).predict_proba(X.drop(columns="idps"))

@@ -1,9 +1,19 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
+from sklearn.metrics import (
+    average_precision_score,
+    brier_score_loss,
+    log_loss,
+    roc_auc_score,
+)
 
-from sahelrisk.modeling.metrics import expected_calibration_error, metrics_by, score_forecast, top_share_recall
+from sahelrisk.modeling.metrics import (
+    expected_calibration_error,
+    metrics_by,
+    score_forecast,
+    top_share_recall,
+)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

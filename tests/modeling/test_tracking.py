@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import ModelNotFoundError
 from sahelrisk.modeling import tracking
 from sahelrisk.modeling.boosted import RiskModel
-
 from tests.modeling.test_boosted import FAST, synthetic_panel
 
 
@@ -46,7 +45,7 @@ def _round_trip(root):
     assert champ.version == "1" and champ.metrics["model_ap"] == 0.5
     loaded, loaded_ref = tracking.load_risk_model("test-model", "champion")
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
-    with pytest.raises(ConfigError, match="no model 'test-model' at alias 'staging'.*aliases of 'test-model': \\['champion'\\]"):
+    with pytest.raises(ModelNotFoundError, match="no model 'test-model' at alias 'staging'.*aliases of 'test-model': \\['champion'\\]"):
         tracking.load_risk_model("test-model", "staging")
 
 

@@ -9,11 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 from sahelrisk.modeling import tracking
 from sahelrisk.modeling.spec import load_training_spec
 from sahelrisk.modeling.training import run_backtests, train_and_track
-
 from tests.conftest import REPO, SMALL
 
 
@@ -62,23 +61,23 @@ def test_train_registers_and_promotes_only_a_better_model(small_spec, small_fram
 def test_training_spec_errors(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text(SMALL.format(features=REPO / "features" / "default.toml").replace('kind = "any_fatal"', 'kind = "riots"'))
-    with pytest.raises(ConfigError, match="target.kind 'riots' unknown"):
+    with pytest.raises(SpecError, match=r"\[target\]: kind = 'riots' is invalid"):
         load_training_spec(path)
     path.write_text(SMALL.format(features=REPO / "features" / "default.toml").replace('first_origin = "2023-01-02"',
                                                                                         'first_origin = "2023-01-03"'))
-    with pytest.raises(ConfigError, match="first_origin 2023-01-03 is a Tuesday"):
+    with pytest.raises(SpecError, match="first_origin 2023-01-03 is a Tuesday"):
         load_training_spec(path)
-    path.write_text(SMALL.format(features=REPO / "features" / "default.toml").replace("[data]\n", "[dat]\n"))
-    with pytest.raises(ConfigError, match="missing 'data'"):
+    path.write_text(SMALL.format(features=REPO / "features" / "default.toml").replace("[target]\n", "[targt]\n"))
+    with pytest.raises(SpecError, match="unknown section 'targt'; did you mean 'target'"):
         load_training_spec(path)
     path.write_text(SMALL.format(features=REPO / "features" / "default.toml").replace("[blend]\n", "[blend]\nweights = [1]\n"))
-    with pytest.raises(ConfigError, match=r"\[blend\] has unknown key\(s\) \['weights'\]"):
+    with pytest.raises(SpecError, match=r"\[blend\]: unknown key 'weights'"):
         load_training_spec(path)
     path.write_text(SMALL.format(features=REPO / "features" / "default.toml").replace("glm_include = ", "glm_C = 2.0\n# "))
-    with pytest.raises(ConfigError, match="needs glm_include"):
+    with pytest.raises(SpecError, match=r"\[blend\]: 'glm_include' is missing"):
         load_training_spec(path)
     path.write_text(SMALL.format(features=REPO / "features" / "default.toml").replace("[blend]\n", "[blend]\nglm_C = -1\n"))
-    with pytest.raises(ConfigError, match="glm_C must be a positive number"):
+    with pytest.raises(SpecError, match=r"\[blend\]: glm_C = -1 is invalid: input should be greater than 0"):
         load_training_spec(path)
 
 
@@ -88,7 +87,7 @@ def test_the_blend_reads_its_members_columns(small_spec, small_frame):
     model = small_spec.make_model(columns)
     assert model.columns() == columns and model.model_columns == tuple(small_spec.select_features(columns))
     assert all(c.startswith(("conflict_events_hl", "conflict_weeks_since", "intensity_")) for c in model.glm_columns)
-    with pytest.raises(ConfigError, match=r"glm_include \['rainfall_\*'\] match no column"):
+    with pytest.raises(SpecError, match=r"glm_include \['rainfall_\*'\] match no column"):
         replace(small_spec, blend={"glm_include": ["rainfall_*"]}).make_model(columns)
 
 

@@ -9,12 +9,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from sahelrisk.scoring.week import risk_tier
 
 from sahelrisk import api
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import ModelNotFoundError, SahelriskError
 from sahelrisk.features.panel import load_inputs
 from sahelrisk.publishing.outputs import OUTPUT_FILES, write_outputs
+from sahelrisk.scoring.week import risk_tier
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 LATEST = "2023-12-25"
@@ -23,7 +24,7 @@ LATEST = "2023-12-25"
 @pytest.fixture(scope="module")
 def loaded(registered):
     mlruns, _ = registered
-    return api.load_model("champion", 4, name="test-grid-any-fatal-4w", mlruns=mlruns)
+    return api.load_model("champion", name="test-grid-any-fatal-4w", mlruns=mlruns)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def latest(loaded, real_data, catalog):
 @pytest.fixture(scope="module")
 def outputs(latest, loaded, tmp_path_factory):
     result, inputs = latest
-    return write_outputs(result, loaded, inputs, tmp_path_factory.mktemp("out"), horizon=4)
+    return write_outputs(result, loaded, inputs, tmp_path_factory.mktemp("out"), horizon_weeks=4)
 
 
 def test_grid_scores_every_cell_with_names_tiers_ranks_and_drivers(latest, loaded):
@@ -50,7 +51,7 @@ def test_grid_scores_every_cell_with_names_tiers_ranks_and_drivers(latest, loade
     assert top["top_drivers"].str.len().gt(0).all()
     assert (cells["week"] == pd.Timestamp(LATEST)).all() and (cells["horizon_weeks"] == 4).all()
     assert cells["model_version"].iloc[0] == f"test-grid-any-fatal-4w v{loaded.version}"
-    assert cells["data_as_of"].iloc[0] == "2023-12-31"
+    assert cells["latest_event"].iloc[0] == "2023-12-31"
     assert np.isfinite(cells["change_vs_last_week"]).all()
 
 
@@ -135,13 +136,13 @@ def test_scoring_a_past_week_reproduces_the_backtest_path(loaded, small_frame, r
     ("not a date", "grid", "is not a date"),
 ])
 def test_bad_calls_get_clear_errors(loaded, real_data, catalog, as_of, units, message):
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(SahelriskError, match=message):
         api.score(as_of, 4, units, loaded, real_data, catalog=catalog)
 
 
 def test_missing_model_alias_is_a_clear_error(registered):
     mlruns, _ = registered
-    with pytest.raises(ConfigError, match="no model 'test-grid-any-fatal-4w' at alias 'staging'"):
-        api.load_model("staging", 4, name="test-grid-any-fatal-4w", mlruns=mlruns)
-    with pytest.raises(ConfigError, match="no model 'sahelrisk-grid-any-fatal-12w'"):
-        api.load_model("champion", 12, mlruns=mlruns)
+    with pytest.raises(ModelNotFoundError, match="no model 'test-grid-any-fatal-4w' at alias 'staging'"):
+        api.load_model("staging", name="test-grid-any-fatal-4w", mlruns=mlruns)
+    with pytest.raises(ModelNotFoundError, match="no model 'sahelrisk-grid-any-fatal-4w'"):
+        api.load_model("champion", str(REPO / "training" / "default.toml"), mlruns=mlruns)

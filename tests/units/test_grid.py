@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from sahelrisk.data.readers import read_csv_table
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 from sahelrisk.units import cell_ids
 
 EXTRACTS = "events/ucdp_ged_v24_1_uemoa_country_extracts"
@@ -20,7 +20,7 @@ def test_finer_resolutions_have_their_own_ids():
     assert cell_ids([-8.0], [12.65], 0.5)[0] == 205 * 720 + 344 + 1
     assert cell_ids([-8.0], [12.65], 0.1)[0] == 1026 * 3600 + 1720 + 1
     assert cell_ids([-8.0], [12.65], 0.25)[0] == 410 * 1440 + 688 + 1
-    with pytest.raises(ConfigError, match="resolution 0.3 is not supported"):
+    with pytest.raises(SpecError, match="resolution 0.3 is not supported"):
         cell_ids([0], [0], 0.3)
 
 

@@ -6,15 +6,17 @@ validate on creation, so a typo in the catalog fails at start-up with the entry'
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Annotated, Any, Mapping, Optional
 
-from sahelrisk.errors import ConfigError
+from pydantic import Field
+
+from sahelrisk.errors import SpecError
+from sahelrisk.specs import StrictModel, parse_spec, parse_toml_text
 
 __all__ = ["Catalog", "Dataset", "CatalogFile", "load_catalog"]
 
@@ -31,9 +33,9 @@ class CatalogFile:
 
     def __post_init__(self):
         if Path(self.path).is_absolute() or ".." in Path(self.path).parts:
-            raise ConfigError(f"catalog file path {self.path!r} must be relative to the data directory")
+            raise SpecError(f"catalog file path {self.path!r} must be relative to the data directory")
         if self.sha256 is not None and (len(self.sha256) != 64 or not all(c in "0123456789abcdef" for c in self.sha256)):
-            raise ConfigError(f"catalog file {self.path}: sha256 must be 64 lower-case hex digits")
+            raise SpecError(f"catalog file {self.path}: sha256 must be 64 lower-case hex digits")
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
 
 
@@ -51,7 +53,7 @@ class Dataset:
 
     def __post_init__(self):
         if not self.files:
-            raise ConfigError(f"catalog dataset {self.name!r} lists no files")
+            raise SpecError(f"catalog dataset {self.name!r} lists no files")
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
 
     @property
@@ -69,7 +71,7 @@ class Catalog:
         try:
             return self.datasets[name]
         except KeyError:
-            raise ConfigError(f"no dataset {name!r} in the catalog ({self.origin}); "
+            raise SpecError(f"no dataset {name!r} in the catalog ({self.origin}); "
                               f"known: {', '.join(self.datasets)}") from None
 
     def __iter__(self):
@@ -79,37 +81,86 @@ class Catalog:
         return [d for d in self if d.kind == kind]
 
 
-def _parse_dataset(name: str, raw: dict, origin: str) -> Dataset:
-    for key in ("title", "kind", "loader", "files"):
-        if key not in raw:
-            raise ConfigError(f"{origin}: dataset {name!r} has no {key!r}")
+class _FileEntry(StrictModel):
+    path: str
+    sha256: Optional[str] = None
+    url: Optional[str] = None
+    # loader options of one file
+    country: Optional[str] = None
+    fields: Optional[dict[str, str]] = None
+    where: Optional[dict[str, Any]] = None
+    layout: Optional[str] = None
+    place_kind: Optional[str] = None
+    site_kind: Optional[str] = None
+    reference_date: Optional[date] = None
+
+
+class _DatasetEntry(StrictModel):
+    title: str
+    kind: str
+    loader: str
+    files: Annotated[list[_FileEntry], Field(min_length=1)]
+    required: bool = False
+    licence: str = ""
+    official: str = ""
+    # loader options of the dataset
+    source: Optional[str] = None
+    release: Optional[str] = None
+    released: Optional[date] = None
+    gazetteer: Optional[str] = None
+    level: Optional[Annotated[int, Field(ge=0, le=2)]] = None
+
+
+class _CatalogFile(StrictModel):
+    datasets: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], _DatasetEntry]
+
+
+_DATASET_KEYS = {"title", "kind", "loader", "required", "licence", "official", "files"}
+_FILE_KEYS = {"path", "sha256", "url"}
+
+
+def _dataset(name: str, entry: _DatasetEntry, origin: str) -> Dataset:
     files = []
-    for entry in raw["files"]:
-        if "path" not in entry:
-            raise ConfigError(f"{origin}: a file of dataset {name!r} has no 'path'")
-        files.append(CatalogFile(path=entry["path"], sha256=entry.get("sha256"), url=entry.get("url"),
-                                 options={k: v for k, v in entry.items() if k not in _FILE_KEYS}))
+    for f in entry.files:
+        given = f.model_dump(exclude_unset=True)
+        files.append(CatalogFile(path=f.path, sha256=f.sha256, url=f.url,
+                                 options={k: v for k, v in given.items() if k not in _FILE_KEYS}))
+    options = {k: v for k, v in entry.model_dump(exclude_unset=True).items() if k not in _DATASET_KEYS}
+    if "released" in options:
+        options["released"] = str(options["released"])
     try:
-        return Dataset(name=name, title=raw["title"], kind=raw["kind"], loader=raw["loader"],
-                       files=tuple(files), required=bool(raw.get("required", False)),
-                       licence=raw.get("licence", ""), official=raw.get("official", ""),
-                       options={k: v for k, v in raw.items() if k not in _DATASET_KEYS})
-    except ConfigError as e:
-        raise ConfigError(f"{origin}: {e}") from e
+        return Dataset(name=name, title=entry.title, kind=entry.kind, loader=entry.loader, files=tuple(files),
+                       required=entry.required, licence=entry.licence, official=entry.official, options=options)
+    except SpecError as e:
+        raise SpecError(f"catalog {origin}: [datasets.{name}]: {e}") from None
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
-    """Read a catalog TOML; without ``path`` the one shipped with sahelrisk."""
+    """Read a catalog TOML; without ``path`` the one shipped with sahelrisk.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A catalog file laid out like the packaged ``catalog.toml``.
+
+    Returns
+    -------
+    Catalog
+
+    Raises
+    ------
+    SpecError
+        The file is missing, is not TOML, has an unknown key, or a dataset name that is not an
+        identifier (lower-case letters, digits and ``_``).
+    """
     if path is None:
         text, origin = resources.files(__package__).joinpath("catalog.toml").read_text("utf-8"), "<packaged catalog.toml>"
     else:
         path = Path(path)
         if not path.is_file():
-            raise ConfigError(f"catalog {path} not found. Pass an existing TOML file or omit --catalog")
+            raise SpecError(f"catalog {path} not found. Pass an existing TOML file or omit --catalog")
         text, origin = path.read_text("utf-8"), str(path)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{origin} is not valid TOML: {e}") from e
-    datasets = {name: _parse_dataset(name, entry, origin) for name, entry in raw.get("datasets", {}).items()}
+    raw = parse_toml_text(text, origin, "catalog")
+    parsed = parse_spec(_CatalogFile, raw, origin, "catalog")
+    datasets = {name: _dataset(name, entry, origin) for name, entry in parsed.datasets.items()}
     return Catalog(datasets=MappingProxyType(datasets), origin=origin)

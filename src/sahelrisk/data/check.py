@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from sahelrisk.data.catalog import Catalog, Dataset
-from sahelrisk.errors import DataFileError
-from sahelrisk.data.sources import load_dataset
 from sahelrisk.data.quarantine import write_quarantine
+from sahelrisk.data.sources import load_dataset
+from sahelrisk.errors import DataFileError
 
 __all__ = ["DatasetReport", "check_data", "reports_to_json", "missing_required"]
 

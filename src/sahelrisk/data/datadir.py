@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import DataError
 
 __all__ = ["resolve_data_dir", "ENV_VAR"]
 
@@ -34,7 +34,7 @@ def resolve_data_dir(flag: str | os.PathLike | None = None, *, cwd: Path | None 
         for candidate in (cwd / "data", cwd.parent / "shared" / "data"):
             if candidate.is_dir():
                 return candidate.resolve()
-        raise ConfigError(
+        raise DataError(
             f"no data directory found: tried --data, ${ENV_VAR}, {cwd / 'data'} and "
             f"{cwd.parent / 'shared' / 'data'}. Pass --data DIR, set {ENV_VAR}, or run "
             "'sahelrisk data fetch --data DIR' to download the sources"
@@ -42,6 +42,6 @@ def resolve_data_dir(flag: str | os.PathLike | None = None, *, cwd: Path | None 
     if not path.is_absolute():
         path = cwd / path
     if not path.is_dir():
-        raise ConfigError(f"data directory {path} (from {origin}) does not exist. "
+        raise DataError(f"data directory {path} (from {origin}) does not exist. "
                           "Create it with 'sahelrisk data fetch --data DIR' or point to an existing one")
     return path.resolve()

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import DataError, SpecError
 from sahelrisk.features.windows import lag_weeks, weekly_matrix
 from sahelrisk.units import Units
 
@@ -85,7 +85,7 @@ class PanelContext:
         try:
             return self.layers[name]
         except KeyError:
-            raise ConfigError(f"the feature builder needs the {name!r} dataset, which was not loaded") from None
+            raise DataError(f"the feature builder needs the {name!r} dataset, which was not loaded") from None
 
 
 BUILDERS: dict[str, Callable[[PanelContext, dict], Iterator[Feature]]] = {}
@@ -107,10 +107,10 @@ def check_options(theme: str, options: dict, defaults: dict) -> dict:
     """Defaults overlaid with the spec's options; an unknown option names the known ones."""
     unknown = sorted(set(options) - set(defaults))
     if unknown:
-        raise ConfigError(f"feature spec [builders.{theme}]: unknown option(s) {unknown}; known: {sorted(defaults)}")
+        raise SpecError(f"feature spec [builders.{theme}]: unknown option(s) {unknown}; known: {sorted(defaults)}")
     merged = {**defaults, **options}
     for key, value in merged.items():
         if isinstance(defaults[key], list) and not (isinstance(value, list) and all(
                 isinstance(v, (int, float)) and v > 0 for v in value)):
-            raise ConfigError(f"feature spec [builders.{theme}].{key} must be a list of positive numbers, got {value!r}")
+            raise SpecError(f"feature spec [builders.{theme}].{key} must be a list of positive numbers, got {value!r}")
     return merged

@@ -18,10 +18,15 @@ import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 from sahelrisk.features.base import Feature, PanelContext, check_options, register
 from sahelrisk.features.conflict import event_xy
-from sahelrisk.features.windows import decayed_sum, lag_weeks, pairs_within, weekly_matrix
+from sahelrisk.features.windows import (
+    decayed_sum,
+    lag_weeks,
+    pairs_within,
+    weekly_matrix,
+)
 
 __all__ = ["build_intensity", "DEFAULTS"]
 
@@ -39,7 +44,7 @@ def build_intensity(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     opt = check_options("intensity", options, DEFAULTS)
     cap = opt["nearest_cap_km"]
     if not isinstance(cap, (int, float)) or cap <= 0:
-        raise ConfigError(f"feature spec [builders.intensity].nearest_cap_km must be a positive number, got {cap!r}")
+        raise SpecError(f"feature spec [builders.intensity].nearest_cap_km must be a positive number, got {cap!r}")
     ev = ctx.events
     # Precisely located events with a death: the kind of event the target counts.
     keep = ev["precise"].to_numpy(dtype=bool) & (ev["fatalities"].to_numpy() >= 1) & (ev["week_pos"].to_numpy() >= 0)

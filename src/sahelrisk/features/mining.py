@@ -10,7 +10,13 @@ from typing import Iterator
 
 import numpy as np
 
-from sahelrisk.features._geometry import count_within, near_event_features, nearest_distance_km, points_xy, project
+from sahelrisk.features._geometry import (
+    count_within,
+    near_event_features,
+    nearest_distance_km,
+    points_xy,
+    project,
+)
 from sahelrisk.features.base import Feature, PanelContext, check_options, register
 
 __all__ = ["build_mining", "DEFAULTS"]

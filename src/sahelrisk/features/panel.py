@@ -1,6 +1,6 @@
 """The weekly feature panel: one row per (unit_id, week), every column from data known that week.
 
-``build_panel(spec, inputs)`` runs the spec's builders on arrays over (units, weeks) and lays the
+``compute_panel(spec, inputs)`` runs the spec's builders on arrays over (units, weeks) and lays the
 result out long, sorted by ``unit_id`` then ``week``. ``save_panel`` writes Parquet with the spec,
 the data fingerprint and the column dtypes in its metadata.
 """
@@ -21,13 +21,14 @@ import pyarrow.parquet as pq
 
 from sahelrisk.calendar import week_range
 from sahelrisk.data.catalog import Catalog
+from sahelrisk.data.extent import data_extent
 from sahelrisk.data.sources import load_dataset, load_events
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import DataError, SpecError
 from sahelrisk.features import BUILDERS, LAYERS_NEEDED, Feature, PanelContext
 from sahelrisk.features.spec import PanelSpec
 from sahelrisk.units import Units, assign_events, build_admin_units, build_grid
 
-__all__ = ["PanelInputs", "load_inputs", "build_units", "build_panel", "save_panel", "read_panel", "KEY_COLUMNS"]
+__all__ = ["PanelInputs", "load_inputs", "build_units", "compute_panel", "save_panel", "read_panel", "KEY_COLUMNS"]
 
 KEY_COLUMNS = ["unit_id", "week"]
 _ALWAYS = ("admin0", "admin1", "admin2")
@@ -102,7 +103,7 @@ def _layout(f: Feature, n_units: int, n_weeks: int, n_history: int) -> np.ndarra
     """One long column in (unit, week) order; a dynamic array keeps only the panel's weeks."""
     expected = {"dynamic": (n_units, n_history), "static": (n_units,), "calendar": (n_history,)}[f.kind]
     if f.values.shape != expected and not (f.kind == "dynamic" and f.values.shape == (n_units, n_weeks)):
-        raise ConfigError(f"builder output {f.name} ({f.kind}) has shape {f.values.shape}, expected {expected}")
+        raise SpecError(f"builder output {f.name} ({f.kind}) has shape {f.values.shape}, expected {expected}")
     if f.kind == "dynamic":
         values = np.ascontiguousarray(f.values[:, f.values.shape[1] - n_weeks:]).ravel()
     elif f.kind == "static":
@@ -112,10 +113,31 @@ def _layout(f: Feature, n_units: int, n_weeks: int, n_history: int) -> np.ndarra
     return values.astype(f.dtype, copy=False)
 
 
-def build_panel(spec: PanelSpec, inputs: PanelInputs, start=None, end=None, units: Units | None = None,
-                themes: list[str] | None = None) -> pd.DataFrame:
-    """The panel for weeks ``start``..``end`` (default: the spec's period); metadata in ``.attrs``."""
+def compute_panel(spec: PanelSpec, inputs: PanelInputs, start=None, end=None, units: Units | None = None,
+                  themes: list[str] | None = None) -> pd.DataFrame:
+    """The panel of ``spec`` over ``inputs``, one row per (unit_id, week); metadata in ``.attrs``.
+
+    Parameters
+    ----------
+    spec : PanelSpec
+        The feature set.
+    inputs : PanelInputs
+        The loaded events and layers (as of the data cut-off).
+    start, end : date-like, optional
+        The first and last week; default the spec's start and end, and for an open end the last
+        week the located events support (:func:`sahelrisk.data.extent.data_extent`).
+    units : Units, optional
+        Units already built for the spec (saves rebuilding them).
+    themes : list of str, optional
+        Only these builders.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     started = time.perf_counter()
+    if end is None and spec.end is None:
+        end = data_extent(inputs.events, spec.countries, reporting_lag_weeks=spec.reporting_lag_weeks).last_week
     weeks = week_range(start or spec.start, end or spec.end)
     units = units if units is not None else build_units(spec, inputs)
     ctx, counts = _context(spec, inputs, units, weeks)
@@ -123,7 +145,7 @@ def build_panel(spec: PanelSpec, inputs: PanelInputs, start=None, end=None, unit
     for theme in themes or list(spec.builders):
         for f in BUILDERS[theme](ctx, dict(spec.builders[theme])):
             if f.name in declared:
-                raise ConfigError(f"two builders produce the column {f.name}")
+                raise SpecError(f"two builders produce the column {f.name}")
             declared[f.name] = {"dtype": f.dtype, "allow_nan": f.allow_nan, "kind": f.kind, "theme": theme,
                                 "description": f.description}
             columns[f.name] = _layout(f, len(units), len(weeks), ctx.n_history)
@@ -155,7 +177,7 @@ def save_panel(frame: pd.DataFrame, path: str | Path) -> Path:
 def read_panel(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"panel {path} not found; build it with 'sahelrisk features build'")
+        raise DataError(f"panel {path} not found; build it with 'sahelrisk features build'")
     table = pq.read_table(path)
     frame = table.to_pandas()
     raw = (table.schema.metadata or {}).get(b"sahelrisk")

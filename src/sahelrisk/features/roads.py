@@ -11,7 +11,11 @@ from typing import Iterator
 import numpy as np
 import shapely
 
-from sahelrisk.features._geometry import near_event_features, nearest_distance_km, project
+from sahelrisk.features._geometry import (
+    near_event_features,
+    nearest_distance_km,
+    project,
+)
 from sahelrisk.features.base import Feature, PanelContext, check_options, register
 from sahelrisk.units import DISTANCE_CRS
 

@@ -1,37 +1,107 @@
 """Feature-set specs: which units, which weeks, which builders with which options.
 
-Declared in TOML under ``features/`` and read into a frozen object that validates on creation.
+Declared in TOML under ``features/`` and read through a strict schema (:mod:`sahelrisk.specs`):
+an unknown section, key or builder option is an error with the closest valid name. The spec
+holds no "now": ``[period] end`` is optional and defaults to the last week the data supports.
 """
 
 from __future__ import annotations
 
 import json
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import Annotated, Literal, Mapping, Optional
 
 import pandas as pd
+from pydantic import Field, create_model, field_validator
 
 from sahelrisk.calendar import week_of
 from sahelrisk.countries import get_country
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
+from sahelrisk.specs import StrictModel, parse_spec, parse_toml_text
 from sahelrisk.units import SUPPORTED_RESOLUTIONS
 
 __all__ = ["PanelSpec", "load_spec", "spec_from_text"]
 
 _UNIT_KINDS = ("grid", "adm1", "adm2")
+WHAT = "feature spec"
 
+
+class UnitsSection(StrictModel):
+    kind: Literal["grid", "adm1", "adm2"]
+    resolution: Optional[float] = None
+    countries: Annotated[list[str], Field(min_length=1)]
+
+    @field_validator("resolution")
+    @classmethod
+    def _supported(cls, value):
+        if value is not None and value not in SUPPORTED_RESOLUTIONS:
+            raise ValueError(f"use one of {SUPPORTED_RESOLUTIONS} (degrees)")
+        return value
+
+
+class PeriodSection(StrictModel):
+    start: date
+    end: Optional[date] = None
+    reporting_lag_weeks: Annotated[int, Field(ge=0, le=52)] = 0
+
+
+@cache
+def _builders_schema():
+    """One optional section per registered builder, each with that builder's options."""
+    from sahelrisk.features.base import OPTIONS
+
+    def option_type(default):
+        if isinstance(default, list):
+            numbers = float if any(isinstance(v, float) for v in default) else int
+            return list[Annotated[numbers, Field(gt=0)]]
+        return type(default)
+
+    sections = {}
+    for theme, defaults in OPTIONS.items():
+        fields = {key: (Optional[option_type(value)], None) for key, value in defaults.items()}
+        sections[theme] = (Optional[create_model(f"{theme}_options", __base__=StrictModel, **fields)], None)
+    return create_model("builders", __base__=StrictModel, **sections)
+
+
+@cache
+def _file_schema():
+    return create_model("FeatureSpecFile", __base__=StrictModel, name=(Optional[str], None),
+                        units=(UnitsSection, ...), period=(PeriodSection, ...),
+                        builders=(_builders_schema(), ...))
 
 @dataclass(frozen=True)
 class PanelSpec:
+    """A feature set: its units, countries, first week, builders and their options.
+
+    Attributes
+    ----------
+    name : str
+        The spec's name (the file's stem unless ``name`` is given).
+    units : {"grid", "adm1", "adm2"}
+        The spatial unit level.
+    countries : tuple of str
+        ISO3 codes in scope.
+    start : date
+        The first week (a Monday) of a panel built from the spec.
+    end : date or None
+        The last week; None means the last week the data supports.
+    builders : mapping
+        Theme -> the options given in the spec (builders add their defaults).
+    resolution : float or None
+        Cell size in degrees, for grid units.
+    reporting_lag_weeks : int
+        Features for week t use events dated up to week t - lag.
+    """
+
     name: str
     units: str
     countries: tuple[str, ...]
     start: date
-    end: date
+    end: date | None
     builders: Mapping[str, Mapping]
     resolution: float | None = 0.5
     reporting_lag_weeks: int = 0
@@ -39,28 +109,18 @@ class PanelSpec:
     text: str = field(default="", repr=False, compare=False)
 
     def __post_init__(self):
-        from sahelrisk.features import BUILDERS
-        from sahelrisk.features.base import OPTIONS, check_options
-        where = f"feature spec {self.origin}"
+        where = f"{WHAT} {self.origin}"
         if self.units not in _UNIT_KINDS:
-            raise ConfigError(f"{where}: units.kind {self.units!r} unknown; use one of {_UNIT_KINDS}")
+            raise SpecError(f"{where}: [units] kind = {self.units!r} is invalid; use one of {_UNIT_KINDS}")
         if self.units == "grid" and self.resolution not in SUPPORTED_RESOLUTIONS:
-            raise ConfigError(f"{where}: units.resolution {self.resolution} unsupported; use one of {SUPPORTED_RESOLUTIONS}")
-        if not self.countries:
-            raise ConfigError(f"{where}: units.countries is empty; list ISO3 codes, e.g. [\"MLI\", \"BFA\", \"NER\"]")
+            raise SpecError(f"{where}: [units] resolution = {self.resolution} is invalid for grid units; "
+                            f"use one of {SUPPORTED_RESOLUTIONS}")
         for code in self.countries:
             get_country(code)
-        if self.end < self.start:
-            raise ConfigError(f"{where}: period.end {self.end} is before period.start {self.start}")
-        if not isinstance(self.reporting_lag_weeks, int) or self.reporting_lag_weeks < 0:
-            raise ConfigError(f"{where}: period.reporting_lag_weeks must be a whole number >= 0")
-        unknown = sorted(set(self.builders) - set(BUILDERS))
-        if unknown:
-            raise ConfigError(f"{where}: unknown builder(s) {unknown}; known: {sorted(BUILDERS)}")
+        if self.end is not None and self.end < self.start:
+            raise SpecError(f"{where}: [period] end = {self.end} is before start = {self.start}")
         if not self.builders:
-            raise ConfigError(f"{where}: no [builders.*] section; add at least [builders.conflict]")
-        for theme, options in self.builders.items():
-            check_options(theme, dict(options), OPTIONS[theme])
+            raise SpecError(f"{where}: no [builders.*] section; add at least [builders.conflict]")
         object.__setattr__(self, "builders", MappingProxyType({k: MappingProxyType(dict(v)) for k, v in self.builders.items()}))
 
     @property
@@ -74,8 +134,10 @@ class PanelSpec:
         return longest
 
     def with_period(self, start=None, end=None) -> "PanelSpec":
-        from dataclasses import replace
-        return replace(self, start=pd.Timestamp(start or self.start).date(), end=pd.Timestamp(end or self.end).date())
+        """The same spec over other weeks."""
+        end = end if end is not None else self.end
+        return replace(self, start=pd.Timestamp(start or self.start).date(),
+                       end=None if end is None else pd.Timestamp(end).date())
 
     def to_json(self) -> str:
         return json.dumps({"name": self.name, "units": self.units, "resolution": self.resolution,
@@ -84,34 +146,37 @@ class PanelSpec:
                            "builders": {k: dict(v) for k, v in self.builders.items()}}, sort_keys=True)
 
 
-def _date(raw, key: str, origin: str) -> date:
-    try:
-        return week_of(pd.Timestamp(str(raw[key]))).date()
-    except KeyError:
-        raise ConfigError(f"feature spec {origin}: [period] needs {key!r} (YYYY-MM-DD); there is no default") from None
-    except ValueError as e:
-        raise ConfigError(f"feature spec {origin}: period.{key} {raw[key]!r} is not a date") from e
-
-
 def load_spec(path: str | Path) -> PanelSpec:
+    """Read a feature spec TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The spec, e.g. ``features/default.toml``.
+
+    Returns
+    -------
+    PanelSpec
+
+    Raises
+    ------
+    SpecError
+        The file is missing, is not TOML, or has an unknown or invalid section, key or value.
+    """
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"feature spec {path} not found; the shipped specs are in features/ (e.g. features/default.toml)")
+        raise SpecError(f"{WHAT} {path} not found; the shipped specs are in features/ (e.g. features/default.toml)")
     return spec_from_text(path.read_text("utf-8"), path)
 
 
 def spec_from_text(text: str, path: str | Path = "<text>") -> PanelSpec:
-    """A spec from its TOML text (e.g. the copy logged with a model)."""
+    """A spec from its TOML text (e.g. the copy logged with a model); see :func:`load_spec`."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"feature spec {path} is not valid TOML: {e}") from e
-    units, period = raw.get("units", {}), raw.get("period", {})
-    for key in ("kind", "countries"):
-        if key not in units:
-            raise ConfigError(f"feature spec {path}: [units] needs {key!r}; there is no default")
-    return PanelSpec(name=raw.get("name", path.stem), units=units["kind"], resolution=units.get("resolution"),
-                     countries=tuple(units["countries"]), start=_date(period, "start", str(path)),
-                     end=_date(period, "end", str(path)), reporting_lag_weeks=period.get("reporting_lag_weeks", 0),
-                     builders=raw.get("builders", {}), origin=str(path), text=text)
+    raw = parse_toml_text(text, path, WHAT)
+    spec = parse_spec(_file_schema(), raw, path, WHAT)
+    builders = {theme: section for theme, section in raw.get("builders", {}).items()}
+    return PanelSpec(name=spec.name or path.stem, units=spec.units.kind, resolution=spec.units.resolution,
+                     countries=tuple(spec.units.countries), start=week_of(pd.Timestamp(spec.period.start)).date(),
+                     end=None if spec.period.end is None else week_of(pd.Timestamp(spec.period.end)).date(),
+                     reporting_lag_weeks=spec.period.reporting_lag_weeks, builders=builders, origin=str(path),
+                     text=text)

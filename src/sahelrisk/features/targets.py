@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sahelrisk.calendar import week_of, week_range
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 from sahelrisk.features.windows import weekly_matrix
 from sahelrisk.units import Units, assign_events
 
@@ -27,7 +27,7 @@ TARGET_KINDS = ("any_fatal", "civilian", "fatalities")
 
 def target_column(kind: str, horizon: int) -> str:
     if kind not in TARGET_KINDS:
-        raise ConfigError(f"unknown target {kind!r}; use one of {TARGET_KINDS}")
+        raise SpecError(f"unknown target {kind!r}; use one of {TARGET_KINDS}")
     return f"target_{kind}_{horizon}w"
 
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 from sahelrisk.modeling.calibration import Calibrator
 
 __all__ = ["BaselineModel", "BASELINES", "baseline_score", "required_columns"]
@@ -25,7 +26,7 @@ __all__ = ["BaselineModel", "BASELINES", "baseline_score", "required_columns"]
 
 def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame:
-        raise ConfigError(f"baseline needs panel column {name!r}; add it to the feature spec")
+        raise SpecError(f"baseline needs panel column {name!r}; add it to the feature spec")
     return frame[name].to_numpy(dtype=np.float64)
 
 
@@ -41,7 +42,7 @@ def baseline_score(name: str, frame: pd.DataFrame, horizon: int = 4) -> np.ndarr
         return _col(frame, "conflict_events_hl26w")
     if name == "decay_neighbours":
         return _col(frame, "conflict_events_hl26w") + 0.5 * _col(frame, "conflict_events_queen_52w") / 52.0
-    raise ConfigError(f"unknown baseline {name!r}; known: {', '.join(BASELINES)}")
+    raise SpecError(f"unknown baseline {name!r}; known: {', '.join(BASELINES)}")
 
 
 BASELINES = ("zero", "persistence", "rate52", "decay", "decay_neighbours")
@@ -61,7 +62,7 @@ class BaselineModel(BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y, weeks=None):
         if self.name not in BASELINES:
-            raise ConfigError(f"unknown baseline {self.name!r}; known: {', '.join(BASELINES)}")
+            raise SpecError(f"unknown baseline {self.name!r}; known: {', '.join(BASELINES)}")
         y = np.asarray(y, dtype=float)
         self.base_rate_ = float(y.mean())
         self.calibrator_ = None
@@ -74,8 +75,7 @@ class BaselineModel(BaseEstimator):
         return baseline_score(self.name, X, self.horizon)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        if not hasattr(self, "base_rate_"):
-            raise ConfigError(f"This BaselineModel({self.name}) is not fitted yet. Call 'fit' first.")
+        check_is_fitted(self, "base_rate_")
         if self.calibrator_ is None:
             p = np.full(len(X), self.base_rate_)
         else:

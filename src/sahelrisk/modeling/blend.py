@@ -19,8 +19,9 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 from sahelrisk.modeling.baselines import BASELINES, BaselineModel, required_columns
 from sahelrisk.modeling.boosted import RiskModel
 from sahelrisk.modeling.logistic import IntensityGLM
@@ -46,16 +47,16 @@ class BlendedModel(BaseEstimator):
 
     def _validate(self) -> None:
         if not self.model_columns or not self.glm_columns:
-            raise ConfigError("BlendedModel needs the LightGBM member's and the logistic member's columns")
+            raise SpecError("BlendedModel needs the LightGBM member's and the logistic member's columns")
         if self.baseline not in BASELINES:
-            raise ConfigError(f"BlendedModel baseline {self.baseline!r} unknown; known: {list(BASELINES)}")
+            raise SpecError(f"BlendedModel baseline {self.baseline!r} unknown; known: {list(BASELINES)}")
         RiskModel(**dict(self.model_params or {}))._validate()
 
     def fit(self, X: pd.DataFrame, y, weeks=None):
         self._validate()
         missing = [c for c in self.columns() if c not in X]
         if missing:
-            raise ConfigError(f"BlendedModel.fit: X lacks column(s) {missing[:5]}; pass the columns of .columns()")
+            raise SpecError(f"BlendedModel.fit: X lacks column(s) {missing[:5]}; pass the columns of .columns()")
         lgbm = RiskModel(**dict(self.model_params or {})).fit(X[list(self.model_columns)], y, weeks=weeks)
         glm = IntensityGLM(C=self.glm_C).fit(X[list(self.glm_columns)], y)
         rule = BaselineModel(self.baseline, self.horizon).fit(X[required_columns(self.horizon)], y)
@@ -64,8 +65,7 @@ class BlendedModel(BaseEstimator):
         return self
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "members_"):
-            raise ConfigError("This BlendedModel is not fitted yet. Call 'fit' first.")
+        check_is_fitted(self, "members_")
 
     def member_probabilities(self, X: pd.DataFrame) -> pd.DataFrame:
         """Each member's probability, one column per member."""

@@ -17,8 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 from sahelrisk.modeling.calibration import Calibrator
 
 __all__ = ["RiskModel"]
@@ -73,15 +74,15 @@ class RiskModel(BaseEstimator):
         for name, (kind, low, high) in _PARAMS.items():
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
-                raise ConfigError(f"RiskModel parameter {name}={value!r} is invalid; expected a {kind.__name__} "
+                raise SpecError(f"RiskModel parameter {name}={value!r} is invalid; expected a {kind.__name__} "
                                   f"between {low} and {high}")
         for name in _FLAGS:
             if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"RiskModel parameter {name}={getattr(self, name)!r} is invalid; use true or false")
+                raise SpecError(f"RiskModel parameter {name}={getattr(self, name)!r} is invalid; use true or false")
         if self.calibration not in ("isotonic", "sigmoid", "none"):
-            raise ConfigError(f"RiskModel calibration={self.calibration!r}; use 'isotonic', 'sigmoid' or 'none'")
+            raise SpecError(f"RiskModel calibration={self.calibration!r}; use 'isotonic', 'sigmoid' or 'none'")
         if self.objective not in ("binary", "lambdarank"):
-            raise ConfigError(f"RiskModel objective={self.objective!r}; use 'binary' or 'lambdarank'")
+            raise SpecError(f"RiskModel objective={self.objective!r}; use 'binary' or 'lambdarank'")
 
     def _lgb_params(self) -> dict:
         params = {
@@ -123,12 +124,12 @@ class RiskModel(BaseEstimator):
         """Fit on (X, y); ``weeks`` (the rows' weeks) set the calibration slice and recency weights."""
         self._validate()
         if not isinstance(X, pd.DataFrame):
-            raise ConfigError("RiskModel.fit needs a DataFrame of features (column names become feature names)")
+            raise SpecError("RiskModel.fit needs a DataFrame of features (column names become feature names)")
         y = np.asarray(y, dtype=float)
         if len(y) != len(X):
-            raise ConfigError(f"RiskModel.fit: X has {len(X)} rows but y has {len(y)}")
+            raise SpecError(f"RiskModel.fit: X has {len(X)} rows but y has {len(y)}")
         if np.isnan(y).any():
-            raise ConfigError("RiskModel.fit: y holds NaN (unobserved targets); drop those rows first")
+            raise SpecError("RiskModel.fit: y holds NaN (unobserved targets); drop those rows first")
         weeks = pd.Series(pd.to_datetime(weeks if weeks is not None else pd.Series(0, index=X.index)),
                           index=X.index)
         self.feature_names_ = list(X.columns)
@@ -150,13 +151,12 @@ class RiskModel(BaseEstimator):
         return self
 
     def _check_fitted(self):
-        if not hasattr(self, "booster_"):
-            raise ConfigError("This RiskModel is not fitted yet. Call 'fit' first.")
+        check_is_fitted(self, "booster_")
 
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
         missing = [c for c in self.feature_names_ if c not in X]
         if missing:
-            raise ConfigError(f"RiskModel: X lacks feature column(s) {missing[:5]}{'...' if len(missing) > 5 else ''}; "
+            raise SpecError(f"RiskModel: X lacks feature column(s) {missing[:5]}{'...' if len(missing) > 5 else ''}; "
                               "build the panel with the spec the model was trained on")
         return X[self.feature_names_]
 

@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 
 __all__ = ["Calibrator", "TIE_BREAK"]
 
@@ -23,7 +23,7 @@ TIE_BREAK = 1e-9
 class Calibrator:
     def __init__(self, method: str = "isotonic"):
         if method not in ("isotonic", "sigmoid"):
-            raise ConfigError(f"calibration {method!r} unknown; use 'isotonic' or 'sigmoid'")
+            raise SpecError(f"calibration {method!r} unknown; use 'isotonic' or 'sigmoid'")
         self.method = method
 
     def fit(self, score, y):

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 import pandas as pd
 
 from sahelrisk.calendar import as_monday
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import DataError, SpecError
 
 __all__ = ["RollingOrigin", "Fold", "run_backtest"]
 
@@ -34,7 +34,7 @@ class Fold:
 
     def __post_init__(self):
         if self.train_end < self.train_start:
-            raise ConfigError(f"fold {self.name}: no training weeks (train_end {self.train_end.date()} < "
+            raise SpecError(f"fold {self.name}: no training weeks (train_end {self.train_end.date()} < "
                               f"train_start {self.train_start.date()})")
 
 
@@ -54,19 +54,19 @@ class RollingOrigin:
         for name in ("first_origin", "last_origin", "train_start"):
             object.__setattr__(self, name, as_monday(getattr(self, name), name))
         if self.last_origin < self.first_origin:
-            raise ConfigError(f"backtest last_origin {self.last_origin.date()} is before first_origin "
+            raise SpecError(f"backtest last_origin {self.last_origin.date()} is before first_origin "
                               f"{self.first_origin.date()}")
         for name in ("horizon", "step_weeks", "refit_every_weeks"):
             if int(getattr(self, name)) < 1:
-                raise ConfigError(f"backtest {name} must be at least 1, got {getattr(self, name)}")
+                raise SpecError(f"backtest {name} must be at least 1, got {getattr(self, name)}")
         if self.gap_weeks < 0:
-            raise ConfigError(f"backtest gap_weeks must be >= 0, got {self.gap_weeks}")
+            raise SpecError(f"backtest gap_weeks must be >= 0, got {self.gap_weeks}")
         if self.window not in ("expanding", "fixed"):
-            raise ConfigError(f"backtest window {self.window!r} unknown; use 'expanding' or 'fixed'")
+            raise SpecError(f"backtest window {self.window!r} unknown; use 'expanding' or 'fixed'")
         if self.window == "fixed" and not self.train_weeks:
-            raise ConfigError("a fixed backtest window needs train_weeks")
+            raise SpecError("a fixed backtest window needs train_weeks")
         if self.first_origin - pd.Timedelta(weeks=self.horizon + self.gap_weeks) < self.train_start:
-            raise ConfigError(f"backtest first_origin {self.first_origin.date()} leaves no training week after "
+            raise SpecError(f"backtest first_origin {self.first_origin.date()} leaves no training week after "
                               f"train_start {self.train_start.date()} with horizon {self.horizon}")
 
     def origins(self) -> pd.DatetimeIndex:
@@ -84,7 +84,7 @@ class RollingOrigin:
                         train_end=train_end, test_weeks=test)
             # The invariant the whole backtest rests on, checked on every fold:
             if fold.train_end + pd.Timedelta(weeks=self.horizon) >= min(test) + pd.Timedelta(weeks=1):
-                raise ConfigError(f"{fold.name}: training targets would overlap the test weeks")
+                raise SpecError(f"{fold.name}: training targets would overlap the test weeks")
             yield fold
 
 
@@ -108,7 +108,7 @@ def run_backtest(splitter: RollingOrigin, frame: pd.DataFrame, target: str,
         train = frame[(week >= fold.train_start) & (week <= fold.train_end) & observed]
         test = frame[week.isin(fold.test_weeks) & observed]
         if train[target].nunique() < 2:
-            raise ConfigError(f"{fold.name}: the training weeks hold only one class of {target}; start "
+            raise DataError(f"{fold.name}: the training weeks hold only one class of {target}; start "
                               "training earlier (train_start)")
         out = test[["unit_id", "week", target]].copy()
         out["fold"] = fold.name

@@ -17,8 +17,9 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import DataError, SpecError
 
 __all__ = ["IntensityGLM"]
 
@@ -41,12 +42,12 @@ class IntensityGLM(BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y, weeks=None):
         if not isinstance(X, pd.DataFrame):
-            raise ConfigError("IntensityGLM.fit needs a DataFrame of features")
+            raise SpecError("IntensityGLM.fit needs a DataFrame of features")
         if not (isinstance(self.C, (int, float)) and self.C > 0):
-            raise ConfigError(f"IntensityGLM C={self.C!r} must be a positive number (inverse penalty strength)")
+            raise SpecError(f"IntensityGLM C={self.C!r} must be a positive number (inverse penalty strength)")
         y = np.asarray(y, dtype=float)
         if len(np.unique(y)) < 2:
-            raise ConfigError("IntensityGLM.fit: the training rows hold a single class; widen the training window")
+            raise DataError("IntensityGLM.fit: the training rows hold a single class; widen the training window")
         self.feature_names_ = list(X.columns)
         self.log_columns_ = np.asarray([bool((X[c].dropna() >= 0).all()) for c in self.feature_names_])
         self.model_ = self._pipeline().fit(self._design(X), y)
@@ -57,10 +58,9 @@ class IntensityGLM(BaseEstimator):
         return make_pipeline(imputer, StandardScaler(), LogisticRegression(C=self.C, max_iter=self.max_iter))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        if not hasattr(self, "model_"):
-            raise ConfigError("This IntensityGLM is not fitted yet. Call 'fit' first.")
+        check_is_fitted(self, "model_")
         missing = [c for c in self.feature_names_ if c not in X]
         if missing:
-            raise ConfigError(f"IntensityGLM: X lacks feature column(s) {missing[:5]}; build the panel with the "
+            raise SpecError(f"IntensityGLM: X lacks feature column(s) {missing[:5]}; build the panel with the "
                               "spec the model was trained on")
         return self.model_.predict_proba(self._design(X))

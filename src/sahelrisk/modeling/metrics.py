@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
+from sklearn.metrics import (
+    average_precision_score,
+    brier_score_loss,
+    log_loss,
+    roc_auc_score,
+)
 
 __all__ = ["score_forecast", "top_share_recall", "expected_calibration_error", "reliability_table",
            "metrics_by", "METRICS"]

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sahelrisk.files import write_text_atomic
+
 __all__ = ["reliability_figure", "pr_figure", "write_backtest_report", "write_model_card", "backtest_summary"]
 
 
@@ -62,8 +64,8 @@ def backtest_summary(result, spec) -> dict:
     def records(frame):
         return json.loads(frame.replace({np.nan: None}).to_json(orient="records"))
     return {
-        "spec": spec.name, "target": spec.target_kind, "trained_horizon": spec.horizon,
-        "as_of": str(spec.as_of), "data_end": str(spec.data_end),
+        "spec": spec.name, "target": spec.target_kind, "trained_horizon": spec.horizon_weeks,
+        "as_of": str(result.as_of), "data_end": str(result.data_end),
         "backtest": {k: str(v) for k, v in spec.backtest.items()},
         "model_params": dict(spec.model), "seconds": result.seconds,
         "overall": records(result.overall), "by_year": records(result.by_year),
@@ -100,7 +102,7 @@ table.t td,table.t th{{padding:3px 8px;border-bottom:1px solid #ddd;text-align:r
 <h1>Backtest: {html.escape(spec.name)}, target {html.escape(spec.target_kind)}</h1>
 <p>Rolling-origin backtest, origins {html.escape(str(spec.backtest.get('first_origin')))} to the last observed week,
 refit every {html.escape(str(spec.backtest.get('refit_every_weeks')))} weeks; every baseline is calibrated on the same
-training weeks as the model and scored on the same rows. Data as of {spec.as_of}. Brier skill is against the
+training weeks as the model and scored on the same rows. Data as of {result.as_of}, covering up to {result.data_end}. Brier skill is against the
 climatology of the scored rows; top-10% recall is the share of event rows that were among that week's 10% highest-risk units.</p>
 {''.join(sections)}</body></html>"""
     html_path = out / "backtest_report.html"
@@ -116,24 +118,46 @@ def _model_line(spec) -> str:
             f"{spec.blend.get('baseline', 'decay_neighbours')} rule.")
 
 
+def _promotion_record(promotion, folds) -> dict | None:
+    if promotion is None:
+        return None
+    table = None if promotion.table is None else json.loads(promotion.table.reset_index().to_json(orient="records"))
+    return {"reason": promotion.reason, "metric": promotion.metric, "challenger": promotion.challenger,
+            "champion": promotion.champion, "folds": folds or [], "table": table}
+
+
+def _promotion_md(promotion, folds) -> str:
+    if promotion is None:
+        return "Registered without a promotion decision."
+    if promotion.table is None:
+        return promotion.reason[0].upper() + promotion.reason[1:] + "."
+    rows = "\n".join(f"| {m} | {r.ap:.4f} | {r.roc_auc:.4f} | {r.brier_skill:.4f} | {r.top10_recall:.4f} |"
+                     for m, r in promotion.table.iterrows())
+    return (f"Both refitted and scored on the latest {len(folds or [])} folds ({', '.join(folds or [])}) of the "
+            f"same data: {promotion.reason}.\n\n| model | AP | ROC AUC | Brier skill | top-10% recall |\n"
+            f"|---|---|---|---|---|\n{rows}")
+
+
 def write_model_card(directory: str | Path, *, name: str, version: str, spec, result, panel_meta: dict,
-                     importances: pd.Series, run_id: str, promoted_on: date) -> tuple[Path, Path]:
+                     importances: pd.Series, run_id: str, promoted_on: date, promotion=None,
+                     compared_folds: list[str] | None = None) -> tuple[Path, Path]:
     """``models/<name>.md`` and ``.json``: data, units, features, backtest against baselines, limits."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    table = result.table(spec.horizon)
+    table = result.table(spec.horizon_weeks)
     card = {
         "name": name, "version": version, "mlflow_run_id": run_id, "promoted_on": str(promoted_on),
-        "target": spec.target, "horizon_weeks": spec.horizon, "units": panel_meta.get("units"),
+        "target": spec.target, "horizon_weeks": spec.horizon_weeks, "units": panel_meta.get("units"),
         "resolution": panel_meta.get("resolution"), "countries": list(spec.features.countries),
-        "data_as_of": str(spec.as_of), "data_end": str(spec.data_end), "train_start": str(spec.backtest["train_start"]),
+        "as_of": str(result.as_of), "data_end": str(result.data_end), "train_start": str(spec.backtest["train_start"]),
         "data_fingerprint": panel_meta.get("data_fingerprint"), "feature_spec": spec.features.name,
         "features": list(importances.index), "top_features": importances.head(15).round(1).to_dict(),
         "backtest": json.loads(table.reset_index().to_json(orient="records")), "model_params": dict(spec.model),
         "blend": {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in spec.blend.items()},
+        "promotion": _promotion_record(promotion, compared_folds),
     }
     json_path = directory / f"{name}.json"
-    json_path.write_text(json.dumps(card, indent=2) + "\n")
+    write_text_atomic(json_path, json.dumps(card, indent=2) + "\n")
     rows = "\n".join(f"| {m} | {r.ap:.3f} | {r.roc_auc:.3f} | {r.brier_skill:.3f} | {r.top10_recall:.3f} | {r.ece:.4f} |"
                      for m, r in table.iterrows())
     md = f"""# Model card: {name} (version {version})
@@ -141,9 +165,9 @@ def write_model_card(directory: str | Path, *, name: str, version: str, spec, re
 Promoted with data as of {promoted_on}; MLflow run `{run_id}`.
 
 - **Forecast:** probability of at least one {'fatal event' if spec.target_kind == 'any_fatal' else 'fatal attack on civilians'}
-  in a unit in the {spec.horizon} weeks after the forecast week.
+  in a unit in the {spec.horizon_weeks} weeks after the forecast week.
 - **Units:** {panel_meta.get('units')} ({panel_meta.get('resolution') or ''} degree) over {', '.join(spec.features.countries)}.
-- **Data:** UCDP GED / Candidate events to {spec.data_end} (as of {spec.as_of}); training weeks from
+- **Data:** UCDP GED / Candidate events to {result.data_end} (as of {result.as_of}); training weeks from
   {spec.backtest['train_start']}; data fingerprint `{panel_meta.get('data_fingerprint')}`.
 - **Model:** {_model_line(spec)}
 - **Features:** {len(importances)} LightGBM columns of the `{spec.features.name}` spec; strongest (gain):
@@ -155,14 +179,18 @@ Promoted with data as of {promoted_on}; MLflow run `{run_id}`.
 |---|---|---|---|---|---|
 {rows}
 
+## Promotion
+
+{_promotion_md(promotion, compared_folds)}
+
 ## Known limits
 
 - UCDP records only events with a death; its locations are to the village or district. Rows
-  after {spec.data_end} are not forecast-verified.
+  after {result.data_end} are not forecast-verified.
 - Mining and road layers are static snapshots (about 2018-2023) used for every week.
 - Displacement figures are taken as known at their reference date; publication comes later.
 - The model ranks well where violence already is; onsets in long-quiet cells remain hard.
 """
     md_path = directory / f"{name}.md"
-    md_path.write_text(md)
+    write_text_atomic(md_path, md)
     return md_path, json_path

@@ -1,39 +1,125 @@
-"""Training and backtest specs (``training/*.toml``) read into a frozen, validated object."""
+"""Training and backtest specs (``training/*.toml``) read through a strict schema into a frozen object.
+
+The spec is a model's identity: its registered name, target, horizon and units (from the feature
+spec it names) travel with every model trained from it. It holds no "now": the data cut-off
+(``as_of``) and the last day the data covers (``data_end``) are arguments of training and scoring.
+"""
 
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import Annotated, Literal, Mapping, Optional, Union
 
 import pandas as pd
+from pydantic import Field, create_model
 
-from sahelrisk.errors import ConfigError
-from sahelrisk.features.spec import PanelSpec, load_spec
-from sahelrisk.features.targets import TARGET_KINDS, last_observed_origin, target_column
+from sahelrisk.errors import SpecError
+from sahelrisk.features.spec import PanelSpec, load_spec, spec_from_text
+from sahelrisk.features.targets import last_observed_origin, target_column
 from sahelrisk.modeling.baselines import BASELINES
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
 from sahelrisk.modeling.folds import RollingOrigin
+from sahelrisk.specs import StrictModel, parse_spec, parse_toml_text
 
-__all__ = ["TrainingSpec", "load_training_spec"]
+__all__ = ["TrainingSpec", "load_training_spec", "training_spec_from_text"]
 
-BLEND_KEYS = ("glm_include", "glm_C", "baseline")
+WHAT = "training spec"
+Baseline = Literal[tuple(BASELINES)]
+Horizon = Annotated[int, Field(ge=1, le=52)]
+
+
+class TargetSection(StrictModel):
+    kind: Literal["any_fatal", "civilian"]
+    horizon_weeks: Horizon
+    report_horizons: Optional[list[Horizon]] = None
+
+
+class BacktestSection(StrictModel):
+    first_origin: date
+    last_origin: Union[Literal["last_observed"], date] = "last_observed"
+    train_start: date
+    step_weeks: Annotated[int, Field(ge=1)] = 1
+    refit_every_weeks: Annotated[int, Field(ge=1)] = 13
+    gap_weeks: Annotated[int, Field(ge=0)] = 0
+    window: Literal["expanding", "fixed"] = "expanding"
+    train_weeks: Optional[Annotated[int, Field(ge=1)]] = None
+
+
+class ModelFeaturesSection(StrictModel):
+    include: list[str] = []
+
+
+class BlendSection(StrictModel):
+    glm_include: Annotated[list[str], Field(min_length=1)]
+    glm_C: Annotated[float, Field(gt=0)] = 1.0
+    baseline: Baseline = "decay_neighbours"
+
+
+class BaselinesSection(StrictModel):
+    names: list[Baseline] = list(BASELINES)
+
+
+class PromotionSection(StrictModel):
+    metric: Literal["ap", "roc_auc", "brier_skill", "top10_recall"] = "ap"  # higher is better
+    min_improvement: Annotated[float, Field(ge=0)] = 0.0
+    folds: Annotated[int, Field(ge=1)] = 4
+
+
+@cache
+def _model_section():
+    """The boosted-trees member's parameters, with the types of their defaults."""
+    fields = {name: (Optional[type(value)], None) for name, value in RiskModel().get_params().items()}
+    return create_model("model", __base__=StrictModel, **fields)
+
+
+@cache
+def _file_schema():
+    return create_model(
+        "TrainingSpecFile", __base__=StrictModel,
+        name=(Optional[str], None), features=(str, ...),
+        registered_model=(Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")], ...),
+        target=(TargetSection, ...), backtest=(BacktestSection, ...), model=(_model_section(), None),
+        model_features=(ModelFeaturesSection, None), blend=(Optional[BlendSection], None),
+        baselines=(BaselinesSection, None), promotion=(PromotionSection, None))
 
 
 @dataclass(frozen=True)
 class TrainingSpec:
+    """What to train and how to judge it: a model's identity and recipe.
+
+    Attributes
+    ----------
+    name : str
+        The spec's name (the MLflow experiment).
+    features : PanelSpec
+        The feature set, which also fixes the units.
+    registered_model : str
+        The registry name models of this spec are registered under.
+    target_kind : {"any_fatal", "civilian"}
+        What is forecast.
+    horizon_weeks : int
+        Weeks ahead the model forecasts (weeks t+1 .. t+h after the forecast week t).
+    report_horizons : tuple of int
+        Horizons ``sahelrisk backtest --all-horizons`` reports.
+    backtest : mapping
+        The rolling-origin options (``[backtest]``).
+    model : mapping
+        The boosted-trees member's parameters (``[model]``).
+    baselines : tuple of str
+        Baselines backtested beside the model.
+    """
+
     name: str
     features: PanelSpec
     registered_model: str
-    as_of: date
-    data_end: date
     target_kind: str
-    horizon: int
+    horizon_weeks: int
     report_horizons: tuple[int, ...]
     backtest: Mapping
     model: Mapping
@@ -42,33 +128,33 @@ class TrainingSpec:
     blend: Mapping = field(default_factory=dict)
     promotion_metric: str = "ap"
     min_improvement: float = 0.0
+    promotion_folds: int = 4
     origin: str = "<spec>"
     text: str = field(default="", repr=False, compare=False)
 
     def __post_init__(self):
-        where = f"training spec {self.origin}"
-        if self.target_kind not in TARGET_KINDS:
-            raise ConfigError(f"{where}: target.kind {self.target_kind!r} unknown; use one of {TARGET_KINDS}")
-        if self.target_kind == "fatalities":
-            raise ConfigError(f"{where}: the fatalities target is a count; the risk model forecasts any_fatal or civilian")
-        unknown = sorted(set(self.baselines) - set(BASELINES))
-        if unknown:
-            raise ConfigError(f"{where}: unknown baseline(s) {unknown}; known: {list(BASELINES)}")
-        RiskModel(**dict(self.model))._validate()
-        unknown = sorted(set(self.blend) - set(BLEND_KEYS))
-        if unknown:
-            raise ConfigError(f"{where}: [blend] has unknown key(s) {unknown}; known: {sorted(BLEND_KEYS)}")
-        if self.blend and not self.blend.get("glm_include"):
-            raise ConfigError(f"{where}: [blend] needs glm_include, the columns of the logistic member")
-        if self.blend.get("baseline", "decay_neighbours") not in BASELINES:
-            raise ConfigError(f"{where}: [blend] baseline {self.blend['baseline']!r} unknown; known: {list(BASELINES)}")
-        glm_c = self.blend.get("glm_C", 1.0)
-        if isinstance(glm_c, bool) or not isinstance(glm_c, (int, float)) or glm_c <= 0:
-            raise ConfigError(f"{where}: [blend] glm_C must be a positive number (inverse penalty), got {glm_c!r}")
+        try:
+            RiskModel(**dict(self.model))._validate()
+        except SpecError as e:
+            raise SpecError(f"{WHAT} {self.origin}: [model]: {e}") from None
         object.__setattr__(self, "backtest", MappingProxyType(dict(self.backtest)))
         object.__setattr__(self, "model", MappingProxyType(dict(self.model)))
         object.__setattr__(self, "blend", MappingProxyType(dict(self.blend)))
-        self.splitter()  # validates the backtest section now, not at fold 7
+        try:  # the backtest section is checked now, not at fold 7 (a far data end stands in)
+            self.splitter(data_end=date(2100, 1, 3))
+        except SpecError as e:
+            raise SpecError(f"{WHAT} {self.origin}: [backtest]: {e}") from None
+
+    @property
+    def units(self) -> str:
+        """The unit level the model is trained on: ``grid``, ``adm1`` or ``adm2``."""
+        return self.features.units
+
+    def identity(self) -> dict:
+        """What a model of this spec is: logged with it and checked wherever it is scored."""
+        return {"registered_model": self.registered_model, "target": self.target, "target_kind": self.target_kind,
+                "horizon_weeks": self.horizon_weeks, "units": self.units, "resolution": self.features.resolution,
+                "countries": list(self.features.countries), "feature_spec": self.features.name}
 
     def select_features(self, columns: list[str]) -> list[str]:
         """The panel columns LightGBM reads: those matching ``[model_features] include`` (all if empty)."""
@@ -80,7 +166,7 @@ class TrainingSpec:
         chosen = [c for c in columns if any(fnmatch.fnmatchcase(c, pattern) for pattern in patterns)]
         unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(c, p) for c in columns)]
         if unmatched:
-            raise ConfigError(f"training spec {self.origin}: {where} {unmatched} match no column of "
+            raise SpecError(f"training spec {self.origin}: {where} {unmatched} match no column of "
                               f"the {self.features.name!r} feature spec; check the names (e.g. conflict_events_hl26w)")
         return chosen
 
@@ -98,50 +184,95 @@ class TrainingSpec:
         glm = self._match(columns, tuple(self.blend["glm_include"]), "[blend] glm_include")
         return BlendedModel(model_params=dict(self.model), model_columns=tuple(self.select_features(columns)),
                             glm_columns=tuple(glm), glm_C=float(self.blend.get("glm_C", 1.0)),
-                            baseline=self.blend.get("baseline", "decay_neighbours"), horizon=horizon or self.horizon)
+                            baseline=self.blend.get("baseline", "decay_neighbours"), horizon=horizon or self.horizon_weeks)
 
     @property
     def target(self) -> str:
-        return target_column(self.target_kind, self.horizon)
+        """The target column, e.g. ``target_any_fatal_4w``."""
+        return target_column(self.target_kind, self.horizon_weeks)
 
-    def splitter(self, horizon: int | None = None) -> RollingOrigin:
-        h = horizon or self.horizon
+    def splitter(self, horizon_weeks: int | None = None, *, data_end: date) -> RollingOrigin:
+        """The rolling origins of ``[backtest]`` for data that ends on ``data_end``.
+
+        Parameters
+        ----------
+        horizon_weeks : int, optional
+            Default the spec's.
+        data_end : date
+            The last day the data covers: ``last_origin = "last_observed"`` is the last week whose
+            target window lies within it.
+        """
+        h = horizon_weeks or self.horizon_weeks
         raw = dict(self.backtest)
         last = raw.pop("last_origin", "last_observed")
-        last = last_observed_origin(self.data_end, h) if last == "last_observed" else pd.Timestamp(last)
-        try:
-            return RollingOrigin(first_origin=pd.Timestamp(raw.pop("first_origin")), last_origin=last, horizon=h,
-                                 train_start=pd.Timestamp(raw.pop("train_start")), **raw)
-        except (KeyError, TypeError) as e:
-            raise ConfigError(f"training spec {self.origin}: [backtest] is incomplete or has an unknown key ({e}); "
-                              "it needs first_origin and train_start") from e
+        last = last_observed_origin(data_end, h) if last == "last_observed" else pd.Timestamp(last)
+        return RollingOrigin(first_origin=pd.Timestamp(raw.pop("first_origin")), last_origin=last, horizon=h,
+                             train_start=pd.Timestamp(raw.pop("train_start")), **raw)
 
 
 def load_training_spec(path: str | Path) -> TrainingSpec:
+    """Read a training spec TOML file (and the feature spec it names, relative to it).
+
+    Parameters
+    ----------
+    path : str or Path
+        E.g. ``training/default.toml``.
+
+    Returns
+    -------
+    TrainingSpec
+
+    Raises
+    ------
+    SpecError
+        The file is missing, is not TOML, or has an unknown or invalid section, key or value.
+
+    Examples
+    --------
+    >>> spec = load_training_spec("training/default.toml")          # doctest: +SKIP
+    >>> spec.registered_model, spec.horizon_weeks, spec.units        # doctest: +SKIP
+    ('sahelrisk-grid-any-fatal-4w', 4, 'grid')
+    """
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"training spec {path} not found; the shipped one is training/default.toml")
+        raise SpecError(f"{WHAT} {path} not found; the shipped one is training/default.toml")
     text = path.read_text("utf-8")
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"training spec {path} is not valid TOML: {e}") from e
-    try:
-        data, target = raw["data"], raw["target"]
-        features = load_spec((path.parent / raw["features"]).resolve())
-        return TrainingSpec(
-            name=raw.get("name", path.stem), features=features, registered_model=raw["registered_model"],
-            as_of=date.fromisoformat(str(data["as_of"])), data_end=date.fromisoformat(str(data["data_end"])),
-            target_kind=target["kind"], horizon=int(target["horizon_weeks"]),
-            report_horizons=tuple(int(h) for h in target.get("report_horizons", [target["horizon_weeks"]])),
-            backtest=raw["backtest"], model=raw.get("model", {}),
-            baselines=tuple(raw.get("baselines", {}).get("names", BASELINES)),
-            model_features=tuple(raw.get("model_features", {}).get("include", ())),
-            blend=raw.get("blend", {}),
-            promotion_metric=raw.get("promotion", {}).get("metric", "ap"),
-            min_improvement=float(raw.get("promotion", {}).get("min_improvement", 0.0)),
-            origin=str(path), text=text)
-    except KeyError as e:
-        raise ConfigError(f"training spec {path}: missing {e.args[0]!r}; see training/default.toml for every field") from e
-    except ValueError as e:
-        raise ConfigError(f"training spec {path}: {e}") from e
+    raw = parse_toml_text(text, path, WHAT)
+    features = load_spec((path.parent / str(raw.get("features", ""))).resolve()) if "features" in raw else None
+    return training_spec_from_text(text, path, features=features)
+
+
+def training_spec_from_text(text: str, path: str | Path = "<text>", *, features: PanelSpec | str) -> TrainingSpec:
+    """A training spec from its TOML text (e.g. the copy logged with a model).
+
+    Parameters
+    ----------
+    text : str
+        The TOML.
+    path : str or Path
+        Named in messages.
+    features : PanelSpec or str
+        The feature spec, or its TOML text.
+    """
+    raw = parse_toml_text(text, path, WHAT)
+    if "data" in raw and isinstance(raw["data"], dict) and {"as_of", "data_end"} & set(raw["data"]):
+        raise SpecError(f"{WHAT} {path}: [data] as_of and data_end are no longer spec keys: remove the [data] "
+                        "section; pass --as-of / --data-end (default: what the data supports)")
+    spec = parse_spec(_file_schema(), raw, path, WHAT)
+    if isinstance(features, str):
+        features = spec_from_text(features, f"<feature spec of {path}>")
+    given = lambda section: section.model_dump(exclude_unset=True) if section is not None else {}  # noqa: E731
+    blend = given(spec.blend)
+    if blend:
+        blend = {"glm_C": spec.blend.glm_C, "baseline": spec.blend.baseline, **blend}
+    target = spec.target
+    promotion = spec.promotion or PromotionSection()
+    return TrainingSpec(
+        name=spec.name or Path(path).stem, features=features, registered_model=spec.registered_model,
+        target_kind=target.kind, horizon_weeks=target.horizon_weeks,
+        report_horizons=tuple(target.report_horizons or [target.horizon_weeks]),
+        backtest=given(spec.backtest), model=given(spec.model),
+        baselines=tuple((spec.baselines or BaselinesSection()).names),
+        model_features=tuple((spec.model_features or ModelFeaturesSection()).include), blend=blend,
+        promotion_metric=promotion.metric, min_improvement=promotion.min_improvement,
+        promotion_folds=promotion.folds, origin=str(path), text=text)

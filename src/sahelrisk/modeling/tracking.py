@@ -20,10 +20,10 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import ModelNotFoundError, TrackingUnavailableError
 
 __all__ = ["configure", "run", "log_params", "log_metrics", "log_text", "log_json", "log_figure", "log_file",
-           "log_risk_model", "load_run_text", "set_alias", "load_risk_model", "champion", "ModelRef", "git_commit", "DEFAULT_ROOT"]
+           "log_risk_model", "resume", "load_run_text", "set_alias", "load_risk_model", "champion", "ModelRef", "git_commit", "DEFAULT_ROOT"]
 
 DEFAULT_ROOT = Path("mlruns")
 CHAMPION = "champion"
@@ -78,10 +78,17 @@ def run(experiment: str, run_name: str, tags: dict | None = None, root: str | Pa
     try:
         experiment_id = _experiment(experiment, root)
     except MlflowException as e:
-        raise ConfigError(f"MLflow tracking at {mlflow.get_tracking_uri()} is not usable: {e.message}. "
+        raise TrackingUnavailableError(f"MLflow tracking at {mlflow.get_tracking_uri()} is not usable: {e.message}. "
                           "Check --tracking-uri / MLFLOW_TRACKING_URI") from e
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags or {}) as active:
         yield active.info.run_id
+
+
+@contextlib.contextmanager
+def resume(run_id: str):
+    """Log more to a finished run (e.g. the promotion decision, made after the model is logged)."""
+    with mlflow.start_run(run_id=run_id):
+        yield run_id
 
 
 def log_params(params: dict) -> None:
@@ -111,16 +118,15 @@ def log_file(path: str | Path, folder: str | None = None) -> None:
 
 
 class _PyfuncRiskModel(mlflow.pyfunc.PythonModel):
-    """pyfunc face of a RiskModel: predict() returns the calibrated probability.
+    """pyfunc face of a fitted estimator: predict() returns the calibrated probability.
 
-    (MLflow prints a note asking for type hints on predict(); the logged signature describes the
-    input instead.)"""
+    The type hints on predict() are what keeps MLflow from printing a warning on every load."""
 
     def __init__(self, model):
         self.model = model
 
-    def predict(self, context, model_input, params=None):
-        return self.model.predict_proba(model_input)[:, 1]
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> list[float]:
+        return self.model.predict_proba(model_input)[:, 1].tolist()
 
 
 def log_risk_model(model, example: pd.DataFrame, registered_name: str | None = None) -> ModelRef | None:
@@ -157,7 +163,7 @@ def load_run_text(run_id: str, path: str) -> str:
     try:
         return mlflow.artifacts.load_text(f"runs:/{run_id}/{path}")
     except MlflowException as e:
-        raise ConfigError(f"run {run_id} has no artifact {path!r}; was it logged by 'sahelrisk train'?") from e
+        raise ModelNotFoundError(f"run {run_id} has no artifact {path!r}; was it logged by 'sahelrisk train'?") from e
 
 
 def load_risk_model(name: str, alias: str = CHAMPION, version: str | None = None):
@@ -167,7 +173,7 @@ def load_risk_model(name: str, alias: str = CHAMPION, version: str | None = None
         mv = client.get_model_version(name, version) if version else client.get_model_version_by_alias(name, alias)
     except MlflowException as e:
         known = sorted({a for m in client.search_registered_models() if m.name == name for a in (m.aliases or {})})
-        raise ConfigError(f"no model {name!r} at {'version ' + version if version else 'alias ' + repr(alias)} in "
+        raise ModelNotFoundError(f"no model {name!r} at {'version ' + version if version else 'alias ' + repr(alias)} in "
                           f"the registry at {mlflow.get_tracking_uri()} (aliases of {name!r}: {known or 'none'}). "
                           "Train and register one with 'sahelrisk train --register'") from e
     loaded = mlflow.pyfunc.load_model(f"models:/{name}/{mv.version}")

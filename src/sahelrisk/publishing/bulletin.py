@@ -29,7 +29,7 @@ def _rows(frame: pd.DataFrame) -> str:
         for _, r in frame.iterrows())
 
 
-def _accuracy(metrics: dict, horizon: int) -> str:
+def _accuracy(metrics: dict, horizon_weeks: int) -> str:
     def get(name):
         return metrics.get(name, float("nan"))
     ap, auc, top10 = get("model_ap"), get("model_roc_auc"), get("model_top10_recall")
@@ -38,13 +38,13 @@ def _accuracy(metrics: dict, horizon: int) -> str:
     if pd.isna(ap):
         return "<p>No backtest metrics were logged with this model.</p>"
     return (f"<p>In the rolling-origin backtest (every week of 2020-2023, forecasts made with the data known at the time), "
-            f"{_pct(rate)} of cell-weeks saw a fatal event within {horizon} weeks. Of the cells that did, "
+            f"{_pct(rate)} of cell-weeks saw a fatal event within {horizon_weeks} weeks. Of the cells that did, "
             f"<b>{top10:.0%} had been among that week's 10% highest-risk cells</b>. Average precision was {ap:.2f} "
             f"(the decayed-history baseline reached {base_ap:.2f}), ROC AUC {auc:.2f}, Brier skill against climatology "
             f"{bss:.2f}. Probabilities are calibrated: among cells given 20%, about one in five saw an event.</p>")
 
 
-def render_bulletin(*, week, horizon: int, model_version: str, data_as_of: str, adm2: pd.DataFrame,
+def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_event: str, adm2: pd.DataFrame,
                     metrics: dict, map_png: str | Path | None = None, top: int = 20, risers: int = 10) -> str:
     ordered = adm2.sort_values("rank")
     rising = adm2.dropna(subset=["change_vs_last_week"]).nlargest(risers, "change_vs_last_week")
@@ -62,17 +62,17 @@ def render_bulletin(*, week, horizon: int, model_version: str, data_as_of: str, 
 <title>Conflict risk bulletin, week of {week.date()}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:1.5em auto;color:#222}} table{{border-collapse:collapse;font-size:13px;width:100%}}
 td,th{{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left}} .meta{{color:#555}}</style></head><body>
-<h1>Risk of a fatal attack in the next {horizon} weeks</h1>
+<h1>Risk of a fatal attack in the next {horizon_weeks} weeks</h1>
 <p class="meta">Week of {week.date()} (forecast for {(week + pd.Timedelta(weeks=1)).date()} to
-{(week + pd.Timedelta(weeks=horizon, days=6)).date()}) &middot; model {html.escape(model_version)} &middot;
-latest event used {html.escape(str(data_as_of))} &middot; areas by tier: {tiers}</p>
-<p>Each probability is the chance of at least one event with a death in the area in the coming {horizon} weeks,
+{(week + pd.Timedelta(weeks=horizon_weeks, days=6)).date()}) &middot; model {html.escape(model_version)} &middot;
+latest event used {html.escape(str(latest_event))} &middot; areas by tier: {tiers}</p>
+<p>Each probability is the chance of at least one event with a death in the area in the coming {horizon_weeks} weeks,
 combined over the area's 0.5-degree cells. Drivers are the three inputs that raised the score most in the area's
 highest-risk cell.</p>
 <h2>The {top} highest-risk areas</h2><table>{head}{_rows(ordered.head(top))}</table>
 <h2>Where risk rose most since last week</h2><table>{head}{_rows(rising)}</table>
 <h2>Map</h2>{image}
-<h2>How accurate is this?</h2>{_accuracy(metrics, horizon)}
+<h2>How accurate is this?</h2>{_accuracy(metrics, horizon_weeks)}
 <h2>Limits</h2><ul>
 <li>Built on UCDP events, which record only violence that killed someone and place it to a village or district;
 unreported attacks and recent weeks not yet coded are missing.</li>

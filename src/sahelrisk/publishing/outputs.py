@@ -20,7 +20,7 @@ OUTPUT_FILES = ("risk_grid.parquet", "risk_grid.geojson", "risk_adm2.csv", "map.
                 "run.json")
 
 
-def write_outputs(result, loaded, inputs, out_dir, *, horizon: int, extra: dict | None = None) -> Path:
+def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra: dict | None = None) -> Path:
     started = time.perf_counter()
     cells, adm2 = result.cells, result.areas["adm2"]
     week = pd.Timestamp(cells["week"].iloc[0])
@@ -37,7 +37,7 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon: int, extra: dict 
         recent = events[events["has_location"] & (events["date_start"] > week - pd.Timedelta(weeks=4))
                         & (events["date_start"] <= week + pd.Timedelta(days=6))
                         & events["country_iso3"].isin(list(loaded.spec.countries))]
-        title = f"Risk of a fatal attack in the next {horizon} weeks"
+        title = f"Risk of a fatal attack in the next {horizon_weeks} weeks"
         subtitle = f"week of {week.date()}, model {loaded.name} v{loaded.version}"
         (tmp / "map.html").write_text(interactive_map(cells, adm2, recent, inputs.layers.get("mining_sites"),
                                                       inputs.layers.get("roads"), title=title), encoding="utf-8")
@@ -45,11 +45,12 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon: int, extra: dict 
         static_map(cells, adm2, countries[countries["country_iso3"].isin(list(loaded.spec.countries))],
                    tmp / "map.png", title=title, subtitle=subtitle)
         (tmp / "bulletin.html").write_text(render_bulletin(
-            week=week, horizon=horizon, model_version=f"{loaded.name} v{loaded.version}",
-            data_as_of=cells["data_as_of"].iloc[0], adm2=adm2, metrics=loaded.metrics, map_png=tmp / "map.png"),
+            week=week, horizon_weeks=horizon_weeks, model_version=f"{loaded.name} v{loaded.version}",
+            latest_event=cells["latest_event"].iloc[0], adm2=adm2, metrics=loaded.metrics, map_png=tmp / "map.png"),
             encoding="utf-8")
-        run = {"week": str(week.date()), "horizon_weeks": horizon, "model": loaded.name, "model_version": loaded.version,
-               "mlflow_run_id": loaded.run_id, "data_fingerprint": inputs.fingerprint, "data_as_of": cells["data_as_of"].iloc[0],
+        run = {"week": str(week.date()), "as_of": str(inputs.as_of), "horizon_weeks": horizon_weeks,
+               "model": loaded.name, "model_version": loaded.version, "model_identity": loaded.identity,
+               "mlflow_run_id": loaded.run_id, "data_fingerprint": inputs.fingerprint, "latest_event": cells["latest_event"].iloc[0],
                "feature_spec": json.loads(loaded.spec.to_json()), "units": len(cells), "adm2_areas": len(adm2),
                "timings_s": {**result.seconds, "outputs_s": round(time.perf_counter() - started, 2)}, **(extra or {})}
         (tmp / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")

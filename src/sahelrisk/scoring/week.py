@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from sahelrisk.calendar import week_of
-from sahelrisk.errors import ConfigError
-from sahelrisk.features.panel import PanelInputs, build_panel, build_units
+from sahelrisk.errors import SpecError
+from sahelrisk.features.panel import PanelInputs, build_units, compute_panel
 from sahelrisk.features.spec import PanelSpec
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
@@ -36,7 +36,7 @@ UNIT_LEVELS = ("grid", "adm1", "adm2")
 
 def check_unit_level(level: str, allowed=UNIT_LEVELS) -> None:
     if level not in allowed:
-        raise ConfigError(f"unknown unit level {level!r}; use one of {', '.join(allowed)}")
+        raise SpecError(f"unknown unit level {level!r}; use one of {', '.join(allowed)}")
 
 
 def risk_tier(p) -> np.ndarray:
@@ -93,16 +93,33 @@ def _drivers(model: RiskModel | BlendedModel, X: pd.DataFrame, p: np.ndarray, de
     return out
 
 
-def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelInputs, as_of, *, horizon_weeks: int,
+def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelInputs, week, *, horizon_weeks: int,
                model_version: str, units: Units | None = None, levels=("adm2",)) -> ScoreResult:
-    """Score the week holding ``as_of`` (and the week before, for the change) with a fitted model."""
+    """Score the week holding ``week`` (and the week before, for the change) with a fitted model.
+
+    Parameters
+    ----------
+    model : fitted estimator
+    spec : PanelSpec
+        The feature spec the model was trained on.
+    inputs : PanelInputs
+        The data as of the cut-off (``inputs.as_of``), recorded in every row.
+    week : date-like
+        The week forecast from (any day of it).
+    horizon_weeks : int
+        The model's horizon, recorded in every row.
+
+    Returns
+    -------
+    ScoreResult
+    """
     timings = {}
     started = time.perf_counter()
-    week = week_of(pd.Timestamp(as_of))
+    week = week_of(pd.Timestamp(week))
     units = units if units is not None else build_units(spec, inputs)
     timings["units_s"] = round(time.perf_counter() - started, 3)
     t0 = time.perf_counter()
-    panel = build_panel(spec, inputs, start=week - pd.Timedelta(weeks=1), end=week, units=units)
+    panel = compute_panel(spec, inputs, start=week - pd.Timedelta(weeks=1), end=week, units=units)
     timings["features_s"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
     described = panel.attrs["sahelrisk"]["columns"]
@@ -110,28 +127,29 @@ def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelIn
     now = (panel["week"] == week).to_numpy()
     current = pd.Series(p[now], index=panel.loc[now, "unit_id"].to_numpy())
     before = pd.Series(p[~now], index=panel.loc[~now, "unit_id"].to_numpy()).reindex(current.index)
-    data_as_of = inputs.events.loc[inputs.events["has_location"], "date_start"].max()
+    latest_event = inputs.events.loc[inputs.events["has_location"], "date_start"].max()
     names = units.table.set_index("unit_id").loc[current.index]
     cells = gpd.GeoDataFrame({
         "unit_id": current.index,
         **{c: names[c].to_numpy() for c in ("country_iso3", "adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name")},
-        "week": week, "horizon_weeks": horizon_weeks, "probability": current.to_numpy(),
+        "week": week, "as_of": pd.Timestamp(inputs.as_of).date().isoformat(), "horizon_weeks": horizon_weeks,
+        "probability": current.to_numpy(),
         "probability_last_week": before.to_numpy(),
     }, geometry=names.geometry.to_numpy(), crs="EPSG:4326")
     cells["change_vs_last_week"] = cells["probability"] - cells["probability_last_week"]
     cells["top_drivers"] = _drivers(model, panel.loc[now, model.feature_names_], current.to_numpy(), described)
     timings["predict_s"] = round(time.perf_counter() - t0, 3)
-    _finish(cells, model_version, data_as_of)
-    areas = {level: aggregate(cells, level, inputs, model_version, data_as_of) for level in levels}
+    _finish(cells, model_version, latest_event)
+    areas = {level: aggregate(cells, level, inputs, model_version, latest_event) for level in levels}
     timings["total_s"] = round(time.perf_counter() - started, 3)
     return ScoreResult(cells=cells, areas=areas, seconds=timings)
 
 
-def _finish(frame: gpd.GeoDataFrame, model_version: str, data_as_of) -> None:
+def _finish(frame: gpd.GeoDataFrame, model_version: str, latest_event) -> None:
     frame["risk_tier"] = risk_tier(frame["probability"])
     frame["rank"] = frame["probability"].rank(ascending=False, method="first").astype(int)
     frame["model_version"] = model_version
-    frame["data_as_of"] = pd.Timestamp(data_as_of).date().isoformat() if pd.notna(data_as_of) else None
+    frame["latest_event"] = pd.Timestamp(latest_event).date().isoformat() if pd.notna(latest_event) else None
 
 
 def _membership(cells: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str) -> pd.DataFrame:
@@ -150,7 +168,7 @@ def _membership(cells: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str) -> p
     return pairs
 
 
-def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_version: str, data_as_of) -> gpd.GeoDataFrame:
+def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_version: str, latest_event) -> gpd.GeoDataFrame:
     """Probability of at least one event in each ADM1/ADM2 area from its cells' probabilities."""
     check_unit_level(level, ("adm1", "adm2"))
     key = f"{level}_pcode"
@@ -174,11 +192,11 @@ def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_ve
         "adm1_name": top_cell.loc[index, "adm1_name"].to_numpy() if level == "adm2" else names["name"].to_numpy(),
         "adm2_pcode": index if level == "adm2" else None,
         "adm2_name": names["name"].to_numpy() if level == "adm2" else None,
-        "week": cells["week"].iloc[0], "horizon_weeks": cells["horizon_weeks"].iloc[0],
+        "week": cells["week"].iloc[0], "as_of": cells["as_of"].iloc[0], "horizon_weeks": cells["horizon_weeks"].iloc[0],
         "probability": 1 - none_now.to_numpy(), "probability_last_week": 1 - none_before.to_numpy(),
         "cells": grouped["assigned"].sum().to_numpy(), "highest_risk_cell": top_cell.loc[index, "unit_id"].to_numpy(),
         "top_drivers": top_cell.loc[index, "top_drivers"].to_numpy(),
     }, geometry=names.geometry.to_numpy(), crs="EPSG:4326")
     frame["change_vs_last_week"] = frame["probability"] - frame["probability_last_week"]
-    _finish(frame, model_version, data_as_of)
+    _finish(frame, model_version, latest_event)
     return frame.sort_values("rank").reset_index(drop=True)

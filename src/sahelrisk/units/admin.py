@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import DataError, SpecError
 from sahelrisk.units.base import AREA_CRS, UNIT_COLUMNS, Units
 
 __all__ = ["build_admin_units"]
@@ -14,10 +14,10 @@ __all__ = ["build_admin_units"]
 def build_admin_units(level: int, adm1: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = None) -> Units:
     """Units from the canonical admin tables; centroids are computed in an equal-area CRS."""
     if level not in (1, 2):
-        raise ConfigError(f"admin units must be level 1 or 2, got {level}")
+        raise SpecError(f"admin units must be level 1 or 2, got {level}")
     areas = adm1 if level == 1 else adm2
     if areas is None or areas.empty:
-        raise ConfigError(f"no ADM{level} polygons loaded; check the admin{level} dataset and --countries")
+        raise DataError(f"no ADM{level} polygons loaded; check the admin{level} dataset and --countries")
     table = pd.DataFrame({"unit_id": areas["pcode"].to_numpy(), "country_iso3": areas["country_iso3"].to_numpy()})
     names1 = dict(zip(adm1["pcode"], adm1["name"]))
     if level == 1:

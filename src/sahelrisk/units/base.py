@@ -9,7 +9,7 @@ import numpy as np
 import shapely
 from scipy import sparse
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 from sahelrisk.units.cells import cell_ids, queen_neighbours
 
 __all__ = ["Units", "UNIT_COLUMNS", "DISTANCE_CRS", "AREA_CRS"]
@@ -36,13 +36,13 @@ class Units:
     def __post_init__(self):
         missing = [c for c in UNIT_COLUMNS if c not in self.table]
         if missing:
-            raise ConfigError(f"units table lacks {missing}")
+            raise SpecError(f"units table lacks {missing}")
         if not self.table["unit_id"].is_unique:
-            raise ConfigError("unit ids are not unique")
+            raise SpecError("unit ids are not unique")
         if self.kind == "grid" and self.resolution is None:
-            raise ConfigError("grid units need their resolution")
+            raise SpecError("grid units need their resolution")
         if self.table.crs is None or self.table.crs.to_epsg() != 4326:
-            raise ConfigError("units must be in EPSG:4326")
+            raise SpecError("units must be in EPSG:4326")
 
     def __len__(self) -> int:
         return len(self.table)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import SpecError
 
 __all__ = ["SUPPORTED_RESOLUTIONS", "cell_ids", "cell_row_col", "queen_neighbours"]
 
@@ -17,7 +17,7 @@ SUPPORTED_RESOLUTIONS = (0.5, 0.25, 0.1)
 
 def _check_resolution(resolution: float) -> int:
     if resolution not in SUPPORTED_RESOLUTIONS:
-        raise ConfigError(f"grid resolution {resolution} is not supported; use one of {SUPPORTED_RESOLUTIONS}")
+        raise SpecError(f"grid resolution {resolution} is not supported; use one of {SUPPORTED_RESOLUTIONS}")
     return int(round(360 / resolution))
 
 

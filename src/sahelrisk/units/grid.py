@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sahelrisk.errors import ConfigError
+from sahelrisk.errors import DataError
 from sahelrisk.units.base import AREA_CRS, UNIT_COLUMNS, Units
 from sahelrisk.units.cells import (
     SUPPORTED_RESOLUTIONS,
@@ -50,7 +50,7 @@ def build_grid(countries: gpd.GeoDataFrame, resolution: float = 0.5, *, adm1: gp
     """Cells over ``countries`` (admin-0 polygons with ``country_iso3``), annotated with ADM1/ADM2."""
     ncols = _check_resolution(resolution)
     if countries.empty:
-        raise ConfigError("no country polygons to build a grid on; check --countries and the admin0 dataset")
+        raise DataError("no country polygons to build a grid on; check --countries and the admin0 dataset")
     land = shapely.union_all(countries.geometry.values)
     x0, y0, x1, y1 = land.bounds
     r0, c0 = cell_row_col(x0, y0, resolution)

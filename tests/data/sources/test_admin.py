@@ -4,7 +4,6 @@ import pytest
 
 from sahelrisk.data.readers import read_vector
 from sahelrisk.data.sources import load_dataset
-
 from tests.conftest import REAL_AS_OF
 
 

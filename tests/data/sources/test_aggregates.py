@@ -1,5 +1,4 @@
 from sahelrisk.data.sources import load_dataset
-
 from tests.conftest import REAL_AS_OF
 
 

@@ -6,7 +6,6 @@ import pytest
 from sahelrisk.data.catalog import CatalogFile, Dataset
 from sahelrisk.data.sources import load_dataset
 from sahelrisk.errors import DataFileError
-
 from tests.conftest import REAL_AS_OF
 
 

@@ -7,7 +7,6 @@ import pandas as pd
 from sahelrisk.data.quarantine import LoadResult
 from sahelrisk.data.schemas import to_geoframe
 from sahelrisk.data.sources.events import combine_releases, load_events
-
 from tests.conftest import REAL_AS_OF
 
 

@@ -1,7 +1,6 @@
 """Mining sites, roads and places on the real files."""
 
 from sahelrisk.data.sources import load_dataset
-
 from tests.conftest import REAL_AS_OF
 
 

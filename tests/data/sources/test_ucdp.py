@@ -8,7 +8,6 @@ import pytest
 from sahelrisk.data.readers import RECORD, read_csv_table
 from sahelrisk.data.sources.ucdp import detect_layout, read_ucdp_events
 from sahelrisk.errors import DataFileError
-
 from tests.conftest import REAL_AS_OF
 
 EXTRACTS = "events/ucdp_ged_v24_1_uemoa_country_extracts"

@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 from sahelrisk.data.catalog import Catalog, Dataset
-from sahelrisk.errors import ConfigError
 from sahelrisk.data.quarantine import LoadResult
 from sahelrisk.data.sources.admin import load_admin_areas, load_pcodes
 from sahelrisk.data.sources.aggregates import load_country_month, load_hno_population
@@ -20,6 +19,7 @@ from sahelrisk.data.sources.events import load_event_dataset, load_events
 from sahelrisk.data.sources.mining import load_mining_sites
 from sahelrisk.data.sources.places import load_places
 from sahelrisk.data.sources.roads import load_road_corridors, load_road_network
+from sahelrisk.errors import SpecError
 
 __all__ = ["LOADERS", "load_dataset", "load_events"]
 
@@ -49,6 +49,6 @@ def load_dataset(dataset: Dataset | str, data_dir: str | Path, *, as_of: date,
     try:
         loader = LOADERS[dataset.loader]
     except KeyError:
-        raise ConfigError(f"dataset {dataset.name!r} names loader {dataset.loader!r}, which does not exist; "
+        raise SpecError(f"dataset {dataset.name!r} names loader {dataset.loader!r}, which does not exist; "
                           f"known loaders: {', '.join(LOADERS)}") from None
     return loader(dataset, data_dir, as_of=as_of, countries=countries)

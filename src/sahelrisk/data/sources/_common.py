@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sahelrisk.errors import DataFileError
-from sahelrisk.data.readers import require_columns
 from sahelrisk.data.quarantine import QUARANTINE_COLUMNS
+from sahelrisk.data.readers import require_columns
+from sahelrisk.errors import DataFileError
 
 __all__ = ["select_fields", "apply_where", "repair_mojibake", "stack", "blank_to_na"]
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from sahelrisk.countries import in_scope, to_iso3
-from sahelrisk.data.schemas import FileEvents, finish_events
-from sahelrisk.data.readers import RECORD, read_table, require_columns
 from sahelrisk.data.quarantine import RowChecker, parse_dates, to_number
+from sahelrisk.data.readers import RECORD, read_table, require_columns
+from sahelrisk.data.schemas import FileEvents, finish_events
 
 __all__ = ["read_acled_events", "ACLED_DATE_FORMATS", "ARMED_EVENT_TYPES"]
 

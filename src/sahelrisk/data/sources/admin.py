@@ -12,11 +12,17 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from sahelrisk.data.catalog import Dataset
 from sahelrisk.countries import in_scope, to_iso3
-from sahelrisk.data.readers import read_csv_table, read_vector, require_columns
+from sahelrisk.data.catalog import Dataset
 from sahelrisk.data.quarantine import LoadResult, RowChecker
-from sahelrisk.data.sources._common import apply_where, blank_to_na, repair_mojibake, select_fields, stack
+from sahelrisk.data.readers import read_csv_table, read_vector, require_columns
+from sahelrisk.data.sources._common import (
+    apply_where,
+    blank_to_na,
+    repair_mojibake,
+    select_fields,
+    stack,
+)
 
 __all__ = ["load_admin_areas", "load_pcodes", "ADMIN_COLUMNS", "EQUAL_AREA_CRS"]
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from sahelrisk.data.catalog import Dataset
 from sahelrisk.countries import in_scope
-from sahelrisk.data.readers import read_csv_table, require_columns
+from sahelrisk.data.catalog import Dataset
 from sahelrisk.data.quarantine import LoadResult, RowChecker, parse_dates, to_number
+from sahelrisk.data.readers import read_csv_table, require_columns
 from sahelrisk.data.sources._common import stack
 
 __all__ = ["load_country_month", "load_hno_population"]

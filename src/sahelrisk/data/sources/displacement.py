@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from sahelrisk.data.catalog import Dataset
 from sahelrisk.countries import in_scope, normalize_name, to_iso3
-from sahelrisk.errors import ConfigError, DataFileError
-from sahelrisk.data.readers import RECORD, read_csv_table, require_columns
+from sahelrisk.data.catalog import Dataset
 from sahelrisk.data.quarantine import LoadResult, RowChecker, parse_dates, to_number
+from sahelrisk.data.readers import RECORD, read_csv_table, require_columns
 from sahelrisk.data.sources._common import stack
+from sahelrisk.errors import DataError, DataFileError, SpecError
 
 __all__ = ["load_displacement", "DISPLACEMENT_COLUMNS"]
 
@@ -74,7 +74,7 @@ def _dtm(raw: pd.DataFrame, path: Path, reference_date) -> pd.DataFrame:
     elif reference_date is not None:
         dates = pd.Series(pd.Timestamp(reference_date), index=raw.index)
     else:
-        raise ConfigError(f"{path}: the DTM file has no date column; set reference_date for it in the catalog")
+        raise DataError(f"{path}: the DTM file has no date column; set reference_date for it in the catalog")
 
     def pick(key):
         return raw[col[key]] if col[key] else pd.NA
@@ -121,7 +121,7 @@ def load_displacement(dataset: Dataset, data_dir: str | Path, *, as_of: date,
         elif layout == "dtm":
             table = _dtm(raw, path, entry.options.get("reference_date"))
         else:
-            raise ConfigError(f"catalog file {entry.path}: unknown displacement layout {layout!r}; "
+            raise SpecError(f"catalog file {entry.path}: unknown displacement layout {layout!r}; "
                               "use idmc_country_year, snapshots or dtm")
         table["country_iso3"] = to_iso3(table["country_iso3"])
         scope = in_scope(table["country_iso3"], countries)

@@ -15,11 +15,11 @@ import geopandas as gpd
 import pandas as pd
 
 from sahelrisk.data.catalog import Catalog, Dataset
-from sahelrisk.errors import ConfigError
+from sahelrisk.data.quarantine import QUARANTINE_COLUMNS, LoadResult
 from sahelrisk.data.schemas import empty_events
-from sahelrisk.data.quarantine import LoadResult, QUARANTINE_COLUMNS
 from sahelrisk.data.sources.acled import read_acled_events
 from sahelrisk.data.sources.ucdp import read_ucdp_events
+from sahelrisk.errors import SpecError
 
 __all__ = ["load_event_dataset", "load_events", "combine_releases"]
 
@@ -41,7 +41,7 @@ def load_event_dataset(dataset: Dataset, data_dir: str | Path, *, as_of: date,
             part = read_acled_events(
                 path, dataset=dataset.name, release=release, as_of=as_of, countries=countries)
         else:
-            raise ConfigError(f"dataset {dataset.name!r}: {dataset.loader!r} is not an event loader")
+            raise SpecError(f"dataset {dataset.name!r}: {dataset.loader!r} is not an event loader")
         parts.append(part)
     table = pd.concat([p.events for p in parts], ignore_index=True)
     # Two files of one release holding the same id (e.g. a re-export) is one event, not two.

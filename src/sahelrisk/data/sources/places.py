@@ -7,11 +7,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from sahelrisk.data.catalog import Dataset
 from sahelrisk.countries import in_scope, to_iso3
-from sahelrisk.data.schemas import check_coordinates
-from sahelrisk.data.readers import read_vector
+from sahelrisk.data.catalog import Dataset
 from sahelrisk.data.quarantine import LoadResult, RowChecker
+from sahelrisk.data.readers import read_vector
+from sahelrisk.data.schemas import check_coordinates
 from sahelrisk.data.sources._common import select_fields, stack
 
 __all__ = ["load_places", "PLACE_COLUMNS"]

@@ -12,8 +12,8 @@ import geopandas as gpd
 import pandas as pd
 
 from sahelrisk.data.catalog import Dataset
-from sahelrisk.data.readers import read_vector, require_columns
 from sahelrisk.data.quarantine import LoadResult, RowChecker
+from sahelrisk.data.readers import read_vector, require_columns
 from sahelrisk.data.sources._common import stack
 
 __all__ = ["load_road_network", "load_road_corridors", "ROAD_COLUMNS"]

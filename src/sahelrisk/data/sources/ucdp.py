@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from sahelrisk.countries import in_scope, iso3_from_gw, to_iso3
-from sahelrisk.data.schemas import FileEvents, finish_events
-from sahelrisk.data.readers import RECORD, read_table, require_columns
 from sahelrisk.data.quarantine import RowChecker, parse_dates, to_number
+from sahelrisk.data.readers import RECORD, read_table, require_columns
+from sahelrisk.data.schemas import FileEvents, finish_events
 
 __all__ = ["read_ucdp_events", "detect_layout", "UCDP_DATE_FORMATS"]
 

@@ -1,0 +1,114 @@
+"""What the loaded data supports: the last day it covers (``data_end``) and the latest week a
+forecast can be made from, read from the located events themselves, never from a committed date.
+
+The event data may hold holes (here: no located rows for 2024-2025) and a short recent stretch
+after one (the 2026 Candidate releases). Features read a hole as peace, so the data supports only
+weeks with a full look-back of located events and no quiet stretch longer than a source can have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from sahelrisk.calendar import week_of
+from sahelrisk.errors import DataGapError
+
+__all__ = ["DataExtent", "data_extent", "LOOKBACK_WEEKS", "MAX_QUIET_WEEKS"]
+
+LOOKBACK_WEEKS = 52      # a scored week needs a year of located events before it
+MAX_QUIET_WEEKS = 13     # longer without a single located event in the whole region is a hole, not peace
+
+
+@dataclass(frozen=True)
+class DataExtent:
+    """The span of weeks the located events support.
+
+    Attributes
+    ----------
+    data_end : date
+        The last day (a Sunday) of the last week the data covers, reporting lag removed: targets
+        after it are unobserved, and it is the default ``as_of`` (the data cut-off).
+    last_week : pandas.Timestamp
+        The Monday of that week: the latest ``week`` a forecast can be made from.
+    first_week : pandas.Timestamp
+        The first week of the contiguous stretch that ends at ``last_week``.
+    reason : str
+        Why that week, in one sentence (printed by ``sahelrisk run``).
+    """
+
+    data_end: date
+    last_week: pd.Timestamp
+    first_week: pd.Timestamp
+    reason: str
+
+    @property
+    def as_of(self) -> date:
+        """The default data cut-off: the last day the data covers."""
+        return self.data_end
+
+
+def data_extent(events: pd.DataFrame, countries, *, reporting_lag_weeks: int = 0,
+                lookback_weeks: int = LOOKBACK_WEEKS, max_quiet_weeks: int = MAX_QUIET_WEEKS) -> DataExtent:
+    """The latest stretch of located events in ``countries`` long enough to forecast from.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        The canonical event table (``date_start``, ``has_location``, ``country_iso3``).
+    countries : iterable of str
+        ISO3 codes in scope.
+    reporting_lag_weeks : int
+        Weeks a source takes to report: the last ones are not yet complete and are dropped.
+    lookback_weeks : int
+        How many weeks of located events a forecast week needs before it.
+    max_quiet_weeks : int
+        A longer run of weeks without any located event splits the data into stretches.
+
+    Returns
+    -------
+    DataExtent
+
+    Raises
+    ------
+    DataGapError
+        No stretch of located events is long enough.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> days = pd.date_range("2022-01-03", "2023-12-31", freq="3D")
+    >>> ev = pd.DataFrame({"date_start": days, "has_location": True, "country_iso3": "MLI"})
+    >>> str(data_extent(ev, ["MLI"]).data_end)
+    '2023-12-31'
+    """
+    countries = sorted(countries)
+    located = events[events["has_location"] & events["country_iso3"].isin(countries)]
+    if located.empty:
+        raise DataGapError(f"no located event for {', '.join(countries)} in the event data; "
+                           "run 'sahelrisk data fetch' or check the events files")
+    weeks = pd.DatetimeIndex(week_of(located["date_start"]).unique()).sort_values()
+    steps = np.diff(weeks.asi8) // (7 * 86_400 * 10**9)
+    breaks = np.flatnonzero(steps > max_quiet_weeks + 1)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(weeks) - 1]])
+    lag = pd.Timedelta(weeks=reporting_lag_weeks)
+    for i in range(len(starts) - 1, -1, -1):
+        first, last = weeks[starts[i]], weeks[ends[i]] - lag
+        if (last - first).days // 7 + 1 >= lookback_weeks:
+            reason = (f"the located events of {', '.join(countries)} run without a hole from {first.date()} to "
+                      f"the week of {last.date()}")
+            if reporting_lag_weeks:
+                reason += f" (less a reporting lag of {reporting_lag_weeks} weeks)"
+            if i < len(starts) - 1:
+                later = weeks[starts[i + 1]]
+                reason += (f"; the later events from {later.date()} on follow a hole of "
+                           f"{(later - weeks[ends[i]]).days // 7 - 1} weeks and are fewer than the "
+                           f"{lookback_weeks} weeks a forecast needs")
+            return DataExtent(data_end=(last + pd.Timedelta(days=6)).date(), last_week=last, first_week=first,
+                              reason=reason)
+    raise DataGapError(f"the located events of {', '.join(countries)} have no stretch of {lookback_weeks} weeks "
+                       f"without a hole of more than {max_quiet_weeks} weeks; add event data for the gaps")

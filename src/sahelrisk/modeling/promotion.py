@@ -1,0 +1,131 @@
+"""Promotion on equal terms: a new model (the challenger) replaces the champion only when it
+scores better on the same folds of the same data.
+
+A logged backtest score is not comparable across runs (other data end, other origins), so the
+champion's recipe (its logged training and feature specs) is backtested again beside the
+challenger on the latest folds of the challenger's data. Both are refitted per fold: the champion's
+fitted model has already seen those weeks, so scoring it as it is would flatter it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from sahelrisk.modeling.folds import Fold, run_backtest
+from sahelrisk.modeling.metrics import metrics_by
+
+__all__ = ["PromotionDecision", "decide_promotion", "LatestFolds", "compare_on_latest_folds"]
+
+CHALLENGER, CHAMPION = "challenger", "champion"
+
+
+@dataclass(frozen=True)
+class PromotionDecision:
+    """Whether to promote, and why, with both scores.
+
+    Attributes
+    ----------
+    promote : bool
+    reason : str
+        One sentence for logs, the run record and the model card.
+    metric : str
+    challenger : float
+    champion : float or None
+        None when there was no champion.
+    table : pandas.DataFrame or None
+        Both models' metrics on the shared folds (one row each).
+    """
+
+    promote: bool
+    reason: str
+    metric: str
+    challenger: float
+    champion: float | None = None
+    table: pd.DataFrame | None = field(default=None, compare=False)
+
+
+def decide_promotion(table: pd.DataFrame | None, *, metric: str = "ap", min_improvement: float = 0.0,
+                     challenger_score: float | None = None) -> PromotionDecision:
+    """Promote when the challenger beats the champion by more than ``min_improvement``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or None
+        Metrics indexed by ``"challenger"`` and ``"champion"``, computed on the same folds; None
+        when there is no champion yet.
+    metric : str
+        A metric where higher is better (``ap``, ``roc_auc``, ``brier_skill``, ``top10_recall``).
+    min_improvement : float
+        The margin the challenger must exceed (set it at the measured noise level).
+    challenger_score : float, optional
+        The challenger's score when there is no champion (from its own backtest).
+
+    Returns
+    -------
+    PromotionDecision
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ap": [0.31, 0.30]}, index=["challenger", "champion"])
+    >>> decide_promotion(t, metric="ap", min_improvement=0.02).promote
+    False
+    """
+    if table is None:
+        score = float("nan") if challenger_score is None else float(challenger_score)
+        return PromotionDecision(True, f"no champion yet; the challenger ({metric} {score:.4f}) becomes champion",
+                                 metric, score)
+    new, old = float(table.loc[CHALLENGER, metric]), float(table.loc[CHAMPION, metric])
+    if new > old + min_improvement:
+        verdict, promote = "beats", True
+    else:
+        verdict, promote = "does not beat", False
+    margin = f" by more than {min_improvement:g}" if min_improvement else ""
+    reason = (f"on the same folds, the challenger ({metric} {new:.4f}) {verdict} the champion ({metric} {old:.4f})"
+              f"{margin}; {'challenger promoted' if promote else 'champion kept'}")
+    return PromotionDecision(promote, reason, metric, new, old, table)
+
+
+@dataclass(frozen=True)
+class LatestFolds:
+    """The last ``n`` folds of a splitter, as a splitter."""
+
+    folds: tuple[Fold, ...]
+
+    @classmethod
+    def of(cls, splitter, n: int) -> "LatestFolds":
+        return cls(tuple(list(splitter.split())[-n:]))
+
+    def split(self):
+        return iter(self.folds)
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.folds]
+
+
+def compare_on_latest_folds(folds: LatestFolds, frame: pd.DataFrame, target: str, challenger, champion,
+                            champion_frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Both recipes refitted and scored on the same folds; metrics indexed by challenger/champion.
+
+    Parameters
+    ----------
+    folds : LatestFolds
+        The shared folds.
+    frame : pandas.DataFrame
+        The challenger's training frame (features and target).
+    target : str
+        The target column; both models must forecast it.
+    challenger, champion : tuple of (factory, columns)
+        An estimator factory and the columns it reads, for each model.
+    champion_frame : pandas.DataFrame, optional
+        The champion's own frame when its feature spec differs (same rows, same target).
+    """
+    if champion_frame is None:
+        out, _ = run_backtest(folds, frame, target, {CHALLENGER: challenger, CHAMPION: champion})
+    else:
+        mine, _ = run_backtest(folds, frame, target, {CHALLENGER: challenger})
+        theirs, _ = run_backtest(folds, champion_frame, target, {CHAMPION: champion})
+        out = mine.merge(theirs[["unit_id", "week", f"p_{CHAMPION}"]], on=["unit_id", "week"], how="inner")
+    return metrics_by(out, target, [CHALLENGER, CHAMPION]).set_index("model")
