@@ -206,6 +206,8 @@ def _fold_progress():
         if "task" not in state:
             state["task"] = progress.add_task("backtest", total=n)
         progress.update(state["task"], completed=k, total=n, description=f"backtest {fold.name}")
+        if not console.is_terminal:  # a log file gets a line per fold instead of a redrawn bar
+            console.print(f"backtest fold {k + 1}/{n}: {fold.name}")
     return progress, on_fold
 
 

@@ -91,7 +91,7 @@ def data_extent(events: pd.DataFrame, countries, *, reporting_lag_weeks: int = 0
         raise DataGapError(f"no located event for {', '.join(countries)} in the event data; "
                            "run 'sahelrisk data fetch' or check the events files")
     weeks = pd.DatetimeIndex(week_of(located["date_start"]).unique()).sort_values()
-    steps = np.diff(weeks.asi8) // (7 * 86_400 * 10**9)
+    steps = np.asarray((weeks[1:] - weeks[:-1]) / pd.Timedelta(weeks=1))
     breaks = np.flatnonzero(steps > max_quiet_weeks + 1)
     starts = np.concatenate([[0], breaks + 1])
     ends = np.concatenate([breaks, [len(weeks) - 1]])

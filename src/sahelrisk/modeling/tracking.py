@@ -120,7 +120,8 @@ def log_file(path: str | Path, folder: str | None = None) -> None:
 class _PyfuncRiskModel(mlflow.pyfunc.PythonModel):
     """pyfunc face of a fitted estimator: predict() returns the calibrated probability.
 
-    The type hints on predict() are what keeps MLflow from printing a warning on every load."""
+    The type hints keep MLflow from printing a note on every load; the input is a frame of the
+    feature columns, as the logged signature says."""
 
     def __init__(self, model):
         self.model = model

@@ -1,0 +1,52 @@
+"""What the data supports is read from the located events: the default data_end and latest week."""
+
+import pandas as pd
+import pytest
+
+from sahelrisk.data.extent import data_extent
+from sahelrisk.errors import DataGapError
+
+
+def _events(*spans, country="MLI", located=True):
+    days = pd.DatetimeIndex([])
+    for start, end in spans:
+        days = days.append(pd.date_range(start, end, freq="D"))
+    return pd.DataFrame({"date_start": days, "has_location": located, "country_iso3": country})
+
+
+def test_data_end_is_the_sunday_of_the_last_event_week():
+    extent = data_extent(_events(("2021-01-04", "2023-12-27")), ["MLI"])
+    assert extent.last_week == pd.Timestamp("2023-12-25") and str(extent.data_end) == "2023-12-31"
+    assert extent.as_of == extent.data_end
+
+
+def test_a_short_stretch_after_a_hole_is_not_enough_and_the_reason_says_so():
+    extent = data_extent(_events(("2021-01-04", "2023-12-27"), ("2026-01-05", "2026-06-30")), ["MLI"])
+    assert extent.last_week == pd.Timestamp("2023-12-25")
+    assert "from 2026-01-05 on follow a hole" in extent.reason
+
+
+def test_a_long_enough_recent_stretch_is_used():
+    extent = data_extent(_events(("2019-01-07", "2020-12-27"), ("2022-01-03", "2023-06-30")), ["MLI"])
+    assert extent.first_week == pd.Timestamp("2022-01-03") and extent.last_week == pd.Timestamp("2023-06-26")
+
+
+def test_reporting_lag_drops_the_last_weeks():
+    extent = data_extent(_events(("2021-01-04", "2023-12-27")), ["MLI"], reporting_lag_weeks=3)
+    assert extent.last_week == pd.Timestamp("2023-12-04") and "reporting lag of 3 weeks" in extent.reason
+
+
+@pytest.mark.parametrize("events, countries", [
+    (_events(("2021-01-04", "2023-12-27"), located=False), ["MLI"]),
+    (_events(("2021-01-04", "2023-12-27"), country="NER"), ["MLI"]),
+    (_events(("2023-01-02", "2023-06-30")), ["MLI"]),
+])
+def test_no_usable_stretch_is_a_data_gap_error(events, countries):
+    with pytest.raises(DataGapError):
+        data_extent(events, countries)
+
+
+def test_the_shipped_data_supports_up_to_the_last_week_of_2023(real_events):
+    extent = data_extent(real_events.table, ["MLI", "BFA", "NER"])
+    assert str(extent.data_end) == "2023-12-31" and extent.last_week == pd.Timestamp("2023-12-25")
+    assert "follow a hole" in extent.reason  # the 2026 Candidate events are too few weeks to forecast from

@@ -1,0 +1,47 @@
+"""Promotion on equal terms: the champion's recipe is re-evaluated on the challenger's folds."""
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from sahelrisk.modeling.promotion import decide_promotion
+from sahelrisk.modeling.training import MODEL_NAME, train_and_track
+
+
+def _table(challenger, champion, metric="ap"):
+    return pd.DataFrame({metric: [challenger, champion]}, index=["challenger", "champion"])
+
+
+def test_first_model_is_promoted_with_its_own_score():
+    decision = decide_promotion(None, metric="ap", challenger_score=0.3)
+    assert decision.promote and decision.champion is None and "no champion yet" in decision.reason
+
+
+@pytest.mark.parametrize("new, old, margin, promote", [
+    (0.31, 0.30, 0.0, True), (0.30, 0.30, 0.0, False), (0.29, 0.30, 0.0, False),
+    (0.305, 0.30, 0.01, False), (0.32, 0.30, 0.01, True),
+])
+def test_challenger_must_beat_champion_by_more_than_the_margin(new, old, margin, promote):
+    decision = decide_promotion(_table(new, old), metric="ap", min_improvement=margin)
+    assert decision.promote is promote
+    assert decision.challenger == new and decision.champion == old
+    assert ("challenger promoted" if promote else "champion kept") in decision.reason
+
+
+def test_promotion_re_evaluates_the_champion_on_the_challengers_latest_folds(registered, small_spec, small_frame,
+                                                                               real_data, tmp_path):
+    mlruns, first = registered
+    spec = replace(small_spec, promotion_folds=1)
+    outcome = train_and_track(spec, real_data, register=True, out_dir=tmp_path / "out", models_dir=tmp_path / "models",
+                              mlruns=mlruns, tf=small_frame)
+    folds = list(spec.splitter(data_end=small_frame.data_end).split())
+    assert outcome.champion_before == first.version
+    assert outcome.compared_folds == [folds[-1].name]
+    table = outcome.promotion.table
+    # Same recipe, same folds, same data: the champion scores exactly what the challenger does...
+    assert table.loc["champion", "ap"] == table.loc["challenger", "ap"]
+    # ...which is not the score it logged on its own (longer) backtest, and so it is kept.
+    assert table.loc["champion", "ap"] != pytest.approx(first.backtest.table(4).loc[MODEL_NAME, "ap"])
+    assert not outcome.promoted and "champion kept" in outcome.decision
+    assert table.loc["champion", "rows"] == table.loc["challenger", "rows"] > 0
