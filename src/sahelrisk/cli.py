@@ -8,9 +8,11 @@ latest week it supports; only ``data check`` defaults its cut-off to today, at t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
@@ -93,7 +95,7 @@ def _check(data, catalog, as_of, countries, out, command: str) -> None:
     data_dir = resolve_data_dir(data)
     as_of_date = _as_of(as_of)
     cat = load_catalog(catalog)
-    with console.status("loading") as status:
+    with _status("loading") as status:
         reports = check_data(cat, data_dir, as_of=as_of_date, countries=_countries(countries), out_dir=out,
                              on_dataset=lambda name: status.update(f"loading {name}"))
     path = reports_to_json(reports, Path(out) / "data_check.json", data_dir=str(data_dir), as_of=str(as_of_date),
@@ -161,7 +163,6 @@ def features_build(spec: Annotated[Path, typer.Option("--spec", help="Feature sp
                    end: Annotated[Optional[str], typer.Option("--end", help="Last week (default: the spec's).")] = None,
                    out: Annotated[Optional[Path], typer.Option("--out", help="Parquet file to write.")] = None):
     """Build the (unit_id, week) feature panel from a spec and save it as Parquet."""
-    import time
 
     from sahelrisk.features.panel import compute_panel, load_inputs, save_panel
     from sahelrisk.features.spec import load_spec
@@ -170,9 +171,9 @@ def features_build(spec: Annotated[Path, typer.Option("--spec", help="Feature sp
     data_dir = resolve_data_dir(data)
     as_of_date = _as_of(as_of)
     started = time.perf_counter()
-    with console.status("loading sources"):
+    with _status("loading sources"):
         inputs = load_inputs(load_catalog(catalog), data_dir, as_of=as_of_date, spec=panel_spec)
-    with console.status(f"building the {panel_spec.name} panel"):
+    with _status(f"building the {panel_spec.name} panel"):
         frame = compute_panel(panel_spec, inputs, start=_date_arg(start, "--start"), end=_date_arg(end, "--end"))
     target = out or Path("outputs") / f"panel_{panel_spec.name}.parquet"
     save_panel(frame, target)
@@ -197,7 +198,31 @@ DEFAULT_SPEC = "training/default.toml"
 TrackingOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLflow tracking URI (default: SQLite under mlruns/).")]
 
 
+class _LogStatus(contextlib.nullcontext):
+    """console.status for a log file: each message printed once, as a line, with the time taken so far."""
+
+    def __init__(self, message: str):
+        super().__init__(self)
+        self.started = time.perf_counter()
+        self.update(message)
+
+    def update(self, message: str) -> None:
+        console.print(f"{message} ({time.perf_counter() - self.started:.0f} s)", soft_wrap=True)
+
+
+def _status(message: str):
+    """A spinner on a terminal; a line in a log file, so long work shows progress there too."""
+    return console.status(message) if console.is_terminal else _LogStatus(message)
+
+
 def _fold_progress():
+    """A progress bar on a terminal; in a log file (not redrawn) a timed line per fold instead."""
+    if not console.is_terminal:
+        started = time.perf_counter()
+
+        def log_fold(fold, k, n):
+            console.print(f"backtest fold {k + 1}/{n} ({fold.name}), {time.perf_counter() - started:.0f} s elapsed")
+        return contextlib.nullcontext(), log_fold
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} folds"))
     progress = Progress(*columns, console=console, transient=True)
     state = {}
@@ -206,8 +231,6 @@ def _fold_progress():
         if "task" not in state:
             state["task"] = progress.add_task("backtest", total=n)
         progress.update(state["task"], completed=k, total=n, description=f"backtest {fold.name}")
-        if not console.is_terminal:  # a log file gets a line per fold instead of a redrawn bar
-            console.print(f"backtest fold {k + 1}/{n}: {fold.name}")
     return progress, on_fold
 
 
@@ -225,7 +248,7 @@ def _window(training_spec, data, catalog, as_of, data_end):
     """(as_of, data_end, reason) from the options, else from the data, printed so a log says why."""
     from sahelrisk.modeling.training import resolve_window
 
-    with console.status("finding what the data supports"):
+    with _status("finding what the data supports"):
         window = resolve_window(training_spec.features, load_catalog(catalog), resolve_data_dir(data),
                                 as_of=_date_arg(as_of, "--as-of"), data_end=_date_arg(data_end, "--data-end"))
     console.print(f"data as of {window[0]}, covering up to {window[1]}"
@@ -245,7 +268,7 @@ def backtest_cmd(spec: SpecOpt = Path(DEFAULT_SPEC), data: DataOpt = None, catal
 
     training_spec = load_training_spec(spec)
     cut_off, end, _ = _window(training_spec, data, catalog, as_of, data_end)
-    with console.status("building the panel and targets"):
+    with _status("building the panel and targets"):
         tf = prepare_frame(training_spec, resolve_data_dir(data), as_of=cut_off, data_end=end,
                            catalog=load_catalog(catalog))
     horizons = list(training_spec.report_horizons) if all_horizons else [training_spec.horizon_weeks]
@@ -299,11 +322,11 @@ def _score_and_write(week: str, horizon_weeks: int | None, units: str, model: st
     loaded.check_scores(horizon_weeks, units)
     monday = week_of(pd.Timestamp(day))
     cut_off = _date_arg(as_of, "--as-of") or (monday + pd.Timedelta(days=6)).date()
-    with console.status(f"scoring the week of {monday.date()}"):
+    with _status(f"scoring the week of {monday.date()}"):
         # Loaded once, as known at the cut-off, for the scores and the maps alike.
         inputs = load_inputs(load_catalog(catalog), resolve_data_dir(data), spec=loaded.spec, as_of=cut_off)
         result, _ = score_all(monday, None, loaded, data, levels=("adm2", "adm1"), inputs=inputs)
-    with console.status("writing maps and the bulletin"):
+    with _status("writing maps and the bulletin"):
         folder = write_outputs(result, loaded, inputs, out, horizon_weeks=loaded.horizon_weeks)
     frame = result.cells if units == "grid" else result.areas[units]
     table = Table(title=f"Highest risk ({units}), week of {monday.date()}, next {loaded.horizon_weeks} weeks")

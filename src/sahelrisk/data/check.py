@@ -91,8 +91,27 @@ def check_data(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries
     """Load each dataset (all, or those named), writing rejected rows under ``out_dir/quarantine``.
 
     A dataset whose files are missing or unreadable is reported, not raised, so one broken file
-    does not hide the state of the others. ``on_dataset(name)`` is called before each dataset
-    (for progress display).
+    does not hide the state of the others.
+
+    Parameters
+    ----------
+    catalog : Catalog
+    data_dir : str or Path
+    as_of : date
+        The data cut-off: rows dated later are quarantined.
+    countries : set of str, optional
+        ISO3 codes in scope.
+    out_dir : str or Path, optional
+        Where ``quarantine/<dataset>.csv`` files go.
+    datasets : list of str, optional
+        Only these datasets.
+    on_dataset : callable, optional
+        Called with each dataset's name before it loads (progress display).
+
+    Returns
+    -------
+    list of DatasetReport
+        Per dataset: status, rows read, loaded, quarantined, out of scope, dates, countries, notes.
     """
     data_dir = Path(data_dir)
     chosen = [catalog[n] for n in datasets] if datasets else list(catalog)

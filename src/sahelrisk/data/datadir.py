@@ -18,9 +18,24 @@ ENV_VAR = "SAHELRISK_DATA"
 
 def resolve_data_dir(flag: str | os.PathLike | None = None, *, cwd: Path | None = None,
                      environ: dict | None = None) -> Path:
-    """Return the data directory to use.
+    """Return the data directory to use: the first of ``flag``, ``$SAHELRISK_DATA``, ``./data``
+    and ``../shared/data`` that is given or exists.
 
-    ``cwd`` and ``environ`` exist so tests can resolve without touching the process state.
+    Parameters
+    ----------
+    flag : path-like, optional
+        The caller's choice (``--data-dir``).
+    cwd, environ : optional
+        Stand-ins for the process state, so tests can resolve without touching it.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    DataError
+        The given directory does not exist, or none of the defaults does.
     """
     cwd = Path.cwd() if cwd is None else Path(cwd)
     environ = os.environ if environ is None else environ

@@ -30,6 +30,26 @@ __all__ = ["BlendedModel"]
 
 
 class BlendedModel(BaseEstimator):
+    """The registered model: the mean of the boosted-trees, logistic and baseline probabilities.
+
+    Parameters
+    ----------
+    model_params : mapping
+        :class:`~sahelrisk.modeling.boosted.RiskModel` parameters (``[model]`` of the training spec).
+    model_columns, glm_columns : tuple of str
+        The columns each member reads.
+    glm_C : float
+        Inverse penalty of the logistic member.
+    baseline : str
+        The calibrated baseline member (default ``decay_neighbours``).
+    horizon : int
+        The horizon in weeks (the baseline's history columns depend on it).
+
+    Examples
+    --------
+    >>> spec.make_model(columns).fit(X, y, weeks=weeks).predict_proba(X)   # doctest: +SKIP
+    """
+
     def __init__(self, model_params: Mapping | None = None, model_columns: tuple[str, ...] = (),
                  glm_columns: tuple[str, ...] = (), glm_C: float = 1.0, baseline: str = "decay_neighbours",
                  horizon: int = 4):

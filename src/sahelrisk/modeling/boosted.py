@@ -44,6 +44,34 @@ def _monotone(column: str) -> int:
 
 
 class RiskModel(BaseEstimator):
+    """The boosted-trees member: LightGBM on the panel's features, with a probability calibration.
+
+    Parameters
+    ----------
+    n_estimators, learning_rate, num_leaves, min_child_samples, subsample, colsample_bytree, reg_lambda
+        LightGBM's parameters (``subsample`` is LightGBM's ``bagging_fraction``).
+    calibration : {"isotonic", "sigmoid", "none"}
+        How scores become probabilities, fitted on the last ``calibration_weeks`` training weeks.
+    calibration_weeks : int
+        Training weeks held out from the trees for the calibration (0: calibrate in-sample).
+    refit_full : bool
+        After calibrating, refit the trees on every training week.
+    neg_bagging_fraction : float
+        Share of negatives each tree sees (every positive is kept); the calibration restores rates.
+    seed, n_jobs
+        Same data, parameters and seed give the same model.
+
+    Attributes
+    ----------
+    booster_, calibrator_, feature_names_
+        Set by :meth:`fit`.
+
+    Examples
+    --------
+    >>> model = RiskModel(n_estimators=50).fit(X, y, weeks=weeks)     # doctest: +SKIP
+    >>> model.predict_proba(X)[:, 1]                                   # doctest: +SKIP
+    """
+
     def __init__(self, n_estimators: int = 400, learning_rate: float = 0.03, num_leaves: int = 15,
                  min_child_samples: int = 200, subsample: float = 0.8, colsample_bytree: float = 0.8,
                  reg_lambda: float = 1.0, calibration: str = "isotonic", calibration_weeks: int = 52,

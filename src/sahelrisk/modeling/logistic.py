@@ -28,7 +28,19 @@ class IntensityGLM(BaseEstimator):
     """L2-penalised logistic regression; columns that are never negative on the training rows
     (counts, intensities, distances, weeks since) enter as ``log1p``, missing values as the
     training median plus a missing-indicator (a column with no value in the training weeks, such
-    as a displacement figure before its first report, is kept as a constant and carries no weight)."""
+    as a displacement figure before its first report, is kept as a constant and carries no weight).
+
+    Parameters
+    ----------
+    C : float
+        Inverse strength of the L2 penalty (positive).
+    max_iter : int
+        Solver iterations.
+
+    Examples
+    --------
+    >>> IntensityGLM(C=1.0).fit(X, y).predict_proba(X)[:, 1]     # doctest: +SKIP
+    """
 
     def __init__(self, C: float = 1.0, max_iter: int = 2000):
         self.C = C

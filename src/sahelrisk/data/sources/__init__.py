@@ -40,7 +40,30 @@ LOADERS = {
 
 def load_dataset(dataset: Dataset | str, data_dir: str | Path, *, as_of: date,
                  countries: set[str] | None = None, catalog: Catalog | None = None) -> LoadResult:
-    """Load one catalog dataset (an entry or its name) from ``data_dir``."""
+    """Load one catalog dataset (an entry or its name) from ``data_dir``.
+
+    Parameters
+    ----------
+    dataset : Dataset or str
+        A catalog entry, or its name (then ``catalog`` or the packaged catalog is used).
+    data_dir : str or Path
+        The data directory.
+    as_of : date
+        The data cut-off: rows dated later are quarantined.
+    countries : set of str, optional
+        ISO3 codes to keep (default every known country).
+    catalog : Catalog, optional
+
+    Returns
+    -------
+    LoadResult
+        The validated table, its quarantine (rejected rows with the reason) and counts.
+
+    Raises
+    ------
+    DataFileError
+        A file is missing or unreadable.
+    """
     if isinstance(dataset, str):
         if catalog is None:
             from sahelrisk.data.catalog import load_catalog

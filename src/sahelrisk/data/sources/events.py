@@ -104,7 +104,24 @@ def combine_releases(results: list[tuple[LoadResult, date]]) -> tuple[gpd.GeoDat
 
 def load_events(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries: set[str] | None = None,
                 datasets: list[str] | None = None) -> LoadResult:
-    """Load and combine every event dataset of the catalog (or those named) that is present."""
+    """Load and combine every event dataset of the catalog (or those named).
+
+    Parameters
+    ----------
+    catalog : Catalog
+    data_dir : str or Path
+    as_of : date
+        The data cut-off: rows dated later are quarantined.
+    countries : set of str, optional
+        ISO3 codes to keep.
+    datasets : list of str, optional
+        Only these event datasets.
+
+    Returns
+    -------
+    LoadResult
+        One row per event; an id held by several releases keeps the latest release's row.
+    """
     chosen = [catalog[n] for n in datasets] if datasets else catalog.of_kind("events")
     results = [(load_event_dataset(d, data_dir, as_of=as_of, countries=countries), d.released) for d in chosen]
     table, superseded = combine_releases(results)
