@@ -57,6 +57,11 @@ class Dataset:
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
 
     @property
+    def written_by_update(self) -> bool:
+        """Whether ``sahelrisk data update`` writes this dataset's files (they are not in the catalog)."""
+        return self.loader == "ucdp_manifest"
+
+    @property
     def released(self) -> date | None:
         value = self.options.get("released")
         return date.fromisoformat(str(value)) if value is not None else None

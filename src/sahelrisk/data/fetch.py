@@ -105,6 +105,8 @@ def fetch_catalog(catalog: Catalog, data_dir: str | Path, *, mirror: str | None 
     chosen = [catalog[n] for n in datasets] if datasets else list(catalog)
     outcomes, seen = [], set()
     for dataset in chosen:
+        if dataset.written_by_update:
+            continue  # 'sahelrisk data update' brings these in and writes their manifest
         for entry in dataset.files:
             if entry.path in seen:  # one file can serve two datasets (Natural Earth admin-1)
                 continue

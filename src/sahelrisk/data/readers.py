@@ -15,7 +15,8 @@ import pandas as pd
 
 from sahelrisk.errors import DataFileError
 
-__all__ = ["read_csv_table", "read_xlsx_table", "read_table", "read_vector", "require_columns", "RECORD"]
+__all__ = ["read_csv_table", "read_csv_bytes", "read_xlsx_table", "read_table", "read_vector", "require_columns",
+           "RECORD"]
 
 RECORD = "_record"
 _FETCH_HINT = "Run 'sahelrisk data fetch' or check --data / SAHELRISK_DATA"
@@ -51,6 +52,24 @@ def read_csv_table(path: str | Path, *, drop_hxl_row: bool = True) -> pd.DataFra
     """
     path = Path(path)
     return _parse_csv_text(path, _decode(path, _check_file(path)), drop_hxl_row)
+
+
+def read_csv_bytes(path: str | Path, raw: bytes, *, header: list[str] | None = None) -> pd.DataFrame:
+    """Parse CSV bytes (``path`` names them in errors) into string columns, as :func:`read_csv_table`.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where the bytes come from.
+    raw : bytes
+    header : list of str, optional
+        Column names for a file published without a header row.
+    """
+    path = Path(path)
+    text = _decode(path, raw)
+    if header is not None:
+        text = ",".join(header) + "\n" + text
+    return _parse_csv_text(path, text, False)
 
 
 def _parse_csv_text(path: Path, text: str, drop_hxl_row: bool) -> pd.DataFrame:
@@ -105,9 +124,15 @@ def read_xlsx_table(path: str | Path, sheet: int | str = 0) -> pd.DataFrame:
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV, a zipped CSV or an XLSX by the file's extension."""
+    """Read a CSV, a zipped CSV, an XLSX or a Parquet file (string columns) by the file's extension."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        _check_file(path)
+        frame = pd.read_parquet(path)
+        if RECORD not in frame:
+            frame.insert(0, RECORD, range(1, len(frame) + 1))
+        return frame
     if suffix in {".xlsx", ".xlsm"}:
         return read_xlsx_table(path)
     if suffix == ".zip":

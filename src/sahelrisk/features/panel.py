@@ -59,7 +59,10 @@ def _fingerprint(catalog: Catalog, names, data_dir: Path, as_of) -> str:
     digest = hashlib.sha256(f"as_of={as_of}".encode())
     for name in sorted(names):
         for entry in catalog[name].files:
-            digest.update(f"{name}:{entry.path}:{sha256_of(data_dir / entry.path)}".encode())
+            path = data_dir / entry.path
+            if catalog[name].written_by_update and not path.is_file():
+                continue  # nothing brought in by 'sahelrisk data update' yet
+            digest.update(f"{name}:{entry.path}:{sha256_of(path)}".encode())
     return digest.hexdigest()[:16]
 
 

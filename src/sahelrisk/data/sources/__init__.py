@@ -15,7 +15,11 @@ from sahelrisk.data.quarantine import LoadResult
 from sahelrisk.data.sources.admin import load_admin_areas, load_pcodes
 from sahelrisk.data.sources.aggregates import load_country_month, load_hno_population
 from sahelrisk.data.sources.displacement import load_displacement
-from sahelrisk.data.sources.events import load_event_dataset, load_events
+from sahelrisk.data.sources.events import (
+    load_event_dataset,
+    load_events,
+    load_held_releases,
+)
 from sahelrisk.data.sources.mining import load_mining_sites
 from sahelrisk.data.sources.places import load_places
 from sahelrisk.data.sources.roads import load_road_corridors, load_road_network
@@ -26,6 +30,7 @@ __all__ = ["LOADERS", "load_dataset", "load_events"]
 LOADERS = {
     "ucdp_events": load_event_dataset,
     "acled_events": load_event_dataset,
+    "ucdp_manifest": load_held_releases,
     "ucdp_country_month": load_country_month,
     "pcodes": load_pcodes,
     "admin_areas": load_admin_areas,

@@ -16,12 +16,14 @@ import pandas as pd
 
 from sahelrisk.data.catalog import Catalog, Dataset
 from sahelrisk.data.quarantine import QUARANTINE_COLUMNS, LoadResult
+from sahelrisk.data.revisions import ReleaseRows, resolve_releases
 from sahelrisk.data.schemas import empty_events
 from sahelrisk.data.sources.acled import read_acled_events
+from sahelrisk.data.sources.held import manifest_releases
 from sahelrisk.data.sources.ucdp import read_ucdp_events
-from sahelrisk.errors import SpecError
+from sahelrisk.errors import DataFileError, SpecError
 
-__all__ = ["load_event_dataset", "load_events", "combine_releases"]
+__all__ = ["load_event_dataset", "load_held_releases", "load_events", "combine_releases"]
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +104,47 @@ def combine_releases(results: list[tuple[LoadResult, date]]) -> tuple[gpd.GeoDat
     return gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326"), superseded
 
 
+def load_held_releases(dataset: Dataset, data_dir: str | Path, *, as_of: date,
+                       countries: set[str] | None = None) -> LoadResult:
+    """The releases ``sahelrisk data update`` brought in (the dataset names their manifest), resolved:
+    the latest release of an id wins and ids a later cumulative release dropped are withdrawn."""
+    manifest = Path(data_dir) / dataset.files[0].path
+    if not manifest.is_file():
+        raise DataFileError(manifest, "missing file(s): no release brought in yet",
+                            "Run 'sahelrisk data update' to bring in UCDP's newest releases")
+    held = manifest_releases(data_dir, as_of=as_of, countries=countries)
+    events, withdrawn = resolve_releases([rows for rows, _ in held])
+    notes = [f"{len(held)} releases held ({', '.join(r.name for r, _ in held)})"]
+    if len(withdrawn):
+        notes.append(f"{len(withdrawn)} events withdrawn by a later release")
+    return LoadResult(dataset=dataset.name, table=gpd.GeoDataFrame(events, geometry="geometry", crs="EPSG:4326"),
+                      quarantine=_stack_quarantines(p.quarantine for _, p in held),
+                      rows_read=sum(p.rows_read for _, p in held), out_of_scope=sum(p.out_of_scope for _, p in held),
+                      notes=notes)
+
+
+def _releases_of(dataset: Dataset, data_dir, as_of, countries) -> list[tuple[ReleaseRows, LoadResult]]:
+    if dataset.loader == "ucdp_manifest":
+        if not (Path(data_dir) / dataset.files[0].path).is_file():
+            return []  # nothing brought in by 'sahelrisk data update' yet
+        out = []
+        for rows, part in manifest_releases(data_dir, as_of=as_of, countries=countries):
+            result = LoadResult(dataset=f"{dataset.name}:{rows.name}", table=rows.table, quarantine=part.quarantine,
+                                rows_read=part.rows_read, out_of_scope=part.out_of_scope)
+            out.append((rows, result))
+        return out
+    result = load_event_dataset(dataset, data_dir, as_of=as_of, countries=countries)
+    published = dataset.released or date.min
+    return [(ReleaseRows(str(dataset.options.get("release", dataset.name)), published, result.table), result)]
+
+
 def load_events(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries: set[str] | None = None,
                 datasets: list[str] | None = None) -> LoadResult:
     """Load and combine every event dataset of the catalog (or those named).
+
+    Releases are combined in publication order: the latest release of an id wins, and an id
+    that a later cumulative Candidate release or final GED (covering its month and country) no
+    longer holds is withdrawn.
 
     Parameters
     ----------
@@ -120,17 +160,30 @@ def load_events(catalog: Catalog, data_dir: str | Path, *, as_of: date, countrie
     Returns
     -------
     LoadResult
-        One row per event; an id held by several releases keeps the latest release's row.
+        One row per event.
     """
     chosen = [catalog[n] for n in datasets] if datasets else catalog.of_kind("events")
-    results = [(load_event_dataset(d, data_dir, as_of=as_of, countries=countries), d.released) for d in chosen]
-    table, superseded = combine_releases(results)
-    for row in superseded.itertuples(index=False):
-        log.info("event %s: kept release %s, dropped %s", row.event_id, row.kept_release, row.dropped_release)
-    notes = [n for r, _ in results for n in r.notes]
-    if len(superseded):
-        notes.append(f"{len(superseded)} events appear in several releases; the latest release's row was kept")
-    quarantine = _stack_quarantines(r.quarantine for r, _ in results)
-    return LoadResult(dataset="events", table=table, quarantine=quarantine,
-                      rows_read=sum(r.rows_read for r, _ in results),
-                      out_of_scope=sum(r.out_of_scope for r, _ in results), notes=notes)
+    pairs = [pair for d in chosen for pair in _releases_of(d, data_dir, as_of, countries)]
+    releases = []
+    for rows, _ in pairs:
+        table = rows.table.copy()
+        # UCDP keeps an event's id from Candidate to GED; ACLED ids are another namespace.
+        table["_key"] = _namespace(table["source"]).astype(str) + ":" + table["event_id"].astype(str)
+        releases.append(ReleaseRows(rows.name, rows.published, table, rows.withdraws, rows.first, rows.last))
+    table, withdrawn = resolve_releases(releases, key="_key")
+    results = [result for _, result in pairs]
+    superseded = sum(len(r.table) for r in releases) - len(table) - len(withdrawn)
+    notes = [n for r in results for n in r.notes]
+    if superseded:
+        notes.append(f"{superseded} events appear in several releases; the latest release's row was kept")
+    if len(withdrawn):
+        notes.append(f"{len(withdrawn)} events were withdrawn by a later release that covers their month")
+        for row in withdrawn.itertuples(index=False):
+            log.info("event %s withdrawn: held by %s, not by %s", row.event_id, row.release, row.withdrawn_by)
+    table = table.drop(columns=["_key"]) if "_key" in table else table
+    if not len(table):
+        table = empty_events()
+    quarantine = _stack_quarantines(r.quarantine for r in results)
+    return LoadResult(dataset="events", table=gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326"),
+                      quarantine=quarantine, rows_read=sum(r.rows_read for r in results),
+                      out_of_scope=sum(r.out_of_scope for r in results), notes=notes)

@@ -1,0 +1,314 @@
+"""``sahelrisk data update``: bring in UCDP's newest releases, every week, without losing anything.
+
+For each release that can be out (:mod:`sahelrisk.data.ucdp_releases`), the site is asked for the
+file (a 404 means "not published yet"); a new or changed file is downloaded with resume, checked
+(an HTML page served instead of the file is refused), kept unchanged under
+``events/ucdp/raw/``, and its rows of the countries in scope (plus a border margin, for the
+distance rings) are copied to ``events/ucdp/scope/<release>.parquet``. The manifest is written
+last, atomically, so a failed update leaves the previous data as it was. A file the server
+changed under the same name is kept beside the old one and reported.
+
+A source that cannot be reached is a warning naming the URL; the update goes on with the rest
+and the next update retries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from sahelrisk.countries import get_country, iso3_from_gw, to_iso3
+from sahelrisk.data.fetch import fetch_file, sha256_of
+from sahelrisk.data.manifest import UPDATES_DIR, Manifest, ManifestEntry
+from sahelrisk.data.readers import RECORD, read_csv_bytes
+from sahelrisk.data.revisions import (
+    RevisionReport,
+    diff_events,
+    resolve_releases,
+)
+from sahelrisk.data.sources.held import manifest_releases
+from sahelrisk.data.ucdp_releases import (
+    GED_FLOOR,
+    Release,
+    candidate_plan,
+    ged_release,
+    release_from_path,
+)
+from sahelrisk.errors import DataFileError, FetchError
+from sahelrisk.files import write_text_atomic
+
+__all__ = ["update_ucdp", "UpdateOutcome", "DEFAULT_UCDP_URL", "UCDP_URL_ENV",
+           "UCDP_COLUMNS", "BORDER_MARGIN_DEG"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_UCDP_URL = "https://ucdp.uu.se/downloads/"
+UCDP_URL_ENV = "SAHELRISK_UCDP_URL"
+BORDER_MARGIN_DEG = 1.5  # about 165 km: events across a border reach the 100 km rings
+RAW_DIR, SCOPE_DIR = "events/ucdp/raw", "events/ucdp/scope"
+
+# The official GED / Candidate CSV columns, for releases published without a header row.
+UCDP_COLUMNS = [
+    "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id", "conflict_new_id",
+    "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name", "side_a_dset_id", "side_a_new_id", "side_a",
+    "side_b_dset_id", "side_b_new_id", "side_b", "number_of_sources", "source_article", "source_office",
+    "source_date", "source_headline", "source_original", "where_prec", "where_coordinates", "where_description",
+    "adm_1", "adm_2", "latitude", "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "region",
+    "event_clarity", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians",
+    "deaths_unknown", "best", "high", "low", "gwnoa", "gwnob",
+]
+
+
+@dataclass
+class UpdateOutcome:
+    """What an update did.
+
+    Attributes
+    ----------
+    new : list of str
+        Releases brought in for the first time.
+    changed : list of str
+        Releases the server now serves with other bytes (the new file is kept beside the old).
+    unchanged : list of str
+        Releases held and unchanged on the server.
+    warnings : list of str
+        One line per URL that failed (the update went on without it).
+    revisions : RevisionReport
+        Ids added, revised and withdrawn, per country.
+    report_path : Path or None
+        The JSON report of this update.
+    """
+
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    revisions: RevisionReport = field(default_factory=RevisionReport)
+    report_path: Path | None = None
+
+    @property
+    def nothing_new(self) -> bool:
+        return not (self.new or self.changed)
+
+
+def _head(url: str, timeout: float) -> tuple[int, dict]:
+    """(HTTP status, headers) of ``url``; 0 when the server cannot be reached."""
+    request = urllib.request.Request(url, method="HEAD")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers or {})
+    except (urllib.error.URLError, OSError) as e:
+        raise FetchError(f"{url}: cannot connect ({getattr(e, 'reason', e)})") from e
+
+
+def _check_payload(url: str, path: Path) -> None:
+    """Refuse what is not the published file: an HTML page, a zip that is not one, a non-CSV."""
+    with open(path, "rb") as handle:
+        start = handle.read(512)
+    head = start.lstrip(b"\xef\xbb\xbf \r\n\t").lower()
+    if head.startswith(b"<") or b"<html" in head:
+        raise FetchError(f"{url}: the server sent an HTML page instead of the file")
+    if url.endswith(".zip"):
+        if not zipfile.is_zipfile(path):
+            raise FetchError(f"{url}: the download is not a zip archive")
+    elif b"," not in start:
+        raise FetchError(f"{url}: the download is not a CSV file")
+
+
+def _read_release(path: Path) -> pd.DataFrame:
+    """The raw rows of a release file (CSV or zipped CSVs) as strings; a header-less file gets
+    the official column names."""
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
+            if not members:
+                raise DataFileError(path, "holds no CSV file", "Check the release on the download site")
+            parts = [_parse_release_csv(path / m, archive.read(m)) for m in members]
+        return pd.concat(parts, ignore_index=True)
+    return _parse_release_csv(path, path.read_bytes())
+
+
+def _parse_release_csv(path: Path, raw: bytes) -> pd.DataFrame:
+    first = raw.lstrip(b"\xef\xbb\xbf").split(b",", 1)[0].strip(b'" \r\n')
+    headerless = first.isdigit()  # some Candidate releases were published without a header row
+    frame = read_csv_bytes(path, raw, header=UCDP_COLUMNS if headerless else None)
+    return frame.drop(columns=[RECORD]).assign(**{RECORD: np.arange(1, len(frame) + 1)})
+
+
+def _in_scope(raw: pd.DataFrame, countries: list[str], margin: float) -> np.ndarray:
+    """Rows of the countries in scope, or located within ``margin`` degrees of their bounding boxes."""
+    if "country_id" in raw:
+        iso3 = raw["country_id"].map(iso3_from_gw).astype("string").fillna(to_iso3(raw["country"]))
+    else:
+        iso3 = to_iso3(raw["country"])
+    keep = iso3.isin(countries).to_numpy(dtype=bool)
+    if "latitude" in raw and "longitude" in raw:
+        lat = pd.to_numeric(raw["latitude"], errors="coerce").to_numpy()
+        lon = pd.to_numeric(raw["longitude"], errors="coerce").to_numpy()
+        boxes = np.array([get_country(c).bbox for c in countries])
+        near = ((lon >= boxes[:, [0]].min() - margin) & (lon <= boxes[:, [2]].max() + margin)
+                & (lat >= boxes[:, [1]].min() - margin) & (lat <= boxes[:, [3]].max() + margin))
+        keep |= np.nan_to_num(near, nan=False).astype(bool)
+    return keep
+
+
+def _write_scope(raw_path: Path, scope_path: Path, countries: list[str], margin: float) -> tuple[int, int]:
+    """Copy the in-scope rows of a raw release to Parquet (atomically); (rows, rows kept)."""
+    raw = _read_release(raw_path)
+    kept = raw.loc[_in_scope(raw, countries, margin)].reset_index(drop=True)
+    scope_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = scope_path.with_name(f".{scope_path.name}.tmp")
+    kept.to_parquet(tmp, index=False)
+    os.replace(tmp, scope_path)
+    return len(raw), len(kept)
+
+
+def _resolved(data_dir, manifest: Manifest, countries) -> pd.DataFrame:
+    releases = [rows for rows, _ in manifest_releases(data_dir, manifest, countries=set(countries))]
+    return resolve_releases(releases)[0]
+
+
+def _plan(manifest: Manifest, base: str, until: date, timeout: float, warnings: list[str]) -> list[Release]:
+    """The GED versions that can be out by ``until``, then the Candidate releases of the years
+    after the newest GED found."""
+    held_ged = [r for r in (release_from_path(e.url) for e in manifest.current()) if r and r.kind == "ged"]
+    newest_covered = max((r.last.year for r in held_ged), default=2000 + GED_FLOOR - 1)
+    plan = []
+    for version in range(GED_FLOOR, until.year - 2000 + 1):
+        release = ged_release(version)
+        if release.published > until:
+            continue
+        plan.append(release)
+        if manifest.held(release.name) is None:
+            try:
+                status, _ = _head(base + release.path, timeout)
+            except FetchError as e:
+                warnings.append(f"warning: {e}")
+                continue
+            if status == 200:
+                newest_covered = max(newest_covered, release.last.year)
+    for year in range(newest_covered + 1, until.year + 1):
+        plan.extend(candidate_plan(year, until))
+    return plan
+
+
+def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_url: str = DEFAULT_UCDP_URL,
+                countries=("MLI", "BFA", "NER"), margin_deg: float = BORDER_MARGIN_DEG, timeout: float = 60.0,
+                on_progress: Callable | None = None) -> UpdateOutcome:
+    """Bring in every UCDP release published since the last update.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The data directory (files go under ``events/ucdp/``).
+    until : date
+        The caller's date: releases due after it are not probed.
+    retrieved_at : str
+        The caller's timestamp, recorded in the manifest.
+    base_url : str
+        The download root laid out like UCDP's (default the official site).
+    countries : sequence of str
+        ISO3 codes in scope; rows within ``margin_deg`` of their bounding boxes are kept too.
+    timeout : float
+        Seconds per request.
+    on_progress : callable, optional
+        ``(file, bytes done, total)`` during downloads.
+
+    Returns
+    -------
+    UpdateOutcome
+    """
+    data_dir = Path(data_dir)
+    base = base_url.rstrip("/") + "/"
+    countries = sorted(countries)
+    manifest = Manifest.read(data_dir)
+    before = _resolved(data_dir, manifest, countries)
+    outcome = UpdateOutcome()
+    for release in _plan(manifest, base, until, timeout, outcome.warnings):
+        url = base + release.path
+        held = manifest.held(release.name)
+        try:
+            status, headers = _head(url, timeout)
+            if status == 404:
+                if held is not None:
+                    outcome.warnings.append(f"warning: {url}: no longer on the server; the copy held is kept")
+                continue
+            if status != 200:
+                raise FetchError(f"{url}: server answered HTTP {status}")
+            stamp = (headers.get("Last-Modified", ""), headers.get("ETag", ""))
+            if held is not None and str(held.bytes) == headers.get("Content-Length") \
+                    and stamp == (held.last_modified, held.etag):
+                outcome.unchanged.append(release.name)
+                continue
+            entry = _download(data_dir, release, url, held, stamp, countries, margin_deg, retrieved_at, on_progress)
+        except (FetchError, DataFileError) as e:
+            outcome.warnings.append(f"warning: {e}")
+            continue
+        if entry is None:
+            outcome.unchanged.append(release.name)
+            continue
+        if held is not None:
+            held.replaced_by = entry.path
+            outcome.changed.append(release.name)
+        else:
+            outcome.new.append(release.name)
+        manifest.entries.append(entry)
+    if outcome.nothing_new:
+        return outcome
+    manifest.base_url = base
+    after = _resolved(data_dir, manifest, countries)
+    outcome.revisions = diff_events(before, after)
+    manifest.write(data_dir)
+    report = {"retrieved_at": retrieved_at, "base_url": base, "new": outcome.new, "changed": outcome.changed,
+              "warnings": outcome.warnings, **outcome.revisions.to_dict()}
+    outcome.report_path = write_text_atomic(data_dir / UPDATES_DIR / "last_update.json",
+                                            json.dumps(report, indent=2) + "\n")
+    for line in outcome.revisions.lines():
+        log.info("update: %s", line)
+    return outcome
+
+
+def _download(data_dir: Path, release: Release, url: str, held: ManifestEntry | None, stamp: tuple[str, str],
+              countries: list[str], margin: float, retrieved_at: str, on_progress) -> ManifestEntry | None:
+    """Download, check and copy one release; None when the bytes are those already held."""
+    raw_dir = data_dir / RAW_DIR
+    incoming = raw_dir / f"{release.filename}.download"
+    size = fetch_file(url, incoming, on_progress=on_progress)
+    try:
+        _check_payload(url, incoming)
+        digest = sha256_of(incoming)
+        if held is not None and digest == held.sha256:
+            held.last_modified, held.etag = stamp
+            return None
+        stem, dot, suffix = release.filename.partition(".")
+        name = release.filename if held is None else f"{stem}.{digest[:8]}.{suffix}"
+        raw_path = raw_dir / name
+        os.replace(incoming, raw_path)
+    finally:
+        incoming.unlink(missing_ok=True)
+    scope_name = release.name if held is None else f"{release.name}.{digest[:8]}"
+    scope_path = data_dir / SCOPE_DIR / f"{scope_name}.parquet"
+    try:
+        rows, kept = _write_scope(raw_path, scope_path, countries, margin)
+    except DataFileError:
+        raw_path.unlink(missing_ok=True)  # not recorded: the next update tries again
+        raise
+    return ManifestEntry(
+        release=release.name, kind=release.kind, url=url, path=raw_path.relative_to(data_dir).as_posix(),
+        bytes=size, sha256=digest, retrieved_at=retrieved_at, published=str(release.published),
+        first=str(release.first), last=str(release.last), rows=rows,
+        scope_path=scope_path.relative_to(data_dir).as_posix(), scope_sha256=sha256_of(scope_path),
+        scope_rows=kept, last_modified=stamp[0], etag=stamp[1])
