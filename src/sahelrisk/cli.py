@@ -156,6 +156,49 @@ def data_fetch(data: DataOpt = None, catalog: CatalogOpt = None,
         raise FetchError(f"{len(failed)} file(s) failed to download; see the messages above")
 
 
+@data_app.command("update")
+def data_update(data: DataOpt = None,
+                countries: Annotated[Optional[str], typer.Option("--countries", help="Comma-separated ISO3 codes in scope (default: the feature spec's).")] = None,
+                ucdp_url: Annotated[Optional[str], typer.Option("--ucdp-url", help="UCDP download root (else $SAHELRISK_UCDP_URL, else https://ucdp.uu.se/downloads/).")] = None,
+                spec: Annotated[Path, typer.Option("--spec", help="Feature spec whose countries are in scope.")] = Path("features/default.toml")):
+    """Bring in UCDP's newest releases (final GED, monthly and cumulative Candidate) and report what changed."""
+    from datetime import datetime, timezone
+
+    from sahelrisk.data.update import DEFAULT_UCDP_URL, UCDP_URL_ENV, update_ucdp
+    from sahelrisk.features.spec import load_spec
+
+    target = Path(data) if data is not None else Path(os.environ.get("SAHELRISK_DATA", "data"))
+    scope = sorted(_countries(countries) or load_spec(spec).countries)
+    base = ucdp_url or os.environ.get(UCDP_URL_ENV) or DEFAULT_UCDP_URL
+    now = datetime.now(timezone.utc)  # the edge: the library takes the date from its caller
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
+        tasks = {}
+
+        def on_progress(path, done, total):
+            if path not in tasks:
+                tasks[path] = progress.add_task(Path(path).name, total=total)
+                if not console.is_terminal:
+                    console.print(f"downloading {Path(path).name.removesuffix('.download')}")
+            progress.update(tasks[path], completed=done, total=total)
+
+        with _status(f"looking for new UCDP releases at {base}"):
+            outcome = update_ucdp(target, until=now.date(), retrieved_at=now.isoformat(timespec="seconds"),
+                                  base_url=base, countries=scope, on_progress=on_progress)
+    for line in outcome.warnings:
+        err.print(line, soft_wrap=True, markup=False, highlight=False)
+    if outcome.nothing_new:
+        console.print(f"nothing new: {len(outcome.unchanged)} releases held are up to date -> {target}")
+        return
+    for name in outcome.new:
+        console.print(f"new release {name}")
+    for name in outcome.changed:
+        console.print(f"changed on the server: {name} (the new file is kept beside the old one)")
+    for line in outcome.revisions.lines() or ["no event added, revised or withdrawn"]:
+        console.print(line, soft_wrap=True)
+    console.print(f"report written to {outcome.report_path}")
+
+
 @features_app.command("build")
 def features_build(spec: Annotated[Path, typer.Option("--spec", help="Feature spec TOML.")] = Path("features/default.toml"),
                    data: DataOpt = None, catalog: CatalogOpt = None, as_of: AsOfOpt = None,

@@ -62,7 +62,8 @@ def _check_one(dataset: Dataset, data_dir: Path, as_of: date, countries, out_dir
     missing = [f.path for f in dataset.files if not (data_dir / f.path).is_file()]
     if missing:
         report.status = "missing"
-        report.message = f"missing file(s): {', '.join(missing)}; run 'sahelrisk data fetch'"
+        command = "sahelrisk data update" if dataset.written_by_update else "sahelrisk data fetch"
+        report.message = f"missing file(s): {', '.join(missing)}; run '{command}'"
         return report
     if dataset.loader == "none":  # provenance copies: presence is the check
         report.message = f"{len(dataset.files)} file(s) present (kept as provenance, not loaded)"

@@ -154,14 +154,14 @@ def _in_scope(raw: pd.DataFrame, countries: list[str], margin: float) -> np.ndar
         iso3 = raw["country_id"].map(iso3_from_gw).astype("string").fillna(to_iso3(raw["country"]))
     else:
         iso3 = to_iso3(raw["country"])
-    keep = iso3.isin(countries).to_numpy(dtype=bool)
+    keep = iso3.isin(countries).to_numpy(dtype=bool).copy()
     if "latitude" in raw and "longitude" in raw:
         lat = pd.to_numeric(raw["latitude"], errors="coerce").to_numpy()
         lon = pd.to_numeric(raw["longitude"], errors="coerce").to_numpy()
-        boxes = np.array([get_country(c).bbox for c in countries])
-        near = ((lon >= boxes[:, [0]].min() - margin) & (lon <= boxes[:, [2]].max() + margin)
-                & (lat >= boxes[:, [1]].min() - margin) & (lat <= boxes[:, [3]].max() + margin))
-        keep |= np.nan_to_num(near, nan=False).astype(bool)
+        for c in countries:  # NaN coordinates compare False: unlocated rows count by country only
+            west, south, east, north = get_country(c).bbox
+            keep |= ((lon >= west - margin) & (lon <= east + margin) & (lat >= south - margin)
+                     & (lat <= north + margin))
     return keep
 
 

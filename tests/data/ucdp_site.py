@@ -1,0 +1,103 @@
+"""A local HTTP server laid out like UCDP's download site, built from the real files in
+../shared/data, with faults a test can switch on per file."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+import zipfile
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+EVENTS = "events"
+GED_EXTRACTS = ["Mali.csv", "Burkina.csv", "Niger_repaired.csv"]
+CANDIDATES = {  # name on UCDP's site -> file in ../shared/data/events
+    "GEDEvent_v26_0_1.csv": "ucdp_candidate_v26_0_1/GEDEvent_v26_0_1.csv",
+    "GEDEvent_v26_0_2.csv": "ucdp_candidate_v26_0_2/GEDevent_v26_0_2.csv",
+    "GEDEvent_v26_01_26_06.csv": "ucdp_candidate_v26_01_26_06_sahel/GEDEvent_v26_01_26_06_MLI_BFA_NER.csv",
+    "GEDEvent_v26_0_7.csv": "ucdp_candidate_v26_0_7_sahel/GEDEvent_v26_0_7_MLI_BFA_NER.csv",
+}
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    faults: dict  # url path -> "500" | "reset" | "truncate" | "html"
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def _fault(self):
+        return self.faults.get(self.path.lstrip("/"))
+
+    def do_HEAD(self):
+        if self._fault() == "500":
+            return self.send_error(500, "Internal Server Error")
+        if self._fault() == "html":
+            return self._html(body=False)
+        return super().do_HEAD()
+
+    def do_GET(self):
+        fault = self._fault()
+        if fault == "500":
+            return self.send_error(500, "Internal Server Error")
+        if fault == "html":
+            return self._html(body=True)
+        if fault == "reset":
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return None
+        if fault == "truncate":
+            data = Path(self.translate_path(self.path)).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.close_connection = True
+            return None
+        return super().do_GET()
+
+    def _html(self, body: bool):
+        page = b"<!DOCTYPE html><html><body><h1>Maintenance</h1>We will be back soon.</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        if body:
+            self.wfile.write(page)
+
+
+class UcdpSite:
+    """``root/ged/`` and ``root/candidateged/`` served on 127.0.0.1; ``url`` is the download root."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.faults: dict[str, str] = {}
+        handler = type("Handler", (_Handler,), {"faults": self.faults})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def publish(self, shared: Path, name: str) -> Path:
+        """Put one real Candidate file on the site under its UCDP name."""
+        target = self.root / "candidateged" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shared / EVENTS / CANDIDATES[name], target)
+        return target
+
+    def publish_ged(self, shared: Path) -> Path:
+        """GED 24.1 as its annual zip, holding the Mali, Burkina Faso and Niger extracts."""
+        target = self.root / "ged" / "ged241-csv.zip"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in GED_EXTRACTS:
+                archive.write(shared / EVENTS / "ucdp_ged_v24_1_uemoa_country_extracts" / name, name)
+        return target
