@@ -22,6 +22,7 @@ import pandas as pd
 from sahelrisk.calendar import week_of
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.datadir import resolve_data_dir
+from sahelrisk.data.extent import country_coverage
 from sahelrisk.errors import DataGapError, ModelNotFoundError, SpecError
 from sahelrisk.features.panel import PanelInputs, load_inputs
 from sahelrisk.features.spec import PanelSpec, load_spec, spec_from_text
@@ -145,12 +146,17 @@ def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec) -> Non
                           "score a later week")
     if week > week_of(last):
         raise DataGapError(f"week {week.date()} is after the located event data ends ({last.date()}); score a week "
-                          f"up to {week_of(last).date()}, or fetch newer data ('sahelrisk data fetch')")
+                          f"up to {week_of(last).date()}, or bring in newer data ('sahelrisk data update')")
     gap = coverage_gap(located["date_start"], week)
     if gap:
         raise DataGapError(f"the event data has no located events from {gap[0].date()} to {gap[1].date()}, within the "
                           f"year before {week.date()}; features would read that hole as peace. Score a week the data "
-                          "covers or add event data for the gap (e.g. UCDP GED 25.1)")
+                          "covers or bring in event data for the gap ('sahelrisk data update' fetches UCDP GED 25.1 and later)")
+    stale = [c for c in country_coverage(inputs.events, spec.countries, week) if c.stale]
+    if stale:
+        raise DataGapError("; ".join(c.reason for c in stale) + ". Scoring refuses rather than map a country whose "
+                           "data went dark as calm: bring in its newer events ('sahelrisk data update'), fix its "
+                           "files, or score with a feature spec without it")
 
 
 def score_all(week, horizon_weeks: int | None = None, model: str | LoadedModel = "champion", data_dir=None, *,

@@ -33,6 +33,7 @@ from sahelrisk.data.datadir import resolve_data_dir
 from sahelrisk.errors import (
     EXIT_INTERNAL,
     DataError,
+    DataGapError,
     FetchError,
     SahelriskError,
     SpecError,
@@ -89,8 +90,22 @@ def _print_reports(reports) -> None:
     console.print(table)
 
 
-def _check(data, catalog, as_of, countries, out, command: str) -> None:
-    from sahelrisk.data.check import check_data, missing_required, reports_to_json
+def _coverage_scope(countries: str | None, spec: Path | None) -> list[str]:
+    if countries:
+        return sorted(_countries(countries))
+    if spec is not None and spec.is_file():
+        from sahelrisk.features.spec import load_spec
+        return sorted(load_spec(spec).countries)
+    return []
+
+
+def _check(data, catalog, as_of, countries, out, command: str, spec: Path | None = None) -> None:
+    from sahelrisk.data.check import (
+        check_data,
+        coverage_report,
+        missing_required,
+        reports_to_json,
+    )
 
     data_dir = resolve_data_dir(data)
     as_of_date = _as_of(as_of)
@@ -98,21 +113,34 @@ def _check(data, catalog, as_of, countries, out, command: str) -> None:
     with _status("loading") as status:
         reports = check_data(cat, data_dir, as_of=as_of_date, countries=_countries(countries), out_dir=out,
                              on_dataset=lambda name: status.update(f"loading {name}"))
-    path = reports_to_json(reports, Path(out) / "data_check.json", data_dir=str(data_dir), as_of=str(as_of_date),
-                           command=command)
+    scope = _coverage_scope(countries, spec)
+    missing = missing_required(reports)
+    coverage = [] if missing or not scope else coverage_report(cat, data_dir, as_of=as_of_date, countries=scope)
+    path = reports_to_json(reports, Path(out) / "data_check.json", coverage=coverage, data_dir=str(data_dir),
+                           as_of=str(as_of_date), command=command)
     console.print(f"report written to {path}")
     _print_reports(reports)
-    missing = missing_required(reports)
+    for c in coverage:
+        console.print(("[red]stale[/] " if c.stale else "covered ") + c.reason, soft_wrap=True, highlight=False)
+    if not scope:
+        console.print("per-country coverage not checked: pass --countries or --spec", soft_wrap=True)
     if missing:
         raise DataError(f"required dataset(s) not usable: {', '.join(r.name for r in missing)}. "
                         "Run 'sahelrisk data fetch' or fix the files named above")
+    stale = [c for c in coverage if c.stale]
+    if stale:
+        raise DataGapError(f"the data of {', '.join(c.country for c in stale)} is stale: "
+                           + "; ".join(c.reason.split(': ', 1)[1] for c in stale)
+                           + ". Bring in newer events ('sahelrisk data update') or fix the files named above")
 
 
 @data_app.command("check")
 def data_check(data: DataOpt = None, catalog: CatalogOpt = None, as_of: AsOfOpt = None,
-               countries: CountriesOpt = None, out: OutOpt = Path("outputs")):
-    """Load and validate every dataset; print rows loaded, quarantined, date range and countries."""
-    _check(data, catalog, as_of, countries, out, "data check")
+               countries: CountriesOpt = None, out: OutOpt = Path("outputs"),
+               spec: Annotated[Path, typer.Option("--spec", help="Feature spec whose countries' coverage is checked (unless --countries).")] = Path("features/default.toml")):
+    """Load and validate every dataset; print rows loaded, quarantined, date range and countries, and
+    whether each country's events still cover the last week the data supports."""
+    _check(data, catalog, as_of, countries, out, "data check", spec)
 
 
 @data_app.command("list")
@@ -408,7 +436,7 @@ def run(data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("ou
 
     training_spec = load_training_spec(spec)
     cut_off, end, _ = _window(training_spec, data, catalog, as_of, data_end)
-    _check(data, catalog, str(cut_off), None, out, "run")
+    _check(data, catalog, str(cut_off), ",".join(training_spec.features.countries), out, "run")
     if not skip_training:
         train_cmd(spec=spec, data=data, catalog=catalog, out=out, tracking_uri=tracking_uri, register=True,
                   models_dir=Path("models"), as_of=str(cut_off), data_end=str(end))

@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from sahelrisk.calendar import week_of
 from sahelrisk.data.catalog import Catalog, Dataset
+from sahelrisk.data.extent import CountryCoverage, country_coverage, data_extent
 from sahelrisk.data.quarantine import write_quarantine
-from sahelrisk.data.sources import load_dataset
-from sahelrisk.errors import DataFileError
+from sahelrisk.data.sources import load_dataset, load_events
+from sahelrisk.errors import DataFileError, DataGapError
+from sahelrisk.files import write_text_atomic
 
 __all__ = ["DatasetReport", "check_data", "reports_to_json", "missing_required"]
 
@@ -83,7 +86,38 @@ def _check_one(dataset: Dataset, data_dir: Path, as_of: date, countries, out_dir
     if out_dir is not None:
         path = write_quarantine(result.quarantine, out_dir, dataset.name)
         report.quarantine_file = str(path) if path else None
+    if dataset.required and report.rows_loaded == 0 and dataset.loader != "none":
+        # A header and no rows, or every row rejected, is a dataset gone dark, not "ok".
+        report.status = "error"
+        report.message = (f"no valid row loaded ({report.rows_read} read, {report.quarantined} rejected); "
+                          "see the quarantine file, fix the files or run 'sahelrisk data fetch'")
     return report
+
+
+def coverage_report(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries) -> list[CountryCoverage]:
+    """Per country in scope: do its located events reach the last week the data supports?
+
+    Parameters
+    ----------
+    catalog : Catalog
+    data_dir : str or Path
+    as_of : date
+        The data cut-off.
+    countries : iterable of str
+        ISO3 codes to check.
+
+    Returns
+    -------
+    list of CountryCoverage
+        One per country; ``stale`` marks a country whose events stop or fall far below its own
+        recent history (a country gone dark would otherwise read as calm).
+    """
+    events = load_events(catalog, data_dir, as_of=as_of).table
+    try:
+        week = data_extent(events, countries).last_week
+    except DataGapError:
+        week = week_of(pd.Timestamp(as_of))
+    return country_coverage(events, countries, week)
 
 
 def check_data(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries: set[str] | None = None,
@@ -125,11 +159,11 @@ def check_data(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries
 
 
 def missing_required(reports: list[DatasetReport]) -> list[DatasetReport]:
+    """The required datasets that are not usable (missing, unreadable or without a valid row)."""
     return [r for r in reports if r.required and r.status != "ok"]
 
 
-def reports_to_json(reports: list[DatasetReport], path: str | Path, **context) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({**context, "datasets": [asdict(r) for r in reports]}, indent=2, default=str))
-    return path
+def reports_to_json(reports: list[DatasetReport], path: str | Path, coverage=(), **context) -> Path:
+    """Write the data check's report (datasets and per-country coverage) as JSON, atomically."""
+    payload = {**context, "datasets": [asdict(r) for r in reports], "countries": [asdict(c) for c in coverage]}
+    return write_text_atomic(path, json.dumps(payload, indent=2, default=str))

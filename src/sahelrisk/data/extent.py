@@ -17,7 +17,7 @@ import pandas as pd
 from sahelrisk.calendar import week_of
 from sahelrisk.errors import DataGapError
 
-__all__ = ["DataExtent", "data_extent", "LOOKBACK_WEEKS", "MAX_QUIET_WEEKS"]
+__all__ = ["DataExtent", "data_extent", "CountryCoverage", "country_coverage", "LOOKBACK_WEEKS", "MAX_QUIET_WEEKS"]
 
 LOOKBACK_WEEKS = 52      # a scored week needs a year of located events before it
 MAX_QUIET_WEEKS = 13     # longer without a single located event in the whole region is a hole, not peace
@@ -112,3 +112,91 @@ def data_extent(events: pd.DataFrame, countries, *, reporting_lag_weeks: int = 0
                               reason=reason)
     raise DataGapError(f"the located events of {', '.join(countries)} have no stretch of {lookback_weeks} weeks "
                        f"without a hole of more than {max_quiet_weeks} weeks; add event data for the gaps")
+
+
+@dataclass(frozen=True)
+class CountryCoverage:
+    """Whether one country's located events still cover a week.
+
+    Attributes
+    ----------
+    country : str
+    last_event : date or None
+        The latest located event on or before the week.
+    events_last_year : int
+        Located events in the 52 weeks up to the week.
+    expected : float
+        The mean of the three 52-week windows before that (what its own history makes expected).
+    stale : bool
+        True when the events stop more than ``max_quiet_weeks`` before the week, or fall below a
+        quarter of what is expected: the country would read as calm when its data went dark.
+    reason : str
+    """
+
+    country: str
+    last_event: date | None
+    events_last_year: int
+    expected: float
+    stale: bool
+    reason: str
+
+
+def country_coverage(events: pd.DataFrame, countries, week, *, max_quiet_weeks: int = MAX_QUIET_WEEKS,
+                     low_share: float = 0.25, min_expected: float = 8.0) -> list[CountryCoverage]:
+    """Per country: do its located events cover the weeks up to ``week``?
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        The canonical event table.
+    countries : iterable of str
+        ISO3 codes to check.
+    week : date-like
+        The week forecast from (or the last week the data covers).
+    max_quiet_weeks : int
+        Longer without a located event is a stop, not peace.
+    low_share : float
+        A last year with fewer than this share of the expected events is a country gone dark...
+    min_expected : float
+        ...when at least this many were expected.
+
+    Returns
+    -------
+    list of CountryCoverage
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> days = pd.date_range("2020-01-06", "2023-06-30", freq="5D")
+    >>> ev = pd.DataFrame({"date_start": days, "has_location": True, "country_iso3": "MLI"})
+    >>> country_coverage(ev, ["MLI"], "2023-12-25")[0].stale
+    True
+    """
+    week = week_of(pd.Timestamp(week))
+    located = events[events["has_location"]]
+    weeks = week_of(located["date_start"])
+    out = []
+    for country in sorted(countries):
+        mine = weeks[(located["country_iso3"] == country).to_numpy() & (weeks <= week).to_numpy()]
+        windows = [int(((mine > week - pd.Timedelta(weeks=52 * (k + 1))) & (mine <= week - pd.Timedelta(weeks=52 * k))).sum())
+                   for k in range(4)]
+        recent, expected = windows[0], float(np.mean(windows[1:]))
+        if mine.empty:
+            out.append(CountryCoverage(country, None, 0, expected, True,
+                                       f"{country}: no located event on or before the week of {week.date()}"))
+            continue
+        last = mine.max()
+        quiet = (week - last).days // 7
+        if quiet > max_quiet_weeks:
+            reason = (f"{country}: its located events stop in the week of {last.date()}, {quiet} weeks before the "
+                      f"week of {week.date()}; its risk would read as calm")
+            stale = True
+        elif expected >= min_expected and recent < low_share * expected:
+            reason = (f"{country}: only {recent} located events in the 52 weeks to {week.date()}, against "
+                      f"{expected:.0f} a year before; its data looks incomplete")
+            stale = True
+        else:
+            reason = f"{country}: {recent} located events in the 52 weeks to {week.date()} (last {last.date()})"
+            stale = False
+        out.append(CountryCoverage(country, last.date(), recent, expected, stale, reason))
+    return out
