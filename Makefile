@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_main.py
 	$(BIN)/python benchmarks/bench_horizons.py
+	$(BIN)/python benchmarks/bench_update.py
 
 clean:
 	rm -rf $(VENV) outputs

@@ -15,8 +15,7 @@ import pandas as pd
 
 from sahelrisk.errors import DataFileError
 
-__all__ = ["read_csv_table", "read_csv_bytes", "read_xlsx_table", "read_table", "read_vector", "require_columns",
-           "RECORD"]
+__all__ = ["read_csv_table", "read_xlsx_table", "read_table", "read_vector", "require_columns", "RECORD"]
 
 RECORD = "_record"
 _FETCH_HINT = "Run 'sahelrisk data fetch' or check --data / SAHELRISK_DATA"
@@ -52,24 +51,6 @@ def read_csv_table(path: str | Path, *, drop_hxl_row: bool = True) -> pd.DataFra
     """
     path = Path(path)
     return _parse_csv_text(path, _decode(path, _check_file(path)), drop_hxl_row)
-
-
-def read_csv_bytes(path: str | Path, raw: bytes, *, header: list[str] | None = None) -> pd.DataFrame:
-    """Parse CSV bytes (``path`` names them in errors) into string columns, as :func:`read_csv_table`.
-
-    Parameters
-    ----------
-    path : str or Path
-        Where the bytes come from.
-    raw : bytes
-    header : list of str, optional
-        Column names for a file published without a header row.
-    """
-    path = Path(path)
-    text = _decode(path, raw)
-    if header is not None:
-        text = ",".join(header) + "\n" + text
-    return _parse_csv_text(path, text, False)
 
 
 def _parse_csv_text(path: Path, text: str, drop_hxl_row: bool) -> pd.DataFrame:

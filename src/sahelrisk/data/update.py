@@ -14,6 +14,9 @@ and the next update retries.
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import json
 import logging
 import os
@@ -31,7 +34,7 @@ import pandas as pd
 from sahelrisk.countries import get_country, iso3_from_gw, to_iso3
 from sahelrisk.data.fetch import fetch_file, sha256_of
 from sahelrisk.data.manifest import UPDATES_DIR, Manifest, ManifestEntry
-from sahelrisk.data.readers import RECORD, read_csv_bytes
+from sahelrisk.data.readers import RECORD
 from sahelrisk.data.revisions import (
     RevisionReport,
     diff_events,
@@ -128,24 +131,66 @@ def _check_payload(url: str, path: Path) -> None:
         raise FetchError(f"{url}: the download is not a CSV file")
 
 
-def _read_release(path: Path) -> pd.DataFrame:
-    """The raw rows of a release file (CSV or zipped CSVs) as strings; a header-less file gets
-    the official column names."""
+CHUNK_ROWS = 50_000  # a global GED has ~400,000 rows: filter it a slice at a time
+
+
+def _members(path: Path):
+    """(name for messages, opener) of each CSV in a release file (a zip holds one or more)."""
     if path.suffix == ".zip":
         with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
-            if not members:
-                raise DataFileError(path, "holds no CSV file", "Check the release on the download site")
-            parts = [_parse_release_csv(path / m, archive.read(m)) for m in members]
-        return pd.concat(parts, ignore_index=True)
-    return _parse_release_csv(path, path.read_bytes())
+            names = [m for m in archive.namelist() if m.lower().endswith(".csv")]
+        if not names:
+            raise DataFileError(path, "holds no CSV file", "Check the release on the download site")
+        return [(path / m, lambda m=m: zipfile.ZipFile(path).open(m)) for m in names]
+    return [(path, lambda: open(path, "rb"))]
 
 
-def _parse_release_csv(path: Path, raw: bytes) -> pd.DataFrame:
-    first = raw.lstrip(b"\xef\xbb\xbf").split(b",", 1)[0].strip(b'" \r\n')
-    headerless = first.isdigit()  # some Candidate releases were published without a header row
-    frame = read_csv_bytes(path, raw, header=UCDP_COLUMNS if headerless else None)
-    return frame.drop(columns=[RECORD]).assign(**{RECORD: np.arange(1, len(frame) + 1)})
+def _scan_release(path: Path, countries: list[str], margin: float):
+    """(rows read, in-scope rows as string columns with their source row number), chunk by chunk;
+    a file published without a header row gets the official column names."""
+    read, kept = 0, []
+    for name, opener in _members(path):
+        with opener() as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
+            first = text.readline()
+            headerless = first.split(",", 1)[0].strip('" \r\n').isdigit()
+            header = UCDP_COLUMNS if headerless else next(csv.reader([first]))
+            if headerless:
+                text = itertools.chain([first], text)
+            try:
+                chunks = pd.read_csv(_Lines(text), names=header, header=None, dtype=str, keep_default_na=False,
+                                     na_filter=False, index_col=False, chunksize=CHUNK_ROWS)
+                for chunk in chunks:
+                    chunk.insert(0, RECORD, np.arange(read + 1, read + len(chunk) + 1))
+                    read += len(chunk)
+                    kept.append(chunk.loc[_in_scope(chunk, countries, margin)])
+            except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as e:
+                raise DataFileError(name, f"is not a well-formed UCDP CSV ({e})",
+                                    "Check the release on the download site; the next update retries") from e
+    frame = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[RECORD, *UCDP_COLUMNS])
+    return read, frame
+
+
+class _Lines(io.TextIOBase):
+    """A file-like view of an iterator of lines, for pandas."""
+
+    def __init__(self, lines):
+        self._lines = iter(lines)
+        self._buffer = ""
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        while size < 0 or len(self._buffer) < size:
+            line = next(self._lines, None)
+            if line is None:
+                break
+            self._buffer += line
+        if size < 0:
+            out, self._buffer = self._buffer, ""
+        else:
+            out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
 
 
 def _in_scope(raw: pd.DataFrame, countries: list[str], margin: float) -> np.ndarray:
@@ -167,13 +212,12 @@ def _in_scope(raw: pd.DataFrame, countries: list[str], margin: float) -> np.ndar
 
 def _write_scope(raw_path: Path, scope_path: Path, countries: list[str], margin: float) -> tuple[int, int]:
     """Copy the in-scope rows of a raw release to Parquet (atomically); (rows, rows kept)."""
-    raw = _read_release(raw_path)
-    kept = raw.loc[_in_scope(raw, countries, margin)].reset_index(drop=True)
+    rows, kept = _scan_release(raw_path, countries, margin)
     scope_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = scope_path.with_name(f".{scope_path.name}.tmp")
     kept.to_parquet(tmp, index=False)
     os.replace(tmp, scope_path)
-    return len(raw), len(kept)
+    return rows, len(kept)
 
 
 def _resolved(data_dir, manifest: Manifest, countries) -> pd.DataFrame:
