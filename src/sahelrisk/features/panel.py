@@ -23,6 +23,7 @@ from sahelrisk.calendar import week_range
 from sahelrisk.data.catalog import Catalog
 from sahelrisk.data.extent import data_extent
 from sahelrisk.data.sources import load_dataset, load_events
+from sahelrisk.data.sources.families import select_sources
 from sahelrisk.errors import DataError, SpecError
 from sahelrisk.features import BUILDERS, LAYERS_NEEDED, Feature, PanelContext
 from sahelrisk.features.spec import PanelSpec
@@ -94,7 +95,7 @@ def build_units(spec: PanelSpec, inputs: PanelInputs) -> Units:
 
 def _context(spec: PanelSpec, inputs: PanelInputs, units: Units, weeks: pd.DatetimeIndex) -> tuple[PanelContext, pd.DataFrame]:
     history = pd.date_range(weeks[0] - pd.Timedelta(weeks=spec.max_window + spec.reporting_lag_weeks), weeks[-1], freq="7D")
-    assigned, counts = assign_events(inputs.events, units)
+    assigned, counts = assign_events(select_sources(inputs.events, spec.sources), units)
     assigned["week_pos"] = history.get_indexer(pd.DatetimeIndex(assigned["week"]))
     # Events before the history window cannot reach any panel week; events after it are ignored.
     ctx = PanelContext(units=units, weeks=weeks, history=history, events=assigned, layers=inputs.layers,

@@ -43,6 +43,10 @@ class UnitsSection(StrictModel):
         return value
 
 
+class EventsSection(StrictModel):
+    sources: Annotated[list[Literal["ucdp", "acled"]], Field(min_length=1)] = ["ucdp"]
+
+
 class PeriodSection(StrictModel):
     start: date
     end: Optional[date] = None
@@ -71,7 +75,7 @@ def _builders_schema():
 def _file_schema():
     return create_model("FeatureSpecFile", __base__=StrictModel, name=(Optional[str], None),
                         units=(UnitsSection, ...), period=(PeriodSection, ...),
-                        builders=(_builders_schema(), ...))
+                        events=(EventsSection, EventsSection()), builders=(_builders_schema(), ...))
 
 @dataclass(frozen=True)
 class PanelSpec:
@@ -95,6 +99,8 @@ class PanelSpec:
         Cell size in degrees, for grid units.
     reporting_lag_weeks : int
         Features for week t use events dated up to week t - lag.
+    sources : tuple of str
+        The event source families the features read (``[events] sources``, default UCDP alone).
     """
 
     name: str
@@ -105,6 +111,7 @@ class PanelSpec:
     builders: Mapping[str, Mapping]
     resolution: float | None = 0.5
     reporting_lag_weeks: int = 0
+    sources: tuple[str, ...] = ("ucdp",)
     origin: str = "<spec>"
     text: str = field(default="", repr=False, compare=False)
 
@@ -142,7 +149,7 @@ class PanelSpec:
     def to_json(self) -> str:
         return json.dumps({"name": self.name, "units": self.units, "resolution": self.resolution,
                            "countries": list(self.countries), "start": str(self.start), "end": str(self.end),
-                           "reporting_lag_weeks": self.reporting_lag_weeks,
+                           "reporting_lag_weeks": self.reporting_lag_weeks, "sources": list(self.sources),
                            "builders": {k: dict(v) for k, v in self.builders.items()}}, sort_keys=True)
 
 
@@ -178,5 +185,6 @@ def spec_from_text(text: str, path: str | Path = "<text>") -> PanelSpec:
     return PanelSpec(name=spec.name or path.stem, units=spec.units.kind, resolution=spec.units.resolution,
                      countries=tuple(spec.units.countries), start=week_of(pd.Timestamp(spec.period.start)).date(),
                      end=None if spec.period.end is None else week_of(pd.Timestamp(spec.period.end)).date(),
-                     reporting_lag_weeks=spec.period.reporting_lag_weeks, builders=builders, origin=str(path),
+                     reporting_lag_weeks=spec.period.reporting_lag_weeks, sources=tuple(spec.events.sources),
+                     builders=builders, origin=str(path),
                      text=text)

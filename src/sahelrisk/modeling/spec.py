@@ -36,6 +36,7 @@ Horizon = Annotated[int, Field(ge=1, le=52)]
 
 class TargetSection(StrictModel):
     kind: Literal["any_fatal", "civilian"]
+    source: Literal["ucdp", "acled"] = "ucdp"
     horizon_weeks: Horizon
     report_horizons: Optional[list[Horizon]] = None
 
@@ -103,6 +104,8 @@ class TrainingSpec:
         The registry name models of this spec are registered under.
     target_kind : {"any_fatal", "civilian"}
         What is forecast.
+    target_source : {"ucdp", "acled"}
+        The source family whose events define the target (never a mix of families).
     horizon_weeks : int
         Weeks ahead the model forecasts (weeks t+1 .. t+h after the forecast week t).
     report_horizons : tuple of int
@@ -129,6 +132,7 @@ class TrainingSpec:
     promotion_metric: str = "ap"
     min_improvement: float = 0.0
     promotion_folds: int = 4
+    target_source: str = "ucdp"
     origin: str = "<spec>"
     text: str = field(default="", repr=False, compare=False)
 
@@ -153,6 +157,7 @@ class TrainingSpec:
     def identity(self) -> dict:
         """What a model of this spec is: logged with it and checked wherever it is scored."""
         return {"registered_model": self.registered_model, "target": self.target, "target_kind": self.target_kind,
+                "target_source": self.target_source,
                 "horizon_weeks": self.horizon_weeks, "units": self.units, "resolution": self.features.resolution,
                 "countries": list(self.features.countries), "feature_spec": self.features.name}
 
@@ -275,4 +280,4 @@ def training_spec_from_text(text: str, path: str | Path = "<text>", *, features:
         baselines=tuple((spec.baselines or BaselinesSection()).names),
         model_features=tuple((spec.model_features or ModelFeaturesSection()).include), blend=blend,
         promotion_metric=promotion.metric, min_improvement=promotion.min_improvement,
-        promotion_folds=promotion.folds, origin=str(path), text=text)
+        promotion_folds=promotion.folds, target_source=target.source, origin=str(path), text=text)

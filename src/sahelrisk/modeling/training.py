@@ -16,6 +16,7 @@ import pandas as pd
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.extent import data_extent
 from sahelrisk.data.sources import load_events
+from sahelrisk.data.sources.families import select_sources
 from sahelrisk.errors import SpecError
 from sahelrisk.features.panel import (
     PanelInputs,
@@ -125,7 +126,8 @@ def prepare_frame(spec: TrainingSpec, data_dir, *, as_of: date | None = None, da
     units = build_units(panel_spec, inputs)
     panel = compute_panel(panel_spec, inputs, units=units)
     horizons = sorted({spec.horizon_weeks, *spec.report_horizons})
-    targets = build_targets(inputs.events, units, start, end, horizons=horizons,
+    # The target reads one source family whatever else the catalog holds.
+    targets = build_targets(select_sources(inputs.events, (spec.target_source,)), units, start, end, horizons=horizons,
                             kinds=(spec.target_kind, "fatalities"), data_end=data_end)
     features = spec.model_columns([c for c in panel.columns if c not in ("unit_id", "week")])
     frame = panel.join(targets.drop(columns=["unit_id", "week"]))  # same row order by construction
