@@ -188,7 +188,9 @@ def data_fetch(data: DataOpt = None, catalog: CatalogOpt = None,
 def data_update(data: DataOpt = None,
                 countries: Annotated[Optional[str], typer.Option("--countries", help="Comma-separated ISO3 codes in scope (default: the feature spec's).")] = None,
                 ucdp_url: Annotated[Optional[str], typer.Option("--ucdp-url", help="UCDP download root (else $SAHELRISK_UCDP_URL, else https://ucdp.uu.se/downloads/).")] = None,
-                spec: Annotated[Path, typer.Option("--spec", help="Feature spec whose countries are in scope.")] = Path("features/default.toml")):
+                spec: Annotated[Path, typer.Option("--spec", help="Feature spec whose countries are in scope.")] = Path("features/default.toml"),
+                ucdp_api: Annotated[Optional[list[str]], typer.Option("--ucdp-api", help="Also pull this GED or Candidate version (e.g. 26.0.8) through the UCDP API; token in $SAHELRISK_UCDP_TOKEN (repeatable).")] = None,
+                acled: Annotated[bool, typer.Option("--acled", help="Also update ACLED's events through its API; account in $SAHELRISK_ACLED_USERNAME / _PASSWORD. Rows stay in your data directory.")] = False):
     """Bring in UCDP's newest releases (final GED, monthly and cumulative Candidate) and report what changed."""
     from datetime import datetime, timezone
 
@@ -213,6 +215,26 @@ def data_update(data: DataOpt = None,
         with _status(f"looking for new UCDP releases at {base}"):
             outcome = update_ucdp(target, until=now.date(), retrieved_at=now.isoformat(timespec="seconds"),
                                   base_url=base, countries=scope, on_progress=on_progress)
+    if ucdp_api:
+        from sahelrisk.data.apis import UcdpApi
+        from sahelrisk.data.update import update_from_ucdp_api
+
+        with _status(f"pulling UCDP {', '.join(ucdp_api)} through the API"):
+            pulled = update_from_ucdp_api(target, UcdpApi.from_env(), ucdp_api, countries=scope,
+                                          retrieved_at=now.isoformat(timespec="seconds"))
+        outcome.new += pulled.new
+        outcome.changed += pulled.changed
+        outcome.warnings += pulled.warnings
+        if not pulled.nothing_new:
+            outcome.revisions, outcome.report_path = pulled.revisions, pulled.report_path
+    if acled:
+        from sahelrisk.data.apis import AcledApi
+        from sahelrisk.data.update import update_acled
+
+        with _status("updating ACLED's events through its API"):
+            done = update_acled(target, AcledApi.from_env(), countries=scope)
+        console.print(f"ACLED: {done['updated']} events new or updated, {done['deleted']} deleted, "
+                      f"{done['rows']} held")
     for line in outcome.warnings:
         err.print(line, soft_wrap=True, markup=False, highlight=False)
     if outcome.nothing_new:

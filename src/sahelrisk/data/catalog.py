@@ -11,7 +11,7 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Mapping, Optional
+from typing import Annotated, Any, Literal, Mapping, Optional
 
 from pydantic import Field
 
@@ -58,8 +58,8 @@ class Dataset:
 
     @property
     def written_by_update(self) -> bool:
-        """Whether ``sahelrisk data update`` writes this dataset's files (they are not in the catalog)."""
-        return self.loader == "ucdp_manifest"
+        """Whether ``sahelrisk data update`` writes this dataset's files (none ships with sahelrisk)."""
+        return self.options.get("written_by") == "data update"
 
     @property
     def released(self) -> date | None:
@@ -114,6 +114,7 @@ class _DatasetEntry(StrictModel):
     released: Optional[date] = None
     gazetteer: Optional[str] = None
     level: Optional[Annotated[int, Field(ge=0, le=2)]] = None
+    written_by: Optional[Literal["data update"]] = None
 
 
 class _CatalogFile(StrictModel):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 __all__ = ["Release", "ged_release", "monthly_release", "cumulative_release", "release_from_path",
+           "release_from_version",
            "candidate_plan", "GED_FLOOR"]
 
 GED_FLOOR = 24  # the first GED version sahelrisk probes for when none is held (GED 24.1: 1989-2023)
@@ -87,9 +88,15 @@ def cumulative_release(yy: int, last_month: int) -> Release:
 
 _PATTERNS = (
     (re.compile(r"ged(\d\d)1-csv\.zip$"), lambda m: ged_release(int(m[1]))),
+    (re.compile(r"GEDEvent_v(\d\d)_1\.csv$"), lambda m: ged_release(int(m[1]))),
     (re.compile(r"GEDEvent_v(\d\d)_01_\1_(\d\d)\.csv$"), lambda m: cumulative_release(int(m[1]), int(m[2]))),
     (re.compile(r"GEDEvent_v(\d\d)_0_(\d{1,2})\.csv$"), lambda m: monthly_release(int(m[1]), int(m[2]))),
 )
+
+
+def release_from_version(version: str) -> Release | None:
+    """The release of an API version string: ``25.1`` (GED), ``26.0.7`` (monthly), ``26.01.26.06``."""
+    return release_from_path(f"GEDEvent_v{version.replace('.', '_')}.csv")
 
 
 def release_from_path(path: str) -> Release | None:

@@ -23,7 +23,7 @@ import os
 import urllib.error
 import urllib.request
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -47,11 +47,12 @@ from sahelrisk.data.ucdp_releases import (
     candidate_plan,
     ged_release,
     release_from_path,
+    release_from_version,
 )
-from sahelrisk.errors import DataFileError, FetchError
+from sahelrisk.errors import DataFileError, FetchError, SpecError
 from sahelrisk.files import write_text_atomic
 
-__all__ = ["update_ucdp", "UpdateOutcome", "DEFAULT_UCDP_URL", "UCDP_URL_ENV",
+__all__ = ["update_ucdp", "update_from_ucdp_api", "update_acled", "UpdateOutcome", "DEFAULT_UCDP_URL", "UCDP_URL_ENV",
            "UCDP_COLUMNS", "BORDER_MARGIN_DEG"]
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,43 @@ def _head(url: str, timeout: float) -> tuple[int, dict]:
         return e.code, dict(e.headers or {})
     except (urllib.error.URLError, OSError) as e:
         raise FetchError(f"{url}: cannot connect ({getattr(e, 'reason', e)})") from e
+
+
+ACLED_PATH, ACLED_STATE = "events/acled/acled_api.csv", "events/acled/state.json"
+
+
+def update_acled(data_dir: str | Path, api, *, countries=("MLI", "BFA", "NER")) -> dict:
+    """Bring ACLED's events of the countries up to date through its API, in the user's data directory.
+
+    The first call takes every event; later calls only those updated since the newest
+    ``timestamp`` held, and remove the events ACLED deleted. The rows go to
+    ``events/acled/acled_api.csv`` (atomically) and the state (a timestamp, never a credential)
+    to ``events/acled/state.json``.
+
+    Returns
+    -------
+    dict
+        ``{"updated": n, "deleted": n, "rows": n, "since": timestamp or None}``
+    """
+    data_dir = Path(data_dir)
+    state_path, table_path = data_dir / ACLED_STATE, data_dir / ACLED_PATH
+    since = json.loads(state_path.read_text())["last_timestamp"] if state_path.is_file() else None
+    names = [get_country(c).names[0] for c in sorted(countries)]
+    fresh = api.events(names, since=since)
+    gone = set(api.deleted(since=since)) if since is not None else set()
+    held = pd.read_csv(table_path, dtype=str, keep_default_na=False) if table_path.is_file() else pd.DataFrame()
+    deleted = 0
+    if len(held):
+        replaced = set(fresh["event_id_cnty"]) if len(fresh) else set()
+        deleted = int(held["event_id_cnty"].isin(gone - replaced).sum())
+        held = held[~held["event_id_cnty"].isin(replaced | gone)]
+    table = pd.concat([held, fresh], ignore_index=True) if len(fresh) else held
+    if len(table):
+        table_path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(table_path, table.to_csv(index=False))
+        newest = int(pd.to_numeric(table["timestamp"], errors="coerce").max())
+        write_text_atomic(state_path, json.dumps({"last_timestamp": newest}) + "\n")
+    return {"updated": len(fresh), "deleted": deleted, "rows": len(table), "since": since}
 
 
 def _check_payload(url: str, path: Path) -> None:
@@ -310,13 +348,19 @@ def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_ur
         else:
             outcome.new.append(release.name)
         manifest.entries.append(entry)
+    manifest.base_url = base
+    return _finish(data_dir, manifest, outcome, before, countries, base, retrieved_at)
+
+
+def _finish(data_dir: Path, manifest: Manifest, outcome: UpdateOutcome, before: pd.DataFrame, countries,
+            source: str, retrieved_at: str) -> UpdateOutcome:
+    """Report the revisions and write the manifest (last, atomically) when anything is new."""
     if outcome.nothing_new:
         return outcome
-    manifest.base_url = base
     after = _resolved(data_dir, manifest, countries)
     outcome.revisions = diff_events(before, after)
     manifest.write(data_dir)
-    report = {"retrieved_at": retrieved_at, "base_url": base, "new": outcome.new, "changed": outcome.changed,
+    report = {"retrieved_at": retrieved_at, "source": source, "new": outcome.new, "changed": outcome.changed,
               "warnings": outcome.warnings, **outcome.revisions.to_dict()}
     outcome.report_path = write_text_atomic(data_dir / UPDATES_DIR / "last_update.json",
                                             json.dumps(report, indent=2) + "\n")
@@ -325,12 +369,73 @@ def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_ur
     return outcome
 
 
+def update_from_ucdp_api(data_dir: str | Path, api, versions: list[str], *, retrieved_at: str,
+                         countries=("MLI", "BFA", "NER"), margin_deg: float = BORDER_MARGIN_DEG) -> UpdateOutcome:
+    """Bring in GED or Candidate ``versions`` through the UCDP API (a token), as held releases.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+    api : UcdpApi
+    versions : list of str
+        E.g. ``["25.1", "26.0.8"]``.
+    retrieved_at : str
+        The caller's timestamp.
+    countries : sequence of str
+        ISO3 codes to ask for (by their Gleditsch-Ward codes).
+
+    Returns
+    -------
+    UpdateOutcome
+    """
+    data_dir = Path(data_dir)
+    countries = sorted(countries)
+    manifest = Manifest.read(data_dir)
+    before = _resolved(data_dir, manifest, countries)
+    outcome = UpdateOutcome()
+    codes = [get_country(c).gw for c in countries if get_country(c).gw]
+    for version in versions:
+        release = release_from_version(version)
+        if release is None:
+            raise SpecError(f"UCDP version {version!r} is not a GED (25.1), monthly (26.0.7) or cumulative "
+                            "(26.01.26.06) version")
+        url = f"{api.root.rstrip('/')}/gedevents/{version}"   # recorded without the token
+        held = manifest.held(release.name)
+        try:
+            rows = api.events(version, codes)
+            incoming = data_dir / RAW_DIR / f"GEDEvent_v{version.replace('.', '_')}.csv.download"
+            incoming.parent.mkdir(parents=True, exist_ok=True)
+            rows.reindex(columns=[c for c in UCDP_COLUMNS if c in rows] or rows.columns).to_csv(incoming, index=False)
+            named = replace(release, path=f"api/GEDEvent_v{version.replace('.', '_')}.csv")
+            entry = _adopt(data_dir, named, url, incoming, held, ("", ""), countries, margin_deg, retrieved_at)
+        except (FetchError, DataFileError) as e:
+            outcome.warnings.append(f"warning: {e}")
+            continue
+        if entry is None:
+            outcome.unchanged.append(release.name)
+            continue
+        if held is not None:
+            held.replaced_by = entry.path
+            outcome.changed.append(release.name)
+        else:
+            outcome.new.append(release.name)
+        manifest.entries.append(entry)
+    return _finish(data_dir, manifest, outcome, before, countries, url if versions else "", retrieved_at)
+
+
 def _download(data_dir: Path, release: Release, url: str, held: ManifestEntry | None, stamp: tuple[str, str],
               countries: list[str], margin: float, retrieved_at: str, on_progress) -> ManifestEntry | None:
     """Download, check and copy one release; None when the bytes are those already held."""
+    incoming = data_dir / RAW_DIR / f"{release.filename}.download"
+    fetch_file(url, incoming, on_progress=on_progress)
+    return _adopt(data_dir, release, url, incoming, held, stamp, countries, margin, retrieved_at)
+
+
+def _adopt(data_dir: Path, release: Release, url: str, incoming: Path, held: ManifestEntry | None,
+           stamp: tuple[str, str], countries: list[str], margin: float, retrieved_at: str) -> ManifestEntry | None:
+    """Keep a complete incoming file as the release's raw copy and write its in-scope Parquet."""
     raw_dir = data_dir / RAW_DIR
-    incoming = raw_dir / f"{release.filename}.download"
-    size = fetch_file(url, incoming, on_progress=on_progress)
+    size = incoming.stat().st_size
     try:
         _check_payload(url, incoming)
         digest = sha256_of(incoming)

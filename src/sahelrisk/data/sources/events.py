@@ -124,9 +124,9 @@ def load_held_releases(dataset: Dataset, data_dir: str | Path, *, as_of: date,
 
 
 def _releases_of(dataset: Dataset, data_dir, as_of, countries) -> list[tuple[ReleaseRows, LoadResult]]:
+    if dataset.written_by_update and not all((Path(data_dir) / f.path).is_file() for f in dataset.files):
+        return []  # nothing brought in by 'sahelrisk data update' yet
     if dataset.loader == "ucdp_manifest":
-        if not (Path(data_dir) / dataset.files[0].path).is_file():
-            return []  # nothing brought in by 'sahelrisk data update' yet
         out = []
         for rows, part in manifest_releases(data_dir, as_of=as_of, countries=countries):
             result = LoadResult(dataset=f"{dataset.name}:{rows.name}", table=rows.table, quarantine=part.quarantine,

@@ -17,7 +17,7 @@ NO_CUTOFF = date(9999, 12, 31)
 
 
 def _release_of(entry: ManifestEntry) -> Release:
-    release = release_from_path(entry.url)
+    release = release_from_path(entry.path) or release_from_path(entry.url)
     if release is None:
         raise DataFileError(entry.path, f"release {entry.release!r} in the manifest has an unknown file name",
                             "Delete events/ucdp/ and run 'sahelrisk data update'")
