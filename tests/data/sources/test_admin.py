@@ -74,3 +74,28 @@ def test_area_without_pcode_is_quarantined(tmp_path, catalog):
     got = load_dataset(dataset, tmp_path, as_of=REAL_AS_OF)
     assert got.table["pcode"].tolist() == ["X1"]
     assert got.quarantine["record"].tolist() == [2] and "no p-code" in got.quarantine["reason"].iloc[0]
+
+
+def test_a_repaired_polygon_is_reported_and_one_outside_its_country_is_rejected(tmp_path):
+    from shapely.geometry import Polygon
+
+    from sahelrisk.data.catalog import load_catalog
+
+    # A bow-tie (self-intersecting) cercle inside Mali, and one whose repair lands in the Atlantic.
+    bowtie = Polygon([(-6.0, 14.0), (-5.0, 15.0), (-5.0, 14.0), (-6.0, 15.0)])
+    astray = Polygon([(-30.0, 14.0), (-29.0, 15.0), (-29.0, 14.0), (-30.0, 15.0)])
+    square = Polygon([(-4.0, 14.0), (-3.0, 14.0), (-3.0, 15.0), (-4.0, 15.0)])
+    layer = gpd.GeoDataFrame({"pc": ["ML0401", "ML0402", "ML0403"], "nm": ["Niono", "Atlantique", "Macina"]},
+                             geometry=[bowtie, astray, square], crs="EPSG:4326")
+    layer.to_file(tmp_path / "adm2.geojson", driver="GeoJSON")
+    (tmp_path / "catalog.toml").write_text(
+        '[datasets.admin2]\ntitle = "t"\nkind = "admin"\nloader = "admin_areas"\nlevel = 2\nlicence = "x"\n'
+        'official = "https://example.org"\n'
+        'files = [{ path = "adm2.geojson", country = "MLI", fields = { pcode = "pc", name = "nm" } }]\n')
+    result = load_dataset("admin2", tmp_path, as_of=REAL_AS_OF, catalog=load_catalog(tmp_path / "catalog.toml"))
+    assert list(result.table["pcode"]) == ["ML0401", "ML0403"] and result.table.is_valid.all()
+    [niono, atlantique] = result.notes
+    assert "ML0401 (Niono) was invalid and was repaired; its area changed by" in niono
+    assert "ML0402 (Atlantique)" in atlantique
+    [rejected] = result.quarantine.to_dict("records")
+    assert rejected["id"] == "ML0402" and "outside its country's bounds" in rejected["reason"]

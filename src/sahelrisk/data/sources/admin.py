@@ -10,12 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from sahelrisk.countries import in_scope, to_iso3
+from sahelrisk.countries import get_country, in_scope, to_iso3
 from sahelrisk.data.catalog import Dataset
 from sahelrisk.data.quarantine import LoadResult, RowChecker
 from sahelrisk.data.readers import read_csv_table, read_vector, require_columns
+from sahelrisk.data.schemas import BBOX_TOLERANCE_DEG
 from sahelrisk.data.sources._common import (
     apply_where,
     blank_to_na,
@@ -23,6 +25,7 @@ from sahelrisk.data.sources._common import (
     select_fields,
     stack,
 )
+from sahelrisk.errors import SpecError
 
 __all__ = ["load_admin_areas", "load_pcodes", "ADMIN_COLUMNS", "EQUAL_AREA_CRS"]
 
@@ -59,7 +62,7 @@ def load_admin_areas(dataset: Dataset, data_dir: str | Path, countries: set[str]
     if "gazetteer" in dataset.options:
         gaz = read_csv_table(Path(data_dir) / dataset.options["gazetteer"])
         parents = dict(zip(gaz["pcode"], gaz["parent_pcode"]))
-    frames, quarantines, read, out = [], [], 0, 0
+    frames, quarantines, read, out, notes = [], [], 0, 0, []
     for entry in dataset.files:
         path = Path(data_dir) / entry.path
         raw = apply_where(read_vector(path), dict(entry.options.get("where", {})), path)
@@ -77,14 +80,48 @@ def load_admin_areas(dataset: Dataset, data_dir: str | Path, countries: set[str]
         if "adm1_pcode" not in table:
             table["adm1_pcode"] = table["pcode"].map(parents) if level == 2 else pd.NA
         table["pcode"] = blank_to_na(table["pcode"])
+        invalid = ~raw.geometry.is_valid.to_numpy()
         table = gpd.GeoDataFrame(table, geometry=raw.geometry.make_valid(), crs="EPSG:4326")
         table["area_km2"] = table.geometry.to_crs(EQUAL_AREA_CRS).area / 1e6
         table["_record"] = raw["_record"]
+        notes += _repair_notes(dataset.name, raw.geometry[invalid], table[invalid])
         checker = RowChecker(table.reset_index(drop=True), dataset=dataset.name, file=str(path), id_column="pcode")
+        outside = _outside_country(checker.frame) & pd.Series(invalid).to_numpy()
+        checker.flag(outside, "geometry", "the repaired polygon lies outside its country's bounds; fix the source "
+                                          "geometry (a self-intersection repaired into the wrong shape)")
         checker.flag(checker.frame["pcode"].isna(), "pcode", "no p-code; add it to the source or the catalog mapping")
         checker.flag(checker.frame.geometry.is_empty | checker.frame.geometry.isna(), "geometry", "geometry is empty")
         valid, quarantine = checker.split()
         frames.append(valid[ADMIN_COLUMNS])
         quarantines.append(quarantine)
     table = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
-    return LoadResult(dataset.name, table, stack(quarantines), rows_read=read, out_of_scope=out)
+    return LoadResult(dataset.name, table, stack(quarantines), rows_read=read, out_of_scope=out, notes=notes)
+
+
+def _repair_notes(dataset: str, before: gpd.GeoSeries, after: pd.DataFrame) -> list[str]:
+    """One note per polygon that was invalid and repaired: which unit, and how its area changed."""
+    if not len(before):
+        return []
+    old = before.to_crs(EQUAL_AREA_CRS).area.to_numpy() / 1e6
+    notes = []
+    for (_, row), was in zip(after.iterrows(), old):
+        change = row["area_km2"] - was
+        share = f" ({change / was:+.1%})" if was else ""
+        notes.append(f"{dataset}: the polygon of {row['pcode']} ({row['name']}) was invalid and was repaired; "
+                     f"its area changed by {change:+,.1f} km²{share}")
+    return notes
+
+
+def _outside_country(table: pd.DataFrame) -> np.ndarray:
+    """Rows whose polygon reaches beyond their country's bounding box (with the usual tolerance)."""
+    out = np.zeros(len(table), dtype=bool)
+    bounds = table.geometry.bounds.to_numpy()
+    for i, iso3 in enumerate(table["country_iso3"].astype(str)):
+        try:
+            west, south, east, north = get_country(iso3).bbox
+        except SpecError:
+            continue
+        t = BBOX_TOLERANCE_DEG
+        x0, y0, x1, y1 = bounds[i]
+        out[i] = x0 < west - t or y0 < south - t or x1 > east + t or y1 > north + t
+    return out
