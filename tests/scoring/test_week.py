@@ -80,7 +80,11 @@ def test_every_output_is_written(outputs):
     assert len(pd.read_csv(outputs / "risk_adm2.csv")) == 162
     run = json.loads((outputs / "run.json").read_text())
     assert run["week"] == LATEST and run["data_fingerprint"] and run["timings_s"]["total_s"] > 0
+    assert run["as_of"] == "2023-12-31" and run["model_identity"]["horizon_weeks"] == 4
+    coverage = {c["country"]: c for c in run["country_coverage"]}
+    assert sorted(coverage) == ["BFA", "MLI", "NER"] and not any(c["stale"] for c in coverage.values())
     bulletin = (outputs / "bulletin.html").read_text()
+    assert "Data coverage" in bulletin and "MLI: " in bulletin
     assert "highest-risk areas" in bulletin and "data:image/png;base64" in bulletin and "How accurate" in bulletin
     assert not any(p.name.startswith(".") for p in outputs.parent.iterdir())  # nothing half-written left
 

@@ -45,7 +45,8 @@ def _accuracy(metrics: dict, horizon_weeks: int) -> str:
 
 
 def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_event: str, adm2: pd.DataFrame,
-                    metrics: dict, map_png: str | Path | None = None, top: int = 20, risers: int = 10) -> str:
+                    metrics: dict, map_png: str | Path | None = None, top: int = 20, risers: int = 10,
+                    coverage: tuple[str, ...] = ()) -> str:
     ordered = adm2.sort_values("rank")
     rising = adm2.dropna(subset=["change_vs_last_week"]).nlargest(risers, "change_vs_last_week")
     image = ""
@@ -69,6 +70,7 @@ latest event used {html.escape(str(latest_event))} &middot; areas by tier: {tier
 <p>Each probability is the chance of at least one event with a death in the area in the coming {horizon_weeks} weeks,
 combined over the area's 0.5-degree cells. Drivers are the three inputs that raised the score most in the area's
 highest-risk cell.</p>
+<h2>Data coverage</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in coverage)}</ul>
 <h2>The {top} highest-risk areas</h2><table>{head}{_rows(ordered.head(top))}</table>
 <h2>Where risk rose most since last week</h2><table>{head}{_rows(rising)}</table>
 <h2>Map</h2>{image}

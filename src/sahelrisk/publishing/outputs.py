@@ -7,10 +7,12 @@ import json
 import shutil
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 
+from sahelrisk.data.extent import country_coverage
 from sahelrisk.publishing.bulletin import render_bulletin
 from sahelrisk.publishing.maps import interactive_map, static_map
 
@@ -24,6 +26,7 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
     started = time.perf_counter()
     cells, adm2 = result.cells, result.areas["adm2"]
     week = pd.Timestamp(cells["week"].iloc[0])
+    coverage = country_coverage(inputs.events, loaded.spec.countries, week)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / str(week.date())
@@ -46,12 +49,14 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
                    tmp / "map.png", title=title, subtitle=subtitle)
         (tmp / "bulletin.html").write_text(render_bulletin(
             week=week, horizon_weeks=horizon_weeks, model_version=f"{loaded.name} v{loaded.version}",
-            latest_event=cells["latest_event"].iloc[0], adm2=adm2, metrics=loaded.metrics, map_png=tmp / "map.png"),
+            latest_event=cells["latest_event"].iloc[0], adm2=adm2, metrics=loaded.metrics, map_png=tmp / "map.png",
+            coverage=tuple(c.reason for c in coverage)),
             encoding="utf-8")
         run = {"week": str(week.date()), "as_of": str(inputs.as_of), "horizon_weeks": horizon_weeks,
                "model": loaded.name, "model_version": loaded.version, "model_identity": loaded.identity,
                "mlflow_run_id": loaded.run_id, "data_fingerprint": inputs.fingerprint, "latest_event": cells["latest_event"].iloc[0],
-               "feature_spec": json.loads(loaded.spec.to_json()), "units": len(cells), "adm2_areas": len(adm2),
+               "feature_spec": json.loads(loaded.spec.to_json()),
+               "country_coverage": [asdict(c) for c in coverage], "units": len(cells), "adm2_areas": len(adm2),
                "timings_s": {**result.seconds, "outputs_s": round(time.perf_counter() - started, 2)}, **(extra or {})}
         (tmp / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
         if final.exists():
