@@ -135,7 +135,7 @@ def load_model(model: str = "champion", spec: str | Path = DEFAULT_SPEC, *, name
     return LoadedModel(fitted, name, ref.version, ref.run_id, panel_spec, ref.metrics, identity)
 
 
-def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec) -> None:
+def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec, catalog: Catalog) -> None:
     located = inputs.events[inputs.events["has_location"] & inputs.events["country_iso3"].isin(list(spec.countries))]
     if located.empty:  # inputs are loaded as of the scored week, so an early week leaves none
         raise DataGapError(f"week {week.date()} is before the event data starts: no located event for "
@@ -152,7 +152,8 @@ def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec) -> Non
         raise DataGapError(f"the event data has no located events from {gap[0].date()} to {gap[1].date()}, within the "
                           f"year before {week.date()}; features would read that hole as peace. Score a week the data "
                           "covers or bring in event data for the gap ('sahelrisk data update' fetches UCDP GED 25.1 and later)")
-    stale = [c for c in country_coverage(inputs.events, spec.countries, week) if c.stale]
+    coverage = country_coverage(inputs.events, spec.countries, week, lag_weeks=catalog.reporting_lags())
+    stale = [c for c in coverage if c.stale]
     if stale:
         raise DataGapError("; ".join(c.reason for c in stale) + ". Scoring refuses rather than map a country whose "
                            "data went dark as calm: bring in its newer events ('sahelrisk data update'), fix its "
@@ -198,10 +199,11 @@ def score_all(week, horizon_weeks: int | None = None, model: str | LoadedModel =
         week = week_of(pd.Timestamp(week))
     except (ValueError, TypeError) as e:
         raise SpecError(f"week {week!r} is not a date; use YYYY-MM-DD") from e
+    catalog = catalog or load_catalog()
     if inputs is None:
         cutoff = pd.Timestamp(as_of).date() if as_of is not None else (week + pd.Timedelta(days=6)).date()
-        inputs = load_inputs(catalog or load_catalog(), resolve_data_dir(data_dir), spec=loaded.spec, as_of=cutoff)
-    _check_week(inputs, week, loaded.spec)
+        inputs = load_inputs(catalog, resolve_data_dir(data_dir), spec=loaded.spec, as_of=cutoff)
+    _check_week(inputs, week, loaded.spec, catalog)
     result = score_week(loaded.model, loaded.spec, inputs, week, horizon_weeks=loaded.horizon_weeks,
                         model_version=f"{loaded.name} v{loaded.version}", levels=levels)
     return result, loaded

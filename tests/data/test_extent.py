@@ -50,3 +50,18 @@ def test_the_shipped_data_supports_up_to_the_last_week_of_2023(real_events):
     extent = data_extent(real_events.table, ["MLI", "BFA", "NER"])
     assert str(extent.data_end) == "2023-12-31" and extent.last_week == pd.Timestamp("2023-12-25")
     assert "follow a hole" in extent.reason  # the 2026 Candidate events are too few weeks to forecast from
+
+
+def test_a_source_that_reports_late_covers_fewer_weeks():
+    from sahelrisk.data.extent import country_coverage
+    days = pd.date_range("2021-01-04", "2023-12-27", freq="D")
+    ev = pd.DataFrame({"date_start": days, "has_location": True, "country_iso3": "MLI", "source": "acled"})
+    on_time = country_coverage(ev, ["MLI"], "2023-12-25")[0]
+    late = country_coverage(ev, ["MLI"], "2023-12-25", lag_weeks={"acled": 3}, max_quiet_weeks=2)[0]
+    assert not on_time.stale and str(on_time.last_event) == "2023-12-25"
+    assert late.stale and str(late.last_event) == "2023-12-04" and "3 weeks before" in late.reason
+
+
+def test_the_catalog_declares_each_sources_reporting_lag(catalog):
+    lags = catalog.reporting_lags()
+    assert lags["acled"] == 1 and lags["ucdp_ged"] == 0 and lags["ucdp_candidate"] == 0

@@ -85,6 +85,15 @@ class Catalog:
     def of_kind(self, kind: str) -> list[Dataset]:
         return [d for d in self if d.kind == kind]
 
+    def reporting_lags(self) -> dict[str, int]:
+        """Each event source's declared reporting lag in weeks (``reporting_lag_weeks``, default 0):
+        the last weeks of a source that reports late are not yet complete."""
+        lags = {}
+        for d in self.of_kind("events"):
+            source = str(d.options.get("source", "ucdp_ged"))
+            lags[source] = max(lags.get(source, 0), int(d.options.get("reporting_lag_weeks", 0)))
+        return lags
+
 
 class _FileEntry(StrictModel):
     path: str
@@ -115,6 +124,7 @@ class _DatasetEntry(StrictModel):
     gazetteer: Optional[str] = None
     level: Optional[Annotated[int, Field(ge=0, le=2)]] = None
     written_by: Optional[Literal["data update"]] = None
+    reporting_lag_weeks: Optional[Annotated[int, Field(ge=0, le=52)]] = None
 
 
 class _CatalogFile(StrictModel):

@@ -117,7 +117,7 @@ def coverage_report(catalog: Catalog, data_dir: str | Path, *, as_of: date, coun
         week = data_extent(events, countries).last_week
     except DataGapError:
         week = week_of(pd.Timestamp(as_of))
-    return country_coverage(events, countries, week)
+    return country_coverage(events, countries, week, lag_weeks=catalog.reporting_lags())
 
 
 def check_data(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries: set[str] | None = None,

@@ -142,7 +142,8 @@ class CountryCoverage:
 
 
 def country_coverage(events: pd.DataFrame, countries, week, *, max_quiet_weeks: int = MAX_QUIET_WEEKS,
-                     low_share: float = 0.25, min_expected: float = 8.0) -> list[CountryCoverage]:
+                     low_share: float = 0.25, min_expected: float = 8.0,
+                     lag_weeks: dict[str, int] | None = None) -> list[CountryCoverage]:
     """Per country: do its located events cover the weeks up to ``week``?
 
     Parameters
@@ -159,6 +160,10 @@ def country_coverage(events: pd.DataFrame, countries, week, *, max_quiet_weeks: 
         A last year with fewer than this share of the expected events is a country gone dark...
     min_expected : float
         ...when at least this many were expected.
+    lag_weeks : dict, optional
+        Each source's declared reporting lag (``source`` value -> weeks, from the catalog's
+        ``reporting_lag_weeks``): the last weeks of a source that reports late are not yet complete,
+        so a country's coverage ends that many weeks before its latest event from that source.
 
     Returns
     -------
@@ -185,7 +190,7 @@ def country_coverage(events: pd.DataFrame, countries, week, *, max_quiet_weeks: 
             out.append(CountryCoverage(country, None, 0, expected, True,
                                        f"{country}: no located event on or before the week of {week.date()}"))
             continue
-        last = mine.max()
+        last = _covered_until(located, weeks, country, week, lag_weeks or {})
         quiet = (week - last).days // 7
         if quiet > max_quiet_weeks:
             reason = (f"{country}: its located events stop in the week of {last.date()}, {quiet} weeks before the "
@@ -200,3 +205,12 @@ def country_coverage(events: pd.DataFrame, countries, week, *, max_quiet_weeks: 
             stale = False
         out.append(CountryCoverage(country, last.date(), recent, expected, stale, reason))
     return out
+
+
+def _covered_until(located: pd.DataFrame, weeks: pd.Series, country: str, week, lag_weeks: dict) -> pd.Timestamp:
+    """The latest week a country's events are complete to: per source, its last event week less its lag."""
+    mine = (located["country_iso3"] == country).to_numpy() & (weeks <= week).to_numpy()
+    sources = located["source"].to_numpy() if "source" in located else np.full(len(located), "")
+    ends = [w.max() - pd.Timedelta(weeks=int(lag_weeks.get(source, 0)))
+            for source, w in weeks[mine].groupby(sources[mine])]
+    return max(ends)
