@@ -193,3 +193,16 @@ def test_cli_update_reports_new_releases_then_nothing_new(site, tmp_path):
     assert "new release candidate_26_01_26_06" in first.stdout and "BFA: " in first.stdout
     second = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env)
     assert second.returncode == 0 and "nothing new: 3 releases held are up to date" in second.stdout
+
+
+def test_a_held_release_gone_from_the_server_is_a_warning_and_the_copy_is_kept(site, tmp_path, catalog):
+    served = site.publish(site.shared, "GEDEvent_v26_0_7.csv")
+    data = tmp_path / "data"
+    _update(site, data)
+    manifest_before = (data / MANIFEST_PATH).read_bytes()
+    served.unlink()                                                  # now a 404
+    outcome = _update(site, data)
+    assert outcome.new == [] and len(outcome.warnings) == 1
+    assert site.url + "candidateged/GEDEvent_v26_0_7.csv: no longer on the server" in outcome.warnings[0]
+    assert (data / MANIFEST_PATH).read_bytes() == manifest_before
+    assert len(load_events(catalog, data, as_of=UNTIL, datasets=["ucdp_updates"]).table) == 191

@@ -105,6 +105,19 @@ class UpdateOutcome:
     def nothing_new(self) -> bool:
         return not (self.new or self.changed)
 
+    def record(self, manifest: Manifest, release: str, held: ManifestEntry | None,
+               entry: ManifestEntry | None) -> None:
+        """Note what became of one release; a new or changed file joins the manifest."""
+        if entry is None:
+            self.unchanged.append(release)
+            return
+        if held is not None:
+            held.replaced_by = entry.path  # the old bytes stay, beside the new
+            self.changed.append(release)
+        else:
+            self.new.append(release)
+        manifest.entries.append(entry)
+
 
 def _head(url: str, timeout: float) -> tuple[int, dict]:
     """(HTTP status, headers) of ``url``; 0 when the server cannot be reached."""
@@ -266,7 +279,8 @@ def _resolved(data_dir, manifest: Manifest, countries) -> pd.DataFrame:
 def _plan(manifest: Manifest, base: str, until: date, timeout: float, warnings: list[str]) -> list[Release]:
     """The GED versions that can be out by ``until``, then the Candidate releases of the years
     after the newest GED found."""
-    held_ged = [r for r in (release_from_path(e.url) for e in manifest.current()) if r and r.kind == "ged"]
+    held_ged = [r for r in (release_from_path(e.path) or release_from_path(e.url) for e in manifest.current())
+                if r and r.kind == "ged"]
     newest_covered = max((r.last.year for r in held_ged), default=2000 + GED_FLOOR - 1)
     plan = []
     for version in range(GED_FLOOR, until.year - 2000 + 1):
@@ -339,15 +353,7 @@ def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_ur
         except (FetchError, DataFileError) as e:
             outcome.warnings.append(f"warning: {e}")
             continue
-        if entry is None:
-            outcome.unchanged.append(release.name)
-            continue
-        if held is not None:
-            held.replaced_by = entry.path
-            outcome.changed.append(release.name)
-        else:
-            outcome.new.append(release.name)
-        manifest.entries.append(entry)
+        outcome.record(manifest, release.name, held, entry)
     manifest.base_url = base
     return _finish(data_dir, manifest, outcome, before, countries, base, retrieved_at)
 
@@ -411,15 +417,7 @@ def update_from_ucdp_api(data_dir: str | Path, api, versions: list[str], *, retr
         except (FetchError, DataFileError) as e:
             outcome.warnings.append(f"warning: {e}")
             continue
-        if entry is None:
-            outcome.unchanged.append(release.name)
-            continue
-        if held is not None:
-            held.replaced_by = entry.path
-            outcome.changed.append(release.name)
-        else:
-            outcome.new.append(release.name)
-        manifest.entries.append(entry)
+        outcome.record(manifest, release.name, held, entry)
     return _finish(data_dir, manifest, outcome, before, countries, url if versions else "", retrieved_at)
 
 
