@@ -17,6 +17,24 @@ __all__ = ["interactive_map", "static_map", "TIER_COLOURS"]
 TIER_COLOURS = {"low": "#fef0d9", "elevated": "#fdcc8a", "high": "#fc8d59", "very high": "#d7301f"}
 
 
+def _text(value) -> str:
+    """Text from data made safe for every place the map puts it: HTML (tooltips and popups are
+    HTML), attributes, the JSON inside a script block (no ``</script>``) and the JavaScript template
+    literals folium wraps tooltips in (no backquote, ``${`` or trailing backslash)."""
+    return (html.escape("" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value))
+            .replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;"))
+
+
+def _safe(frame: gpd.GeoDataFrame, keep=("popup",)) -> gpd.GeoDataFrame:
+    """Every text column escaped with :func:`_text` (``keep``: columns already built from escaped parts)."""
+    out = frame.copy()
+    for column in out.columns:
+        if column != out.geometry.name and column not in keep and \
+                (out[column].dtype == object or pd.api.types.is_string_dtype(out[column])):
+            out[column] = out[column].map(_text)
+    return out
+
+
 def _leaflet_assets() -> tuple[str, str]:
     base = resources.files("js_lib_leaflet") / "static" / "js_lib_leaflet"
     return (base / "leaflet.js").read_text("utf-8"), (base / "leaflet.css").read_text("utf-8")
@@ -38,15 +56,15 @@ def _legend(title: str) -> str:
         f"border:1px solid #999;margin-right:6px'></span>{t} ({cuts[i]:.0%}&ndash;{cuts[i + 1]:.0%})</div>"
         for i, t in enumerate(TIERS))
     return (f"<div id='legend' style='position:fixed;bottom:24px;left:24px;z-index:9999;background:white;"
-            f"padding:8px 10px;border:1px solid #999;font:13px sans-serif'><b>{html.escape(title)}</b>{rows}</div>")
+            f"padding:8px 10px;border:1px solid #999;font:13px sans-serif'><b>{_text(title)}</b>{rows}</div>")
 
 
 def _popup(row) -> str:
     change = row["change_vs_last_week"]
-    return (f"<b>{html.escape(str(row['unit_id']))}</b> {html.escape(str(row.get('adm2_name') or ''))}, "
-            f"{html.escape(str(row.get('adm1_name') or ''))}<br>probability {row['probability']:.1%} "
-            f"({html.escape(row['risk_tier'])}), rank {row['rank']}<br>change vs last week "
-            f"{'' if pd.isna(change) else f'{change:+.1%}'}<br>drivers: {html.escape(row['top_drivers'] or '-')}")
+    return (f"<b>{_text(row['unit_id'])}</b> {_text(row.get('adm2_name'))}, "
+            f"{_text(row.get('adm1_name'))}<br>probability {row['probability']:.1%} "
+            f"({_text(row['risk_tier'])}), rank {row['rank']}<br>change vs last week "
+            f"{'' if pd.isna(change) else f'{change:+.1%}'}<br>drivers: {_text(row['top_drivers'] or '-')}")
 
 
 def interactive_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = None, events: pd.DataFrame | None = None,
@@ -65,8 +83,8 @@ def interactive_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = Non
     grid["change_vs_last_week"] = grid["change_vs_last_week"].round(4)
     layer = folium.FeatureGroup(name="Risk (cells)", show=True)
     folium.GeoJson(
-        grid.drop(columns=["top_drivers"]).to_json(),
-        style_function=lambda f: {"fillColor": TIER_COLOURS[f["properties"]["risk_tier"]], "color": "#777",
+        _safe(grid.drop(columns=["top_drivers"])).to_json(),
+        style_function=lambda f: {"fillColor": TIER_COLOURS[html.unescape(f["properties"]["risk_tier"])], "color": "#777",
                                   "weight": 0.3, "fillOpacity": 0.75},
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=360),
         tooltip=folium.GeoJsonTooltip(fields=["unit_id", "probability", "risk_tier"]),
@@ -74,7 +92,7 @@ def interactive_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = Non
     layer.add_to(fmap)
     if adm2 is not None:
         outlines = folium.FeatureGroup(name="ADM2 areas", show=True)
-        folium.GeoJson(adm2[["unit_id", "adm2_name", "probability", "geometry"]].round({"probability": 4}).to_json(),
+        folium.GeoJson(_safe(adm2[["unit_id", "adm2_name", "probability", "geometry"]].round({"probability": 4})).to_json(),
                        style_function=lambda f: {"fill": False, "color": "#333", "weight": 0.8},
                        tooltip=folium.GeoJsonTooltip(fields=["adm2_name", "probability"], aliases=["ADM2", "P(any)"]),
                        name="adm2").add_to(outlines)
@@ -85,17 +103,18 @@ def interactive_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = Non
             folium.CircleMarker([e["latitude"], e["longitude"]], radius=3 + min(float(e["fatalities_best"]), 40) ** 0.5,
                                 color="#000", weight=1, fill=True, fill_color="#111", fill_opacity=0.7,
                                 tooltip=f"{pd.Timestamp(e['date_start']).date()}: {int(e['fatalities_best'])} killed "
-                                        f"({e['violence_type']})").add_to(group)
+                                        f"({_text(e['violence_type'])})").add_to(group)
         group.add_to(fmap)
     if mining is not None and len(mining):
         group = folium.FeatureGroup(name="Mining sites", show=False)
         for _, m in mining.iterrows():
             folium.CircleMarker([m.geometry.y, m.geometry.x], radius=3, color="#b8860b", fill=True,
-                                tooltip=f"{m['name']} ({m['site_kind']}, {m['commodity'] or '?'})").add_to(group)
+                                tooltip=f"{_text(m['name'])} ({_text(m['site_kind'])}, {_text(m['commodity'] or '?')})"
+                                ).add_to(group)
         group.add_to(fmap)
     if roads is not None and len(roads):
         group = folium.FeatureGroup(name="Main roads", show=False)
-        folium.GeoJson(roads[["road_id", "geometry"]].to_json(), style_function=lambda f: {"color": "#4a4a4a", "weight": 1.5},
+        folium.GeoJson(_safe(roads[["road_id", "geometry"]]).to_json(), style_function=lambda f: {"color": "#4a4a4a", "weight": 1.5},
                        name="roads").add_to(group)
         group.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)

@@ -1,0 +1,67 @@
+"""The map is not injectable: hostile names in admin areas, mining sites and events neither run
+script nor break the page, checked in headless Chromium."""
+
+import shutil
+import subprocess
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from sahelrisk.publishing.maps import interactive_map
+
+# Each payload marks the page if it runs; the map must still draw.
+HOSTILE = [
+    "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','img')\">",
+    "\" onerror=\"document.documentElement.setAttribute('data-pwned','attr')",
+    "</script><script>document.documentElement.setAttribute('data-pwned','script')</script>",
+    "`;document.documentElement.setAttribute('data-pwned','backquote');`",
+    "${document.documentElement.setAttribute('data-pwned','template')}",
+    "back\\slash at the end \\",
+]
+
+
+def _layers():
+    cells = gpd.GeoDataFrame({
+        "unit_id": [1, 2, 3, 4, 5, 6], "country_iso3": "MLI", "adm1_pcode": "ML04", "adm1_name": HOSTILE,
+        "adm2_pcode": "ML0401", "adm2_name": HOSTILE, "probability": [0.01, 0.05, 0.2, 0.4, 0.6, 0.9],
+        "risk_tier": ["low", "elevated", "high", "very high", "very high", "very high"], "rank": range(6, 0, -1),
+        "change_vs_last_week": [0.0, 0.01, -0.02, 0.1, None, 0.2], "top_drivers": HOSTILE,
+    }, geometry=[box(-6 + i * 0.5, 14, -5.5 + i * 0.5, 14.5) for i in range(6)], crs="EPSG:4326")
+    adm2 = cells.assign(unit_id=[f"ML04{i:02d}" for i in range(6)])
+    mining = gpd.GeoDataFrame({"name": HOSTILE, "site_kind": HOSTILE, "commodity": HOSTILE},
+                              geometry=[Point(-5.8 + i * 0.5, 14.2) for i in range(6)], crs="EPSG:4326")
+    events = pd.DataFrame({"latitude": 14.3, "longitude": [-5.7 + i * 0.5 for i in range(6)],
+                           "date_start": pd.Timestamp("2023-12-20"), "fatalities_best": 3.0, "violence_type": HOSTILE})
+    roads = gpd.GeoDataFrame({"road_id": HOSTILE}, geometry=[box(-6, 14, -3, 14.01).exterior for _ in range(6)],
+                             crs="EPSG:4326")
+    return cells, adm2, events, mining, roads
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    cells, adm2, events, mining, roads = _layers()
+    text = interactive_map(cells, adm2, events, mining, roads, title=HOSTILE[0])
+    path = tmp_path_factory.mktemp("map") / "map.html"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_no_hostile_text_reaches_the_page_unescaped(page):
+    text = page.read_text("utf-8")
+    assert "<img src=x" not in text and "</script><script>document" not in text
+    assert "onerror=\"document" not in text
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_hostile_names_run_no_script_and_the_map_still_draws(page):
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={page.parent / 'chrome'}",
+             "--virtual-time-budget=5000", "--window-size=1000,800"]
+    dom = subprocess.run(["chromium", *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                         timeout=120).stdout
+    assert "leaflet-container" in dom and "id=\"legend\"" in dom     # the map and its legend drew
+    assert dom.count("leaflet-interactive") >= 12                    # cells and area outlines
+    html_tag = dom[dom.index("<html"):dom.index(">", dom.index("<html"))]
+    assert "data-pwned" not in html_tag                              # no payload ran (it would mark <html>)
