@@ -26,8 +26,10 @@ from sahelrisk.data.extent import country_coverage
 from sahelrisk.errors import DataGapError, ModelNotFoundError, SpecError
 from sahelrisk.features.panel import PanelInputs, load_inputs
 from sahelrisk.features.spec import PanelSpec, load_spec, spec_from_text
+from sahelrisk.modeling.areas import AreaCalibration
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
+from sahelrisk.modeling.training import AREA_CALIBRATION_ARTIFACT
 from sahelrisk.scoring.week import (
     ScoreResult,
     check_unit_level,
@@ -54,6 +56,9 @@ class LoadedModel:
         The feature spec it was trained on.
     identity : dict
         ``registered_model``, ``target``, ``horizon_weeks``, ``units``, ``as_of``, ``data_end``...
+    area_calibration : AreaCalibration or None
+        The map from an area's independence score to its probability (None: a model trained
+        before areas were calibrated; areas then use the independence formula).
     metrics : dict
         The run's logged backtest metrics.
     """
@@ -65,6 +70,7 @@ class LoadedModel:
     spec: PanelSpec
     metrics: dict
     identity: dict = field(default_factory=dict)
+    area_calibration: AreaCalibration | None = None
 
     @property
     def horizon_weeks(self) -> int:
@@ -132,7 +138,11 @@ def load_model(model: str = "champion", spec: str | Path = DEFAULT_SPEC, *, name
         raise ModelNotFoundError(f"model {name} v{ref.version} was logged without its identity (target, horizon, "
                                  "units) by an older sahelrisk; retrain it with 'sahelrisk train --register'") from None
     panel_spec = spec_from_text(tracking.load_run_text(ref.run_id, "spec/features.toml"), f"<{name} v{ref.version}>")
-    return LoadedModel(fitted, name, ref.version, ref.run_id, panel_spec, ref.metrics, identity)
+    try:
+        calibration = AreaCalibration(json.loads(tracking.load_run_text(ref.run_id, AREA_CALIBRATION_ARTIFACT)))
+    except ModelNotFoundError:
+        calibration = None
+    return LoadedModel(fitted, name, ref.version, ref.run_id, panel_spec, ref.metrics, identity, calibration)
 
 
 def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec, catalog: Catalog) -> None:
@@ -205,7 +215,8 @@ def score_all(week, horizon_weeks: int | None = None, model: str | LoadedModel =
         inputs = load_inputs(catalog, resolve_data_dir(data_dir), spec=loaded.spec, as_of=cutoff)
     _check_week(inputs, week, loaded.spec, catalog)
     result = score_week(loaded.model, loaded.spec, inputs, week, horizon_weeks=loaded.horizon_weeks,
-                        model_version=f"{loaded.name} v{loaded.version}", levels=levels)
+                        model_version=f"{loaded.name} v{loaded.version}", levels=levels,
+                        area_calibration=loaded.area_calibration)
     return result, loaded
 
 

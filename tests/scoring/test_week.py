@@ -55,17 +55,21 @@ def test_grid_scores_every_cell_with_names_tiers_ranks_and_drivers(latest, loade
     assert np.isfinite(cells["change_vs_last_week"]).all()
 
 
-def test_admin_areas_aggregate_as_at_least_one_event(latest):
+def test_admin_areas_aggregate_as_at_least_one_event_then_calibrate(latest, loaded):
     result = latest[0]
     cells, adm2, adm1 = result.cells, result.areas["adm2"], result.areas["adm1"]
     assert len(adm2) == 162 and len(adm1) == 31
+    assert set(loaded.area_calibration.maps) == {"adm1", "adm2"}   # fitted in training, loaded with the model
     for pcode in adm2["unit_id"].head(25):
         p = cells.loc[cells["adm2_pcode"] == pcode, "probability"].to_numpy()
         if len(p) == 0:
             continue
-        area = adm2.set_index("unit_id").loc[pcode, "probability"]
-        assert area == pytest.approx(1 - np.prod(1 - p))
-        assert area >= p.max() - 1e-12
+        area = adm2.set_index("unit_id").loc[pcode]
+        assert area["probability_independent"] == pytest.approx(1 - np.prod(1 - p))
+        assert area["probability"] == pytest.approx(loaded.area_calibration.apply("adm2", [1 - np.prod(1 - p)])[0])
+    # the map keeps the order of areas
+    ordered = adm2.sort_values("probability_independent")
+    assert ordered["probability"].is_monotonic_increasing
     assert adm2["cells"].sum() == len(cells)  # every cell counted once; tiny areas borrow the cell under them
     small = adm2[adm2["cells"] == 0]
     assert len(small) > 0 and small["probability"].notna().all()

@@ -25,6 +25,7 @@ from sahelrisk.features.panel import (
     load_inputs,
 )
 from sahelrisk.features.targets import build_targets, last_full_week, target_column
+from sahelrisk.modeling.areas import area_report, evaluate_areas, fit_area_calibration
 from sahelrisk.modeling.baselines import BaselineModel, required_columns
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
@@ -44,6 +45,7 @@ __all__ = ["TrainingFrame", "prepare_frame", "BacktestResult", "run_backtests", 
 
 # Events are loaded without a cut-off to find what the data supports; the cut-off is applied after.
 NO_CUTOFF = date(9999, 12, 31)
+AREA_CALIBRATION_ARTIFACT = "area_calibration.json"
 MODEL_NAME = "model"  # the trained estimator in backtest tables and MLflow metrics ("model_ap")
 
 
@@ -207,6 +209,7 @@ class TrainOutcome:
     decision: str = ""
     promotion: PromotionDecision | None = None
     compared_folds: list[str] = field(default_factory=list)
+    areas: dict = field(default_factory=dict)   # level -> (metrics table, reliability) of area risk
     report_paths: tuple = ()
     card_paths: tuple = ()
 
@@ -265,6 +268,11 @@ def train_and_track(spec: TrainingSpec, data_dir, *, as_of: date | None = None, 
     tracking.configure(tracking_uri, mlruns)
     tf = tf or prepare_frame(spec, data_dir, as_of=as_of, data_end=data_end, catalog=catalog)
     result = run_backtests(spec, tf, [spec.horizon_weeks], on_fold=on_fold)
+    areas = evaluate_areas(result.predictions[spec.horizon_weeks], tf.units, tf.inputs.layers,
+                           select_sources(tf.inputs.events, (spec.target_source,)), target_kind=spec.target_kind,
+                           horizon_weeks=spec.horizon_weeks, data_end=tf.data_end)
+    area_calibration = fit_area_calibration(areas, spec.target)
+    area_tables = {level: area_report(rows, spec.target) for level, rows in areas.items()}
     model = fit_final_model(spec, tf)
     paths = write_backtest_report(result, spec, out_dir)
     table = result.table(spec.horizon_weeks)
@@ -280,6 +288,12 @@ def train_and_track(spec: TrainingSpec, data_dir, *, as_of: date | None = None, 
                              "data_fingerprint": tf.panel_meta["data_fingerprint"]})
         for name, row in table.iterrows():
             tracking.log_metrics(row.drop(labels=["horizon"]).to_dict(), prefix=f"{name}_")
+        for level, (area_table, reliability) in area_tables.items():
+            for name, row in area_table.iterrows():
+                tracking.log_metrics(row.to_dict(), prefix=f"{level}_{name}_")
+            tracking.log_json({"metrics": area_table.reset_index().to_dict("records"),
+                               "reliability": reliability.to_dict("records")}, f"areas/{level}.json")
+        tracking.log_json(area_calibration.to_dict(), AREA_CALIBRATION_ARTIFACT)
         tracking.log_text(spec.features.text, "spec/features.toml")
         tracking.log_text(spec.text, "spec/training.toml")
         tracking.log_json({**identity, "as_of": str(tf.as_of), "data_end": str(tf.data_end)}, "spec/identity.json")
@@ -290,7 +304,7 @@ def train_and_track(spec: TrainingSpec, data_dir, *, as_of: date | None = None, 
         tracking.log_figure(pr_figure(preds, spec.target, result.models), "plots/precision_recall.png")
         tracking.log_json(model.feature_importances_.round(3).to_dict(), "feature_importance.json")
         ref = tracking.log_risk_model(model, tf.frame[tf.feature_columns], spec.registered_model if register else None)
-    outcome = TrainOutcome(model=model, backtest=result, run_id=run_id, report_paths=paths)
+    outcome = TrainOutcome(model=model, backtest=result, run_id=run_id, report_paths=paths, areas=area_tables)
     if ref is None:
         outcome.decision = "not registered (pass --register to add a registry version)"
         return outcome

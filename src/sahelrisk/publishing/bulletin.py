@@ -44,6 +44,17 @@ def _accuracy(metrics: dict, horizon_weeks: int) -> str:
             f"{bss:.2f}. Probabilities are calibrated: among cells given 20%, about one in five saw an event.</p>")
 
 
+def _area_note(metrics: dict) -> str:
+    """How far area probabilities can be taken at their word, from the model's area backtest."""
+    ece = metrics.get("adm2_calibrated_ece")
+    if ece is None:
+        return ("Area probabilities treat the cells as independent, which leans high for large areas: read them "
+                "as a ranking.")
+    return (f"Area probabilities are calibrated on the backtest: over the areas, the gap between forecast and "
+            f"observed frequency (ECE) is {ece:.3f}, against {metrics.get('adm2_independent_ece', float('nan')):.3f} "
+            f"if the cells were treated as independent, so the tiers hold for areas too.")
+
+
 def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_event: str, adm2: pd.DataFrame,
                     metrics: dict, map_png: str | Path | None = None, top: int = 20, risers: int = 10,
                     coverage: tuple[str, ...] = ()) -> str:
@@ -68,7 +79,7 @@ td,th{{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left}} .meta{{col
 {(week + pd.Timedelta(weeks=horizon_weeks, days=6)).date()}) &middot; model {html.escape(model_version)} &middot;
 latest event used {html.escape(str(latest_event))} &middot; areas by tier: {tiers}</p>
 <p>Each probability is the chance of at least one event with a death in the area in the coming {horizon_weeks} weeks,
-combined over the area's 0.5-degree cells. Drivers are the three inputs that raised the score most in the area's
+combined over the area's 0.5-degree cells. {_area_note(metrics)} Drivers are the three inputs that raised the score most in the area's
 highest-risk cell.</p>
 <h2>Data coverage</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in coverage)}</ul>
 <h2>The {top} highest-risk areas</h2><table>{head}{_rows(ordered.head(top))}</table>
@@ -80,5 +91,5 @@ highest-risk cell.</p>
 unreported attacks and recent weeks not yet coded are missing.</li>
 <li>The model ranks best where violence already is; attacks in areas quiet for a year or more are rarely foreseen.</li>
 <li>Mining sites are industrial only (no artisanal gold sites) and roads are the main inter-city corridors.</li>
-<li>Area probabilities treat cells as independent and so lean high for large areas.</li></ul>
+</ul>
 </body></html>"""

@@ -23,6 +23,7 @@ from sahelrisk.features.spec import PanelSpec
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
 from sahelrisk.units import Units
+from sahelrisk.units.membership import area_membership
 
 __all__ = ["score_week", "TIER_CUTS", "TIERS", "risk_tier", "describe_feature", "ScoreResult", "coverage_gap",
            "UNIT_LEVELS", "check_unit_level"]
@@ -94,7 +95,8 @@ def _drivers(model: RiskModel | BlendedModel, X: pd.DataFrame, p: np.ndarray, de
 
 
 def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelInputs, week, *, horizon_weeks: int,
-               model_version: str, units: Units | None = None, levels=("adm2",)) -> ScoreResult:
+               model_version: str, units: Units | None = None, levels=("adm2",),
+               area_calibration=None) -> ScoreResult:
     """Score the week holding ``week`` (and the week before, for the change) with a fitted model.
 
     Parameters
@@ -108,6 +110,8 @@ def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelIn
         The week forecast from (any day of it).
     horizon_weeks : int
         The model's horizon, recorded in every row.
+    area_calibration : AreaCalibration, optional
+        Maps an area's independence score to its probability (default: the independence score).
 
     Returns
     -------
@@ -140,7 +144,7 @@ def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelIn
     cells["top_drivers"] = _drivers(model, panel.loc[now, model.feature_names_], current.to_numpy(), described)
     timings["predict_s"] = round(time.perf_counter() - t0, 3)
     _finish(cells, model_version, latest_event)
-    areas = {level: aggregate(cells, level, inputs, model_version, latest_event) for level in levels}
+    areas = {level: aggregate(cells, level, inputs, model_version, latest_event, area_calibration) for level in levels}
     timings["total_s"] = round(time.perf_counter() - started, 3)
     return ScoreResult(cells=cells, areas=areas, seconds=timings)
 
@@ -152,30 +156,21 @@ def _finish(frame: gpd.GeoDataFrame, model_version: str, latest_event) -> None:
     frame["latest_event"] = pd.Timestamp(latest_event).date().isoformat() if pd.notna(latest_event) else None
 
 
-def _membership(cells: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, key: str) -> pd.DataFrame:
-    """(area pcode, cell position) pairs: each cell in the area holding its land's representative
-    point; an area too small to hold any (an urban commune) takes the cell under its own
-    representative point, so every area gets a probability."""
-    pairs = pd.DataFrame({"pcode": cells[key].to_numpy(), "pos": np.arange(len(cells))})
-    # unique first: isin on Arrow strings walks its argument in Python (23,567 cells at 0.1 degree)
-    missing = areas[~areas.index.isin(pairs["pcode"].unique())]
-    if len(missing):
-        points = gpd.GeoDataFrame({"pcode": missing.index}, geometry=missing.geometry.representative_point().to_numpy(),
-                                  crs="EPSG:4326")
-        boxes = gpd.GeoDataFrame({"pos": np.arange(len(cells))}, geometry=cells.geometry.to_numpy(), crs="EPSG:4326")
-        hits = gpd.sjoin(points, boxes, predicate="within").drop_duplicates("pcode")
-        pairs = pd.concat([pairs, hits[["pcode", "pos"]]], ignore_index=True)
-    return pairs
+def _calibrated(calibration, level: str, p: np.ndarray) -> np.ndarray:
+    return p if calibration is None else calibration.apply(level, p)
 
 
-def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_version: str, latest_event) -> gpd.GeoDataFrame:
-    """Probability of at least one event in each ADM1/ADM2 area from its cells' probabilities."""
+def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_version: str, latest_event,
+              calibration=None) -> gpd.GeoDataFrame:
+    """Probability of at least one event in each ADM1/ADM2 area from its cells' probabilities: the
+    independence score ``1 - prod(1 - p)`` (``probability_independent``), mapped by the model's
+    area ``calibration`` where it has one (cells of one area are not independent)."""
     check_unit_level(level, ("adm1", "adm2"))
     key = f"{level}_pcode"
     countries = set(cells["country_iso3"])
     areas = inputs.layers[f"admin{level[-1]}"]
     areas = areas[areas["country_iso3"].isin(sorted(countries))].set_index("pcode")
-    pairs = _membership(cells, areas, key)
+    pairs = area_membership(cells, areas, key)
     member = cells.iloc[pairs["pos"].to_numpy()].reset_index(drop=True)
     member["area"] = pairs["pcode"].to_numpy()
     member["assigned"] = (member[key] == member["area"]).to_numpy()
@@ -193,7 +188,9 @@ def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_ve
         "adm2_pcode": index if level == "adm2" else None,
         "adm2_name": names["name"].to_numpy() if level == "adm2" else None,
         "week": cells["week"].iloc[0], "as_of": cells["as_of"].iloc[0], "horizon_weeks": cells["horizon_weeks"].iloc[0],
-        "probability": 1 - none_now.to_numpy(), "probability_last_week": 1 - none_before.to_numpy(),
+        "probability": _calibrated(calibration, level, 1 - none_now.to_numpy()),
+        "probability_last_week": _calibrated(calibration, level, 1 - none_before.to_numpy()),
+        "probability_independent": 1 - none_now.to_numpy(),
         "cells": grouped["assigned"].sum().to_numpy(), "highest_risk_cell": top_cell.loc[index, "unit_id"].to_numpy(),
         "top_drivers": top_cell.loc[index, "top_drivers"].to_numpy(),
     }, geometry=names.geometry.to_numpy(), crs="EPSG:4326")
