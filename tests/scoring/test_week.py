@@ -49,10 +49,17 @@ def test_grid_scores_every_cell_with_names_tiers_ranks_and_drivers(latest, loade
     assert cells["adm2_pcode"].notna().all() and cells["adm1_name"].notna().all()
     top = cells.nsmallest(20, "rank")
     assert top["top_drivers"].str.len().gt(0).all()
+    assert "(typical " in top["top_drivers"].iloc[0]                # the unit's own number and the typical one
     assert (cells["week"] == pd.Timestamp(LATEST)).all() and (cells["horizon_weeks"] == 4).all()
     assert cells["model_version"].iloc[0] == f"test-grid-any-fatal-4w v{loaded.version}"
     assert cells["latest_event"].iloc[0] == "2023-12-31"
     assert np.isfinite(cells["change_vs_last_week"]).all()
+
+
+def test_the_highest_risk_areas_read_differently(latest):
+    top = latest[0].areas["adm2"].nsmallest(20, "rank")
+    # each sentence carries the area's own numbers (it was one shared sentence before)
+    assert top["top_drivers"].nunique() >= 15
 
 
 def test_admin_areas_aggregate_as_at_least_one_event_then_calibrate(latest, loaded):

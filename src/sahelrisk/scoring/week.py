@@ -75,11 +75,23 @@ class ScoreResult:
     seconds: dict
 
 
+def _value(v: float) -> str:
+    if pd.isna(v):
+        return "n/a"
+    return f"{v:,.0f}" if abs(v) >= 10 or float(v).is_integer() else f"{v:,.1f}"
+
+
 def _drivers(model: RiskModel | BlendedModel, X: pd.DataFrame, p: np.ndarray, described: dict, k: int = 3,
              min_rows: int = 200) -> list[str]:
-    """The ``k`` features that raised each unit's score most, for units of the elevated tier and
-    above (at least the ``min_rows`` highest): per-row contributions cost more than the
-    prediction itself, and a low-risk cell's drivers help no one. Other units get ""."""
+    """The ``k`` features that raise each unit's score most *compared with a typical unit*, as
+    sentences with the unit's own value and the typical one ("events within 100 km, last 52
+    weeks: 14 (typical 3)").
+
+    Contributions are taken relative to the median unit among those explained, so a driver every
+    high-risk cell shares (a region-wide surge) does not crowd out what sets this one apart. Only
+    units of the elevated tier and above (at least the ``min_rows`` highest) are explained:
+    per-row contributions cost more than the prediction itself. Other units get "".
+    """
     chosen = np.flatnonzero(p >= TIER_CUTS[0])
     if len(chosen) < min(min_rows, len(p)):
         chosen = np.argsort(-p, kind="stable")[:min_rows]
@@ -87,10 +99,15 @@ def _drivers(model: RiskModel | BlendedModel, X: pd.DataFrame, p: np.ndarray, de
     if len(chosen) == 0:
         return out
     frame = model.contributions(X.iloc[chosen])
-    contrib, names = frame.to_numpy(), np.asarray(frame.columns)
-    top = np.argsort(-contrib, axis=1)[:, :k]
+    names = np.asarray(frame.columns)
+    contrib = frame.to_numpy()
+    relative = contrib - np.median(contrib, axis=0)
+    values = X.iloc[chosen][list(names)].to_numpy(dtype=float)
+    typical = np.nanmedian(values, axis=0)
+    top = np.argsort(-relative, axis=1)[:, :k]
     for i, row in zip(chosen, range(len(chosen))):
-        out[i] = "; ".join(describe_feature(names[j], described) for j in top[row] if contrib[row, j] > 0)
+        out[i] = "; ".join(f"{describe_feature(names[j], described)}: {_value(values[row, j])} "
+                           f"(typical {_value(typical[j])})" for j in top[row] if relative[row, j] > 0)
     return out
 
 
