@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_main.py
 	$(BIN)/python benchmarks/bench_horizons.py
 	$(BIN)/python benchmarks/bench_update.py
+	$(BIN)/python benchmarks/bench_areas.py
 
 clean:
 	rm -rf $(VENV) outputs
