@@ -120,7 +120,7 @@ class UpdateOutcome:
 
 
 def _head(url: str, timeout: float) -> tuple[int, dict]:
-    """(HTTP status, headers) of ``url``; 0 when the server cannot be reached."""
+    """(HTTP status, headers) of ``url``; a server that cannot be reached is a :class:`FetchError`."""
     request = urllib.request.Request(url, method="HEAD")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -362,6 +362,8 @@ def _finish(data_dir: Path, manifest: Manifest, outcome: UpdateOutcome, before: 
             source: str, retrieved_at: str) -> UpdateOutcome:
     """Report the revisions and write the manifest (last, atomically) when anything is new."""
     if outcome.nothing_new:
+        if manifest.entries and manifest != Manifest.read(data_dir):
+            manifest.write(data_dir)  # new server stamps of unchanged files: no re-download next time
         return outcome
     after = _resolved(data_dir, manifest, countries)
     outcome.revisions = diff_events(before, after)
@@ -438,7 +440,7 @@ def _adopt(data_dir: Path, release: Release, url: str, incoming: Path, held: Man
         _check_payload(url, incoming)
         digest = sha256_of(incoming)
         if held is not None and digest == held.sha256:
-            held.last_modified, held.etag = stamp
+            held.last_modified, held.etag = stamp  # same bytes: remember the new stamp, skip them next time
             return None
         stem, dot, suffix = release.filename.partition(".")
         name = release.filename if held is None else f"{stem}.{digest[:8]}.{suffix}"
