@@ -96,6 +96,8 @@ def test_every_output_is_written(outputs):
     assert sorted(coverage) == ["BFA", "MLI", "NER"] and not any(c["stale"] for c in coverage.values())
     bulletin = (outputs / "bulletin.html").read_text()
     assert "Data coverage" in bulletin and "MLI: " in bulletin
+    assert "What changed" in bulletin and "The deadliest events of the past four weeks" in bulletin
+    assert " killed" in bulletin                                     # recent events are listed
     assert "highest-risk areas" in bulletin and "data:image/png;base64" in bulletin and "How accurate" in bulletin
     assert not any(p.name.startswith(".") for p in outputs.parent.iterdir())  # nothing half-written left
 

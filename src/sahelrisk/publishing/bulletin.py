@@ -6,11 +6,12 @@ import base64
 import html
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sahelrisk.scoring.week import TIER_CUTS, TIERS
 
-__all__ = ["render_bulletin"]
+__all__ = ["render_bulletin", "what_changed"]
 
 
 def _pct(value) -> str:
@@ -54,9 +55,65 @@ def _area_note(metrics: dict) -> str:
             f"tiers hold for areas too.")
 
 
+def _changes(changed: dict) -> str:
+    return ("<h3>Areas that moved up a tier</h3>" + _items(changed["up"], "none this week")
+            + "<h3>Possible onsets: high risk, no fatal event in the past year</h3>"
+            + _items(changed["onsets"], "none this week")
+            + "<h3>The deadliest events of the past four weeks</h3>" + _items(changed["events"], "none recorded"))
+
+
+def _tier_index(p) -> np.ndarray:
+    return np.searchsorted(TIER_CUTS, np.asarray(p, dtype=float), side="right")
+
+
+def what_changed(adm2: pd.DataFrame, cells: pd.DataFrame | None, recent: pd.DataFrame | None,
+                 limit: int = 10) -> dict[str, list[str]]:
+    """Plain lines for the bulletin's "what changed" section.
+
+    Parameters
+    ----------
+    adm2 : pandas.DataFrame
+        Areas with ``probability`` and ``probability_last_week``.
+    cells : pandas.DataFrame, optional
+        Cells with ``risk_tier`` and ``events_52w`` (fatal events in the past year).
+    recent : pandas.DataFrame, optional
+        Located events of the past weeks (``date_start``, ``fatalities_best``, ``admin1``, ``admin2``).
+
+    Returns
+    -------
+    dict
+        ``up`` (areas that moved up a tier), ``onsets`` (high-risk cells with no event in a year)
+        and ``events`` (the deadliest recent events), each a list of lines.
+    """
+    last = adm2["probability_last_week"] if "probability_last_week" in adm2 else pd.Series(np.nan, index=adm2.index)
+    now, before = _tier_index(adm2["probability"]), _tier_index(last.fillna(0))
+    rose = (now > before) & last.notna().to_numpy()
+    moved = adm2[rose].assign(_now=now[rose])
+    up = [f"{r['adm2_name']} ({r['adm1_name']}): {TIERS[_tier_index([r['probability_last_week']])[0]]} → "
+          f"{TIERS[r['_now']]}, {_pct(r['probability_last_week'])} → {_pct(r['probability'])}"
+          for _, r in moved.sort_values("probability", ascending=False).head(limit).iterrows()]
+    onsets = []
+    if cells is not None and "events_52w" in cells:
+        quiet = cells[cells["risk_tier"].isin(["high", "very high"]) & (cells["events_52w"] == 0)]
+        onsets = [f"cell {r['unit_id']} in {r['adm2_name']} ({r['adm1_name']}): {_pct(r['probability'])}, no fatal "
+                  "event there in the past year" for _, r in quiet.nsmallest(limit, "rank").iterrows()]
+    events = []
+    if recent is not None and len(recent):
+        for _, e in recent.sort_values("fatalities_best", ascending=False).head(limit).iterrows():
+            place = ", ".join(str(v) for v in (e.get("admin2"), e.get("admin1")) if isinstance(v, str) and v)
+            events.append(f"{pd.Timestamp(e['date_start']).date()}: {int(e['fatalities_best'])} killed"
+                          f"{' in ' + place if place else ''} ({str(e['violence_type']).replace('_', ' ')})")
+    return {"up": up, "onsets": onsets, "events": events}
+
+
+def _items(lines: list[str], empty: str) -> str:
+    return "<ul>" + ("".join(f"<li>{html.escape(line)}</li>" for line in lines) or f"<li>{empty}</li>") + "</ul>"
+
+
 def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_event: str, adm2: pd.DataFrame,
                     metrics: dict, map_png: str | Path | None = None, top: int = 20, risers: int = 10,
-                    coverage: tuple[str, ...] = ()) -> str:
+                    coverage: tuple[str, ...] = (), cells: pd.DataFrame | None = None,
+                    recent: pd.DataFrame | None = None) -> str:
     ordered = adm2.sort_values("rank")
     rising = adm2.dropna(subset=["change_vs_last_week"]).nlargest(risers, "change_vs_last_week")
     image = ""
@@ -83,6 +140,7 @@ highest-risk cell.</p>
 <h2>Data coverage</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in coverage)}</ul>
 <h2>The {top} highest-risk areas</h2><table>{head}{_rows(ordered.head(top))}</table>
 <h2>Where risk rose most since last week</h2><table>{head}{_rows(rising)}</table>
+<h2>What changed</h2>{_changes(what_changed(adm2, cells, recent))}
 <h2>Map</h2>{image}
 <h2>How accurate is this?</h2>{_accuracy(metrics, horizon_weeks)}
 <h2>Limits</h2><ul>

@@ -50,7 +50,7 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
         (tmp / "bulletin.html").write_text(render_bulletin(
             week=week, horizon_weeks=horizon_weeks, model_version=f"{loaded.name} v{loaded.version}",
             latest_event=cells["latest_event"].iloc[0], adm2=adm2, metrics=loaded.metrics, map_png=tmp / "map.png",
-            coverage=tuple(c.reason for c in coverage)),
+            coverage=tuple(c.reason for c in coverage), cells=cells, recent=recent),
             encoding="utf-8")
         run = {"week": str(week.date()), "as_of": str(inputs.as_of), "horizon_weeks": horizon_weeks,
                "model": loaded.name, "model_version": loaded.version, "model_identity": loaded.identity,

@@ -158,6 +158,9 @@ def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelIn
         "probability_last_week": before.to_numpy(),
     }, geometry=names.geometry.to_numpy(), crs="EPSG:4326")
     cells["change_vs_last_week"] = cells["probability"] - cells["probability_last_week"]
+    # Fatal-event history of the unit, for "possible onsets" (risk where nothing happened for a year).
+    cells["events_52w"] = (panel.loc[now, "conflict_events_52w"].to_numpy() if "conflict_events_52w" in panel
+                           else np.nan)
     cells["top_drivers"] = _drivers(model, panel.loc[now, model.feature_names_], current.to_numpy(), described)
     timings["predict_s"] = round(time.perf_counter() - t0, 3)
     _finish(cells, model_version, latest_event)
