@@ -45,3 +45,21 @@ def test_promotion_re_evaluates_the_champion_on_the_challengers_latest_folds(reg
     assert table.loc["champion", "ap"] != pytest.approx(first.backtest.table(4).loc[MODEL_NAME, "ap"])
     assert not outcome.promoted and "champion kept" in outcome.decision
     assert table.loc["champion", "rows"] == table.loc["challenger", "rows"] > 0
+
+
+def test_a_champion_whose_spec_no_longer_reads_yields_with_the_reason(monkeypatch, small_spec, small_frame,
+                                                                      real_data, tmp_path):
+    from sahelrisk.modeling import tracking
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    mlruns = tmp_path / "mlruns"   # its own store: the shared champion stays as it is
+    kw = dict(out_dir=tmp_path / "out", models_dir=tmp_path / "models", mlruns=mlruns, tf=small_frame)
+    assert train_and_track(small_spec, real_data, register=True, **kw).promoted
+    real = tracking.load_run_text
+
+    def old_spec(run_id, path):   # what an older sahelrisk logged: dates in [data]
+        text = real(run_id, path)
+        return '[data]\nas_of = "2023-12-31"\n' + text if path == "spec/training.toml" else text
+
+    monkeypatch.setattr(tracking, "load_run_text", old_spec)
+    outcome = train_and_track(replace(small_spec, promotion_folds=1), real_data, register=True, **kw)
+    assert outcome.promoted and "trained by an older sahelrisk and cannot be re-evaluated" in outcome.decision

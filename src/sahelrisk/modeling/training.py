@@ -214,11 +214,18 @@ class TrainOutcome:
     card_paths: tuple = ()
 
 
+class UnreadableChampion(Exception):
+    """The champion's logged spec no longer reads (an older sahelrisk wrote it)."""
+
+
 def champion_recipe(spec: TrainingSpec, tf: TrainingFrame, champion_texts: tuple[str, str], data_dir,
                     catalog: Catalog | None) -> tuple[tuple, pd.DataFrame | None]:
     """The champion's (factory, columns) from its logged specs, and its own frame if its features differ."""
     training_text, features_text = champion_texts
-    old = training_spec_from_text(training_text, "<champion's training spec>", features=features_text)
+    try:
+        old = training_spec_from_text(training_text, "<champion's training spec>", features=features_text)
+    except SpecError as e:
+        raise UnreadableChampion(str(e)) from None
     if old.target != spec.target or old.units != spec.units:
         raise SpecError(f"the champion forecasts {old.target} on {old.units} units, the challenger {spec.target} on "
                         f"{spec.units}: they cannot be compared; register the challenger under another name")
@@ -318,14 +325,24 @@ def train_and_track(spec: TrainingSpec, data_dir, *, as_of: date | None = None, 
         folds = LatestFolds.of(spec.splitter(data_end=tf.data_end), spec.promotion_folds)
         texts = (tracking.load_run_text(current.run_id, "spec/training.toml"),
                  tracking.load_run_text(current.run_id, "spec/features.toml"))
-        theirs, their_frame = champion_recipe(spec, tf, texts, data_dir, catalog)
-        compared = compare_on_latest_folds(folds, tf.frame, spec.target, recipe(spec, tf.feature_columns), theirs,
-                                           champion_frame=their_frame)
-        decision = decide_promotion(compared, metric=metric, min_improvement=spec.min_improvement)
-        outcome.compared_folds = folds.names
+        try:
+            theirs, their_frame = champion_recipe(spec, tf, texts, data_dir, catalog)
+        except UnreadableChampion as e:
+            # Nothing to compare on equal terms: an older sahelrisk's champion yields to a model
+            # whose recipe can be re-evaluated next time; the reason says so.
+            score = float(table.loc[MODEL_NAME, metric])
+            decision = PromotionDecision(True, f"champion version {current.version} was trained by an older "
+                                         f"sahelrisk and cannot be re-evaluated ({e}); the challenger ({metric} "
+                                         f"{score:.4f}) becomes champion", metric, score)
+        else:
+            compared = compare_on_latest_folds(folds, tf.frame, spec.target, recipe(spec, tf.feature_columns),
+                                               theirs, champion_frame=their_frame)
+            decision = decide_promotion(compared, metric=metric, min_improvement=spec.min_improvement)
+            outcome.compared_folds = folds.names
+            with tracking.resume(run_id):
+                tracking.log_metrics(compared.loc["champion"].to_dict(), prefix="promotion_champion_")
+                tracking.log_metrics(compared.loc["challenger"].to_dict(), prefix="promotion_challenger_")
         with tracking.resume(run_id):
-            tracking.log_metrics(compared.loc["champion"].to_dict(), prefix="promotion_champion_")
-            tracking.log_metrics(compared.loc["challenger"].to_dict(), prefix="promotion_challenger_")
             tracking.log_text(decision.reason, "promotion.txt")
     outcome.promotion, outcome.decision = decision, f"version {ref.version}: {decision.reason}"
     if not decision.promote:
