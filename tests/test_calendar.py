@@ -9,7 +9,7 @@ def test_week_of_is_the_monday_of_the_iso_week():
     days = pd.Series([pd.Timestamp("2023-12-25"), pd.Timestamp("2023-12-31 23:59"), pd.Timestamp("2024-01-01"),
                        pd.Timestamp("2022-02-08")])
     assert week_of(days).dt.strftime("%Y-%m-%d").tolist() == ["2023-12-25", "2023-12-25", "2024-01-01", "2022-02-07"]
-    assert (week_of(days).dt.weekday == 0).all()
+    assert (week_of(days).dt.day_of_week == 0).all()
 
 
 def test_week_range_is_inclusive_and_weekly():

@@ -204,13 +204,26 @@ def _scan_release(path: Path, countries: list[str], margin: float):
         with opener() as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
             first = text.readline()
             headerless = first.split(",", 1)[0].strip('" \r\n').isdigit()
-            header = UCDP_COLUMNS if headerless else next(csv.reader([first]))
-            if headerless:
-                text = itertools.chain([first], text)
+            header = list(UCDP_COLUMNS if headerless else next(csv.reader([first])))
+            lines = itertools.chain([first], text) if headerless else iter(text)
+            # The first record (quoted line breaks and all) tells the field count: the UCDP country
+            # extracts end every row with a comma, one empty field more than the header names.
+            seen = []
+            record = next(csv.reader(_recording(lines, seen)), [])
+            trailing = len(record) == len(header) + 1 and record[-1] == ""
+            if record and len(record) != len(header) and not trailing:
+                raise DataFileError(name, f"rows have {len(record)} fields but the header names {len(header)}",
+                                    "Check the release on the download site; the next update retries")
+            names = header + ["_trailing"] if trailing else header
             try:
-                chunks = pd.read_csv(_Lines(text), names=header, header=None, dtype=str, keep_default_na=False,
-                                     na_filter=False, index_col=False, chunksize=CHUNK_ROWS)
+                chunks = pd.read_csv(_Lines(itertools.chain(seen, lines)), names=names, header=None, dtype=str,
+                                     keep_default_na=False, na_filter=False, chunksize=CHUNK_ROWS)
                 for chunk in chunks:
+                    if trailing:
+                        if (chunk["_trailing"] != "").any():
+                            raise DataFileError(name, "a row has a field more than the header names",
+                                                "Check the release on the download site")
+                        chunk = chunk.drop(columns="_trailing")
                     chunk.insert(0, RECORD, np.arange(read + 1, read + len(chunk) + 1))
                     read += len(chunk)
                     kept.append(chunk.loc[_in_scope(chunk, countries, margin)])
@@ -219,6 +232,13 @@ def _scan_release(path: Path, countries: list[str], margin: float):
                                     "Check the release on the download site; the next update retries") from e
     frame = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[RECORD, *UCDP_COLUMNS])
     return read, frame
+
+
+def _recording(lines, seen: list):
+    """Yield from ``lines``, keeping each line handed out in ``seen`` (to hand it out again)."""
+    for line in lines:
+        seen.append(line)
+        yield line
 
 
 class _Lines(io.TextIOBase):
