@@ -163,3 +163,13 @@ def test_missing_model_alias_is_a_clear_error(registered):
         api.load_model("staging", name="test-grid-any-fatal-4w", mlruns=mlruns)
     with pytest.raises(ModelNotFoundError, match="no model 'sahelrisk-grid-any-fatal-4w'"):
         api.load_model("champion", str(REPO / "training" / "default.toml"), mlruns=mlruns)
+
+
+def test_a_folder_left_by_a_stopped_run_does_not_block_the_next(latest, loaded, tmp_path):
+    result, inputs = latest
+    (tmp_path / f".{LATEST}-old").mkdir()
+    (tmp_path / f".{LATEST}-old" / "run.json").write_text("{}")      # a swap stopped half-way
+    first = write_outputs(result, loaded, inputs, tmp_path, horizon_weeks=4)
+    again = write_outputs(result, loaded, inputs, tmp_path, horizon_weeks=4)
+    assert first == again and (again / "run.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [LATEST]

@@ -59,8 +59,12 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
                "country_coverage": [asdict(c) for c in coverage], "units": len(cells), "adm2_areas": len(adm2),
                "timings_s": {**result.seconds, "outputs_s": round(time.perf_counter() - started, 2)}, **(extra or {})}
         (tmp / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
+        old = out_dir / f".{week.date()}-old"
+        if old.exists():
+            # Left by a run stopped between its two renames: the folder it held is either still the
+            # published one (then it is a stale copy) or already replaced; either way not needed.
+            shutil.rmtree(old)
         if final.exists():
-            old = out_dir / f".{week.date()}-old"
             final.rename(old)
             tmp.rename(final)
             shutil.rmtree(old)
