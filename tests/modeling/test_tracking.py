@@ -88,3 +88,16 @@ def test_remote_mlflow_server_round_trip(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_damaged_model_file_is_a_clear_error_naming_the_model(tmp_path, monkeypatch):
+    from sahelrisk.errors import ModelNotFoundError
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    model, X = _fitted()
+    tracking.configure(None, tmp_path / "mlruns")
+    with tracking.run("exp", "damage", root=tmp_path / "mlruns"):
+        ref = tracking.log_risk_model(model, X, "damaged-model")
+    [pickle] = list((tmp_path / "mlruns").rglob("python_model.pkl"))
+    pickle.write_bytes(pickle.read_bytes()[:100])                        # truncated on disk
+    with pytest.raises(ModelNotFoundError, match=r"model damaged-model v1 cannot be loaded .*retrain it"):
+        tracking.load_risk_model("damaged-model", version=ref.version)

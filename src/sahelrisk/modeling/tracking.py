@@ -177,6 +177,11 @@ def load_risk_model(name: str, alias: str = CHAMPION, version: str | None = None
         raise ModelNotFoundError(f"no model {name!r} at {'version ' + version if version else 'alias ' + repr(alias)} in "
                           f"the registry at {mlflow.get_tracking_uri()} (aliases of {name!r}: {known or 'none'}). "
                           "Train and register one with 'sahelrisk train --register'") from e
-    loaded = mlflow.pyfunc.load_model(f"models:/{name}/{mv.version}")
+    try:
+        loaded = mlflow.pyfunc.load_model(f"models:/{name}/{mv.version}")
+    except Exception as e:  # a damaged artifact fails in many ways: pickle, YAML, missing file
+        raise ModelNotFoundError(f"model {name} v{mv.version} cannot be loaded from {mv.source} ({type(e).__name__}: "
+                                 f"{str(e)[:200]}); its files are damaged or moved: retrain it with 'sahelrisk train "
+                                 "--register' or restore mlruns/ from a backup") from None
     metrics = client.get_run(mv.run_id).data.metrics if mv.run_id else {}
     return loaded.unwrap_python_model().model, ModelRef(name, str(mv.version), mv.run_id, dict(metrics))
