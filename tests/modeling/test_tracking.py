@@ -101,3 +101,20 @@ def test_a_damaged_model_file_is_a_clear_error_naming_the_model(tmp_path, monkey
     pickle.write_bytes(pickle.read_bytes()[:100])                        # truncated on disk
     with pytest.raises(ModelNotFoundError, match=r"model damaged-model v1 cannot be loaded .*retrain it"):
         tracking.load_risk_model("damaged-model", version=ref.version)
+
+
+def test_an_unreachable_tracking_server_is_a_one_line_error(monkeypatch):
+    from sahelrisk.errors import TrackingUnavailableError
+    for name in ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "MLFLOW_HTTP_REQUEST_TIMEOUT"):
+        monkeypatch.setenv(name, "")               # remembered, so the defaults set below are undone after
+        monkeypatch.delenv(name)                   # configure() sets short defaults for http stores
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()                                  # nothing listens there now
+    tracking.configure(f"http://127.0.0.1:{port}")
+    assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "2"
+    with pytest.raises(TrackingUnavailableError, match=f"127.0.0.1:{port} is not usable") as e:
+        with tracking.run("exp", "never"):
+            pass
+    assert "\n" not in str(e.value)

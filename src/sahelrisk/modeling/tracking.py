@@ -48,6 +48,12 @@ def configure(tracking_uri: str | None = None, root: str | Path = DEFAULT_ROOT) 
         root = Path(root).resolve()
         root.mkdir(parents=True, exist_ok=True)
         uri = f"sqlite:///{root / 'mlflow.db'}"
+    if uri.startswith(("http://", "https://")):
+        # MLflow's defaults retry an unreachable server for minutes; an unattended weekly job
+        # should say so within a minute. A user's own settings win.
+        for name, value in (("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2"), ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1"),
+                            ("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")):
+            os.environ.setdefault(name, value)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri
@@ -78,8 +84,9 @@ def run(experiment: str, run_name: str, tags: dict | None = None, root: str | Pa
     try:
         experiment_id = _experiment(experiment, root)
     except MlflowException as e:
-        raise TrackingUnavailableError(f"MLflow tracking at {mlflow.get_tracking_uri()} is not usable: {e.message}. "
-                          "Check --tracking-uri / MLFLOW_TRACKING_URI") from e
+        detail = str(e.message).splitlines()[0][:200]
+        raise TrackingUnavailableError(f"MLflow tracking at {mlflow.get_tracking_uri()} is not usable ({detail}). "
+                                       "Check that the server runs, or --tracking-uri / MLFLOW_TRACKING_URI") from None
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags or {}) as active:
         yield active.info.run_id
 
