@@ -4,28 +4,13 @@ behaviour: tokens, paging, an access token that expires, incremental reads and d
 from __future__ import annotations
 
 import json
-import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.data.local_server import LocalServer
 
 UCDP_TOKEN = "ucdp-secret-token-5f2e"
 ACLED_USER, ACLED_PASSWORD = "analyst@example.org", "acled-secret-password-9c1d"
-
-
-class _Server:
-    def __init__(self, handler):
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 class _Json(BaseHTTPRequestHandler):
@@ -45,7 +30,7 @@ class _Json(BaseHTTPRequestHandler):
         return parsed.path, {k: v[0] for k, v in urllib.parse.parse_qs(parsed.query).items()}
 
 
-class FakeUcdpApi(_Server):
+class FakeUcdpApi(LocalServer):
     """``GET /api/gedevents/{version}``: 401 without the token; pages named by ``NextPageUrl``."""
 
     def __init__(self, versions: dict[str, list[dict]]):
@@ -74,7 +59,7 @@ class FakeUcdpApi(_Server):
         super().__init__(Handler)
 
 
-class FakeAcledApi(_Server):
+class FakeAcledApi(LocalServer):
     """``POST /oauth/token`` (password and refresh grants), ``GET /api/acled/read`` and
     ``/api/deleted/read`` with a bearer token, ``limit`` / ``page`` and ``timestamp`` filters.
     ``expire_every`` data requests, the access token expires."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import functools
 import shutil
-import threading
 import zipfile
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
+
+from tests.data.local_server import LocalServer
 
 EVENTS = "events"
 GED_EXTRACTS = ["Mali.csv", "Burkina.csv", "Niger_repaired.csv"]
@@ -66,25 +67,14 @@ class _Handler(SimpleHTTPRequestHandler):
             self.wfile.write(page)
 
 
-class UcdpSite:
+class UcdpSite(LocalServer):
     """``root/ged/`` and ``root/candidateged/`` served on 127.0.0.1; ``url`` is the download root."""
 
     def __init__(self, root: Path):
         self.root = root
         self.faults: dict[str, str] = {}
         handler = type("Handler", (_Handler,), {"faults": self.faults})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(functools.partial(handler, directory=str(root)))
 
     def publish(self, shared: Path, name: str) -> Path:
         """Put one real Candidate file on the site under its UCDP name."""
