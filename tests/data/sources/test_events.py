@@ -4,23 +4,23 @@ from datetime import date
 
 import pandas as pd
 
-from sahelrisk.data.quarantine import LoadResult
+from sahelrisk.data.revisions import ReleaseRows
 from sahelrisk.data.schemas import to_geoframe
 from sahelrisk.data.sources.events import combine_releases, load_events
 from tests.conftest import REAL_AS_OF
 
 
-def _release(ids, release, source="ucdp_candidate", best=1.0):
+def _release(ids, release, released, source="ucdp_candidate", best=1.0):
     frame = pd.DataFrame({"event_id": ids, "source": source, "release": release,
                           "date_start": pd.Timestamp("2026-01-10"), "fatalities_best": best,
                           "latitude": 14.0, "longitude": -4.0})
-    return LoadResult(release, to_geoframe(frame))
+    return ReleaseRows(release, released, to_geoframe(frame))
 
 
 def test_latest_release_wins_and_each_choice_is_reported():
-    older = _release(["1", "2"], "candidate_26_0_1", best=1.0)
-    newer = _release(["2", "3"], "candidate_26_0_2", best=9.0)
-    table, superseded = combine_releases([(newer, date(2026, 3, 15)), (older, date(2026, 2, 15))])
+    older = _release(["1", "2"], "candidate_26_0_1", date(2026, 2, 15), best=1.0)
+    newer = _release(["2", "3"], "candidate_26_0_2", date(2026, 3, 15), best=9.0)
+    table, superseded, _ = combine_releases([newer, older])
     assert sorted(table["event_id"]) == ["1", "2", "3"]
     assert table.set_index("event_id").loc["2", "fatalities_best"] == 9.0
     assert superseded.to_dict("records") == [
@@ -28,9 +28,9 @@ def test_latest_release_wins_and_each_choice_is_reported():
 
 
 def test_acled_ids_never_collide_with_ucdp_ids():
-    ucdp = _release(["7"], "ged_24_1", source="ucdp_ged")
-    acled = _release(["7"], "acled_2026", source="acled")
-    table, superseded = combine_releases([(ucdp, date(2024, 6, 1)), (acled, date(2026, 1, 1))])
+    ucdp = _release(["7"], "ged_24_1", date(2024, 6, 1), source="ucdp_ged")
+    acled = _release(["7"], "acled_2026", date(2026, 1, 1), source="acled")
+    table, superseded, _ = combine_releases([ucdp, acled])
     assert len(table) == 2 and superseded.empty
 
 

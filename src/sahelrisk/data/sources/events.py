@@ -8,6 +8,7 @@ choice is logged.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from sahelrisk.data.quarantine import QUARANTINE_COLUMNS, LoadResult
 from sahelrisk.data.revisions import ReleaseRows, resolve_releases
 from sahelrisk.data.schemas import empty_events
 from sahelrisk.data.sources.acled import read_acled_events
+from sahelrisk.data.sources.families import family_of
 from sahelrisk.data.sources.held import manifest_releases
 from sahelrisk.data.sources.ucdp import read_ucdp_events
 from sahelrisk.errors import DataFileError, SpecError
@@ -70,38 +72,34 @@ def _stack_quarantines(frames) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=QUARANTINE_COLUMNS)
 
 
-def _namespace(source: pd.Series) -> pd.Series:
-    # UCDP keeps an event's id from Candidate to GED; ACLED ids are another namespace.
-    return source.where(source == "acled", "ucdp")
+def combine_releases(releases: list[ReleaseRows]) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """Combine releases in publication order (:func:`~sahelrisk.data.revisions.resolve_releases`):
+    an id present in several keeps the latest release's row; ids a later re-stating release
+    dropped are withdrawn. UCDP keeps an event's id from Candidate to GED; ACLED ids are another
+    namespace, so ids are compared within a source family.
 
-
-def combine_releases(results: list[tuple[LoadResult, date]]) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Stack releases; an id present in several keeps the latest release's row.
-
-    Returns the combined events and a table of superseded rows (event_id, dropped release, kept
-    release), which the caller logs.
+    Returns
+    -------
+    events : geopandas.GeoDataFrame
+    superseded : pandas.DataFrame
+        ``event_id``, ``dropped_release``, ``kept_release``: every row a later release replaced.
+    withdrawn : pandas.DataFrame
+        See :func:`~sahelrisk.data.revisions.resolve_releases`.
     """
-    stacked = []
-    for result, released in results:
-        frame = result.table.copy()
-        frame["_released"] = pd.Timestamp(released) if released else pd.Timestamp.min
-        stacked.append(frame)
-    if not stacked:
-        return empty_events(), pd.DataFrame(columns=["event_id", "dropped_release", "kept_release"])
-    table = pd.concat(stacked, ignore_index=True)
-    table["_ns"] = _namespace(table["source"])
-    table = table.sort_values(["_released", "release"], ascending=False, kind="stable")
-    dup = table.duplicated(["_ns", "event_id"], keep="first")
-    kept = table.loc[~dup].set_index(["_ns", "event_id"])["release"]
-    dropped = table.loc[dup, ["_ns", "event_id", "release"]]
-    superseded = pd.DataFrame({
-        "event_id": dropped["event_id"].to_numpy(),
-        "dropped_release": dropped["release"].to_numpy(),
-        "kept_release": kept.reindex(pd.MultiIndex.from_frame(dropped[["_ns", "event_id"]])).to_numpy(),
-    })
-    table = table.loc[~dup].drop(columns=["_ns", "_released"])
-    table = table.sort_values(["date_start", "event_id"], kind="stable").reset_index(drop=True)
-    return gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326"), superseded
+    keyed = [replace(r, table=r.table.assign(_key=family_of(r.table["source"]).astype(str) + ":"
+                                                 + r.table["event_id"].astype(str))) for r in releases]
+    table, withdrawn = resolve_releases(keyed, key="_key")
+    if not len(table):
+        return empty_events(), pd.DataFrame(columns=["event_id", "dropped_release", "kept_release"]), withdrawn
+    kept = table.set_index("_key")["release"]
+    stacked = pd.concat([r.table[["_key", "event_id", "release"]] for r in keyed], ignore_index=True)
+    held_by = pd.Series(kept.reindex(stacked["_key"]).to_numpy(), index=stacked.index)
+    dropped = stacked[held_by.notna() & (stacked["release"] != held_by)]
+    superseded = pd.DataFrame({"event_id": dropped["event_id"].to_numpy(),
+                               "dropped_release": dropped["release"].to_numpy(),
+                               "kept_release": held_by[dropped.index].to_numpy()})
+    table = gpd.GeoDataFrame(table.drop(columns="_key"), geometry="geometry", crs="EPSG:4326")
+    return table, superseded, withdrawn
 
 
 def load_held_releases(dataset: Dataset, data_dir: str | Path, *, as_of: date,
@@ -164,26 +162,17 @@ def load_events(catalog: Catalog, data_dir: str | Path, *, as_of: date, countrie
     """
     chosen = [catalog[n] for n in datasets] if datasets else catalog.of_kind("events")
     pairs = [pair for d in chosen for pair in _releases_of(d, data_dir, as_of, countries)]
-    releases = []
-    for rows, _ in pairs:
-        table = rows.table.copy()
-        # UCDP keeps an event's id from Candidate to GED; ACLED ids are another namespace.
-        table["_key"] = _namespace(table["source"]).astype(str) + ":" + table["event_id"].astype(str)
-        releases.append(ReleaseRows(rows.name, rows.published, table, rows.withdraws, rows.first, rows.last))
-    table, withdrawn = resolve_releases(releases, key="_key")
+    table, superseded, withdrawn = combine_releases([rows for rows, _ in pairs])
     results = [result for _, result in pairs]
-    superseded = sum(len(r.table) for r in releases) - len(table) - len(withdrawn)
+    for row in superseded.itertuples(index=False):
+        log.info("event %s: kept release %s, dropped %s", row.event_id, row.kept_release, row.dropped_release)
     notes = [n for r in results for n in r.notes]
-    if superseded:
-        notes.append(f"{superseded} events appear in several releases; the latest release's row was kept")
+    if len(superseded):
+        notes.append(f"{len(superseded)} events appear in several releases; the latest release's row was kept")
     if len(withdrawn):
         notes.append(f"{len(withdrawn)} events were withdrawn by a later release that covers their month")
         for row in withdrawn.itertuples(index=False):
             log.info("event %s withdrawn: held by %s, not by %s", row.event_id, row.release, row.withdrawn_by)
-    table = table.drop(columns=["_key"]) if "_key" in table else table
-    if not len(table):
-        table = empty_events()
     quarantine = _stack_quarantines(r.quarantine for r in results)
-    return LoadResult(dataset="events", table=gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326"),
-                      quarantine=quarantine, rows_read=sum(r.rows_read for r in results),
+    return LoadResult(dataset="events", table=table, quarantine=quarantine, rows_read=sum(r.rows_read for r in results),
                       out_of_scope=sum(r.out_of_scope for r in results), notes=notes)
