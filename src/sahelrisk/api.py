@@ -145,7 +145,8 @@ def load_model(model: str = "champion", spec: str | Path = DEFAULT_SPEC, *, name
     return LoadedModel(fitted, name, ref.version, ref.run_id, panel_spec, ref.metrics, identity, calibration)
 
 
-def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec, catalog: Catalog) -> None:
+def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec, catalog: Catalog) -> list:
+    """Refuse a week the data does not cover; return each country's coverage of it."""
     located = inputs.events[inputs.events["has_location"] & inputs.events["country_iso3"].isin(list(spec.countries))]
     if located.empty:  # inputs are loaded as of the scored week, so an early week leaves none
         raise DataGapError(f"week {week.date()} is before the event data starts: no located event for "
@@ -168,6 +169,7 @@ def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec, catalo
         raise DataGapError("; ".join(c.reason for c in stale) + ". Scoring refuses rather than map a country whose "
                            "data went dark as calm: bring in its newer events ('sahelrisk data update'), fix its "
                            "files, or score with a feature spec without it")
+    return coverage
 
 
 def score_all(week, horizon_weeks: int | None = None, model: str | LoadedModel = "champion", data_dir=None, *,
@@ -213,10 +215,11 @@ def score_all(week, horizon_weeks: int | None = None, model: str | LoadedModel =
     if inputs is None:
         cutoff = pd.Timestamp(as_of).date() if as_of is not None else (week + pd.Timedelta(days=6)).date()
         inputs = load_inputs(catalog, resolve_data_dir(data_dir), spec=loaded.spec, as_of=cutoff)
-    _check_week(inputs, week, loaded.spec, catalog)
+    coverage = _check_week(inputs, week, loaded.spec, catalog)
     result = score_week(loaded.model, loaded.spec, inputs, week, horizon_weeks=loaded.horizon_weeks,
                         model_version=f"{loaded.name} v{loaded.version}", levels=levels,
                         area_calibration=loaded.area_calibration)
+    result.coverage = coverage
     return result, loaded
 
 

@@ -296,9 +296,11 @@ def _resolved(data_dir, manifest: Manifest, countries) -> pd.DataFrame:
     return resolve_releases(releases)[0]
 
 
-def _plan(manifest: Manifest, base: str, until: date, timeout: float, warnings: list[str]) -> list[Release]:
+def _plan(manifest: Manifest, base: str, until: date, timeout: float, warnings: list[str],
+          answers: dict) -> list[Release]:
     """The GED versions that can be out by ``until``, then the Candidate releases of the years
-    after the newest GED found."""
+    after the newest GED found. The server's answers about GED files go into ``answers`` (URL ->
+    (status, headers)) so they are not asked again."""
     held_ged = [r for r in (release_from_path(e.path) or release_from_path(e.url) for e in manifest.current())
                 if r and r.kind == "ged"]
     newest_covered = max((r.last.year for r in held_ged), default=2000 + GED_FLOOR - 1)
@@ -310,7 +312,7 @@ def _plan(manifest: Manifest, base: str, until: date, timeout: float, warnings: 
         plan.append(release)
         if manifest.held(release.name) is None:
             try:
-                status, _ = _head(base + release.path, timeout)
+                status, _ = answers[base + release.path] = _head(base + release.path, timeout)
             except FetchError as e:
                 warnings.append(f"warning: {e}")
                 continue
@@ -353,11 +355,12 @@ def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_ur
     manifest = Manifest.read(data_dir)
     before = _resolved(data_dir, manifest, countries)
     outcome = UpdateOutcome()
-    for release in _plan(manifest, base, until, timeout, outcome.warnings):
+    answers = {}
+    for release in _plan(manifest, base, until, timeout, outcome.warnings, answers):
         url = base + release.path
         held = manifest.held(release.name)
         try:
-            status, headers = _head(url, timeout)
+            status, headers = answers.pop(url, None) or _head(url, timeout)
             if status == 404:
                 if held is not None:
                     outcome.warnings.append(f"warning: {url}: no longer on the server; the copy held is kept")

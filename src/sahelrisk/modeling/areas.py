@@ -127,8 +127,8 @@ def apply_map(knots: dict, p) -> np.ndarray:
     if not knots:
         return p
     if knots.get("method") == "logistic":
-        return 1 / (1 + np.exp(-(knots["a"] * _logit(p) + knots["b"]))) + 0 * p
-    return np.interp(p, knots["x"], knots["y"]) + 0 * p
+        return 1 / (1 + np.exp(-(knots["a"] * _logit(p) + knots["b"])))
+    return np.interp(p, knots["x"], knots["y"])
 
 
 def calibrate_in_backtest(rows: pd.DataFrame, target: str, horizon_weeks: int,

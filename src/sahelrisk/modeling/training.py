@@ -17,6 +17,7 @@ from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.extent import data_extent
 from sahelrisk.data.sources import load_events
 from sahelrisk.data.sources.families import select_sources
+from sahelrisk.data.sources.held import NO_CUTOFF
 from sahelrisk.errors import SpecError
 from sahelrisk.features.panel import (
     PanelInputs,
@@ -43,8 +44,6 @@ from sahelrisk.units import Units
 __all__ = ["TrainingFrame", "prepare_frame", "BacktestResult", "run_backtests", "fit_final_model", "train_and_track",
            "TrainOutcome", "MODEL_NAME"]
 
-# Events are loaded without a cut-off to find what the data supports; the cut-off is applied after.
-NO_CUTOFF = date(9999, 12, 31)
 AREA_CALIBRATION_ARTIFACT = "area_calibration.json"
 MODEL_NAME = "model"  # the trained estimator in backtest tables and MLflow metrics ("model_ap")
 
@@ -88,6 +87,7 @@ def resolve_window(spec_features, catalog: Catalog, data_dir, *, as_of=None, dat
     """
     if as_of is not None and data_end is not None:
         return as_of, data_end, "given"
+    # Without a cut-off the events show what the data supports; the cut-off is applied after.
     events = inputs.events if inputs is not None else load_events(catalog, data_dir, as_of=as_of or NO_CUTOFF).table
     if as_of is not None:
         events = events[events["date_start"] <= pd.Timestamp(as_of)]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sahelrisk.scoring.week import TIER_CUTS, TIERS
+from sahelrisk.scoring.week import TIER_CUTS, TIERS, tier_index
 
 __all__ = ["render_bulletin", "what_changed"]
 
@@ -62,10 +62,6 @@ def _changes(changed: dict) -> str:
             + "<h3>The deadliest events of the past four weeks</h3>" + _items(changed["events"], "none recorded"))
 
 
-def _tier_index(p) -> np.ndarray:
-    return np.searchsorted(TIER_CUTS, np.asarray(p, dtype=float), side="right")
-
-
 def what_changed(adm2: pd.DataFrame, cells: pd.DataFrame | None, recent: pd.DataFrame | None,
                  limit: int = 10) -> dict[str, list[str]]:
     """Plain lines for the bulletin's "what changed" section.
@@ -86,10 +82,10 @@ def what_changed(adm2: pd.DataFrame, cells: pd.DataFrame | None, recent: pd.Data
         and ``events`` (the deadliest recent events), each a list of lines.
     """
     last = adm2["probability_last_week"] if "probability_last_week" in adm2 else pd.Series(np.nan, index=adm2.index)
-    now, before = _tier_index(adm2["probability"]), _tier_index(last.fillna(0))
+    now, before = tier_index(adm2["probability"]), tier_index(last.fillna(0))
     rose = (now > before) & last.notna().to_numpy()
     moved = adm2[rose].assign(_now=now[rose])
-    up = [f"{r['adm2_name']} ({r['adm1_name']}): {TIERS[_tier_index([r['probability_last_week']])[0]]} → "
+    up = [f"{r['adm2_name']} ({r['adm1_name']}): {TIERS[tier_index([r['probability_last_week']])[0]]} → "
           f"{TIERS[r['_now']]}, {_pct(r['probability_last_week'])} → {_pct(r['probability'])}"
           for _, r in moved.sort_values("probability", ascending=False).head(limit).iterrows()]
     onsets = []

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from sahelrisk.data.extent import country_coverage
 from sahelrisk.publishing.bulletin import render_bulletin
 from sahelrisk.publishing.maps import interactive_map, static_map
 
@@ -26,7 +25,7 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
     started = time.perf_counter()
     cells, adm2 = result.cells, result.areas["adm2"]
     week = pd.Timestamp(cells["week"].iloc[0])
-    coverage = country_coverage(inputs.events, loaded.spec.countries, week)
+    coverage = result.coverage
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / str(week.date())

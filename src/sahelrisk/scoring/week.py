@@ -10,7 +10,7 @@ where its cells' risks move together.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -25,7 +25,7 @@ from sahelrisk.modeling.boosted import RiskModel
 from sahelrisk.units import Units
 from sahelrisk.units.membership import area_membership
 
-__all__ = ["score_week", "TIER_CUTS", "TIERS", "risk_tier", "describe_feature", "ScoreResult", "coverage_gap",
+__all__ = ["score_week", "TIER_CUTS", "TIERS", "risk_tier", "tier_index", "describe_feature", "ScoreResult", "coverage_gap",
            "UNIT_LEVELS", "check_unit_level"]
 
 # Probability cut-points of the tiers. The model's probabilities are calibrated, so a tier means
@@ -40,8 +40,13 @@ def check_unit_level(level: str, allowed=UNIT_LEVELS) -> None:
         raise SpecError(f"unknown unit level {level!r}; use one of {', '.join(allowed)}")
 
 
+def tier_index(p) -> np.ndarray:
+    """Position in :data:`TIERS` of each probability."""
+    return np.searchsorted(TIER_CUTS, np.asarray(p, dtype=float), side="right")
+
+
 def risk_tier(p) -> np.ndarray:
-    return np.asarray(TIERS, dtype=object)[np.searchsorted(TIER_CUTS, np.asarray(p, dtype=float), side="right")]
+    return np.asarray(TIERS, dtype=object)[tier_index(p)]
 
 
 def describe_feature(name: str, described: dict | None = None) -> str:
@@ -73,6 +78,7 @@ class ScoreResult:
     cells: gpd.GeoDataFrame          # per unit of the model's grid (or admin units)
     areas: dict[str, gpd.GeoDataFrame]
     seconds: dict
+    coverage: list = field(default_factory=list)  # per country, from the check before scoring
 
 
 def _value(v: float) -> str:
