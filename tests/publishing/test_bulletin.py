@@ -1,26 +1,60 @@
-"""The bulletin escapes every text from data."""
+"""The bulletin: every text from data escaped, French and English, what changed, a printable PDF."""
+
+import json
+import re
+import shutil
+import subprocess
 
 import pandas as pd
+import pytest
 
-from sahelrisk.publishing.bulletin import render_bulletin
+from sahelrisk.publishing.bulletin import render_bulletin, what_changed, write_pdf
 from tests.publishing.test_maps import HOSTILE
 
 
-def test_hostile_names_and_drivers_are_escaped_in_the_bulletin():
-    n = len(HOSTILE)
-    adm2 = pd.DataFrame({"rank": range(1, n + 1), "adm2_name": HOSTILE, "adm1_name": HOSTILE, "country_iso3": "MLI",
+def _areas(names=HOSTILE):
+    n = len(names)
+    return pd.DataFrame({"rank": range(1, n + 1), "adm2_name": names, "adm1_name": names, "country_iso3": "MLI",
                          "probability": 0.5, "risk_tier": "very high", "change_vs_last_week": 0.1,
-                         "top_drivers": HOSTILE})
+                         "top_drivers": names})
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_hostile_names_and_drivers_are_escaped_in_the_bulletin(lang):
     page = render_bulletin(week="2023-12-25", horizon_weeks=4, model_version=HOSTILE[2], latest_event=HOSTILE[0],
-                           adm2=adm2, metrics={}, coverage=tuple(HOSTILE))
+                           adm2=_areas(), metrics={}, coverage=tuple(HOSTILE), lang=lang)
     assert "<img src=x" not in page and "</script><script>" not in page and "onerror=\"document" not in page
     # shown as text: in both tables (name, region, drivers), the coverage list and the latest-event line
     assert page.count("&lt;img src=x onerror=") == 8
 
 
-def test_what_changed_names_tier_moves_onsets_and_the_deadliest_recent_events():
-    from sahelrisk.publishing.bulletin import what_changed
+def test_the_bulletin_speaks_french_with_french_dates_and_numbers():
+    adm2 = _areas(["Niono", "Macina"]).assign(probability=[0.9, 0.035], risk_tier=["very high", "elevated"],
+                                                change_vs_last_week=[0.131, -0.02])
+    fr = render_bulletin(week="2023-12-28", horizon_weeks=4, model_version="m v1", latest_event="2023-12-31",
+                         adm2=adm2, metrics={}, lang="fr")
+    en = render_bulletin(week="2023-12-28", horizon_weeks=4, model_version="m v1", latest_event="2023-12-31",
+                         adm2=adm2, metrics={}, lang="en")
+    assert '<html lang="fr">' in fr and "Semaine du 25 décembre 2023" in fr and "31 décembre 2023" in fr
+    assert "90\xa0%" in fr and "très élevé" in fr and "+13,1 pts" in fr and "4\xa0%" in fr
+    assert "Week of December 25, 2023" in en and "90%" in en and "very high" in en and "+13.1 pts" in en
+    # nothing English left in the French page's headings
+    headings = re.findall(r"<h[123]>(.*?)</h[123]>", fr)
+    assert headings and not {"Data coverage", "What changed", "Limits", "Map"} & set(headings)
 
+
+def test_drivers_and_what_moved_an_area_are_phrased_in_each_language():
+    drivers = [{"feature": "conflict_events_r50km_4w", "value": 4.0, "typical": 1.0, "past_year_rate": 1.0}]
+    changes = [{"feature": "conflict_events_r50km_4w", "before": 1.0, "value": 4.0, "effect": "up"}]
+    adm2 = _areas(["Niono"]).assign(driver_records=json.dumps(drivers), change_records=json.dumps(changes))
+    kwargs = dict(week="2023-12-25", horizon_weeks=4, model_version="m", latest_event="2023-12-31", adm2=adm2, metrics={})
+    en, fr = render_bulletin(**kwargs, lang="en"), render_bulletin(**kwargs, lang="fr")
+    assert "4 deadly events within 50 km in the last 4 weeks, against 1 per 4 weeks over the past year" in en
+    assert "4 deadly events within 50 km in the last 4 weeks (last week: 1)" in en      # the risers' table
+    assert "4 événements meurtriers à moins de 50 km ces 4 dernières semaines, contre 1 par 4 semaines" in fr
+
+
+def test_what_changed_names_tier_moves_onsets_and_the_deadliest_recent_events():
     adm2 = pd.DataFrame({"adm2_name": ["Niono", "Macina", "Djenné"], "adm1_name": "Ségou",
                          "probability": [0.35, 0.05, 0.12], "probability_last_week": [0.25, 0.05, float("nan")]})
     cells = pd.DataFrame({"unit_id": [1, 2, 3], "adm2_name": ["Niono", "Macina", "Djenné"], "adm1_name": "Ségou",
@@ -29,8 +63,26 @@ def test_what_changed_names_tier_moves_onsets_and_the_deadliest_recent_events():
     recent = pd.DataFrame({"date_start": pd.to_datetime(["2023-12-20", "2023-12-22"]), "fatalities_best": [3.0, 25.0],
                            "admin1": ["Ségou region", "Mopti region"], "admin2": ["Niono cercle", None],
                            "violence_type": ["one_sided", "state_based"]})
-    changed = what_changed(adm2, cells, recent)
-    assert changed["up"] == ["Niono (Ségou): high → very high, 25% → 35%"]   # Djenné has no last week: not a move
-    assert changed["onsets"] == ["cell 2 in Macina (Ségou): 12%, no fatal event there in the past year"]
-    assert changed["events"][0] == "2023-12-22: 25 killed in Mopti region (state based)"
-    assert changed["events"][1].startswith("2023-12-20: 3 killed in Niono cercle, Ségou region")
+    changed = what_changed(adm2, cells, recent, lang="en")
+    # Djenné has no last week: not a move
+    assert changed["up"] == [{"area": "Niono", "region": "Ségou", "before_tier": "high", "tier": "very high",
+                              "before": "25%", "now": "35%"}]
+    assert changed["onsets"] == [{"cell": 2, "area": "Macina", "region": "Ségou", "p": "12%"}]
+    assert [e["killed"] for e in changed["events"]] == ["25", "3"]
+    assert changed["events"][1]["place"] == "Niono cercle, Ségou region"
+    assert what_changed(adm2, cells, recent, lang="fr")["events"][0]["kind"] == "impliquant un État"
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils is not installed (.ci/run installs it)")
+def test_the_pdf_bulletin_is_a4_carries_the_text_and_fetches_nothing(tmp_path):
+    adm2 = _areas()
+    adm2["adm2_name"] = [*HOSTILE[:-1], "<img src='http://127.0.0.1:9/x.png'>"]
+    page = render_bulletin(week="2023-12-25", horizon_weeks=4, model_version="m", latest_event="2023-12-31",
+                           adm2=adm2, metrics={}, lang="fr")
+    path = tmp_path / "bulletin.fr.pdf"
+    write_pdf(page, path)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "A4" in info
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Risque d’attaque mortelle" in text and "Limites" in text
+    assert "<img src='http://127.0.0.1:9/x.png'>" in text     # a name is printed as text, never fetched

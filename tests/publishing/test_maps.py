@@ -7,7 +7,7 @@ import subprocess
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import LineString, Point, box
 
 from sahelrisk.publishing.maps import interactive_map
 
@@ -34,18 +34,40 @@ def _layers():
                               geometry=[Point(-5.8 + i * 0.5, 14.2) for i in range(6)], crs="EPSG:4326")
     events = pd.DataFrame({"latitude": 14.3, "longitude": [-5.7 + i * 0.5 for i in range(6)],
                            "date_start": pd.Timestamp("2023-12-20"), "fatalities_best": 3.0, "violence_type": HOSTILE})
-    roads = gpd.GeoDataFrame({"road_id": HOSTILE}, geometry=[box(-6, 14, -3, 14.01).exterior for _ in range(6)],
+    roads = gpd.GeoDataFrame({"road_id": HOSTILE}, geometry=[LineString([(-6, 14 + i * 0.1), (-3, 14.01)]) for i in range(6)],
                              crs="EPSG:4326")
-    return cells, adm2, events, mining, roads
+    places = gpd.GeoDataFrame({"name": [*HOSTILE, "Ségou"], "place_kind": "town", "country_iso3": "MLI",
+                               "population": [300_000, 60_000, 20_000, 5_000, 1_000, 800, 130_000]},
+                              geometry=[Point(-5.9 + i * 0.5, 14.4) for i in range(6)] + [Point(-6.26, 13.43)],
+                              crs="EPSG:4326")
+    countries = gpd.GeoDataFrame({"country_iso3": ["MLI"]}, geometry=[box(-6, 13, -3, 15)], crs="EPSG:4326")
+    return cells, adm2, events, mining, roads, places, countries
 
 
-@pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    cells, adm2, events, mining, roads = _layers()
-    text = interactive_map(cells, adm2, events, mining, roads, title=HOSTILE[0])
-    path = tmp_path_factory.mktemp("map") / "map.html"
+def _write(tmp_path_factory, lang):
+    cells, adm2, events, mining, roads, places, countries = _layers()
+    text = interactive_map(cells, adm2, events, mining, roads, title=HOSTILE[0], places=places, countries=countries,
+                           lang=lang)
+    path = tmp_path_factory.mktemp("map") / f"map.{lang}.html"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="module", params=["fr", "en"])
+def page(request, tmp_path_factory):
+    return _write(tmp_path_factory, request.param)
+
+
+def _chromium(page, *extra, url=None):
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={page.parent / 'chrome'}",
+             "--virtual-time-budget=5000", "--window-size=1000,800"]
+    return subprocess.run(["chromium", *flags, *extra, url or page.as_uri()], capture_output=True, text=True,
+                          timeout=120).stdout
+
+
+needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None,
+                                    reason="Debian's chromium is not installed (.ci/run installs it)")
 
 
 def test_no_hostile_text_reaches_the_page_unescaped(page):
@@ -54,14 +76,23 @@ def test_no_hostile_text_reaches_the_page_unescaped(page):
     assert "onerror=\"document" not in text
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+@needs_chromium
 def test_hostile_names_run_no_script_and_the_map_still_draws(page):
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", f"--user-data-dir={page.parent / 'chrome'}",
-             "--virtual-time-budget=5000", "--window-size=1000,800"]
-    dom = subprocess.run(["chromium", *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
-                         timeout=120).stdout
+    dom = _chromium(page, "--dump-dom")
     assert "leaflet-container" in dom and "id=\"legend\"" in dom     # the map and its legend drew
     assert dom.count("leaflet-interactive") >= 12                    # cells and area outlines
     html_tag = dom[dom.index("<html"):dom.index(">", dom.index("<html"))]
     assert "data-pwned" not in html_tag                              # no payload ran (it would mark <html>)
+    assert "place-label" in dom and "country-label" in dom           # the script after the names still ran
+
+
+@needs_chromium
+def test_the_french_map_names_countries_and_layers_in_french_and_finds_places(tmp_path_factory):
+    page = _write(tmp_path_factory, "fr")
+    # a place name in the address opens the map there, zoomed in enough to show every town label
+    dom = _chromium(page, "--dump-dom", url=page.as_uri() + "#S%C3%A9gou")
+    assert '<html lang="fr"' in dom and "Risque (cellules)" in dom and "Sites miniers" in dom
+    assert ">Mali<" in dom and "Chercher un lieu" in dom
+    assert dom.count("place-label") >= 7                             # all towns show once zoomed on Ségou
+    missing = _chromium(page, "--dump-dom", url=page.as_uri() + "#Tombouctou")
+    assert "lieu absent de la couche des localités" in missing

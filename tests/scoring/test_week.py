@@ -13,7 +13,7 @@ import pytest
 from sahelrisk import api
 from sahelrisk.errors import ModelNotFoundError, SahelriskError
 from sahelrisk.features.panel import load_inputs
-from sahelrisk.publishing.outputs import OUTPUT_FILES, write_outputs
+from sahelrisk.publishing.outputs import output_files, write_outputs
 from sahelrisk.scoring.week import risk_tier
 from tests.conftest import REPO
 
@@ -49,7 +49,12 @@ def test_grid_scores_every_cell_with_names_tiers_ranks_and_drivers(latest, loade
     assert cells["adm2_pcode"].notna().all() and cells["adm1_name"].notna().all()
     top = cells.nsmallest(20, "rank")
     assert top["top_drivers"].str.len().gt(0).all()
-    assert "(typical " in top["top_drivers"].iloc[0]                # the unit's own number and the typical one
+    first = json.loads(top["driver_records"].iloc[0])
+    assert first and {"feature", "value", "typical"} <= set(first[0])  # the unit's own number and a comparison
+    assert (" against " in top["top_drivers"].iloc[0]) or ("(typical: " in top["top_drivers"].iloc[0])
+    # what moved a unit since last week: the inputs that changed, with last week's value
+    moved = cells[cells["top_changes"].str.len() > 0]
+    assert len(moved) > 0 and moved["top_changes"].str.contains("(last week: ", regex=False).all()
     assert (cells["week"] == pd.Timestamp(LATEST)).all() and (cells["horizon_weeks"] == 4).all()
     assert cells["model_version"].iloc[0] == f"test-grid-any-fatal-4w v{loaded.version}"
     assert cells["latest_event"].iloc[0] == "2023-12-31"
@@ -60,6 +65,9 @@ def test_the_highest_risk_areas_read_differently(latest):
     top = latest[0].areas["adm2"].nsmallest(20, "rank")
     # each sentence carries the area's own numbers (it was one shared sentence before)
     assert top["top_drivers"].nunique() >= 15
+    # and not only by their numbers: the reasons differ
+    reasons = {tuple(r["feature"] for r in json.loads(records)) for records in top["driver_records"]}
+    assert len(reasons) >= 3
 
 
 def test_admin_areas_aggregate_as_at_least_one_event_then_calibrate(latest, loaded):
@@ -84,7 +92,7 @@ def test_admin_areas_aggregate_as_at_least_one_event_then_calibrate(latest, load
 
 
 def test_every_output_is_written(outputs):
-    assert sorted(p.name for p in outputs.iterdir()) == sorted(OUTPUT_FILES)
+    assert sorted(p.name for p in outputs.iterdir()) == sorted(output_files())
     grid = gpd.read_parquet(outputs / "risk_grid.parquet")
     assert len(grid) == 1031 and grid.crs.to_epsg() == 4326
     assert len(gpd.read_file(outputs / "risk_grid.geojson")) == 1031
@@ -94,23 +102,29 @@ def test_every_output_is_written(outputs):
     assert run["as_of"] == "2023-12-31" and run["model_identity"]["horizon_weeks"] == 4
     coverage = {c["country"]: c for c in run["country_coverage"]}
     assert sorted(coverage) == ["BFA", "MLI", "NER"] and not any(c["stale"] for c in coverage.values())
-    bulletin = (outputs / "bulletin.html").read_text()
-    assert "Data coverage" in bulletin and "MLI: " in bulletin
+    assert run["languages"] == ["fr", "en"]
+    bulletin = (outputs / "bulletin.en.html").read_text()
+    assert "Data coverage" in bulletin and "Mali: latest located event" in bulletin
     assert "What changed" in bulletin and "The deadliest events of the past four weeks" in bulletin
     assert " killed" in bulletin                                     # recent events are listed
     assert "highest-risk areas" in bulletin and "data:image/png;base64" in bulletin and "How accurate" in bulletin
     assert not any(p.name.startswith(".") for p in outputs.parent.iterdir())  # nothing half-written left
+    french = (outputs / "bulletin.fr.html").read_text()
+    assert "Couverture des données" in french and "décembre 2023" in french and "tués" in french
+    for lang in ("fr", "en"):
+        assert (outputs / f"bulletin.{lang}.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_map_html_is_self_contained(outputs):
-    page = (outputs / "map.html").read_text()
-    assert "<script src=\"http" not in page and "<link rel=\"stylesheet\" href=\"http" not in page
-    assert "L.map(" in page and "id='legend'" in page
+    for lang in ("fr", "en"):
+        page = (outputs / f"map.{lang}.html").read_text()
+        assert "<script src=\"http" not in page and "<link rel=\"stylesheet\" href=\"http" not in page
+        assert "L.map(" in page and 'id="legend"' in page and '"name": "Mopti"' in page   # towns to label
 
 
 def test_static_map_is_not_blank(outputs):
     from matplotlib.image import imread
-    image = imread(outputs / "map.png")[..., :3]
+    image = imread(outputs / "map.fr.png")[..., :3]
     assert image.shape[0] > 500 and image.std() > 0.05
     tier_red = np.array([0xd7, 0x30, 0x1f]) / 255
     assert (np.abs(image - tier_red).sum(axis=2) < 0.05).sum() > 50  # some very-high cells are drawn
@@ -121,7 +135,7 @@ def test_map_renders_in_headless_chromium(outputs):
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", f"--user-data-dir={outputs.parent / 'chrome'}",
              "--virtual-time-budget=8000", "--window-size=1200,900"]
-    url = (outputs / "map.html").as_uri()
+    url = (outputs / "map.en.html").as_uri()
     dom = subprocess.run(["chromium", *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
     assert "leaflet-container" in dom                     # Leaflet ran
     assert "id=\"legend\"" in dom and "very high" in dom   # legend rendered

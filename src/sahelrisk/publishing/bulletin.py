@@ -1,70 +1,60 @@
-"""The weekly bulletin: one self-contained HTML page planners can print or forward."""
+"""The weekly bulletin in French and English: one self-contained HTML page planners can print or
+forward, and the same page as an A4 PDF.
+
+The page is a Jinja2 template (``templates/bulletin.html.j2``) with autoescaping on: every text
+from data or a user's file lands escaped. Its words come from the gettext catalog and its dates,
+numbers and percentages from Babel (:mod:`sahelrisk.i18n`).
+"""
 
 from __future__ import annotations
 
 import base64
-import html
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
 
+from sahelrisk.calendar import week_of
+from sahelrisk.countries import known_countries
+from sahelrisk.i18n import Formatter, check_language, gettext, translations
+from sahelrisk.scoring.drivers import phrase_all
 from sahelrisk.scoring.week import TIER_CUTS, TIERS, tier_index
 
-__all__ = ["render_bulletin", "what_changed"]
+__all__ = ["render_bulletin", "what_changed", "write_pdf", "tier_name", "violence_name", "template_environment"]
 
 
-def _pct(value) -> str:
-    return "-" if pd.isna(value) else f"{value:.0%}" if abs(value) >= 0.01 else f"{value:.1%}"
+def N_(message: str) -> str:
+    return message
 
 
-def _change(value) -> str:
-    return "-" if pd.isna(value) else f"{value * 100:+.1f} pts"
+_TIER_NAMES = {"low": N_("low"), "elevated": N_("elevated"), "high": N_("high"), "very high": N_("very high")}
+_VIOLENCE = {"state_based": N_("state-based"), "non_state": N_("between armed groups"),
+             "one_sided": N_("against civilians")}
 
 
-def _rows(frame: pd.DataFrame) -> str:
-    return "\n".join(
-        f"<tr><td>{r['rank']}</td><td>{html.escape(str(r['adm2_name']))}</td><td>{html.escape(str(r['adm1_name']))}</td>"
-        f"<td>{html.escape(str(r['country_iso3']))}</td><td>{_pct(r['probability'])}</td><td>{html.escape(r['risk_tier'])}</td>"
-        f"<td>{_change(r['change_vs_last_week'])}</td><td>{html.escape(r['top_drivers'] or '-')}</td></tr>"
-        for _, r in frame.iterrows())
+def tier_name(tier: str, lang: str) -> str:
+    return gettext(lang, _TIER_NAMES[tier]) if tier in _TIER_NAMES else str(tier)
 
 
-def _accuracy(metrics: dict, horizon_weeks: int) -> str:
-    def get(name):
-        return metrics.get(name, float("nan"))
-    ap, auc, top10 = get("model_ap"), get("model_roc_auc"), get("model_top10_recall")
-    base_ap = get("decay_neighbours_ap")
-    bss, rate = get("model_brier_skill"), get("zero_positives") / max(get("zero_rows"), 1)
-    if pd.isna(ap):
-        return "<p>No backtest metrics were logged with this model.</p>"
-    return (f"<p>In the rolling-origin backtest (every week of 2020-2023, forecasts made with the data known at the time), "
-            f"{_pct(rate)} of cell-weeks saw a fatal event within {horizon_weeks} weeks. Of the cells that did, "
-            f"<b>{top10:.0%} had been among that week's 10% highest-risk cells</b>. Average precision was {ap:.2f} "
-            f"(the decayed-history baseline reached {base_ap:.2f}), ROC AUC {auc:.2f}, Brier skill against climatology "
-            f"{bss:.2f}. Probabilities are calibrated: among cells given 20%, about one in five saw an event.</p>")
+def violence_name(kind, lang: str) -> str:
+    return gettext(lang, _VIOLENCE[kind]) if kind in _VIOLENCE else str(kind).replace("_", " ")
 
 
-def _area_note(metrics: dict) -> str:
-    """How far area probabilities can be taken at their word, from the model's area backtest."""
-    independent, calibrated = metrics.get("adm2_independent_ece"), metrics.get("adm2_calibrated_ece")
-    if independent is None:
-        return "Area probabilities treat the cells as independent, which can lean high for large areas."
-    return (f"Area probabilities were checked against what happened in each area in the backtest: the gap "
-            f"between forecast and observed frequency (ECE) is {min(independent, calibrated or 1):.3f}, so the "
-            f"tiers hold for areas too.")
-
-
-def _changes(changed: dict) -> str:
-    return ("<h3>Areas that moved up a tier</h3>" + _items(changed["up"], "none this week")
-            + "<h3>Possible onsets: high risk, no fatal event in the past year</h3>"
-            + _items(changed["onsets"], "none this week")
-            + "<h3>The deadliest events of the past four weeks</h3>" + _items(changed["events"], "none recorded"))
+@lru_cache(maxsize=None)
+def template_environment(lang: str) -> Environment:
+    """Jinja2 templates of the package, autoescaped, speaking ``lang``."""
+    env = Environment(loader=PackageLoader("sahelrisk.publishing", "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translations(lang), newstyle=True)
+    return env
 
 
 def what_changed(adm2: pd.DataFrame, cells: pd.DataFrame | None, recent: pd.DataFrame | None,
-                 limit: int = 10) -> dict[str, list[str]]:
-    """Plain lines for the bulletin's "what changed" section.
+                 limit: int = 10, lang: str = "en") -> dict[str, list[dict]]:
+    """The bulletin's "what changed" section as records, formatted for ``lang``.
 
     Parameters
     ----------
@@ -79,70 +69,148 @@ def what_changed(adm2: pd.DataFrame, cells: pd.DataFrame | None, recent: pd.Data
     -------
     dict
         ``up`` (areas that moved up a tier), ``onsets`` (high-risk cells with no event in a year)
-        and ``events`` (the deadliest recent events), each a list of lines.
+        and ``events`` (the deadliest recent events), each a list of dicts of display values.
     """
+    fmt = Formatter(lang)
     last = adm2["probability_last_week"] if "probability_last_week" in adm2 else pd.Series(np.nan, index=adm2.index)
     now, before = tier_index(adm2["probability"]), tier_index(last.fillna(0))
     rose = (now > before) & last.notna().to_numpy()
-    moved = adm2[rose].assign(_now=now[rose])
-    up = [f"{r['adm2_name']} ({r['adm1_name']}): {TIERS[tier_index([r['probability_last_week']])[0]]} → "
-          f"{TIERS[r['_now']]}, {_pct(r['probability_last_week'])} → {_pct(r['probability'])}"
+    moved = adm2[rose].assign(_now=now[rose], _before=before[rose])
+    up = [{"area": r["adm2_name"], "region": r["adm1_name"], "before_tier": tier_name(TIERS[r["_before"]], lang),
+           "tier": tier_name(TIERS[r["_now"]], lang), "before": fmt.percent(r["probability_last_week"]),
+           "now": fmt.percent(r["probability"])}
           for _, r in moved.sort_values("probability", ascending=False).head(limit).iterrows()]
     onsets = []
     if cells is not None and "events_52w" in cells:
         quiet = cells[cells["risk_tier"].isin(["high", "very high"]) & (cells["events_52w"] == 0)]
-        onsets = [f"cell {r['unit_id']} in {r['adm2_name']} ({r['adm1_name']}): {_pct(r['probability'])}, no fatal "
-                  "event there in the past year" for _, r in quiet.nsmallest(limit, "rank").iterrows()]
+        onsets = [{"cell": r["unit_id"], "area": r["adm2_name"], "region": r["adm1_name"], "p": fmt.percent(r["probability"])}
+                  for _, r in quiet.nsmallest(limit, "rank").iterrows()]
     events = []
     if recent is not None and len(recent):
         for _, e in recent.sort_values("fatalities_best", ascending=False).head(limit).iterrows():
             place = ", ".join(str(v) for v in (e.get("admin2"), e.get("admin1")) if isinstance(v, str) and v)
-            events.append(f"{pd.Timestamp(e['date_start']).date()}: {int(e['fatalities_best'])} killed"
-                          f"{' in ' + place if place else ''} ({str(e['violence_type']).replace('_', ' ')})")
+            events.append({"date": fmt.date(e["date_start"], "medium"), "killed": fmt.number(e["fatalities_best"]),
+                           "place": place, "kind": violence_name(e["violence_type"], lang)})
     return {"up": up, "onsets": onsets, "events": events}
 
 
-def _items(lines: list[str], empty: str) -> str:
-    return "<ul>" + ("".join(f"<li>{html.escape(line)}</li>" for line in lines) or f"<li>{empty}</li>") + "</ul>"
+def _area_note(metrics: dict, lang: str) -> str:
+    """How far area probabilities can be taken at their word, from the model's area backtest."""
+    independent, calibrated = metrics.get("adm2_independent_ece"), metrics.get("adm2_calibrated_ece")
+    if independent is None:
+        return gettext(lang, "Area probabilities treat the cells as independent, which can lean high for large areas.")
+    ece = min(independent, calibrated if calibrated is not None else 1)
+    return gettext(lang, "Area probabilities were checked against what happened in each area in the backtest: the gap "
+                         "between forecast and observed frequency (ECE) is %(ece)s, so the tiers hold for areas too.",
+                   ece=Formatter(lang).number(round(ece, 3)) if ece >= 0.01 else f"{ece:.3f}")
 
 
-def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_event: str, adm2: pd.DataFrame,
+def _accuracy(metrics: dict, fmt: Formatter) -> dict | None:
+    if pd.isna(metrics.get("model_ap", float("nan"))):
+        return None
+
+    def two(name):
+        return fmt.number(round(metrics.get(name, float("nan")), 2)) if name in metrics else "-"
+    rate = metrics.get("zero_positives", float("nan")) / max(metrics.get("zero_rows", 1), 1)
+    return {"rate": fmt.percent(rate), "top10": fmt.percent(metrics.get("model_top10_recall")),
+            "ap": two("model_ap"), "base_ap": two("decay_neighbours_ap"), "auc": two("model_roc_auc"),
+            "bss": two("model_brier_skill")}
+
+
+def _coverage(item, lang: str, fmt: Formatter) -> dict:
+    if isinstance(item, str):   # a line already written (older run records)
+        return {"text": item, "stale": False}
+    name = fmt.country(_iso2(item.country))
+    text = gettext(lang, "%(country)s: latest located event %(date)s; %(n)s events in the past 52 weeks, against "
+                         "%(expected)s expected from its previous three years", country=name,
+                   date=fmt.date(item.last_event), n=fmt.number(item.events_last_year),
+                   expected=fmt.number(item.expected))
+    if item.stale:
+        text = gettext(lang, "%(line)s: STALE, its map reads calm only because its data stopped", line=text)
+    return {"text": text, "stale": bool(item.stale)}
+
+
+def _iso2(iso3: str) -> str:
+    country = known_countries().get(iso3)
+    return country.iso2 if country else iso3
+
+
+def _area_rows(frame: pd.DataFrame, lang: str, fmt: Formatter) -> list[dict]:
+    rows = []
+    for _, r in frame.iterrows():
+        rows.append({"rank": r["rank"], "area": r["adm2_name"], "region": r["adm1_name"],
+                     "country": fmt.country(_iso2(r["country_iso3"])), "p": fmt.percent(r["probability"]),
+                     "tier": tier_name(r["risk_tier"], lang), "change": fmt.points(r.get("change_vs_last_week")),
+                     "drivers": _reasons(r, "driver_records", "top_drivers", lang),
+                     "changes": _reasons(r, "change_records", "top_changes", lang)})
+    return rows
+
+
+def _reasons(row, records: str, text: str, lang: str) -> list[str]:
+    if records in row and isinstance(row[records], str):
+        return phrase_all(row[records], lang)
+    value = row.get(text)
+    return [value] if isinstance(value, str) and value else []
+
+
+def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_event, adm2: pd.DataFrame,
                     metrics: dict, map_png: str | Path | None = None, top: int = 20, risers: int = 10,
-                    coverage: tuple[str, ...] = (), cells: pd.DataFrame | None = None,
-                    recent: pd.DataFrame | None = None) -> str:
-    ordered = adm2.sort_values("rank")
-    rising = adm2.dropna(subset=["change_vs_last_week"]).nlargest(risers, "change_vs_last_week")
-    image = ""
-    if map_png is not None and Path(map_png).is_file():
-        image = (f"<img alt='risk map' style='max-width:100%' src='data:image/png;base64,"
-                 f"{base64.b64encode(Path(map_png).read_bytes()).decode()}'>")
+                    coverage=(), cells: pd.DataFrame | None = None, recent: pd.DataFrame | None = None,
+                    lang: str = "en") -> str:
+    """The bulletin as an HTML page in ``lang``.
+
+    Parameters
+    ----------
+    week : date-like
+        The week forecast from.
+    adm2 : pandas.DataFrame
+        The scored ADM2 areas (``rank``, ``probability``, ``risk_tier``, names, driver records).
+    metrics : dict
+        The model's logged backtest metrics (the accuracy and area paragraphs).
+    map_png : path, optional
+        The static map, embedded in the page.
+    coverage : sequence
+        Per-country coverage (:class:`sahelrisk.data.extent.CountryCoverage`, or lines of text).
+    lang : {"fr", "en"}
+
+    Returns
+    -------
+    str
+    """
+    check_language(lang)
+    fmt = Formatter(lang)
+    week = week_of(pd.Timestamp(week))
     counts = adm2["risk_tier"].value_counts()
     cuts = [0.0, *TIER_CUTS, 1.0]
-    tiers = ", ".join(f"{counts.get(t, 0)} {t} ({cuts[i]:.0%}-{cuts[i + 1]:.0%})" for i, t in enumerate(TIERS))
-    head = ("<tr><th>rank</th><th>ADM2</th><th>ADM1</th><th>country</th><th>probability</th><th>tier</th>"
-            "<th>change vs last week</th><th>main drivers</th></tr>")
-    week = pd.Timestamp(week)
-    return f"""<!doctype html><html><head><meta charset="utf-8">
-<title>Conflict risk bulletin, week of {week.date()}</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:1.5em auto;color:#222}} table{{border-collapse:collapse;font-size:13px;width:100%}}
-td,th{{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left}} .meta{{color:#555}}</style></head><body>
-<h1>Risk of a fatal attack in the next {horizon_weeks} weeks</h1>
-<p class="meta">Week of {week.date()} (forecast for {(week + pd.Timedelta(weeks=1)).date()} to
-{(week + pd.Timedelta(weeks=horizon_weeks, days=6)).date()}) &middot; model {html.escape(model_version)} &middot;
-latest event used {html.escape(str(latest_event))} &middot; areas by tier: {tiers}</p>
-<p>Each probability is the chance of at least one event with a death in the area in the coming {horizon_weeks} weeks,
-combined over the area's 0.5-degree cells. {_area_note(metrics)} Drivers are the three inputs that raised the score most in the area's
-highest-risk cell.</p>
-<h2>Data coverage</h2><ul>{"".join(f"<li>{html.escape(line)}</li>" for line in coverage)}</ul>
-<h2>The {top} highest-risk areas</h2><table>{head}{_rows(ordered.head(top))}</table>
-<h2>Where risk rose most since last week</h2><table>{head}{_rows(rising)}</table>
-<h2>What changed</h2>{_changes(what_changed(adm2, cells, recent))}
-<h2>Map</h2>{image}
-<h2>How accurate is this?</h2>{_accuracy(metrics, horizon_weeks)}
-<h2>Limits</h2><ul>
-<li>Built on UCDP events, which record only violence that killed someone and place it to a village or district;
-unreported attacks and recent weeks not yet coded are missing.</li>
-<li>The model ranks best where violence already is; attacks in areas quiet for a year or more are rarely foreseen.</li>
-<li>Mining sites are industrial only (no artisanal gold sites) and roads are the main inter-city corridors.</li>
-</ul>
-</body></html>"""
+    tiers = [{"name": tier_name(t, lang), "count": int(counts.get(t, 0)),
+              "range": f"{fmt.percent(cuts[i])}–{fmt.percent(cuts[i + 1])}"} for i, t in enumerate(TIERS)]
+    image = None
+    if map_png is not None and Path(map_png).is_file():
+        image = base64.b64encode(Path(map_png).read_bytes()).decode()
+    changed = what_changed(adm2, cells, recent, lang=lang)
+    rising = adm2.dropna(subset=["change_vs_last_week"]).nlargest(risers, "change_vs_last_week")
+    return template_environment(lang).get_template("bulletin.html.j2").render(
+        lang=lang, week_long=fmt.date(week), first_day=fmt.date(week + pd.Timedelta(weeks=1)),
+        last_day=fmt.date(week + pd.Timedelta(weeks=horizon_weeks, days=6)), horizon_weeks=horizon_weeks,
+        model_version=model_version, latest_event=fmt.date(latest_event) if _is_date(latest_event) else latest_event,
+        tiers=tiers, area_note=_area_note(metrics, lang), coverage=[_coverage(c, lang, fmt) for c in coverage],
+        top=_area_rows(adm2.sort_values("rank").head(top), lang, fmt), risers=_area_rows(rising, lang, fmt),
+        moved_up=changed["up"], onsets=changed["onsets"], events=changed["events"], map_png=image,
+        accuracy=_accuracy(metrics, fmt))
+
+
+def _is_date(value) -> bool:
+    try:
+        pd.Timestamp(value)
+        return True
+    except (ValueError, TypeError):
+        return False
+
+
+def write_pdf(page: str, path: str | Path) -> None:
+    """The bulletin page as an A4 PDF (the page's own print styles set the paper and margins)."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    # The page is self-contained (its map is inline): it fetches nothing, whatever a name in it says.
+    HTML(string=page, base_url=None, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf(str(path))

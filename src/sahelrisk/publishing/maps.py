@@ -8,8 +8,13 @@ import re
 from importlib import resources
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
+from sahelrisk.countries import known_countries
+from sahelrisk.i18n import Formatter, check_language, gettext
+from sahelrisk.publishing.bulletin import template_environment, tier_name, violence_name
+from sahelrisk.scoring.drivers import phrase_all
 from sahelrisk.scoring.week import TIER_CUTS, TIERS
 
 __all__ = ["interactive_map", "static_map", "TIER_COLOURS"]
@@ -49,104 +54,179 @@ def _inline(page: str) -> str:
     return page.replace("</head>", f"<style>{css}</style>\n<script>{js}</script>\n</head>", 1)
 
 
-def _legend(title: str) -> str:
+def _legend(title: str, lang: str) -> str:
+    fmt = Formatter(lang)
     cuts = [0.0, *TIER_CUTS, 1.0]
-    rows = "".join(
-        f"<div><span style='display:inline-block;width:14px;height:14px;background:{TIER_COLOURS[t]};"
-        f"border:1px solid #999;margin-right:6px'></span>{t} ({cuts[i]:.0%}&ndash;{cuts[i + 1]:.0%})</div>"
-        for i, t in enumerate(TIERS))
-    return (f"<div id='legend' style='position:fixed;bottom:24px;left:24px;z-index:9999;background:white;"
-            f"padding:8px 10px;border:1px solid #999;font:13px sans-serif'><b>{_text(title)}</b>{rows}</div>")
+    tiers = [{"colour": TIER_COLOURS[t], "name": tier_name(t, lang),
+              "range": f"{fmt.percent(cuts[i])}–{fmt.percent(cuts[i + 1])}"} for i, t in enumerate(TIERS)]
+    return _template(lang, "map_legend.html.j2").render(title=title, tiers=tiers)
 
 
-def _popup(row) -> str:
-    change = row["change_vs_last_week"]
-    return (f"<b>{_text(row['unit_id'])}</b> {_text(row.get('adm2_name'))}, "
-            f"{_text(row.get('adm1_name'))}<br>probability {row['probability']:.1%} "
-            f"({_text(row['risk_tier'])}), rank {row['rank']}<br>change vs last week "
-            f"{'' if pd.isna(change) else f'{change:+.1%}'}<br>drivers: {_text(row['top_drivers'] or '-')}")
+def _template(lang: str, name: str):
+    return template_environment(lang).get_template(name)
+
+
+def _popup(row, lang: str, fmt: Formatter) -> str:
+    """The cell's popup as HTML: every value from data goes through :func:`_text`."""
+    return gettext(lang, "<b>%(unit)s</b> %(area)s, %(region)s<br>probability %(p)s (%(tier)s), rank %(rank)s<br>"
+                         "change vs last week %(change)s<br>drivers: %(drivers)s",
+                   unit=_text(row["unit_id"]), area=_text(row.get("adm2_name")), region=_text(row.get("adm1_name")),
+                   p=_text(fmt.percent(row["probability"])), tier=_text(tier_name(row["risk_tier"], lang)),
+                   rank=_text(row["rank"]), change=_text(fmt.points(row["change_vs_last_week"])),
+                   drivers=_text("; ".join(_driver_lines(row, lang)) or "-"))
+
+
+def _driver_lines(row, lang: str) -> list[str]:
+    records = row.get("driver_records")
+    if isinstance(records, str):
+        return phrase_all(records, lang)
+    text = row.get("top_drivers")
+    return [text] if isinstance(text, str) and text else []
+
+
+def _places(places: gpd.GeoDataFrame | None, countries: set[str]) -> list[dict]:
+    """Towns to label, largest first, each with the zoom from which it shows (bigger: earlier)."""
+    if places is None or not len(places):
+        return []
+    towns = places[(places["place_kind"] == "town") & places["country_iso3"].isin(sorted(countries))]
+    towns = towns.sort_values("population", ascending=False, kind="stable").drop_duplicates("name")
+    population = towns["population"].fillna(0).to_numpy()
+    min_zoom = np.select([population >= 200_000, population >= 50_000, population >= 15_000], [5, 7, 8], 9)
+    return [{"name": str(name), "lat": round(float(y), 4), "lon": round(float(x), 4), "min_zoom": int(z), "rank": i}
+            for i, (name, y, x, z) in enumerate(zip(towns["name"], towns.geometry.y, towns.geometry.x, min_zoom))]
+
+
+def _country_labels(countries: gpd.GeoDataFrame | None, lang: str) -> list[dict]:
+    if countries is None or not len(countries):
+        return []
+    fmt = Formatter(lang)
+    out = []
+    for _, c in countries.iterrows():
+        point = c.geometry.representative_point()
+        iso2 = known_countries().get(c["country_iso3"])
+        out.append({"name": fmt.country(iso2.iso2) if iso2 else str(c.get("name", "")),
+                    "lat": round(point.y, 3), "lon": round(point.x, 3)})
+    return out
 
 
 def interactive_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = None, events: pd.DataFrame | None = None,
                     mining: gpd.GeoDataFrame | None = None, roads: gpd.GeoDataFrame | None = None,
-                    title: str = "Risk of a fatal attack") -> str:
-    """The map as an HTML string: tiers, ADM2 outlines with names, recent events, mines, roads, legend."""
+                    title: str = "Risk of a fatal attack", *, places: gpd.GeoDataFrame | None = None,
+                    countries: gpd.GeoDataFrame | None = None, lang: str = "en") -> str:
+    """The map as one self-contained HTML page in ``lang``.
+
+    Parameters
+    ----------
+    cells : geopandas.GeoDataFrame
+        Scored units (``probability``, ``risk_tier``, ``rank``, names, drivers).
+    adm2, events, mining, roads : optional
+        Area outlines, recent events, mining sites and main roads, each a layer one can switch off.
+    places : geopandas.GeoDataFrame, optional
+        The places layer: towns are labelled by size as the map zooms and can be searched.
+    countries : geopandas.GeoDataFrame, optional
+        Country polygons (``country_iso3``), named in ``lang``.
+    lang : {"fr", "en"}
+
+    Returns
+    -------
+    str
+        The page; it opens with no network (Leaflet is inlined) and ``#lat,lon,zoom`` or
+        ``#place`` in its address opens it there.
+    """
     import folium
 
+    check_language(lang)
+    fmt = Formatter(lang)
     bounds = cells.total_bounds
     fmap = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2], zoom_start=5,
                       tiles=None, control_scale=True, prefer_canvas=False)
     grid = cells[["unit_id", "adm1_name", "adm2_name", "probability", "risk_tier", "rank", "change_vs_last_week",
-                  "top_drivers", "geometry"]].copy()
-    grid["popup"] = [_popup(r) for _, r in grid.iterrows()]
-    grid["probability"] = grid["probability"].round(4)
-    grid["change_vs_last_week"] = grid["change_vs_last_week"].round(4)
-    layer = folium.FeatureGroup(name="Risk (cells)", show=True)
+                  "geometry"]].copy()
+    grid["popup"] = [_popup(r, lang, fmt) for _, r in cells.iterrows()]
+    grid["p"] = [fmt.percent(v) for v in grid["probability"]]
+    grid["tier"] = [tier_name(t, lang) for t in grid["risk_tier"]]
+    grid = grid.drop(columns=["probability", "change_vs_last_week"])
+    layer = folium.FeatureGroup(name=_text(gettext(lang, "Risk (cells)")), show=True)
     folium.GeoJson(
-        _safe(grid.drop(columns=["top_drivers"])).to_json(),
+        _safe(grid).to_json(),
         style_function=lambda f: {"fillColor": TIER_COLOURS[html.unescape(f["properties"]["risk_tier"])], "color": "#777",
                                   "weight": 0.3, "fillOpacity": 0.75},
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=360),
-        tooltip=folium.GeoJsonTooltip(fields=["unit_id", "probability", "risk_tier"]),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=380),
+        tooltip=folium.GeoJsonTooltip(fields=["unit_id", "adm2_name", "p", "tier"],
+                                      aliases=[_text(w) for w in (gettext(lang, "cell"), gettext(lang, "area"),
+                                                                    gettext(lang, "probability"), gettext(lang, "tier"))]),
         name="risk-cells").add_to(layer)
     layer.add_to(fmap)
     if adm2 is not None:
-        outlines = folium.FeatureGroup(name="ADM2 areas", show=True)
-        folium.GeoJson(_safe(adm2[["unit_id", "adm2_name", "probability", "geometry"]].round({"probability": 4})).to_json(),
+        outlines = folium.FeatureGroup(name=_text(gettext(lang, "Areas (ADM2)")), show=True)
+        areas = adm2[["unit_id", "adm2_name", "probability", "geometry"]].copy()
+        areas["p"] = [fmt.percent(v) for v in areas.pop("probability")]
+        folium.GeoJson(_safe(areas).to_json(),
                        style_function=lambda f: {"fill": False, "color": "#333", "weight": 0.8},
-                       tooltip=folium.GeoJsonTooltip(fields=["adm2_name", "probability"], aliases=["ADM2", "P(any)"]),
+                       tooltip=folium.GeoJsonTooltip(fields=["adm2_name", "p"], aliases=[
+                           _text(gettext(lang, "area")), _text(gettext(lang, "probability"))]),
                        name="adm2").add_to(outlines)
         outlines.add_to(fmap)
     if events is not None and len(events):
-        group = folium.FeatureGroup(name="Events, last 4 weeks", show=True)
+        group = folium.FeatureGroup(name=_text(gettext(lang, "Events, last 4 weeks")), show=True)
         for _, e in events.iterrows():
             folium.CircleMarker([e["latitude"], e["longitude"]], radius=3 + min(float(e["fatalities_best"]), 40) ** 0.5,
                                 color="#000", weight=1, fill=True, fill_color="#111", fill_opacity=0.7,
-                                tooltip=f"{pd.Timestamp(e['date_start']).date()}: {int(e['fatalities_best'])} killed "
-                                        f"({_text(e['violence_type'])})").add_to(group)
+                                tooltip=gettext(lang, "%(date)s: %(n)s killed (%(kind)s)", date=_text(fmt.date(e["date_start"], "medium")),
+                                                n=_text(fmt.number(e["fatalities_best"])),
+                                                kind=_text(violence_name(e["violence_type"], lang)))).add_to(group)
         group.add_to(fmap)
     if mining is not None and len(mining):
-        group = folium.FeatureGroup(name="Mining sites", show=False)
+        group = folium.FeatureGroup(name=_text(gettext(lang, "Mining sites")), show=False)
         for _, m in mining.iterrows():
             folium.CircleMarker([m.geometry.y, m.geometry.x], radius=3, color="#b8860b", fill=True,
                                 tooltip=f"{_text(m['name'])} ({_text(m['site_kind'])}, {_text(m['commodity'] or '?')})"
                                 ).add_to(group)
         group.add_to(fmap)
     if roads is not None and len(roads):
-        group = folium.FeatureGroup(name="Main roads", show=False)
+        group = folium.FeatureGroup(name=_text(gettext(lang, "Main roads")), show=False)
         folium.GeoJson(_safe(roads[["road_id", "geometry"]]).to_json(), style_function=lambda f: {"color": "#4a4a4a", "weight": 1.5},
                        name="roads").add_to(group)
         group.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    fmap.get_root().html.add_child(folium.Element(_legend(title)))
-    return _inline(fmap.get_root().render())
+    root = fmap.get_root()
+    root.html.add_child(folium.Element(_legend(title, lang)))
+    shown = set(cells["country_iso3"].dropna()) if "country_iso3" in cells else set()
+    extras = _template(lang, "map_extras.html.j2").render(
+        map_name=fmap.get_name(), places=_places(places, shown), countries=_country_labels(countries, lang),
+        words={"not_found": gettext(lang, "no such place in the places layer")})
+    root.html.add_child(folium.Element(extras))
+    page = root.render()
+    return _inline(page.replace("<html>", f'<html lang="{lang}">', 1))
 
 
 def static_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, path, *, title: str,
-               subtitle: str, label_top: int = 10) -> None:
+               subtitle: str, label_top: int = 10, lang: str = "en") -> None:
     """A printable PNG: cells by tier, country borders, the ``label_top`` highest-risk ADM2 labelled."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
+    fmt = Formatter(lang)
     fig, ax = plt.subplots(figsize=(11, 8), dpi=110)
     cells.plot(ax=ax, color=cells["risk_tier"].map(TIER_COLOURS), edgecolor="#bbbbbb", linewidth=0.2)
     adm2.boundary.plot(ax=ax, color="#666666", linewidth=0.3)
     countries.boundary.plot(ax=ax, color="black", linewidth=1.0)
     for _, row in adm2.nsmallest(label_top, "rank").iterrows():
         point = row.geometry.representative_point()
-        ax.annotate(f"{row['rank']}. {row['adm2_name']} {row['probability']:.0%}", (point.x, point.y), fontsize=7.5,
-                    ha="center", bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0.3})
+        ax.annotate(f"{row['rank']}. {row['adm2_name']} {fmt.percent(row['probability'])}", (point.x, point.y),
+                    fontsize=7.5, ha="center", bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0.3})
     x0, y0, x1, y1 = cells.total_bounds
     ax.set_xlim(x0 - 0.3, x1 + 0.3)
     ax.set_ylim(y0 - 0.3, y1 + 0.3)
     ax.set_aspect("equal")
     ax.set_axis_off()
     cuts = [0.0, *TIER_CUTS, 1.0]
-    ax.legend(handles=[Patch(facecolor=TIER_COLOURS[t], edgecolor="#999", label=f"{t} ({cuts[i]:.0%}-{cuts[i + 1]:.0%})")
-                       for i, t in enumerate(TIERS)], loc="lower left", title="risk tier", fontsize=8)
+    ax.legend(handles=[Patch(facecolor=TIER_COLOURS[t], edgecolor="#999",
+                             label=f"{tier_name(t, lang)} ({fmt.percent(cuts[i])}–{fmt.percent(cuts[i + 1])})")
+                       for i, t in enumerate(TIERS)], loc="lower left", title=gettext(lang, "risk tier"), fontsize=8)
     ax.set_title(f"{title}\n{subtitle}", fontsize=12)
     fig.tight_layout()
     fig.savefig(path)

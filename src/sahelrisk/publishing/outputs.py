@@ -12,16 +12,41 @@ from pathlib import Path
 
 import pandas as pd
 
-from sahelrisk.publishing.bulletin import render_bulletin
+from sahelrisk.i18n import LANGUAGES, Formatter, check_language, gettext
+from sahelrisk.publishing.bulletin import render_bulletin, write_pdf
 from sahelrisk.publishing.maps import interactive_map, static_map
 
-__all__ = ["write_outputs", "OUTPUT_FILES"]
+__all__ = ["write_outputs", "output_files"]
 
-OUTPUT_FILES = ("risk_grid.parquet", "risk_grid.geojson", "risk_adm2.csv", "map.html", "map.png", "bulletin.html",
-                "run.json")
+DATA_FILES = ("risk_grid.parquet", "risk_grid.geojson", "risk_adm2.csv", "run.json")
+LANGUAGE_FILES = ("map.{lang}.html", "map.{lang}.png", "bulletin.{lang}.html", "bulletin.{lang}.pdf")
 
 
-def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra: dict | None = None) -> Path:
+def output_files(langs=LANGUAGES) -> tuple[str, ...]:
+    """The files of one output folder when written in ``langs``."""
+    return DATA_FILES + tuple(name.format(lang=lang) for lang in langs for name in LANGUAGE_FILES)
+
+
+def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra: dict | None = None,
+                  langs=LANGUAGES) -> Path:
+    """Write one scoring run's outputs into ``<out_dir>/<week>/``, whole or not at all.
+
+    Parameters
+    ----------
+    result : ScoreResult
+    loaded : LoadedModel
+    inputs : PanelInputs
+        The data the run scored with (events for the map and bulletin, layers for places).
+    langs : sequence of {"fr", "en"}
+        Languages of the maps and bulletins (each: ``map.<lang>.html``, ``map.<lang>.png``,
+        ``bulletin.<lang>.html``, ``bulletin.<lang>.pdf``).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+    """
+    langs = tuple(check_language(lang) for lang in langs)
     started = time.perf_counter()
     cells, adm2 = result.cells, result.areas["adm2"]
     week = pd.Timestamp(cells["week"].iloc[0])
@@ -39,23 +64,28 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
         recent = events[events["has_location"] & (events["date_start"] > week - pd.Timedelta(weeks=4))
                         & (events["date_start"] <= week + pd.Timedelta(days=6))
                         & events["country_iso3"].isin(list(loaded.spec.countries))]
-        title = f"Risk of a fatal attack in the next {horizon_weeks} weeks"
-        subtitle = f"week of {week.date()}, model {loaded.name} v{loaded.version}"
-        (tmp / "map.html").write_text(interactive_map(cells, adm2, recent, inputs.layers.get("mining_sites"),
-                                                      inputs.layers.get("roads"), title=title), encoding="utf-8")
         countries = inputs.layers["admin0"]
-        static_map(cells, adm2, countries[countries["country_iso3"].isin(list(loaded.spec.countries))],
-                   tmp / "map.png", title=title, subtitle=subtitle)
-        (tmp / "bulletin.html").write_text(render_bulletin(
-            week=week, horizon_weeks=horizon_weeks, model_version=f"{loaded.name} v{loaded.version}",
-            latest_event=cells["latest_event"].iloc[0], adm2=adm2, metrics=loaded.metrics, map_png=tmp / "map.png",
-            coverage=tuple(c.reason for c in coverage), cells=cells, recent=recent),
-            encoding="utf-8")
+        countries = countries[countries["country_iso3"].isin(list(loaded.spec.countries))]
+        model_version = f"{loaded.name} v{loaded.version}"
+        for lang in langs:
+            fmt = Formatter(lang)
+            title = gettext(lang, "Risk of a fatal attack in the next %(h)s weeks", h=horizon_weeks)
+            subtitle = gettext(lang, "week of %(week)s, model %(model)s", week=fmt.date(week), model=model_version)
+            (tmp / f"map.{lang}.html").write_text(interactive_map(
+                cells, adm2, recent, inputs.layers.get("mining_sites"), inputs.layers.get("roads"), title=title,
+                places=inputs.layers.get("places"), countries=countries, lang=lang), encoding="utf-8")
+            static_map(cells, adm2, countries, tmp / f"map.{lang}.png", title=title, subtitle=subtitle, lang=lang)
+            page = render_bulletin(
+                week=week, horizon_weeks=horizon_weeks, model_version=model_version,
+                latest_event=cells["latest_event"].iloc[0], adm2=adm2, metrics=loaded.metrics,
+                map_png=tmp / f"map.{lang}.png", coverage=coverage, cells=cells, recent=recent, lang=lang)
+            (tmp / f"bulletin.{lang}.html").write_text(page, encoding="utf-8")
+            write_pdf(page, tmp / f"bulletin.{lang}.pdf")
         run = {"week": str(week.date()), "as_of": str(inputs.as_of), "horizon_weeks": horizon_weeks,
                "model": loaded.name, "model_version": loaded.version, "model_identity": loaded.identity,
                "mlflow_run_id": loaded.run_id, "data_fingerprint": inputs.fingerprint, "latest_event": cells["latest_event"].iloc[0],
                "feature_spec": json.loads(loaded.spec.to_json()),
-               "country_coverage": [asdict(c) for c in coverage], "units": len(cells), "adm2_areas": len(adm2),
+               "country_coverage": [asdict(c) for c in coverage], "units": len(cells), "adm2_areas": len(adm2), "languages": list(langs),
                "timings_s": {**result.seconds, "outputs_s": round(time.perf_counter() - started, 2)}, **(extra or {})}
         (tmp / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
         old = out_dir / f".{week.date()}-old"

@@ -9,6 +9,7 @@ where its cells' risks move together.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from sahelrisk.features.panel import PanelInputs, build_units, compute_panel
 from sahelrisk.features.spec import PanelSpec
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
+from sahelrisk.scoring.drivers import explain, phrase_all
 from sahelrisk.units import Units
 from sahelrisk.units.membership import area_membership
 
@@ -81,40 +83,25 @@ class ScoreResult:
     coverage: list = field(default_factory=list)  # per country, from the check before scoring
 
 
-def _value(v: float) -> str:
-    if pd.isna(v):
-        return "n/a"
-    return f"{v:,.0f}" if abs(v) >= 10 or float(v).is_integer() else f"{v:,.1f}"
+def _drivers(model: RiskModel | BlendedModel, X_now: pd.DataFrame, X_before: pd.DataFrame, p: np.ndarray,
+             min_rows: int = 200) -> tuple[list[str], list[str]]:
+    """Driver and change records (JSON text, see :mod:`sahelrisk.scoring.drivers`) per unit.
 
-
-def _drivers(model: RiskModel | BlendedModel, X: pd.DataFrame, p: np.ndarray, described: dict, k: int = 3,
-             min_rows: int = 200) -> list[str]:
-    """The ``k`` features that raise each unit's score most *compared with a typical unit*, as
-    sentences with the unit's own value and the typical one ("events within 100 km, last 52
-    weeks: 14 (typical 3)").
-
-    Contributions are taken relative to the median unit among those explained, so a driver every
-    high-risk cell shares (a region-wide surge) does not crowd out what sets this one apart. Only
-    units of the elevated tier and above (at least the ``min_rows`` highest) are explained:
-    per-row contributions cost more than the prediction itself. Other units get "".
+    Only units of the elevated tier and above (at least the ``min_rows`` highest) are explained:
+    per-row contributions cost more than the prediction itself. Other units get "[]".
     """
     chosen = np.flatnonzero(p >= TIER_CUTS[0])
     if len(chosen) < min(min_rows, len(p)):
         chosen = np.argsort(-p, kind="stable")[:min_rows]
-    out = [""] * len(p)
+    drivers, changes = ["[]"] * len(p), ["[]"] * len(p)
     if len(chosen) == 0:
-        return out
-    frame = model.contributions(X.iloc[chosen])
-    names = np.asarray(frame.columns)
-    contrib = frame.to_numpy()
-    relative = contrib - np.median(contrib, axis=0)
-    values = X.iloc[chosen][list(names)].to_numpy(dtype=float)
-    typical = np.nanmedian(values, axis=0)
-    top = np.argsort(-relative, axis=1)[:, :k]
-    for i, row in zip(chosen, range(len(chosen))):
-        out[i] = "; ".join(f"{describe_feature(names[j], described)}: {_value(values[row, j])} "
-                           f"(typical {_value(typical[j])})" for j in top[row] if relative[row, j] > 0)
-    return out
+        return drivers, changes
+    now, before = X_now.iloc[chosen], X_before.iloc[chosen]
+    found, moved = explain(model.contributions(now[model.feature_names_]),
+                           model.contributions(before[model.feature_names_]), now, before)
+    for i, d, c in zip(chosen, found, moved):
+        drivers[i], changes[i] = json.dumps(d), json.dumps(c)
+    return drivers, changes
 
 
 def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelInputs, week, *, horizon_weeks: int,
@@ -167,12 +154,20 @@ def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelIn
     # Fatal-event history of the unit, for "possible onsets" (risk where nothing happened for a year).
     cells["events_52w"] = (panel.loc[now, "conflict_events_52w"].to_numpy() if "conflict_events_52w" in panel
                            else np.nan)
-    cells["top_drivers"] = _drivers(model, panel.loc[now, model.feature_names_], current.to_numpy(), described)
+    features = [c for c in panel.columns if c in described]
+    last_week = panel.loc[~now, ["unit_id", *features]].set_index("unit_id").reindex(current.index)
+    cells["driver_records"], cells["change_records"] = _drivers(
+        model, panel.loc[now, features].reset_index(drop=True), last_week.reset_index(drop=True), current.to_numpy())
+    cells["top_drivers"] = ["; ".join(phrase_all(r, "en", described)) for r in cells["driver_records"]]
+    cells["top_changes"] = ["; ".join(phrase_all(r, "en", described)) for r in cells["change_records"]]
     timings["predict_s"] = round(time.perf_counter() - t0, 3)
     _finish(cells, model_version, latest_event)
     areas = {level: aggregate(cells, level, inputs, model_version, latest_event, area_calibration) for level in levels}
     timings["total_s"] = round(time.perf_counter() - started, 3)
     return ScoreResult(cells=cells, areas=areas, seconds=timings)
+
+
+_EXPLAINED = ("top_drivers", "top_changes", "driver_records", "change_records")
 
 
 def _finish(frame: gpd.GeoDataFrame, model_version: str, latest_event) -> None:
@@ -218,7 +213,7 @@ def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_ve
         "probability_last_week": _calibrated(calibration, level, 1 - none_before.to_numpy()),
         "probability_independent": 1 - none_now.to_numpy(),
         "cells": grouped["assigned"].sum().to_numpy(), "highest_risk_cell": top_cell.loc[index, "unit_id"].to_numpy(),
-        "top_drivers": top_cell.loc[index, "top_drivers"].to_numpy(),
+        **{c: top_cell.loc[index, c].to_numpy() for c in _EXPLAINED},
     }, geometry=names.geometry.to_numpy(), crs="EPSG:4326")
     frame["change_vs_last_week"] = frame["probability"] - frame["probability_last_week"]
     _finish(frame, model_version, latest_event)
