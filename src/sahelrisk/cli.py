@@ -55,6 +55,7 @@ CatalogOpt = Annotated[Optional[Path], typer.Option("--catalog", help="Catalog T
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Data cut-off YYYY-MM-DD: rows dated later are not used (default: today for 'data check', else what the data supports).")]
 DataEndOpt = Annotated[Optional[str], typer.Option("--data-end", help="Last day the data covers, YYYY-MM-DD (default: the last complete week of the located events).")]
 CountriesOpt = Annotated[Optional[str], typer.Option("--countries", help="Comma-separated ISO3 codes in scope (default: every known country).")]
+LangOpt = Annotated[Optional[str], typer.Option("--lang", help="fr or en: the language of the maps, bulletins and the printed summary (default: both written, summary in English).")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (quarantine files, reports).")]
 
 
@@ -400,16 +401,21 @@ def train_cmd(spec: SpecOpt = Path(DEFAULT_SPEC), data: DataOpt = None, catalog:
 
 
 def _score_and_write(week: str, horizon_weeks: int | None, units: str, model: str, spec: Path, data, catalog,
-                     out: Path, tracking_uri, as_of: str | None = None):
+                     out: Path, tracking_uri, as_of: str | None = None, lang: str | None = None):
     import pandas as pd
 
     from sahelrisk.api import load_model, score_all
     from sahelrisk.calendar import week_of
     from sahelrisk.features.panel import load_inputs
+    from sahelrisk.i18n import LANGUAGES, Formatter, check_language, gettext
+    from sahelrisk.publishing.bulletin import tier_name
     from sahelrisk.publishing.outputs import write_outputs
+    from sahelrisk.scoring.drivers import phrase_all
     from sahelrisk.scoring.week import check_unit_level
 
     check_unit_level(units)
+    langs = (check_language(lang),) if lang else LANGUAGES
+    say = langs[0] if lang else "en"
     day = _date_arg(week, "--week")
     loaded = load_model(model, spec, tracking_uri=tracking_uri)
     loaded.check_scores(horizon_weeks, units)
@@ -420,18 +426,21 @@ def _score_and_write(week: str, horizon_weeks: int | None, units: str, model: st
         inputs = load_inputs(load_catalog(catalog), resolve_data_dir(data), spec=loaded.spec, as_of=cut_off)
         result, _ = score_all(monday, None, loaded, data, levels=("adm2", "adm1"), inputs=inputs)
     with _status("writing maps and the bulletin"):
-        folder = write_outputs(result, loaded, inputs, out, horizon_weeks=loaded.horizon_weeks)
+        folder = write_outputs(result, loaded, inputs, out, horizon_weeks=loaded.horizon_weeks, langs=langs)
     frame = result.cells if units == "grid" else result.areas[units]
-    table = Table(title=f"Highest risk ({units}), week of {monday.date()}, next {loaded.horizon_weeks} weeks")
-    for column in ("rank", "unit", "ADM2", "ADM1", "probability", "tier", "change", "drivers"):
+    fmt = Formatter(say)
+    table = Table(title=gettext(say, "Highest risk (%(units)s), week of %(week)s, next %(h)s weeks", units=units,
+                                week=fmt.date(monday), h=loaded.horizon_weeks))
+    for column in (gettext(say, "rank"), gettext(say, "unit"), gettext(say, "area"), gettext(say, "region"),
+                   gettext(say, "probability"), gettext(say, "tier"), gettext(say, "change"), gettext(say, "main drivers")):
         table.add_column(column)
     for _, r in frame.nsmallest(10, "rank").iterrows():
-        change = r["change_vs_last_week"]
         table.add_row(str(r["rank"]), str(r["unit_id"]), str(r["adm2_name"] or "-"), str(r["adm1_name"]),
-                      f"{r['probability']:.1%}", r["risk_tier"], "-" if change != change else f"{change * 100:+.1f} pts",
-                      r["top_drivers"] or "-")
+                      fmt.percent(r["probability"]), tier_name(r["risk_tier"], say), fmt.points(r["change_vs_last_week"]),
+                      "; ".join(phrase_all(r["driver_records"], say)) or "-")
     console.print(table)
-    console.print(f"outputs written to {folder}: " + ", ".join(sorted(p.name for p in folder.iterdir())))
+    console.print(gettext(say, "outputs written to %(folder)s: %(files)s", folder=folder,
+                          files=", ".join(sorted(p.name for p in folder.iterdir()))), soft_wrap=True)
     return folder
 
 
@@ -442,16 +451,17 @@ def score_cmd(week: Annotated[str, typer.Option("--week", help="The week to fore
               model: Annotated[str, typer.Option("--model", help="Registry alias or version number.")] = "champion",
               spec: Annotated[Path, typer.Option("--spec", help="Training spec naming the registered model.")] = Path(DEFAULT_SPEC),
               as_of: AsOfOpt = None, data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
-              tracking_uri: TrackingOpt = None):
-    """Score one week with a registered model; write grids, maps and the bulletin to <out>/<week>/."""
-    _score_and_write(week, horizon_weeks, units, model, spec, data, catalog, out, tracking_uri, as_of)
+              tracking_uri: TrackingOpt = None, lang: LangOpt = None):
+    """Score one week with a registered model; write grids, maps and the bulletins to <out>/<week>/."""
+    _score_and_write(week, horizon_weeks, units, model, spec, data, catalog, out, tracking_uri, as_of, lang)
 
 
 @app.command("run")
 def run(data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
         spec: SpecOpt = Path(DEFAULT_SPEC), tracking_uri: TrackingOpt = None, as_of: AsOfOpt = None,
         data_end: DataEndOpt = None,
-        skip_training: Annotated[bool, typer.Option("--skip-training", help="Score with the current champion; do not retrain.")] = False):
+        skip_training: Annotated[bool, typer.Option("--skip-training", help="Score with the current champion; do not retrain.")] = False,
+        lang: LangOpt = None):
     """The main job end to end: check the data, backtest, train and register, score the latest week the data supports, write outputs."""
     from sahelrisk.features.targets import last_full_week
     from sahelrisk.modeling.spec import load_training_spec
@@ -465,7 +475,7 @@ def run(data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("ou
     latest = last_full_week(end)
     console.print(f"scoring the week of {latest.date()}: the last complete week of data up to {end}", soft_wrap=True)
     _score_and_write(str(latest.date()), training_spec.horizon_weeks, "adm2", "champion", spec, data, catalog, out,
-                     tracking_uri, as_of=str(cut_off))
+                     tracking_uri, as_of=str(cut_off), lang=lang)
 
 
 def main() -> None:

@@ -85,15 +85,27 @@ def _driver_lines(row, lang: str) -> list[str]:
 
 
 def _places(places: gpd.GeoDataFrame | None, countries: set[str]) -> list[dict]:
-    """Towns to label, largest first, each with the zoom from which it shows (bigger: earlier)."""
+    """Towns to label, largest first, each with the zoom from which it shows: bigger towns earlier,
+    and a town only once no larger labelled town lies within a few label widths (Bamako's suburbs
+    would otherwise cover its name)."""
     if places is None or not len(places):
         return []
     towns = places[(places["place_kind"] == "town") & places["country_iso3"].isin(sorted(countries))]
     towns = towns.sort_values("population", ascending=False, kind="stable").drop_duplicates("name")
     population = towns["population"].fillna(0).to_numpy()
-    min_zoom = np.select([population >= 200_000, population >= 50_000, population >= 15_000], [5, 7, 8], 9)
+    base = np.select([population >= 200_000, population >= 50_000, population >= 15_000], [5, 7, 8], 9)
+    xy = np.column_stack([towns.geometry.x, towns.geometry.y])
+    shown = np.zeros(len(towns), dtype=int)
+    for i in range(len(towns)):
+        zoom = int(base[i])
+        while zoom < 12:
+            near = np.hypot(*(xy[:i] - xy[i]).T) < 2.4 / 2 ** (zoom - 5)    # about 120 px at any zoom
+            if not (near & (shown[:i] <= zoom)).any():
+                break
+            zoom += 1
+        shown[i] = zoom
     return [{"name": str(name), "lat": round(float(y), 4), "lon": round(float(x), 4), "min_zoom": int(z), "rank": i}
-            for i, (name, y, x, z) in enumerate(zip(towns["name"], towns.geometry.y, towns.geometry.x, min_zoom))]
+            for i, (name, (x, y), z) in enumerate(zip(towns["name"], xy, shown))]
 
 
 def _country_labels(countries: gpd.GeoDataFrame | None, lang: str) -> list[dict]:

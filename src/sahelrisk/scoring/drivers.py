@@ -99,7 +99,8 @@ def explain(contrib_now: pd.DataFrame, contrib_before: pd.DataFrame | None, valu
     -------
     drivers, changes : list of list of dict
         Drivers: the ``k`` features that raise the unit's score most compared with the median
-        unit explained (a region-wide surge does not crowd out what sets a unit apart), with the
+        unit explained (a region-wide surge does not crowd out what sets a unit apart), one per
+        family of columns (``conflict_events_hl4w`` and ``conflict_events_hl52w`` are one), with the
         unit's value, the typical value and, for short-window counts, the unit's own rate over
         the past year. Changes: the ``k_changes`` features whose change of contribution moved the
         score most in the direction it moved, with last week's and this week's values.
@@ -110,9 +111,17 @@ def explain(contrib_now: pd.DataFrame, contrib_before: pd.DataFrame | None, valu
     values = values_now[list(names)].to_numpy(dtype=float)
     typical = np.nanmedian(values, axis=0)
     past = {j: _past_year(name, values_now.columns) for j, name in enumerate(names)}
+    families = [re.sub(r"\d+", "#", name) for name in names]
     drivers = []
     for i in range(len(now)):
-        chosen = [j for j in np.argsort(-relative[i], kind="stable")[:k] if relative[i, j] > 0]
+        # one sentence per family: three half-lives of the same count say one thing three times
+        chosen, seen = [], set()
+        for j in np.argsort(-relative[i], kind="stable"):
+            if relative[i, j] <= 0 or len(chosen) == k:
+                break
+            if families[j] not in seen:
+                seen.add(families[j])
+                chosen.append(j)
         drivers.append([_record(names[j], values[i, j], typical[j],
                                 values_now[past[j]].iloc[i] if past[j] else None,
                                 int(_WINDOWED.match(names[j])["w"]) if past[j] else None) for j in chosen])
