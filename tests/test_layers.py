@@ -6,8 +6,8 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "sahelrisk"
 
-# Bottom to top. Root modules not listed (errors, calendar, countries, specs) are the base layer.
-LAYERS = ["data", "units", "features", "modeling", "scoring", "publishing", "api", "cli"]
+# Bottom to top. Root modules not listed (errors, calendar, countries, specs, geo, i18n) are the base layer.
+LAYERS = ["data", "units", "features", "modeling", "scoring", "routes", "publishing", "api", "cli"]
 
 
 def _layer(module: str) -> int:

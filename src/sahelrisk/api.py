@@ -23,6 +23,7 @@ from sahelrisk.calendar import week_of
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.datadir import resolve_data_dir
 from sahelrisk.data.extent import country_coverage
+from sahelrisk.data.sources import load_dataset
 from sahelrisk.errors import DataGapError, ModelNotFoundError, SpecError
 from sahelrisk.features.panel import PanelInputs, load_inputs
 from sahelrisk.features.spec import PanelSpec, load_spec, spec_from_text
@@ -39,7 +40,9 @@ from sahelrisk.scoring.week import (
 
 DEFAULT_SPEC = "training/default.toml"
 
-__all__ = ["score", "score_all", "load_model", "backtest", "build_panel", "LoadedModel", "DEFAULT_SPEC"]
+__all__ = ["score", "score_all", "load_model", "backtest", "build_panel", "route_risk", "site_risk", "plan_routes",
+           "score_with_layers",
+           "LoadedModel", "DEFAULT_SPEC"]
 
 
 @dataclass
@@ -258,6 +261,124 @@ def score(week, horizon_weeks: int | None = None, units: str = "grid", model: st
     loaded.check_scores(horizon_weeks, units)
     frame = result.cells if units == "grid" else result.areas[units]
     return frame.sort_values("rank").reset_index(drop=True)
+
+
+def plan_routes(route, inputs: PanelInputs, countries, *, alternatives: int = 0, speed_kmh: float = 50.0) -> list:
+    """Routes from what a planner has: a list of places (origin, stops, destination; names or
+    "lat,lon"), routed on the road network, or a GPX / GeoJSON track file, or a shapely line.
+
+    Returns
+    -------
+    list of Route
+        The fastest first, then up to ``alternatives`` others (places only).
+    """
+    from shapely.geometry import LineString
+
+    from sahelrisk.routes.network import RoadNetwork, track_route
+    from sahelrisk.routes.places import resolve_place
+    from sahelrisk.routes.tracks import read_track
+
+    if isinstance(route, LineString):
+        return [track_route(route, speed_kmh, "track")]
+    if isinstance(route, (str, Path)) and Path(route).suffix.lower() in (".gpx", ".geojson", ".json"):
+        return [track_route(read_track(route), speed_kmh, Path(route).name)]
+    stops = [route] if isinstance(route, str) else list(route)
+    waypoints = [resolve_place(str(stop), inputs.layers["places"], countries) for stop in stops]
+    return RoadNetwork(inputs.layers["roads"]).route(waypoints, alternatives=alternatives)
+
+
+def score_with_layers(week, model: str | LoadedModel = "champion", data_dir=None,
+                      **kwargs) -> tuple[ScoreResult, LoadedModel, PanelInputs]:
+    """The week's scored cells, the model and what they were scored from, with the places, roads
+    and mining layers loaded (for routes and sites). ``kwargs``: ``spec``, ``as_of``, ``mlruns``,
+    ``tracking_uri``, ``catalog``, ``inputs``."""
+    loaded = model if isinstance(model, LoadedModel) else load_model(
+        model, kwargs.get("spec", DEFAULT_SPEC), tracking_uri=kwargs.get("tracking_uri"),
+        mlruns=kwargs.get("mlruns", "mlruns"))
+    monday = week_of(pd.Timestamp(_date(week)))
+    as_of = _date(kwargs.get("as_of")) or (monday + pd.Timedelta(days=6)).date()
+    catalog = kwargs.get("catalog") or load_catalog()
+    inputs = kwargs.get("inputs") or load_inputs(catalog, resolve_data_dir(data_dir), spec=loaded.spec, as_of=as_of)
+    for layer in ("places", "roads", "mining_sites"):   # a feature spec without them still routes
+        if layer not in inputs.layers:
+            inputs.layers[layer] = load_dataset(catalog[layer], resolve_data_dir(data_dir), as_of=as_of).table
+    result, loaded = score_all(monday, None, loaded, data_dir, levels=(), inputs=inputs)
+    return result, loaded, inputs
+
+
+def route_risk(route, week, *, alternatives: int = 0, buffer_km: float = 10.0, speed_kmh: float = 50.0,
+               model: str | LoadedModel = "champion", data_dir=None, **kwargs) -> gpd.GeoDataFrame:
+    """How risky a route is in the weeks after ``week``, stretch by stretch.
+
+    Parameters
+    ----------
+    route : list of str, str, path or shapely LineString
+        Places in order (names, accents and case ignored, "Name, ISO3" or "lat,lon"), routed on
+        the road network; or a GPX or GeoJSON track file; or a line in lon/lat.
+    week : date-like
+        The week forecast from.
+    alternatives : int
+        Up to this many other routes between origin and destination, each a different way.
+    buffer_km : float
+        Half-width of the corridor.
+    speed_kmh : float
+        Speed assumed on a track (routes on the network take the network's travel times).
+    model, data_dir, **kwargs
+        As for :func:`score_all` (``spec``, ``as_of``, ``mlruns``, ``tracking_uri``, ``catalog``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per stretch of a route inside one cell (:func:`sahelrisk.routes.risk.route_segments`),
+        column ``route``; ``.attrs["routes"]`` holds each route's probability, length, hours,
+        risk per hour, riskiest segments and ranks by risk and by time.
+
+    Examples
+    --------
+    >>> segments = sahelrisk.route_risk(["Ségou", "Niono", "Sokolo"], "2023-12-25")  # doctest: +SKIP
+    >>> segments.attrs["routes"][0]["probability"]                                    # doctest: +SKIP
+    """
+    from sahelrisk.routes.risk import assess_routes
+
+    result, loaded, inputs = score_with_layers(week, model, data_dir, **kwargs)
+    routes = plan_routes(route, inputs, loaded.spec.countries, alternatives=alternatives, speed_kmh=speed_kmh)
+    return assess_routes(routes, result.cells, inputs.events, result.cells["week"].iloc[0], buffer_km=buffer_km,
+                         calibration=loaded.area_calibration)
+
+
+def site_risk(week, sites=None, *, radius_km: float = 25.0, include_mining: bool = True,
+              model: str | LoadedModel = "champion", data_dir=None, **kwargs) -> gpd.GeoDataFrame:
+    """Risk at and around each site in the weeks after ``week``: every mining site of the data
+    in the model's countries, plus the user's sites.
+
+    Parameters
+    ----------
+    week : date-like
+    sites : path or GeoDataFrame, optional
+        A CSV (``name``, ``latitude``, ``longitude``) or GeoJSON of points, e.g. an NGO's list of
+        artisanal gold sites.
+    radius_km : float
+        The surroundings: cells and events within this distance.
+    include_mining : bool
+        False scores the user's sites only.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The sites ranked (:func:`sahelrisk.routes.risk.site_risk`).
+    """
+    from sahelrisk.routes.risk import site_risk as assess_sites
+    from sahelrisk.routes.sites import mining_sites, read_sites
+
+    result, loaded, inputs = score_with_layers(week, model, data_dir, **kwargs)
+    frames = [mining_sites(inputs.layers["mining_sites"], loaded.spec.countries)] if include_mining else []
+    if sites is not None:
+        frames.append(sites if isinstance(sites, gpd.GeoDataFrame) else read_sites(sites))
+    if not frames:
+        raise SpecError("no sites to score: pass a sites file or keep the mining sites (include_mining=True)")
+    table = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    return assess_sites(table, result.cells, inputs.events, result.cells["week"].iloc[0], radius_km=radius_km,
+                        calibration=loaded.area_calibration).reset_index(drop=True)
 
 
 def backtest(spec: str | Path = DEFAULT_SPEC, data_dir=None, horizons: list[int] | None = None,

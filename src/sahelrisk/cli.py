@@ -456,6 +456,121 @@ def score_cmd(week: Annotated[str, typer.Option("--week", help="The week to fore
     _score_and_write(week, horizon_weeks, units, model, spec, data, catalog, out, tracking_uri, as_of, lang)
 
 
+def _slug(texts) -> str:
+    from sahelrisk.countries import normalize_name
+
+    return "-".join(normalize_name(t).replace(" ", "_").replace(",", "") for t in texts)[:80] or "route"
+
+
+@app.command("route")
+def route_cmd(week: Annotated[str, typer.Option("--week", help="The week to forecast from (YYYY-MM-DD, any day of it).")],
+              origin: Annotated[Optional[str], typer.Option("--from", help="Origin: a place name (accents and case ignored; 'Name, ISO3' to pick a country) or lat,lon.")] = None,
+              via: Annotated[Optional[list[str]], typer.Option("--via", help="A stop on the way (repeat for several).")] = None,
+              destination: Annotated[Optional[str], typer.Option("--to", help="Destination: a place name or lat,lon.")] = None,
+              track: Annotated[Optional[Path], typer.Option("--track", help="The route as recorded: a GPX or GeoJSON line (instead of --from/--to).")] = None,
+              alternatives: Annotated[int, typer.Option("--alternatives", min=0, max=5, help="Up to K other routes from origin to destination, each a different way.")] = 0,
+              buffer_km: Annotated[float, typer.Option("--buffer-km", min=0.5, max=100, help="Half-width of the corridor (km).")] = 10.0,
+              speed_kmh: Annotated[float, typer.Option("--speed-kmh", min=1, max=150, help="Speed assumed on a --track (km/h).")] = 50.0,
+              model: Annotated[str, typer.Option("--model", help="Registry alias or version number.")] = "champion",
+              spec: Annotated[Path, typer.Option("--spec", help="Training spec naming the registered model.")] = Path(DEFAULT_SPEC),
+              as_of: AsOfOpt = None, data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
+              tracking_uri: TrackingOpt = None, lang: LangOpt = None):
+    """The risk along a convoy route for a week: per stretch and for the whole route, with safer alternatives."""
+    import pandas as pd
+
+    from sahelrisk.api import plan_routes, score_with_layers
+    from sahelrisk.i18n import LANGUAGES, Formatter, check_language, gettext
+    from sahelrisk.publishing.bulletin import tier_name
+    from sahelrisk.publishing.outputs import write_route_outputs
+    from sahelrisk.routes.risk import assess_routes
+
+    langs = (check_language(lang),) if lang else LANGUAGES
+    say = langs[0] if lang else "en"
+    if (track is None) == (origin is None or destination is None):
+        raise SpecError("give either --from and --to (with optional --via), or --track FILE")
+    if track is not None and (via or alternatives):
+        raise SpecError("--via and --alternatives route on the road network; a --track is taken as recorded")
+    stops = [origin, *(via or []), destination] if track is None else None
+    _date_arg(week, "--week")
+    with _status("scoring the week and routing"):
+        result, loaded, inputs = score_with_layers(week, model, data, spec=spec, tracking_uri=tracking_uri,
+                                                   as_of=_date_arg(as_of, "--as-of"), catalog=load_catalog(catalog))
+        routes = plan_routes(stops if track is None else track, inputs, loaded.spec.countries,
+                             alternatives=alternatives, speed_kmh=speed_kmh)
+        segments = assess_routes(routes, result.cells, inputs.events, result.cells["week"].iloc[0],
+                                 buffer_km=buffer_km, calibration=loaded.area_calibration)
+    fmt = Formatter(say)
+    for summary in segments.attrs["routes"]:
+        part = segments[segments["route"] == summary["route"]]
+        table = Table(title=gettext(say, "%(route)s: %(km)s km, %(hours)s h; P(fatal event in the corridor, next %(h)s weeks) %(p)s; risk per hour %(rate)s",
+                                    route=summary["route"], km=fmt.number(summary["km"]), hours=fmt.number(summary["hours"]),
+                                    h=loaded.horizon_weeks, p=fmt.percent(summary["probability"]),
+                                    rate=fmt.percent(summary["risk_per_hour"])))
+        for column in (gettext(say, "stretch"), gettext(say, "from km"), "km", gettext(say, "cell"), gettext(say, "area"),
+                       gettext(say, "probability"), gettext(say, "tier"), gettext(say, "events, 4 weeks"),
+                       gettext(say, "events, 52 weeks")):
+            table.add_column(column)
+        for _, r in part.iterrows():
+            table.add_row(str(r["segment"]), fmt.number(r["from_km"]), fmt.number(r["km"]),
+                          "-" if pd.isna(r["unit_id"]) else str(r["unit_id"]),
+                          "-" if pd.isna(r["adm2_name"]) else str(r["adm2_name"]),
+                          fmt.percent(r["probability"]), "-" if pd.isna(r["probability"]) else tier_name(r["risk_tier"], say),
+                          str(r["events_4w"]), str(r["events_52w"]))
+        console.print(table)
+    if len(segments.attrs["routes"]) > 1:
+        console.print(gettext(say, "routes by risk:") + " " + "; ".join(
+            gettext(say, "%(route)s %(p)s in %(hours)s h (%(extra)s h more than the fastest)", route=s["route"],
+                    p=fmt.percent(s["probability"]), hours=fmt.number(s["hours"]), extra=fmt.number(s["extra_hours"]))
+            for s in sorted(segments.attrs["routes"], key=lambda s: s["rank_by_risk"])), soft_wrap=True)
+    name = _slug(stops) if track is None else _slug([track.stem])
+    folder = write_route_outputs(segments, result.cells, inputs, out, name, langs=langs)
+    console.print(gettext(say, "outputs written to %(folder)s: %(files)s", folder=folder,
+                          files=", ".join(sorted(p.name for p in folder.iterdir()))), soft_wrap=True)
+
+
+@app.command("sites")
+def sites_cmd(week: Annotated[str, typer.Option("--week", help="The week to forecast from (YYYY-MM-DD, any day of it).")],
+              sites: Annotated[Optional[Path], typer.Option("--sites", help="Your own sites: a CSV (name, latitude, longitude) or GeoJSON of points, scored with the mining sites.")] = None,
+              radius_km: Annotated[float, typer.Option("--radius-km", min=1, max=200, help="The surroundings of a site (km).")] = 25.0,
+              only_mine: Annotated[bool, typer.Option("--only-mine", help="Score only the --sites file, not the mining layers.")] = False,
+              top: Annotated[int, typer.Option("--top", min=1, help="Rows printed.")] = 15,
+              model: Annotated[str, typer.Option("--model", help="Registry alias or version number.")] = "champion",
+              spec: Annotated[Path, typer.Option("--spec", help="Training spec naming the registered model.")] = Path(DEFAULT_SPEC),
+              as_of: AsOfOpt = None, data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
+              tracking_uri: TrackingOpt = None, lang: LangOpt = None):
+    """The risk at and around every mining site (and your own sites) for a week, ranked."""
+    import pandas as pd
+
+    from sahelrisk.api import site_risk
+    from sahelrisk.i18n import Formatter, check_language, gettext
+    from sahelrisk.publishing.bulletin import tier_name
+    from sahelrisk.publishing.outputs import write_site_outputs
+
+    say = check_language(lang) if lang else "en"
+    if only_mine and sites is None:
+        raise SpecError("--only-mine needs --sites FILE")
+    _date_arg(week, "--week")
+    with _status("scoring the week and the sites"):
+        table = site_risk(week, sites, radius_km=radius_km, include_mining=not only_mine, model=model, data_dir=data,
+                          spec=spec, tracking_uri=tracking_uri, as_of=_date_arg(as_of, "--as-of"),
+                          catalog=load_catalog(catalog))
+    fmt = Formatter(say)
+    shown = Table(title=gettext(say, "Sites most at risk: P(fatal event within %(r)s km, next weeks)", r=fmt.number(radius_km)))
+    for column in (gettext(say, "rank"), gettext(say, "site"), gettext(say, "kind"), gettext(say, "commodity"),
+                   gettext(say, "country"), gettext(say, "probability"), gettext(say, "tier"),
+                   gettext(say, "events, 4 weeks"), gettext(say, "events, 52 weeks")):
+        shown.add_column(column)
+    for _, r in table.head(top).iterrows():
+        shown.add_row(str(r["rank"]), str(r["name"]), str(r["site_kind"] or "-"), str(r["commodity"] or "-"),
+                      str(r["country_iso3"] or "-"), fmt.percent(r["probability"]),
+                      "-" if pd.isna(r["probability"]) else tier_name(r["risk_tier"], say), str(r["events_4w"]),
+                      str(r["events_52w"]))
+    console.print(shown)
+    folder = write_site_outputs(table, out, week)
+    console.print(gettext(say, "outputs written to %(folder)s: %(files)s", folder=folder,
+                          files=", ".join(sorted(p.name for p in folder.iterdir()))), soft_wrap=True)
+
+
 @app.command("run")
 def run(data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
         spec: SpecOpt = Path(DEFAULT_SPEC), tracking_uri: TrackingOpt = None, as_of: AsOfOpt = None,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_text_atomic"]
+__all__ = ["write_text_atomic", "write_folder_atomic"]
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
@@ -34,3 +35,37 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_folder_atomic(final: str | Path, fill) -> Path:
+    """Build a folder in a hidden temporary folder beside ``final`` with ``fill(tmp)``, then put it
+    in place of ``final`` (the old one, if any, is removed after the swap).
+
+    A failure leaves ``final`` as it was. A run stopped between the two renames leaves
+    ``.<name>-old``; the next call removes it (it is either the published folder's stale copy or
+    already replaced).
+
+    Returns
+    -------
+    Path
+        ``final``.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; outputs are for sharing
+    try:
+        fill(tmp)
+        old = final.parent / f".{final.name}-old"
+        if old.exists():
+            shutil.rmtree(old)
+        if final.exists():
+            final.rename(old)
+            tmp.rename(final)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final

@@ -132,17 +132,17 @@ def apply_map(knots: dict, p) -> np.ndarray:
 
 
 def calibrate_in_backtest(rows: pd.DataFrame, target: str, horizon_weeks: int,
-                          method: str = DEFAULT_METHOD) -> pd.DataFrame:
-    """Add ``p_calibrated``: each fold's rows mapped by a fit on earlier rows whose outcome was
-    known by the fold's first forecast week (the independence score where too few)."""
+                          method: str = DEFAULT_METHOD, score: str = "p_independent") -> pd.DataFrame:
+    """Add ``p_calibrated``: each fold's rows' ``score`` mapped by a fit on earlier rows whose
+    outcome was known by the fold's first forecast week (the score itself where too few)."""
     rows = rows.sort_values(["week", "unit_id"]).reset_index(drop=True)
     rows["p_calibrated"] = np.nan
     for fold, part in rows.groupby("fold", sort=False):
         start = part["week"].min()
         known = rows[rows["week"] + pd.Timedelta(weeks=horizon_weeks) <= start]
         if known[target].sum() >= MIN_POSITIVES:
-            knots = fit_map(known["p_independent"], known[target], method)
-            rows.loc[part.index, "p_calibrated"] = apply_map(knots, part["p_independent"])
+            knots = fit_map(known[score], known[target], method)
+            rows.loc[part.index, "p_calibrated"] = apply_map(knots, part[score])
     return rows
 
 
@@ -171,13 +171,16 @@ def fit_area_calibration(rows_by_level: dict[str, pd.DataFrame], target: str,
     return AreaCalibration({level: knots for level, knots in maps.items() if knots})
 
 
-def area_report(rows: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Metrics and reliability of the independence score and the calibrated probability, on the
-    rows where both exist (the folds after the first with enough known outcomes)."""
-    both = rows.dropna(subset=["p_calibrated"])
-    table = metrics_by(both, target, ["independent", "calibrated"]).set_index("model")
+def area_report(rows: pd.DataFrame, target: str,
+                models=("independent", "calibrated")) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Metrics and reliability of the scores ``p_<model>`` (by default the independence score and
+    the calibrated probability), on the rows where all exist (the folds after the first with
+    enough known outcomes)."""
+    models = list(models)
+    both = rows.dropna(subset=[f"p_{m}" for m in models])
+    table = metrics_by(both, target, models).set_index("model")
     reliability = pd.concat([reliability_table(both[target], both[f"p_{m}"]).assign(model=m)
-                             for m in ("independent", "calibrated")], ignore_index=True)
+                             for m in models], ignore_index=True)
     return table, reliability
 
 

@@ -26,7 +26,12 @@ from sahelrisk.features.panel import (
     load_inputs,
 )
 from sahelrisk.features.targets import build_targets, last_full_week, target_column
-from sahelrisk.modeling.areas import area_report, evaluate_areas, fit_area_calibration
+from sahelrisk.modeling.areas import (
+    AreaCalibration,
+    area_report,
+    evaluate_areas,
+    fit_area_calibration,
+)
 from sahelrisk.modeling.baselines import BaselineModel, required_columns
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
@@ -39,6 +44,7 @@ from sahelrisk.modeling.promotion import (
     decide_promotion,
 )
 from sahelrisk.modeling.spec import TrainingSpec, training_spec_from_text
+from sahelrisk.modeling.zones import ZONE_REPORTED, evaluate_zones, fit_zone_maps
 from sahelrisk.units import Units
 
 __all__ = ["TrainingFrame", "prepare_frame", "BacktestResult", "run_backtests", "fit_final_model", "train_and_track",
@@ -278,8 +284,14 @@ def train_and_track(spec: TrainingSpec, data_dir, *, as_of: date | None = None, 
     areas = evaluate_areas(result.predictions[spec.horizon_weeks], tf.units, tf.inputs.layers,
                            select_sources(tf.inputs.events, (spec.target_source,)), target_kind=spec.target_kind,
                            horizon_weeks=spec.horizon_weeks, data_end=tf.data_end, method=spec.area_calibration)
-    area_calibration = fit_area_calibration(areas, spec.target, spec.area_calibration)
-    area_tables = {level: area_report(rows, spec.target) for level, rows in areas.items()}
+    zones = evaluate_zones(result.predictions[spec.horizon_weeks], tf.units, tf.inputs.layers,
+                           select_sources(tf.inputs.events, (spec.target_source,)), target=spec.target,
+                           horizon_weeks=spec.horizon_weeks, data_end=tf.data_end)
+    # Route corridors and mining sites: their maps travel with the model beside the areas'.
+    area_calibration = AreaCalibration({**fit_area_calibration(areas, spec.target, spec.area_calibration).maps,
+                                        **{k: v for k, v in fit_zone_maps(zones, spec.target).items() if v}})
+    area_tables = {**{level: area_report(rows, spec.target) for level, rows in areas.items()},
+                   **{kind: area_report(rows, spec.target, ZONE_REPORTED) for kind, rows in zones.items()}}
     model = fit_final_model(spec, tf)
     paths = write_backtest_report(result, spec, out_dir)
     table = result.table(spec.horizon_weeks)

@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sahelrisk.calendar import week_of
 from sahelrisk.countries import known_countries
 from sahelrisk.i18n import Formatter, check_language, gettext, translations
+from sahelrisk.modeling.zones import DEFAULT_RADIUS_KM
 from sahelrisk.scoring.drivers import phrase_all
 from sahelrisk.scoring.week import TIER_CUTS, TIERS, tier_index
 
@@ -146,6 +147,17 @@ def _area_rows(frame: pd.DataFrame, lang: str, fmt: Formatter) -> list[dict]:
     return rows
 
 
+def _site_rows(sites: pd.DataFrame | None, top: int, lang: str, fmt: Formatter) -> list[dict] | None:
+    if sites is None:
+        return None
+    ranked = sites.dropna(subset=["probability"]).sort_values("rank").head(top)
+    return [{"rank": r["rank"], "name": r["name"], "kind": r.get("site_kind") or "-", "commodity": r.get("commodity") or "-",
+             "country": fmt.country(_iso2(r["country_iso3"])) if isinstance(r.get("country_iso3"), str) else "-",
+             "p": fmt.percent(r["probability"]), "tier": tier_name(r["risk_tier"], lang),
+             "events_4w": fmt.number(r["events_4w"]), "events_52w": fmt.number(r["events_52w"])}
+            for _, r in ranked.iterrows()]
+
+
 def _reasons(row, records: str, text: str, lang: str) -> list[str]:
     if records in row and isinstance(row[records], str):
         return phrase_all(row[records], lang)
@@ -169,6 +181,8 @@ def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_even
         The model's logged backtest metrics (the accuracy and area paragraphs).
     map_png : path, optional
         The static map, embedded in the page.
+    sites : pandas.DataFrame, optional
+        Scored mining sites (:func:`sahelrisk.routes.risk.site_risk`); the ``top_sites`` first listed.
     coverage : sequence
         Per-country coverage (:class:`sahelrisk.data.extent.CountryCoverage`, or lines of text).
     lang : {"fr", "en"}
@@ -196,7 +210,8 @@ def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_even
         tiers=tiers, area_note=_area_note(metrics, lang), coverage=[_coverage(c, lang, fmt) for c in coverage],
         top=_area_rows(adm2.sort_values("rank").head(top), lang, fmt), risers=_area_rows(rising, lang, fmt),
         moved_up=changed["up"], onsets=changed["onsets"], events=changed["events"], map_png=image,
-        accuracy=_accuracy(metrics, fmt))
+        accuracy=_accuracy(metrics, fmt), sites=_site_rows(sites, top_sites, lang, fmt),
+        site_radius_km=fmt.number(DEFAULT_RADIUS_KM))
 
 
 def _is_date(value) -> bool:

@@ -17,12 +17,13 @@ from sahelrisk.publishing.bulletin import template_environment, tier_name, viole
 from sahelrisk.scoring.drivers import phrase_all
 from sahelrisk.scoring.week import TIER_CUTS, TIERS
 
-__all__ = ["interactive_map", "static_map", "TIER_COLOURS"]
+__all__ = ["interactive_map", "static_map", "TIER_COLOURS", "escape_text", "inline_leaflet", "add_place_labels",
+           "legend_html"]
 
 TIER_COLOURS = {"low": "#fef0d9", "elevated": "#fdcc8a", "high": "#fc8d59", "very high": "#d7301f"}
 
 
-def _text(value) -> str:
+def escape_text(value) -> str:
     """Text from data made safe for every place the map puts it: HTML (tooltips and popups are
     HTML), attributes, the JSON inside a script block (no ``</script>``) and the JavaScript template
     literals folium wraps tooltips in (no backquote, ``${`` or trailing backslash)."""
@@ -30,13 +31,13 @@ def _text(value) -> str:
             .replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;"))
 
 
-def _safe(frame: gpd.GeoDataFrame, keep=("popup",)) -> gpd.GeoDataFrame:
-    """Every text column escaped with :func:`_text` (``keep``: columns already built from escaped parts)."""
+def safe_frame(frame: gpd.GeoDataFrame, keep=("popup",)) -> gpd.GeoDataFrame:
+    """Every text column escaped with :func:`escape_text` (``keep``: columns already built from escaped parts)."""
     out = frame.copy()
     for column in out.columns:
         if column != out.geometry.name and column not in keep and \
                 (out[column].dtype == object or pd.api.types.is_string_dtype(out[column])):
-            out[column] = out[column].map(_text)
+            out[column] = out[column].map(escape_text)
     return out
 
 
@@ -45,7 +46,7 @@ def _leaflet_assets() -> tuple[str, str]:
     return (base / "leaflet.js").read_text("utf-8"), (base / "leaflet.css").read_text("utf-8")
 
 
-def _inline(page: str) -> str:
+def inline_leaflet(page: str) -> str:
     """Replace every CDN script and stylesheet folium links with nothing but inlined Leaflet:
     the map must open from a USB stick in a field office."""
     js, css = _leaflet_assets()
@@ -54,7 +55,7 @@ def _inline(page: str) -> str:
     return page.replace("</head>", f"<style>{css}</style>\n<script>{js}</script>\n</head>", 1)
 
 
-def _legend(title: str, lang: str) -> str:
+def legend_html(title: str, lang: str) -> str:
     fmt = Formatter(lang)
     cuts = [0.0, *TIER_CUTS, 1.0]
     tiers = [{"colour": TIER_COLOURS[t], "name": tier_name(t, lang),
@@ -67,13 +68,13 @@ def _template(lang: str, name: str):
 
 
 def _popup(row, lang: str, fmt: Formatter) -> str:
-    """The cell's popup as HTML: every value from data goes through :func:`_text`."""
+    """The cell's popup as HTML: every value from data goes through :func:`escape_text`."""
     return gettext(lang, "<b>%(unit)s</b> %(area)s, %(region)s<br>probability %(p)s (%(tier)s), rank %(rank)s<br>"
                          "change vs last week %(change)s<br>drivers: %(drivers)s",
-                   unit=_text(row["unit_id"]), area=_text(row.get("adm2_name")), region=_text(row.get("adm1_name")),
-                   p=_text(fmt.percent(row["probability"])), tier=_text(tier_name(row["risk_tier"], lang)),
-                   rank=_text(row["rank"]), change=_text(fmt.points(row["change_vs_last_week"])),
-                   drivers=_text("; ".join(_driver_lines(row, lang)) or "-"))
+                   unit=escape_text(row["unit_id"]), area=escape_text(row.get("adm2_name")), region=escape_text(row.get("adm1_name")),
+                   p=escape_text(fmt.percent(row["probability"])), tier=escape_text(tier_name(row["risk_tier"], lang)),
+                   rank=escape_text(row["rank"]), change=escape_text(fmt.points(row["change_vs_last_week"])),
+                   drivers=escape_text("; ".join(_driver_lines(row, lang)) or "-"))
 
 
 def _driver_lines(row, lang: str) -> list[str]:
@@ -121,6 +122,18 @@ def _country_labels(countries: gpd.GeoDataFrame | None, lang: str) -> list[dict]
     return out
 
 
+def add_place_labels(fmap, places: gpd.GeoDataFrame | None, countries: gpd.GeoDataFrame | None, shown: set,
+                     lang: str) -> None:
+    """Town labels by size as the map zooms, country names, the place search box and the
+    ``#place`` / ``#lat,lon,zoom`` address of the view (towns of the ``shown`` countries)."""
+    import folium
+
+    extras = _template(lang, "map_extras.html.j2").render(
+        map_name=fmap.get_name(), places=_places(places, shown), countries=_country_labels(countries, lang),
+        words={"not_found": gettext(lang, "no such place in the places layer")})
+    fmap.get_root().html.add_child(folium.Element(extras))
+
+
 def interactive_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = None, events: pd.DataFrame | None = None,
                     mining: gpd.GeoDataFrame | None = None, roads: gpd.GeoDataFrame | None = None,
                     title: str = "Risk of a fatal attack", *, places: gpd.GeoDataFrame | None = None,
@@ -158,59 +171,56 @@ def interactive_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = Non
     grid["p"] = [fmt.percent(v) for v in grid["probability"]]
     grid["tier"] = [tier_name(t, lang) for t in grid["risk_tier"]]
     grid = grid.drop(columns=["probability", "change_vs_last_week"])
-    layer = folium.FeatureGroup(name=_text(gettext(lang, "Risk (cells)")), show=True)
+    layer = folium.FeatureGroup(name=escape_text(gettext(lang, "Risk (cells)")), show=True)
     folium.GeoJson(
-        _safe(grid).to_json(),
+        safe_frame(grid).to_json(),
         style_function=lambda f: {"fillColor": TIER_COLOURS[html.unescape(f["properties"]["risk_tier"])], "color": "#777",
                                   "weight": 0.3, "fillOpacity": 0.75},
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=380),
         tooltip=folium.GeoJsonTooltip(fields=["unit_id", "adm2_name", "p", "tier"],
-                                      aliases=[_text(w) for w in (gettext(lang, "cell"), gettext(lang, "area"),
+                                      aliases=[escape_text(w) for w in (gettext(lang, "cell"), gettext(lang, "area"),
                                                                     gettext(lang, "probability"), gettext(lang, "tier"))]),
         name="risk-cells").add_to(layer)
     layer.add_to(fmap)
     if adm2 is not None:
-        outlines = folium.FeatureGroup(name=_text(gettext(lang, "Areas (ADM2)")), show=True)
+        outlines = folium.FeatureGroup(name=escape_text(gettext(lang, "Areas (ADM2)")), show=True)
         areas = adm2[["unit_id", "adm2_name", "probability", "geometry"]].copy()
         areas["p"] = [fmt.percent(v) for v in areas.pop("probability")]
-        folium.GeoJson(_safe(areas).to_json(),
+        folium.GeoJson(safe_frame(areas).to_json(),
                        style_function=lambda f: {"fill": False, "color": "#333", "weight": 0.8},
                        tooltip=folium.GeoJsonTooltip(fields=["adm2_name", "p"], aliases=[
-                           _text(gettext(lang, "area")), _text(gettext(lang, "probability"))]),
+                           escape_text(gettext(lang, "area")), escape_text(gettext(lang, "probability"))]),
                        name="adm2").add_to(outlines)
         outlines.add_to(fmap)
     if events is not None and len(events):
-        group = folium.FeatureGroup(name=_text(gettext(lang, "Events, last 4 weeks")), show=True)
+        group = folium.FeatureGroup(name=escape_text(gettext(lang, "Events, last 4 weeks")), show=True)
         for _, e in events.iterrows():
             folium.CircleMarker([e["latitude"], e["longitude"]], radius=3 + min(float(e["fatalities_best"]), 40) ** 0.5,
                                 color="#000", weight=1, fill=True, fill_color="#111", fill_opacity=0.7,
-                                tooltip=gettext(lang, "%(date)s: %(n)s killed (%(kind)s)", date=_text(fmt.date(e["date_start"], "medium")),
-                                                n=_text(fmt.number(e["fatalities_best"])),
-                                                kind=_text(violence_name(e["violence_type"], lang)))).add_to(group)
+                                tooltip=gettext(lang, "%(date)s: %(n)s killed (%(kind)s)", date=escape_text(fmt.date(e["date_start"], "medium")),
+                                                n=escape_text(fmt.number(e["fatalities_best"])),
+                                                kind=escape_text(violence_name(e["violence_type"], lang)))).add_to(group)
         group.add_to(fmap)
     if mining is not None and len(mining):
-        group = folium.FeatureGroup(name=_text(gettext(lang, "Mining sites")), show=False)
+        group = folium.FeatureGroup(name=escape_text(gettext(lang, "Mining sites")), show=False)
         for _, m in mining.iterrows():
             folium.CircleMarker([m.geometry.y, m.geometry.x], radius=3, color="#b8860b", fill=True,
-                                tooltip=f"{_text(m['name'])} ({_text(m['site_kind'])}, {_text(m['commodity'] or '?')})"
+                                tooltip=f"{escape_text(m['name'])} ({escape_text(m['site_kind'])}, {escape_text(m['commodity'] or '?')})"
                                 ).add_to(group)
         group.add_to(fmap)
     if roads is not None and len(roads):
-        group = folium.FeatureGroup(name=_text(gettext(lang, "Main roads")), show=False)
-        folium.GeoJson(_safe(roads[["road_id", "geometry"]]).to_json(), style_function=lambda f: {"color": "#4a4a4a", "weight": 1.5},
+        group = folium.FeatureGroup(name=escape_text(gettext(lang, "Main roads")), show=False)
+        folium.GeoJson(safe_frame(roads[["road_id", "geometry"]]).to_json(), style_function=lambda f: {"color": "#4a4a4a", "weight": 1.5},
                        name="roads").add_to(group)
         group.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     root = fmap.get_root()
-    root.html.add_child(folium.Element(_legend(title, lang)))
-    shown = set(cells["country_iso3"].dropna()) if "country_iso3" in cells else set()
-    extras = _template(lang, "map_extras.html.j2").render(
-        map_name=fmap.get_name(), places=_places(places, shown), countries=_country_labels(countries, lang),
-        words={"not_found": gettext(lang, "no such place in the places layer")})
-    root.html.add_child(folium.Element(extras))
+    root.html.add_child(folium.Element(legend_html(title, lang)))
+    add_place_labels(fmap, places, countries, set(cells["country_iso3"].dropna()) if "country_iso3" in cells else set(),
+                     lang)
     page = root.render()
-    return _inline(page.replace("<html>", f'<html lang="{lang}">', 1))
+    return inline_leaflet(page.replace("<html>", f'<html lang="{lang}">', 1))
 
 
 def static_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, path, *, title: str,

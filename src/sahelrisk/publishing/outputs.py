@@ -4,21 +4,23 @@ complete or not at all (a failed run leaves the previous outputs in place)."""
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 
+from sahelrisk.files import write_folder_atomic
 from sahelrisk.i18n import LANGUAGES, Formatter, check_language, gettext
 from sahelrisk.publishing.bulletin import render_bulletin, write_pdf
 from sahelrisk.publishing.maps import interactive_map, static_map
+from sahelrisk.publishing.route_map import route_map
+from sahelrisk.routes.risk import site_risk
+from sahelrisk.routes.sites import mining_sites
 
-__all__ = ["write_outputs", "output_files"]
+__all__ = ["write_outputs", "output_files", "write_route_outputs", "write_site_outputs"]
 
-DATA_FILES = ("risk_grid.parquet", "risk_grid.geojson", "risk_adm2.csv", "run.json")
+DATA_FILES = ("risk_grid.parquet", "risk_grid.geojson", "risk_adm2.csv", "risk_sites.csv", "run.json")
 LANGUAGE_FILES = ("map.{lang}.html", "map.{lang}.png", "bulletin.{lang}.html", "bulletin.{lang}.pdf")
 
 
@@ -51,12 +53,9 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
     cells, adm2 = result.cells, result.areas["adm2"]
     week = pd.Timestamp(cells["week"].iloc[0])
     coverage = result.coverage
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / str(week.date())
-    tmp = Path(tempfile.mkdtemp(prefix=f".{week.date()}-", dir=out_dir))
-    tmp.chmod(0o755)  # mkdtemp makes it private; outputs are for sharing
-    try:
+    final = Path(out_dir) / str(week.date())
+
+    def fill(tmp: Path) -> None:
         cells.to_parquet(tmp / "risk_grid.parquet")
         cells.to_file(tmp / "risk_grid.geojson", driver="GeoJSON")
         adm2.drop(columns="geometry").to_csv(tmp / "risk_adm2.csv", index=False)
@@ -64,6 +63,11 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
         recent = events[events["has_location"] & (events["date_start"] > week - pd.Timedelta(weeks=4))
                         & (events["date_start"] <= week + pd.Timedelta(days=6))
                         & events["country_iso3"].isin(list(loaded.spec.countries))]
+        sites = None
+        if inputs.layers.get("mining_sites") is not None:
+            sites = site_risk(mining_sites(inputs.layers["mining_sites"], loaded.spec.countries), cells, inputs.events,
+                              week, calibration=loaded.area_calibration)
+            sites.drop(columns="geometry").to_csv(tmp / "risk_sites.csv", index=False)
         countries = inputs.layers["admin0"]
         countries = countries[countries["country_iso3"].isin(list(loaded.spec.countries))]
         model_version = f"{loaded.name} v{loaded.version}"
@@ -78,7 +82,8 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
             page = render_bulletin(
                 week=week, horizon_weeks=horizon_weeks, model_version=model_version,
                 latest_event=cells["latest_event"].iloc[0], adm2=adm2, metrics=loaded.metrics,
-                map_png=tmp / f"map.{lang}.png", coverage=coverage, cells=cells, recent=recent, lang=lang)
+                map_png=tmp / f"map.{lang}.png", coverage=coverage, cells=cells, recent=recent, sites=sites,
+                lang=lang)
             (tmp / f"bulletin.{lang}.html").write_text(page, encoding="utf-8")
             write_pdf(page, tmp / f"bulletin.{lang}.pdf")
         run = {"week": str(week.date()), "as_of": str(inputs.as_of), "horizon_weeks": horizon_weeks,
@@ -88,18 +93,41 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
                "country_coverage": [asdict(c) for c in coverage], "units": len(cells), "adm2_areas": len(adm2), "languages": list(langs),
                "timings_s": {**result.seconds, "outputs_s": round(time.perf_counter() - started, 2)}, **(extra or {})}
         (tmp / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
-        old = out_dir / f".{week.date()}-old"
-        if old.exists():
-            # Left by a run stopped between its two renames: the folder it held is either still the
-            # published one (then it is a stale copy) or already replaced; either way not needed.
-            shutil.rmtree(old)
-        if final.exists():
-            final.rename(old)
-            tmp.rename(final)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return final
+
+    return write_folder_atomic(final, fill)
+
+
+
+def write_route_outputs(segments, cells, inputs, out_dir, name: str, *, langs=LANGUAGES) -> Path:
+    """A route assessment (:func:`sahelrisk.routes.risk.assess_routes`) into
+    ``<out_dir>/routes/<week>/<name>/``, whole or not at all: ``route.geojson`` (every stretch of
+    every route), ``segments.csv``, ``summary.json`` and ``route.<lang>.html``."""
+    week = pd.Timestamp(segments.attrs["week"])
+    recent = inputs.events[inputs.events["has_location"] & (inputs.events["date_start"] > week - pd.Timedelta(weeks=4))
+                           & (inputs.events["date_start"] <= week + pd.Timedelta(days=6))]
+
+    def fill(tmp: Path) -> None:
+        segments.to_file(tmp / "route.geojson", driver="GeoJSON")
+        segments.drop(columns="geometry").to_csv(tmp / "segments.csv", index=False)
+        (tmp / "summary.json").write_text(json.dumps({"week": segments.attrs["week"], "buffer_km": segments.attrs["buffer_km"],
+                                                      "routes": segments.attrs["routes"]}, indent=2, default=str) + "\n")
+        countries = inputs.layers["admin0"]
+        for lang in langs:
+            title = gettext(lang, "Risk along the route, week of %(week)s", week=Formatter(lang).date(week))
+            (tmp / f"route.{lang}.html").write_text(route_map(segments, cells, recent, places=inputs.layers.get("places"),
+                                                              countries=countries[countries["country_iso3"].isin(
+                                                                  sorted(set(cells["country_iso3"])))],
+                                                              title=title, lang=lang), encoding="utf-8")
+
+    return write_folder_atomic(Path(out_dir) / "routes" / str(week.date()) / name, fill)
+
+
+def write_site_outputs(sites, out_dir, week) -> Path:
+    """Scored sites into ``<out_dir>/sites/<week>/``: ``sites.csv`` and ``sites.geojson``."""
+    week = pd.Timestamp(week)
+
+    def fill(tmp: Path) -> None:
+        sites.drop(columns="geometry").to_csv(tmp / "sites.csv", index=False)
+        sites.to_file(tmp / "sites.geojson", driver="GeoJSON")
+
+    return write_folder_atomic(Path(out_dir) / "sites" / str(week.date()), fill)

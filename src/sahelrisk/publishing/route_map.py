@@ -1,0 +1,83 @@
+"""The map of a planned route: one self-contained HTML page like ``map.<lang>.html``, the route
+coloured by the risk of each stretch, alternatives in grey, the cells, the fatal events near it
+and the towns."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from sahelrisk.i18n import Formatter, check_language, gettext
+from sahelrisk.publishing.bulletin import tier_name
+from sahelrisk.publishing.maps import (
+    TIER_COLOURS,
+    add_place_labels,
+    escape_text,
+    inline_leaflet,
+    legend_html,
+    safe_frame,
+)
+
+__all__ = ["route_map"]
+
+
+def _segment_tooltip(row, lang: str, fmt: Formatter) -> str:
+    return gettext(lang, "%(route)s, stretch %(n)s: %(p)s (%(tier)s), %(km)s km, %(events)s fatal events within "
+                         "the corridor in the last 4 weeks, %(events52)s in 52 weeks",
+                   route=escape_text(row["route"]), n=escape_text(row["segment"]),
+                   p=escape_text(fmt.percent(row["probability"])), tier=escape_text(tier_name(row["risk_tier"], lang)),
+                   km=escape_text(fmt.number(row["km"])), events=escape_text(row["events_4w"]),
+                   events52=escape_text(row["events_52w"]))
+
+
+def route_map(segments: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, events: pd.DataFrame, *,
+              places: gpd.GeoDataFrame | None = None, countries: gpd.GeoDataFrame | None = None,
+              title: str = "", lang: str = "en") -> str:
+    """The page of :func:`sahelrisk.routes.risk.assess_routes`' segments (the first route in
+    colour, the others in grey), with the cells around and the events near the routes."""
+    import folium
+
+    check_language(lang)
+    fmt = Formatter(lang)
+    x0, y0, x1, y1 = segments.total_bounds
+    pad = 0.3
+    fmap = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=7, tiles=None, control_scale=True)
+    near = cells.cx[x0 - 1:x1 + 1, y0 - 1:y1 + 1][["unit_id", "probability", "risk_tier", "geometry"]].copy()
+    near["p"] = [fmt.percent(v) for v in near.pop("probability")]
+    group = folium.FeatureGroup(name=escape_text(gettext(lang, "Risk (cells)")), show=True)
+    folium.GeoJson(safe_frame(near).to_json(), name="cells",
+                   style_function=lambda f: {"fillColor": TIER_COLOURS.get(f["properties"]["risk_tier"], "#ccc"),
+                                             "color": "#999", "weight": 0.3, "fillOpacity": 0.45},
+                   tooltip=folium.GeoJsonTooltip(fields=["unit_id", "p"], aliases=[
+                       escape_text(gettext(lang, "cell")), escape_text(gettext(lang, "probability"))])).add_to(group)
+    group.add_to(fmap)
+    labels = list(dict.fromkeys(segments["route"]))
+    for k, label in enumerate(labels):
+        part = segments[segments["route"] == label]
+        layer = folium.FeatureGroup(name=escape_text(label), show=True)
+        for _, row in part.iterrows():
+            colour = TIER_COLOURS.get(row["risk_tier"], "#888") if k == 0 else "#8a8a8a"
+            dashed = "connector" in str(row["kinds"])
+            for line in getattr(row.geometry, "geoms", [row.geometry]):
+                points = [(y, x) for x, y in line.coords]
+                folium.PolyLine(points, color="#222" if k == 0 else "#666", weight=9 if k == 0 else 6,
+                                opacity=0.8).add_to(layer)
+                folium.PolyLine(points, color=colour, weight=6 if k == 0 else 4, opacity=1,
+                                dash_array="8 6" if dashed else None,
+                                tooltip=_segment_tooltip(row, lang, fmt)).add_to(layer)
+        layer.add_to(fmap)
+    if events is not None and len(events):
+        recent = events.cx[x0 - pad:x1 + pad, y0 - pad:y1 + pad] if isinstance(events, gpd.GeoDataFrame) else \
+            events[events["longitude"].between(x0 - pad, x1 + pad) & events["latitude"].between(y0 - pad, y1 + pad)]
+        group = folium.FeatureGroup(name=escape_text(gettext(lang, "Events, last 4 weeks")), show=True)
+        for _, e in recent.iterrows():
+            folium.CircleMarker([e["latitude"], e["longitude"]], radius=3 + min(float(e["fatalities_best"]), 40) ** 0.5,
+                                color="#000", weight=1, fill=True, fill_color="#111", fill_opacity=0.7,
+                                tooltip=gettext(lang, "%(date)s: %(n)s killed", date=escape_text(fmt.date(e["date_start"], "medium")),
+                                                n=escape_text(fmt.number(e["fatalities_best"])))).add_to(group)
+        group.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.fit_bounds([[y0 - 0.1, x0 - 0.1], [y1 + 0.1, x1 + 0.1]])
+    fmap.get_root().html.add_child(folium.Element(legend_html(title, lang)))
+    add_place_labels(fmap, places, countries, set(cells["country_iso3"].dropna()), lang)
+    return inline_leaflet(fmap.get_root().render().replace("<html>", f'<html lang="{lang}">', 1))

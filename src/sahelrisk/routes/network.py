@@ -1,0 +1,202 @@
+"""The road network as a graph (networkx): the fastest route between waypoints, joined to points
+off the network by straight connectors, and different alternatives (k shortest simple paths)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import islice
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+from shapely.geometry import LineString, Point
+from shapely.ops import substring
+
+from sahelrisk.errors import SpecError
+from sahelrisk.geo import metric_crs_for
+from sahelrisk.routes.places import Waypoint
+
+__all__ = ["RoadNetwork", "Route", "track_route", "OFF_ROAD_KMH"]
+
+# Speed assumed on a connector from a point off the network to its nearest road (tracks, sand).
+OFF_ROAD_KMH = 30.0
+# A point closer than this to a road needs no connector.
+ON_ROAD_M = 50.0
+
+
+@dataclass
+class Route:
+    """A route: its parts in order (``kind`` road, connector or track; ``km``; ``minutes``;
+    ``road_id``; geometry in lon/lat) and the waypoints it joins."""
+
+    parts: gpd.GeoDataFrame
+    waypoints: list[Waypoint] = field(default_factory=list)
+    label: str = "route"
+
+    @property
+    def km(self) -> float:
+        return float(self.parts["km"].sum())
+
+    @property
+    def minutes(self) -> float:
+        return float(self.parts["minutes"].sum())
+
+    def line(self) -> LineString:
+        coords = []
+        for geometry in self.parts.geometry:
+            points = list(geometry.coords)
+            coords.extend(points if not coords or coords[-1] != points[0] else points[1:])
+        return LineString(coords)
+
+
+class RoadNetwork:
+    """The road layer as an undirected graph weighted by travel time.
+
+    Parameters
+    ----------
+    roads : geopandas.GeoDataFrame
+        ``road_id``, ``from_node``, ``to_node``, ``duration_min``, ``length_km`` and the line
+        geometry drawn from ``from_node`` to ``to_node``.
+    """
+
+    def __init__(self, roads: gpd.GeoDataFrame):
+        if roads is None or roads.empty:
+            raise SpecError("the road layer is empty: routing needs the 'roads' dataset (sahelrisk data list)")
+        self.roads = roads.reset_index(drop=True)
+        self.crs = metric_crs_for(self.roads)
+        self.metric = self.roads.to_crs(self.crs)
+        self.graph = nx.Graph()
+        for i, r in self.roads.iterrows():
+            u, v, minutes = int(r["from_node"]), int(r["to_node"]), float(r["duration_min"])
+            old = self.graph.get_edge_data(u, v)
+            if old is None or old["minutes"] > minutes:   # two links between the same nodes: the faster
+                self.graph.add_edge(u, v, minutes=minutes, km=float(r["length_km"]), row=i)
+        self._index = self.metric.sindex
+
+    def _edge_geometry(self, u, v, graph) -> tuple[LineString, dict]:
+        data = graph.edges[u, v]
+        if "geometry" in data:
+            geometry = data["geometry"]
+            return (geometry if data["start"] == u else LineString(geometry.coords[::-1])), data
+        road = self.roads.loc[data["row"]]
+        geometry = road.geometry
+        return (geometry if int(road["from_node"]) == u else LineString(geometry.coords[::-1])), data
+
+    def _attach(self, graph: nx.Graph, point: Waypoint, key) -> tuple[object, list[dict]]:
+        """Join a waypoint to the graph at the nearest point of the nearest road; returns the node
+        and the connector parts (from the waypoint to the road)."""
+        p = gpd.GeoSeries([Point(point.lon, point.lat)], crs="EPSG:4326").to_crs(self.crs).iloc[0]
+        i = int(self._index.nearest(p, return_all=False)[1][0])
+        road, metric = self.roads.loc[i], self.metric.geometry.iloc[i]
+        along = metric.project(p)
+        joined = metric.interpolate(along)
+        fraction = along / metric.length if metric.length else 0.0
+        u, v = int(road["from_node"]), int(road["to_node"])
+        minutes, km = float(road["duration_min"]), float(road["length_km"])
+        if fraction <= 1e-6:
+            node = u
+        elif fraction >= 1 - 1e-6:
+            node = v
+        else:
+            node = ("join", key)
+            line = road.geometry
+            # the road split where the waypoint joins it: u -> node and node -> v
+            graph.add_edge(u, node, minutes=minutes * fraction, km=km * fraction, row=i,
+                           geometry=substring(line, 0, fraction, normalized=True), start=u)
+            graph.add_edge(node, v, minutes=minutes * (1 - fraction), km=km * (1 - fraction), row=i,
+                           geometry=substring(line, fraction, 1, normalized=True), start=node)
+            graph.nodes[node].update(row=i, fraction=fraction)
+        gap = p.distance(joined)
+        connectors = []
+        if gap > ON_ROAD_M:
+            on_road = road.geometry.interpolate(fraction, normalized=True)
+            connectors.append({"kind": "connector", "road_id": None, "km": gap / 1000,
+                               "minutes": gap / 1000 / OFF_ROAD_KMH * 60,
+                               "geometry": LineString([(point.lon, point.lat), (on_road.x, on_road.y)])})
+        return node, connectors
+
+    def _parts(self, graph, path) -> list[dict]:
+        parts = []
+        for u, v in zip(path[:-1], path[1:]):
+            geometry, data = self._edge_geometry(u, v, graph)
+            parts.append({"kind": "road", "road_id": self.roads.loc[data["row"], "road_id"], "km": data["km"],
+                          "minutes": data["minutes"], "geometry": geometry})
+        return parts
+
+    def _leg_graph(self, a: Waypoint, b: Waypoint):
+        graph = self.graph.copy()
+        start, before = self._attach(graph, a, 0)
+        end, after = self._attach(graph, b, 1)
+        joined = [graph.nodes[n] for n in (start, end) if isinstance(n, tuple)]
+        if len(joined) == 2 and joined[0]["row"] == joined[1]["row"]:
+            # both on one road: the stretch between them, not a detour through its ends
+            road = self.roads.loc[joined[0]["row"]]
+            f0, f1 = joined[0]["fraction"], joined[1]["fraction"]
+            lo, hi = sorted((f0, f1))
+            graph.add_edge(start, end, minutes=float(road["duration_min"]) * (hi - lo),
+                           km=float(road["length_km"]) * (hi - lo), row=joined[0]["row"],
+                           geometry=substring(road.geometry, lo, hi, normalized=True), start=start if f0 <= f1 else end)
+        after = [{**c, "geometry": LineString(c["geometry"].coords[::-1])} for c in after]
+        return graph, start, end, before, after
+
+    def route(self, waypoints: list[Waypoint], alternatives: int = 0, max_shared: float = 0.7) -> list[Route]:
+        """The fastest route through ``waypoints`` in order, then up to ``alternatives`` others.
+
+        Alternatives (origin and destination only) are the next shortest simple paths by travel
+        time that share at most ``max_shared`` of their length with every route already kept, so
+        each is a different way, not the same road with a detour.
+
+        Returns
+        -------
+        list of Route
+            The fastest first.
+        """
+        if len(waypoints) < 2:
+            raise SpecError("a route needs at least an origin and a destination (--from and --to)")
+        if alternatives and len(waypoints) > 2:
+            raise SpecError("--alternatives works on an origin and a destination; drop --via or the alternatives")
+        legs = []
+        for k, (a, b) in enumerate(zip(waypoints[:-1], waypoints[1:])):
+            graph, start, end, before, after = self._leg_graph(a, b)
+            try:
+                paths = nx.shortest_simple_paths(graph, start, end, weight="minutes")
+                first = next(paths)
+            except nx.NetworkXNoPath:
+                raise SpecError(f"no road joins {a.query!r} to {b.query!r} in the road layer; add a --via on "
+                                "a connected road or give the route as a GPX or GeoJSON track") from None
+            legs.append((graph, before, after, first, paths))
+        parts = []
+        for k, (graph, before, after, path, _) in enumerate(legs):
+            parts += [{**p, "leg": k} for p in before + self._parts(graph, path) + after]
+        routes = [Route(self._frame(parts), list(waypoints), "fastest")]
+        if alternatives:
+            graph, before, after, _, paths = legs[0]
+            kept = [set(zip(legs[0][3][:-1], legs[0][3][1:]))]
+            for path in islice(paths, 40):
+                edges = set(zip(path[:-1], path[1:]))
+                km = sum(graph.edges[e]["km"] for e in edges)
+                if all(sum(graph.edges[e]["km"] for e in edges & (other | {(b, a) for a, b in other})) <= max_shared * km
+                       for other in kept):
+                    kept.append(edges)
+                    alt = [{**p, "leg": 0} for p in before + self._parts(graph, path) + after]
+                    routes.append(Route(self._frame(alt), list(waypoints), f"alternative {len(routes)}"))
+                if len(routes) > alternatives:
+                    break
+        return routes
+
+    @staticmethod
+    def _frame(parts: list[dict]) -> gpd.GeoDataFrame:
+        frame = gpd.GeoDataFrame(pd.DataFrame(parts), geometry="geometry", crs="EPSG:4326")
+        frame["km"] = frame["km"].astype(float)
+        frame["minutes"] = frame["minutes"].astype(float)
+        return frame
+
+
+def track_route(line: LineString, speed_kmh: float, name: str = "track") -> Route:
+    """A route as recorded (a GPX or GeoJSON line), timed at ``speed_kmh``."""
+    km = gpd.GeoSeries([line], crs="EPSG:4326").to_crs(metric_crs_for(line)).length.iloc[0] / 1000
+    frame = gpd.GeoDataFrame({"kind": ["track"], "road_id": [None], "km": [km], "minutes": [km / speed_kmh * 60],
+                              "leg": [0]}, geometry=[line], crs="EPSG:4326")
+    first, last = line.coords[0], line.coords[-1]
+    return Route(frame, [Waypoint(name, "start", first[0], first[1]), Waypoint(name, "end", last[0], last[1])], name)
+

@@ -1,0 +1,84 @@
+"""Routing on a small hand-made network whose shortest paths are known."""
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString
+
+from sahelrisk.errors import SpecError
+from sahelrisk.routes.network import OFF_ROAD_KMH, RoadNetwork, track_route
+from sahelrisk.routes.places import Waypoint
+
+# A -(60)- B -(60)- D: 120 min, the fastest; A -(50)- C -(80)- D: 130; A -(200)- D: 200.
+NODES = {0: (-6.0, 14.0), 1: (-5.5, 14.3), 2: (-5.5, 13.7), 3: (-5.0, 14.0), 9: (-2.0, 12.0), 10: (-1.5, 12.0)}
+LINKS = [(0, 1, 60), (1, 3, 60), (0, 2, 50), (2, 3, 80), (0, 3, 200), (9, 10, 30)]
+
+
+def _roads():
+    return gpd.GeoDataFrame({
+        "road_id": [f"{u}-{v}" for u, v, _ in LINKS], "from_node": [u for u, _, _ in LINKS],
+        "to_node": [v for _, v, _ in LINKS], "duration_min": [m for _, _, m in LINKS],
+        "length_km": [m * 1.0 for _, _, m in LINKS]},
+        geometry=[LineString([NODES[u], NODES[v]]) for u, v, _ in LINKS], crs="EPSG:4326")
+
+
+def _at(node, name=None):
+    lon, lat = NODES[node]
+    return Waypoint(name or str(node), name or str(node), lon, lat)
+
+
+@pytest.fixture(scope="module")
+def network():
+    return RoadNetwork(_roads())
+
+
+def test_the_fastest_route_takes_the_shortest_travel_time(network):
+    route = network.route([_at(0), _at(3)])[0]
+    assert list(route.parts["road_id"]) == ["0-1", "1-3"] and route.minutes == pytest.approx(120)
+    assert route.line().coords[0] == NODES[0] and route.line().coords[-1] == NODES[3]
+
+
+def test_alternatives_are_the_next_shortest_different_paths_in_order(network):
+    routes = network.route([_at(0), _at(3)], alternatives=2)
+    assert [r.label for r in routes] == ["fastest", "alternative 1", "alternative 2"]
+    assert [round(r.minutes) for r in routes] == [120, 130, 200]
+    assert list(routes[1].parts["road_id"]) == ["0-2", "2-3"]
+
+
+def test_a_stop_on_the_way_is_visited(network):
+    route = network.route([_at(0), _at(2), _at(3)])[0]
+    assert list(route.parts["road_id"]) == ["0-2", "2-3"] and route.minutes == pytest.approx(130)
+
+
+def test_a_point_off_the_network_joins_its_nearest_road_by_a_marked_straight_connector(network):
+    # 0.1 degree (about 9 km) north of the middle of A-B
+    off = Waypoint("off", "off", -5.75, 14.25)
+    route = network.route([off, _at(3)])[0]
+    first = route.parts.iloc[0]
+    assert first["kind"] == "connector" and pd.isna(first["road_id"])
+    assert first["minutes"] == pytest.approx(first["km"] / OFF_ROAD_KMH * 60)
+    assert 5 < first["km"] < 15
+    # then the rest of A-B from the join (part of its 60 minutes, pro rata), not back to A, then B-D
+    assert list(route.parts["road_id"].iloc[1:]) == ["0-1", "1-3"]
+    assert 15 < route.parts.iloc[1]["minutes"] < 45 and route.parts.iloc[2]["minutes"] == pytest.approx(60)
+
+
+def test_two_points_on_one_road_take_the_stretch_between_them(network):
+    a, b = Waypoint("a", "a", -5.9, 14.06), Waypoint("b", "b", -5.6, 14.24)
+    route = network.route([a, b])[0]
+    assert list(route.parts["kind"]) == ["road"] and route.minutes == pytest.approx(36, abs=1)
+
+
+def test_unreachable_places_and_misuse_are_clear_errors(network):
+    with pytest.raises(SpecError, match="no road joins '0' to '9'"):
+        network.route([_at(0), _at(9)])
+    with pytest.raises(SpecError, match="--alternatives works on an origin and a destination"):
+        network.route([_at(0), _at(1), _at(3)], alternatives=1)
+    with pytest.raises(SpecError, match="at least an origin and a destination"):
+        network.route([_at(0)])
+
+
+def test_a_track_is_taken_as_recorded_and_timed_at_the_given_speed():
+    route = track_route(LineString([(-6.0, 14.0), (-5.0, 14.0)]), speed_kmh=54)
+    assert route.km == pytest.approx(108, rel=0.01)          # 1 degree of longitude at 14N
+    assert route.minutes == pytest.approx(route.km / 54 * 60)
