@@ -168,7 +168,7 @@ def _reasons(row, records: str, text: str, lang: str) -> list[str]:
 def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_event, adm2: pd.DataFrame,
                     metrics: dict, map_png: str | Path | None = None, top: int = 20, risers: int = 10,
                     coverage=(), cells: pd.DataFrame | None = None, recent: pd.DataFrame | None = None,
-                    lang: str = "en") -> str:
+                    sites: pd.DataFrame | None = None, top_sites: int = 10, lang: str = "en") -> str:
     """The bulletin as an HTML page in ``lang``.
 
     Parameters
