@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_horizons.py
 	$(BIN)/python benchmarks/bench_update.py
 	$(BIN)/python benchmarks/bench_areas.py
+	$(BIN)/python benchmarks/bench_routes.py
 
 clean:
 	rm -rf $(VENV) outputs

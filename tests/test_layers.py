@@ -7,7 +7,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "sahelrisk"
 
 # Bottom to top. Root modules not listed (errors, calendar, countries, specs, geo, i18n) are the base layer.
-LAYERS = ["data", "units", "features", "modeling", "scoring", "routes", "publishing", "api", "cli"]
+LAYERS = ["data", "units", "features", "modeling", "scoring", "routes", "publishing", "api", "jobs", "cli"]
 
 
 def _layer(module: str) -> int:

@@ -148,8 +148,10 @@ def load_model(model: str = "champion", spec: str | Path = DEFAULT_SPEC, *, name
     return LoadedModel(fitted, name, ref.version, ref.run_id, panel_spec, ref.metrics, identity, calibration)
 
 
-def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec, catalog: Catalog) -> list:
-    """Refuse a week the data does not cover; return each country's coverage of it."""
+def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec, catalog: Catalog,
+                allow_stale: bool = False) -> list:
+    """Refuse a week the data does not cover; return each country's coverage of it (a stale
+    country refuses the week too, unless ``allow_stale``: then it is flagged in the outputs)."""
     located = inputs.events[inputs.events["has_location"] & inputs.events["country_iso3"].isin(list(spec.countries))]
     if located.empty:  # inputs are loaded as of the scored week, so an early week leaves none
         raise DataGapError(f"week {week.date()} is before the event data starts: no located event for "
@@ -168,7 +170,7 @@ def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec, catalo
                           "covers or bring in event data for the gap ('sahelrisk data update' fetches UCDP GED 25.1 and later)")
     coverage = country_coverage(inputs.events, spec.countries, week, lag_weeks=catalog.reporting_lags())
     stale = [c for c in coverage if c.stale]
-    if stale:
+    if stale and not allow_stale:
         raise DataGapError("; ".join(c.reason for c in stale) + ". Scoring refuses rather than map a country whose "
                            "data went dark as calm: bring in its newer events ('sahelrisk data update'), fix its "
                            "files, or score with a feature spec without it")
@@ -178,7 +180,7 @@ def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec, catalo
 def score_all(week, horizon_weeks: int | None = None, model: str | LoadedModel = "champion", data_dir=None, *,
               spec: str | Path = DEFAULT_SPEC, levels=("adm2",), as_of: date | str | None = None,
               tracking_uri: str | None = None, mlruns: str | Path = "mlruns", catalog: Catalog | None = None,
-              inputs: PanelInputs | None = None) -> tuple[ScoreResult, LoadedModel]:
+              inputs: PanelInputs | None = None, allow_stale: bool = False) -> tuple[ScoreResult, LoadedModel]:
     """Score a week for the model's units and the given admin levels (for outputs).
 
     Parameters
@@ -195,6 +197,9 @@ def score_all(week, horizon_weeks: int | None = None, model: str | LoadedModel =
         Admin levels to aggregate to.
     as_of : date, optional
         The data cut-off; default the end of ``week`` (what was known when forecasting it).
+    allow_stale : bool
+        Score even when a country's data went stale, flagged in ``result.coverage`` (the weekly
+        job publishes it so, with its own exit code); by default that refuses the week.
 
     Returns
     -------
@@ -218,7 +223,7 @@ def score_all(week, horizon_weeks: int | None = None, model: str | LoadedModel =
     if inputs is None:
         cutoff = pd.Timestamp(as_of).date() if as_of is not None else (week + pd.Timedelta(days=6)).date()
         inputs = load_inputs(catalog, resolve_data_dir(data_dir), spec=loaded.spec, as_of=cutoff)
-    coverage = _check_week(inputs, week, loaded.spec, catalog)
+    coverage = _check_week(inputs, week, loaded.spec, catalog, allow_stale)
     result = score_week(loaded.model, loaded.spec, inputs, week, horizon_weeks=loaded.horizon_weeks,
                         model_version=f"{loaded.name} v{loaded.version}", levels=levels,
                         area_calibration=loaded.area_calibration)

@@ -482,6 +482,7 @@ def route_cmd(week: Annotated[str, typer.Option("--week", help="The week to fore
     from sahelrisk.i18n import LANGUAGES, Formatter, check_language, gettext
     from sahelrisk.publishing.bulletin import tier_name
     from sahelrisk.publishing.outputs import write_route_outputs
+    from sahelrisk.publishing.route_map import route_label
     from sahelrisk.routes.risk import assess_routes
 
     langs = (check_language(lang),) if lang else LANGUAGES
@@ -503,7 +504,8 @@ def route_cmd(week: Annotated[str, typer.Option("--week", help="The week to fore
     for summary in segments.attrs["routes"]:
         part = segments[segments["route"] == summary["route"]]
         table = Table(title=gettext(say, "%(route)s: %(km)s km, %(hours)s h; P(fatal event in the corridor, next %(h)s weeks) %(p)s; risk per hour %(rate)s",
-                                    route=summary["route"], km=fmt.number(summary["km"]), hours=fmt.number(summary["hours"]),
+                                    route=route_label(summary["route"], say), km=fmt.number(summary["km"]),
+                                    hours=fmt.number(summary["hours"]),
                                     h=loaded.horizon_weeks, p=fmt.percent(summary["probability"]),
                                     rate=fmt.percent(summary["risk_per_hour"])))
         for column in (gettext(say, "stretch"), gettext(say, "from km"), "km", gettext(say, "cell"), gettext(say, "area"),
@@ -519,7 +521,8 @@ def route_cmd(week: Annotated[str, typer.Option("--week", help="The week to fore
         console.print(table)
     if len(segments.attrs["routes"]) > 1:
         console.print(gettext(say, "routes by risk:") + " " + "; ".join(
-            gettext(say, "%(route)s %(p)s in %(hours)s h (%(extra)s h more than the fastest)", route=s["route"],
+            gettext(say, "%(route)s %(p)s in %(hours)s h (%(extra)s h more than the fastest)",
+                    route=route_label(s["route"], say),
                     p=fmt.percent(s["probability"]), hours=fmt.number(s["hours"]), extra=fmt.number(s["extra_hours"]))
             for s in sorted(segments.attrs["routes"], key=lambda s: s["rank_by_risk"])), soft_wrap=True)
     name = _slug(stops) if track is None else _slug([track.stem])
@@ -569,6 +572,31 @@ def sites_cmd(week: Annotated[str, typer.Option("--week", help="The week to fore
     folder = write_site_outputs(table, out, week)
     console.print(gettext(say, "outputs written to %(folder)s: %(files)s", folder=folder,
                           files=", ".join(sorted(p.name for p in folder.iterdir()))), soft_wrap=True)
+
+
+@app.command("weekly")
+def weekly_cmd(data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
+               spec: SpecOpt = Path(DEFAULT_SPEC), tracking_uri: TrackingOpt = None,
+               offline: Annotated[bool, typer.Option("--offline", help="Skip the data update (air-gapped machines, tests).")] = False,
+               ucdp_url: Annotated[Optional[str], typer.Option("--ucdp-url", envvar="SAHELRISK_UCDP_URL", help="A site laid out like UCDP's download site.")] = None,
+               retrain: Annotated[bool, typer.Option("--retrain", help="Retrain even if the schedule does not ask for it.")] = False):
+    """The weekly job: update, check, retrain when due, promote only a better model, score, publish, record.
+
+    Exits 0 when published, 10 when published with some data stale, 11 when there was nothing new."""
+    from datetime import datetime, timezone
+
+    from sahelrisk.jobs.weekly import run_weekly
+
+    now = datetime.now(timezone.utc)   # the CLI is the edge: the library takes the date as an argument
+    result = run_weekly(spec, data_dir=data, out_dir=out, tracking_uri=tracking_uri, offline=offline,
+                        ucdp_url=ucdp_url, today=now.date(), started_at=now.isoformat(timespec="seconds"),
+                        catalog=load_catalog(catalog), force_retrain=retrain,
+                        log=lambda line: console.print(line, soft_wrap=True, highlight=False, markup=False))
+    record = result.record
+    console.print(f"{result.status}: week {record.get('week')}, model v{record.get('champion')}; "
+                  f"run record {result.record_path}", soft_wrap=True)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command("run")

@@ -13,6 +13,7 @@ code   class                            cause
 6      :class:`ModelNotFoundError`      no registered model at that name, alias or version
 7      :class:`TrackingUnavailableError` the MLflow tracking store cannot be reached
 8      :class:`FetchError`              a download failed or did not match its checksum
+9      :class:`JobBusyError`            another weekly job holds the lock
 =====  ===============================  =====================================================
 
 Exit code 2 is the command line's own usage error (an unknown option); 70 an internal error.
@@ -21,7 +22,7 @@ Exit code 2 is the command line's own usage error (an unknown option); 70 an int
 from __future__ import annotations
 
 __all__ = ["SahelriskError", "SpecError", "DataError", "DataFileError", "DataGapError", "ModelNotFoundError",
-           "TrackingUnavailableError", "FetchError", "EXIT_USAGE", "EXIT_INTERNAL"]
+           "TrackingUnavailableError", "FetchError", "JobBusyError", "EXIT_USAGE", "EXIT_INTERNAL"]
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70
@@ -87,3 +88,9 @@ class FetchError(SahelriskError):
     """A download failed or its content did not match the catalog."""
 
     exit_code = 8
+
+
+class JobBusyError(SahelriskError):
+    """Another weekly job runs on the same output folder (it holds the lock)."""
+
+    exit_code = 9

@@ -21,11 +21,15 @@ def _areas(names=HOSTILE):
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_hostile_names_and_drivers_are_escaped_in_the_bulletin(lang):
+    sites = pd.DataFrame({"rank": range(1, len(HOSTILE) + 1), "name": HOSTILE, "site_kind": HOSTILE,
+                          "commodity": HOSTILE, "country_iso3": "MLI", "probability": 0.3, "risk_tier": "high",
+                          "events_4w": 1, "events_52w": 3})
     page = render_bulletin(week="2023-12-25", horizon_weeks=4, model_version=HOSTILE[2], latest_event=HOSTILE[0],
-                           adm2=_areas(), metrics={}, coverage=tuple(HOSTILE), lang=lang)
+                           adm2=_areas(), metrics={}, coverage=tuple(HOSTILE), sites=sites, lang=lang)
     assert "<img src=x" not in page and "</script><script>" not in page and "onerror=\"document" not in page
-    # shown as text: in both tables (name, region, drivers), the coverage list and the latest-event line
-    assert page.count("&lt;img src=x onerror=") == 8
+    # shown as text: in both tables (name, region, drivers), the coverage list, the latest-event line
+    # and the mining sites (name, kind, commodity)
+    assert page.count("&lt;img src=x onerror=") == 11
 
 
 def test_the_bulletin_speaks_french_with_french_dates_and_numbers():

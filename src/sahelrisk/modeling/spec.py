@@ -70,6 +70,11 @@ class AreasSection(StrictModel):
     calibration: Literal["none", "logistic", "isotonic"] = "none"
 
 
+class ScheduleSection(StrictModel):
+    retrain_every_weeks: Annotated[int, Field(ge=1, le=520)] = 13
+    retrain_on_new_ged: bool = True
+
+
 class PromotionSection(StrictModel):
     metric: Literal["ap", "roc_auc", "brier_skill", "top10_recall"] = "ap"  # higher is better
     min_improvement: Annotated[float, Field(ge=0)] = 0.0
@@ -91,7 +96,8 @@ def _file_schema():
         registered_model=(Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")], ...),
         target=(TargetSection, ...), backtest=(BacktestSection, ...), model=(_model_section(), None),
         model_features=(ModelFeaturesSection, None), blend=(Optional[BlendSection], None),
-        baselines=(BaselinesSection, None), promotion=(PromotionSection, None), areas=(AreasSection, None))
+        baselines=(BaselinesSection, None), promotion=(PromotionSection, None), areas=(AreasSection, None),
+        schedule=(ScheduleSection, None))
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,8 @@ class TrainingSpec:
     promotion_folds: int = 4
     target_source: str = "ucdp"
     area_calibration: str = "none"
+    retrain_every_weeks: int = 13
+    retrain_on_new_ged: bool = True
     origin: str = "<spec>"
     text: str = field(default="", repr=False, compare=False)
 
@@ -286,4 +294,6 @@ def training_spec_from_text(text: str, path: str | Path = "<text>", *, features:
         model_features=tuple((spec.model_features or ModelFeaturesSection()).include), blend=blend,
         promotion_metric=promotion.metric, min_improvement=promotion.min_improvement,
         promotion_folds=promotion.folds, target_source=target.source,
-        area_calibration=(spec.areas or AreasSection()).calibration, origin=str(path), text=text)
+        area_calibration=(spec.areas or AreasSection()).calibration,
+        retrain_every_weeks=(spec.schedule or ScheduleSection()).retrain_every_weeks,
+        retrain_on_new_ged=(spec.schedule or ScheduleSection()).retrain_on_new_ged, origin=str(path), text=text)

@@ -23,7 +23,8 @@ from mlflow.tracking import MlflowClient
 from sahelrisk.errors import ModelNotFoundError, TrackingUnavailableError
 
 __all__ = ["configure", "run", "log_params", "log_metrics", "log_text", "log_json", "log_figure", "log_file",
-           "log_risk_model", "resume", "load_run_text", "set_alias", "load_risk_model", "champion", "ModelRef", "git_commit", "DEFAULT_ROOT"]
+           "log_risk_model", "resume", "load_run_text", "set_alias", "load_risk_model", "champion", "ModelRef", "git_commit", "DEFAULT_ROOT",
+           "relocate_store"]
 
 DEFAULT_ROOT = Path("mlruns")
 CHAMPION = "champion"
@@ -48,6 +49,7 @@ def configure(tracking_uri: str | None = None, root: str | Path = DEFAULT_ROOT) 
         root = Path(root).resolve()
         root.mkdir(parents=True, exist_ok=True)
         uri = f"sqlite:///{root / 'mlflow.db'}"
+        relocate_store(root)
     if uri.startswith(("http://", "https://")):
         # MLflow's defaults retry an unreachable server for minutes; an unattended weekly job
         # should say so within a minute. A user's own settings win.
@@ -57,6 +59,48 @@ def configure(tracking_uri: str | None = None, root: str | Path = DEFAULT_ROOT) 
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri
+
+
+# Where MLflow records the location of artifacts in its SQLite store (absolute file URIs).
+_LOCATION_COLUMNS = (("experiments", "artifact_location"), ("runs", "artifact_uri"),
+                     ("logged_models", "artifact_location"), ("model_versions", "storage_location"),
+                     ("model_versions", "source"))
+
+
+def relocate_store(root: str | Path) -> int:
+    """Point an embedded store copied or moved to ``root`` at its own artifacts.
+
+    MLflow writes absolute paths (``file:///old/place/mlruns/artifacts/...``) into its database, so
+    a moved ``mlruns/`` would load the old folder's models, or fail once it is gone. The paths
+    under another folder's ``artifacts/`` are rewritten to ``root/artifacts/`` in one transaction.
+
+    Returns
+    -------
+    int
+        The number of values rewritten (0 when the store is where it was made, or new).
+    """
+    import sqlite3
+
+    root = Path(root).resolve()
+    database = root / "mlflow.db"
+    if not database.is_file():
+        return 0
+    here = (root / "artifacts").as_uri()
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as db, db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "experiments" not in tables:
+            return 0
+        old = {row[0][: -len("/artifacts")] for row in db.execute(
+            "SELECT artifact_location FROM experiments WHERE artifact_location LIKE 'file://%/artifacts'")}
+        old.discard(here[: -len("/artifacts")])
+        changed = 0
+        for prefix in old:
+            for table, column in _LOCATION_COLUMNS:
+                if table in tables:
+                    changed += db.execute(
+                        f"UPDATE {table} SET {column} = ? || substr({column}, ?) WHERE {column} LIKE ?",  # noqa: S608
+                        (here, len(prefix + "/artifacts") + 1, prefix + "/artifacts%")).rowcount
+        return changed
 
 
 def _experiment(name: str, root: str | Path) -> str:

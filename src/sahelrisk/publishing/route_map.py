@@ -18,13 +18,24 @@ from sahelrisk.publishing.maps import (
     safe_frame,
 )
 
-__all__ = ["route_map"]
+__all__ = ["route_map", "route_label"]
+
+
+def route_label(label: str, lang: str) -> str:
+    """A route's name in ``lang``: the router's "fastest" and "alternative N" are translated, a
+    track keeps its file name."""
+    if label == "fastest":
+        return gettext(lang, "fastest")
+    number = label.removeprefix("alternative ")
+    if number != label and number.isdigit():
+        return gettext(lang, "alternative %(n)s", n=number)
+    return label
 
 
 def _segment_tooltip(row, lang: str, fmt: Formatter) -> str:
     return gettext(lang, "%(route)s, stretch %(n)s: %(p)s (%(tier)s), %(km)s km, %(events)s fatal events within "
                          "the corridor in the last 4 weeks, %(events52)s in 52 weeks",
-                   route=escape_text(row["route"]), n=escape_text(row["segment"]),
+                   route=escape_text(route_label(row["route"], lang)), n=escape_text(row["segment"]),
                    p=escape_text(fmt.percent(row["probability"])), tier=escape_text(tier_name(row["risk_tier"], lang)),
                    km=escape_text(fmt.number(row["km"])), events=escape_text(row["events_4w"]),
                    events52=escape_text(row["events_52w"]))
@@ -54,7 +65,7 @@ def route_map(segments: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, events: pd.Da
     labels = list(dict.fromkeys(segments["route"]))
     for k, label in enumerate(labels):
         part = segments[segments["route"] == label]
-        layer = folium.FeatureGroup(name=escape_text(label), show=True)
+        layer = folium.FeatureGroup(name=escape_text(route_label(label, lang)), show=True)
         for _, row in part.iterrows():
             colour = TIER_COLOURS.get(row["risk_tier"], "#888") if k == 0 else "#8a8a8a"
             dashed = "connector" in str(row["kinds"])

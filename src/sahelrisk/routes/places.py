@@ -99,5 +99,7 @@ def resolve_place(text: str, places: gpd.GeoDataFrame, countries=None) -> Waypoi
                             for _, r in hits.iterrows())
         raise SpecError(f"place {text!r} names {len(hits)} places: {options}. Pick one with 'Name, ISO3' "
                         "or give lat,lon")
-    return Waypoint(text, str(first["name"]), lon=float(first.geometry.x), lat=float(first.geometry.y),
-                    country_iso3=first["country_iso3"])
+    # the position of the largest entry, the spelling the planner typed where an entry has it ("Ségou")
+    spelled = hits.loc[hits["name"] == name.strip(), "name"]
+    return Waypoint(text, str(spelled.iloc[0] if len(spelled) else first["name"]), lon=float(first.geometry.x),
+                    lat=float(first.geometry.y), country_iso3=first["country_iso3"])

@@ -1,0 +1,1 @@
+"""Jobs that run unattended: the weekly update, retrain, score and publish."""
