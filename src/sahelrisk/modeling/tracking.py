@@ -42,9 +42,15 @@ class ModelRef:
         return f"models:/{self.name}/{self.version}"
 
 
+_SET_HERE: list[str] = []   # the URI this module last set (MLflow copies it into $MLFLOW_TRACKING_URI)
+
+
 def configure(tracking_uri: str | None = None, root: str | Path = DEFAULT_ROOT) -> str:
     """Point MLflow at ``tracking_uri``, else $MLFLOW_TRACKING_URI, else SQLite under ``root``."""
-    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+    from_env = os.environ.get("MLFLOW_TRACKING_URI")
+    if from_env and _SET_HERE and from_env == _SET_HERE[-1]:
+        from_env = None     # our own earlier choice, not the user's: another root may be asked now
+    uri = tracking_uri or from_env
     if not uri:
         root = Path(root).resolve()
         root.mkdir(parents=True, exist_ok=True)
@@ -58,6 +64,7 @@ def configure(tracking_uri: str | None = None, root: str | Path = DEFAULT_ROOT) 
             os.environ.setdefault(name, value)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+    _SET_HERE.append(uri)
     return uri
 
 
@@ -195,6 +202,15 @@ def log_risk_model(model, example: pd.DataFrame, registered_name: str | None = N
     return ModelRef(registered_name, str(version.version), mlflow.active_run().info.run_id, {})
 
 
+def _unreachable(error: MlflowException) -> TrackingUnavailableError | None:
+    """The store could not be reached or failed (as opposed to "no such model or alias")."""
+    if getattr(error, "error_code", "") in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
+        return None
+    detail = str(error.message).splitlines()[0][:160]
+    return TrackingUnavailableError(f"MLflow tracking at {mlflow.get_tracking_uri()} is not usable ({detail}). "
+                                    "Check that the server runs, or --tracking-uri / MLFLOW_TRACKING_URI")
+
+
 def set_alias(name: str, version: str, alias: str = CHAMPION) -> None:
     MlflowClient().set_registered_model_alias(name, alias, version)
 
@@ -204,7 +220,10 @@ def champion(name: str, alias: str = CHAMPION) -> ModelRef | None:
     client = MlflowClient()
     try:
         version = client.get_model_version_by_alias(name, alias)
-    except MlflowException:
+    except MlflowException as e:
+        unreachable = _unreachable(e)
+        if unreachable is not None:
+            raise unreachable from None
         return None
     metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
     return ModelRef(name, str(version.version), version.run_id, dict(metrics))
@@ -224,6 +243,9 @@ def load_risk_model(name: str, alias: str = CHAMPION, version: str | None = None
     try:
         mv = client.get_model_version(name, version) if version else client.get_model_version_by_alias(name, alias)
     except MlflowException as e:
+        unreachable = _unreachable(e)
+        if unreachable is not None:
+            raise unreachable from None
         known = sorted({a for m in client.search_registered_models() if m.name == name for a in (m.aliases or {})})
         raise ModelNotFoundError(f"no model {name!r} at {'version ' + version if version else 'alias ' + repr(alias)} in "
                           f"the registry at {mlflow.get_tracking_uri()} (aliases of {name!r}: {known or 'none'}). "
@@ -231,7 +253,8 @@ def load_risk_model(name: str, alias: str = CHAMPION, version: str | None = None
     try:
         loaded = mlflow.pyfunc.load_model(f"models:/{name}/{mv.version}")
     except Exception as e:  # a damaged artifact fails in many ways: pickle, YAML, missing file
-        raise ModelNotFoundError(f"model {name} v{mv.version} cannot be loaded from {mv.source} ({type(e).__name__}: "
+        where = getattr(mv, "storage_location", None) or mv.source
+        raise ModelNotFoundError(f"model {name} v{mv.version} cannot be loaded from {where} ({type(e).__name__}: "
                                  f"{str(e)[:200]}); its files are damaged or moved: retrain it with 'sahelrisk train "
                                  "--register' or restore mlruns/ from a backup") from None
     metrics = client.get_run(mv.run_id).data.metrics if mv.run_id else {}

@@ -1,0 +1,190 @@
+"""The weekly job on the real data, with faults on purpose: each leaves the previous champion and
+outputs usable, and the next run recovers without manual cleanup."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sahelrisk.errors import ModelNotFoundError, TrackingUnavailableError
+from sahelrisk.jobs.weekly import NOTHING_NEW, PUBLISHED, run_weekly
+from sahelrisk.modeling import tracking
+
+pytestmark = pytest.mark.slow
+WEEK = "2023-12-25"
+
+
+def _job(site: Path, spec, data, **kwargs):
+    return run_weekly(spec.origin, data_dir=data, out_dir=site / "out", mlruns=site / "mlruns",
+                      models_dir=site / "models", offline=True, today=date(2024, 1, 8),
+                      started_at="2024-01-08T06:00:00+00:00", log=lambda line: None, **kwargs)
+
+
+def _snapshot(folder: Path) -> dict:
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+
+@pytest.fixture(scope="module")
+def base(registered, small_spec, real_data, tmp_path_factory):
+    """A registry with a champion, and the outputs of a first published run."""
+    mlruns, _ = registered
+    site = tmp_path_factory.mktemp("weekly-base")
+    shutil.copytree(mlruns, site / "mlruns")
+    (site / "out" / f".{WEEK}-x1y2").mkdir(parents=True)       # leftovers of a run killed while writing
+    (site / "out" / f".{WEEK}-old").mkdir()
+    first = _job(site, small_spec, real_data)
+    return site, first
+
+
+@pytest.fixture
+def site(base, tmp_path):
+    """A private copy of the base site (registry and outputs) for a test to break."""
+    shutil.copytree(base[0], tmp_path / "site")
+    return tmp_path / "site"
+
+
+def test_a_first_run_publishes_cleans_leftovers_and_records_every_step(base):
+    site, first = base
+    assert first.exit_code == PUBLISHED and first.record["week"] == WEEK
+    assert sorted(p.name for p in (site / "out").iterdir() if p.name.startswith(".2023")) == []
+    assert (site / "out" / WEEK / "bulletin.fr.pdf").is_file()
+    steps = {s["name"]: s for s in first.record["steps"]}
+    assert steps["clean up"]["detail"] == "removed 2 leftover(s) of a stopped run"
+    assert steps["update"]["status"] == "skipped" and steps["retrain"]["detail"] == "not due"
+    assert all(s["seconds"] >= 0 for s in steps.values()) and first.record["data_fingerprint"]
+    assert {f["country"] for f in first.record["health"]["feeds"]} == {"MLI", "BFA", "NER"}
+    assert first.record["health"]["drift"] and first.record["mlflow_run_id"]
+    assert json.loads((site / "out" / "weekly" / "last_run.json").read_text())["key"] == first.record["key"]
+
+
+def test_a_second_run_on_the_same_data_does_nothing_and_says_so(site, small_spec, real_data):
+    before = _snapshot(site / "out" / WEEK)
+    again = _job(site, small_spec, real_data)
+    assert again.exit_code == NOTHING_NEW and again.status == "nothing new"
+    assert _snapshot(site / "out" / WEEK) == before
+
+
+def test_a_moved_registry_loads_its_own_model(site, small_spec, real_data, tmp_path):
+    moved = tmp_path / "elsewhere"
+    shutil.move(str(site), moved)                  # the original folder is gone
+    (moved / "out" / "weekly" / "last_run.json").unlink()
+    assert _job(moved, small_spec, real_data).exit_code == PUBLISHED
+    # a copy reads its own files: damage the copy's model and the copy fails, naming the version
+    copy = tmp_path / "copy"
+    shutil.copytree(moved, copy)
+    for pickle in (copy / "mlruns" / "artifacts").rglob("python_model.pkl"):
+        pickle.write_bytes(pickle.read_bytes()[:100])
+    (copy / "out" / "weekly" / "last_run.json").unlink()
+    with pytest.raises(ModelNotFoundError, match=r"model test-grid-any-fatal-4w v1 cannot be loaded"):
+        _job(copy, small_spec, real_data)
+    tracking.configure(None, moved / "mlruns")     # the moved original still loads
+    assert tracking.load_risk_model("test-grid-any-fatal-4w")[1].version == "1"
+
+
+def test_a_truncated_model_fails_clearly_and_leaves_the_outputs(site, small_spec, real_data):
+    before = _snapshot(site / "out" / WEEK)
+    for pickle in (site / "mlruns" / "artifacts").rglob("python_model.pkl"):
+        pickle.write_bytes(pickle.read_bytes()[:64])
+    (site / "out" / "weekly" / "last_run.json").unlink()
+    with pytest.raises(ModelNotFoundError, match=r"v1 cannot be loaded from .*damaged or moved"):
+        _job(site, small_spec, real_data)
+    assert _snapshot(site / "out" / WEEK) == before
+    failed = sorted((site / "out" / "weekly" / "runs").glob("*failed*.json"))
+    assert failed and json.loads(failed[-1].read_text())["steps"][-1]["status"] == "failed"
+
+
+def _cli(site: Path, spec, data, *extra) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "sahelrisk.cli", "weekly", "--offline", "--spec", spec.origin,
+                             "--data-dir", str(data), "--out", str(site / "out"), *extra],
+                            cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _kill_when(process: subprocess.Popen, ready, timeout: float = 300) -> None:
+    deadline = time.time() + timeout
+    while not ready():
+        assert process.poll() is None, process.stdout.read()
+        assert time.time() < deadline, "the moment to kill never came"
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def test_sigkill_while_publishing_keeps_the_outputs_and_the_next_run_recovers(site, small_spec, real_data):
+    before = _snapshot(site / "out" / WEEK)
+    (site / "out" / "weekly" / "last_run.json").unlink()
+    job = _cli(site, small_spec, real_data)
+    _kill_when(job, lambda: any(p.name.startswith(f".{WEEK}-") for p in (site / "out").iterdir()))
+    assert _snapshot(site / "out" / WEEK) == before                # the published week is whole
+    assert any(p.name.startswith(f".{WEEK}-") for p in (site / "out").iterdir())
+    done = _cli(site, small_spec, real_data)
+    assert done.wait(timeout=600) == PUBLISHED, done.stdout.read()
+    assert not any(p.name.startswith(".2023") for p in (site / "out").iterdir())
+
+
+def test_sigkill_while_training_keeps_the_champion_and_the_next_run_recovers(site, small_spec, real_data):
+    job = _cli(site, small_spec, real_data, "--retrain")
+    lines = []
+
+    def training():
+        lines.append(job.stdout.readline())
+        return "backtest fold 1/" in lines[-1]
+    _kill_when(job, training)
+    tracking.configure(None, site / "mlruns")
+    assert tracking.champion("test-grid-any-fatal-4w").version == "1"
+    done = _cli(site, small_spec, real_data)
+    assert done.wait(timeout=600) in (PUBLISHED, NOTHING_NEW), done.stdout.read()
+
+
+def test_a_second_job_started_while_the_first_runs_exits_at_once(site, small_spec, real_data):
+    (site / "out" / "weekly" / "last_run.json").unlink()
+    first = _cli(site, small_spec, real_data)
+    try:
+        deadline = time.time() + 60
+        while not (site / "out" / ".weekly.lock").exists() or "pid" not in (site / "out" / ".weekly.lock").read_text():
+            assert time.time() < deadline
+            time.sleep(0.05)
+        second = _cli(site, small_spec, real_data)
+        assert second.wait(timeout=60) == 9
+        assert "another weekly job runs on this output folder" in second.stdout.read()
+    finally:
+        first.wait(timeout=600)
+    assert first.returncode == PUBLISHED
+
+
+def test_a_full_output_disk_fails_and_leaves_the_previous_outputs(site, small_spec, real_data, tmp_path):
+    small = tmp_path / "small-disk"
+    small.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=9m", "tmpfs", str(small)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root): the full-disk case is not exercised")
+    try:
+        shutil.copytree(site / "out" / WEEK, small / WEEK)
+        before = _snapshot(small / WEEK)
+        with pytest.raises(OSError):
+            run_weekly(small_spec.origin, data_dir=real_data, out_dir=small, mlruns=site / "mlruns",
+                       models_dir=site / "models", offline=True, today=date(2024, 1, 8), started_at="t",
+                       log=lambda line: None)
+        assert _snapshot(small / WEEK) == before
+        assert not any(p.name.startswith(f".{WEEK}-") for p in small.iterdir())   # its partial folder removed
+    finally:
+        subprocess.run(["umount", str(small)], capture_output=True)
+
+
+def test_an_unreachable_tracking_server_fails_fast_and_touches_nothing(site, small_spec, real_data):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]        # nothing listens there once closed
+    before = _snapshot(site / "out" / WEEK)
+    (site / "out" / "weekly" / "last_run.json").unlink()
+    started = time.perf_counter()
+    with pytest.raises(TrackingUnavailableError, match=f"127.0.0.1:{port}"):
+        _job(site, small_spec, real_data, tracking_uri=f"http://127.0.0.1:{port}")
+    assert time.perf_counter() - started < 60
+    assert _snapshot(site / "out" / WEEK) == before
