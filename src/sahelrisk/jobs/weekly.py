@@ -149,7 +149,8 @@ def _read_json(path: Path) -> dict | None:
 def run_weekly(spec_path: str | Path, *, data_dir=None, out_dir: str | Path = "outputs", mlruns: str | Path = "mlruns",
                models_dir: str | Path = "models", tracking_uri: str | None = None, offline: bool = False,
                ucdp_url: str | None = None, today: date, started_at: str, catalog: Catalog | None = None,
-               force_retrain: bool = False, log: Callable[[str], None] = print) -> WeeklyResult:
+               force_retrain: bool = False, as_of: date | None = None,
+               log: Callable[[str], None] = print) -> WeeklyResult:
     """Run the weekly job once.
 
     Parameters
@@ -164,6 +165,8 @@ def run_weekly(spec_path: str | Path, *, data_dir=None, out_dir: str | Path = "o
         The caller's date (releases due after it are not asked for) and timestamp (recorded).
     force_retrain : bool
         Retrain even when the schedule does not ask for it.
+    as_of : date, optional
+        The data cut-off (default: what the data supports); a replay of past weeks passes it.
 
     Returns
     -------
@@ -184,7 +187,7 @@ def run_weekly(spec_path: str | Path, *, data_dir=None, out_dir: str | Path = "o
                         "offline": offline, "steps": []}
         try:
             result = _run(steps, record, Path(spec_path), data_dir, out_dir, mlruns, models_dir, tracking_uri,
-                          offline, ucdp_url, today, started_at, catalog, force_retrain)
+                          offline, ucdp_url, today, started_at, catalog, force_retrain, as_of)
         except BaseException as e:
             record.update(status="failed", exit_code=getattr(e, "exit_code", 70), error=str(e)[:500],
                           steps=[asdict(s) for s in steps.steps])
@@ -194,14 +197,15 @@ def run_weekly(spec_path: str | Path, *, data_dir=None, out_dir: str | Path = "o
 
 
 def _run(steps: _Steps, record: dict, spec_path: Path, data_dir: Path, out_dir: Path, mlruns, models_dir, tracking_uri,
-         offline, ucdp_url, today, started_at, catalog, force_retrain) -> WeeklyResult:
+         offline, ucdp_url, today, started_at, catalog, force_retrain, cut_off) -> WeeklyResult:
     removed = steps.run("clean up", lambda s: cleanup_leftovers(out_dir))
     if removed:
         steps.steps[-1].detail = f"removed {len(removed)} leftover(s) of a stopped run"
     spec = load_training_spec(spec_path)
     record["update"] = steps.run("update", lambda s: _update(s, data_dir, offline, ucdp_url, today, started_at,
                                                              spec.features.countries))
-    as_of, data_end, reason = steps.run("window", lambda s: resolve_window(spec.features, catalog, data_dir))
+    as_of, data_end, reason = steps.run("window", lambda s: resolve_window(spec.features, catalog, data_dir,
+                                                                          as_of=cut_off))
     week = last_full_week(data_end)
     record.update(as_of=str(as_of), data_end=str(data_end), week=str(week.date()), window_reason=reason)
     inputs = steps.run("load", lambda s: load_inputs(catalog, data_dir, spec=spec.features, as_of=as_of))
