@@ -90,3 +90,15 @@ def test_the_pdf_bulletin_is_a4_carries_the_text_and_fetches_nothing(tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "Risque d’attaque mortelle" in text and "Limites" in text
     assert "<img src='http://127.0.0.1:9/x.png'>" in text     # a name is printed as text, never fetched
+
+
+def test_a_feed_that_stopped_and_drifted_inputs_are_alerts_in_the_bulletin():
+    health = {"feeds": [{"country": "NER", "received": 0, "expected": 7.5, "status": "stopped"},
+                        {"country": "MLI", "received": 19, "expected": 24.5, "status": "ok"}],
+              "drift": [{"feature": "conflict_events_hl4w", "psi": 0.41, "alert": True},
+                        {"feature": "static_latitude", "psi": 0.0, "alert": False}]}
+    page = render_bulletin(week="2023-12-25", horizon_weeks=4, model_version="m", latest_event="2023-12-31",
+                           adm2=_areas(["Niono"]), metrics={}, health=health, lang="fr")
+    assert '<li class="stale">Niger : 0 reçus, 7,5 attendus (interrompu)</li>' in page
+    assert "<li>Mali : 19 reçus, 24 attendus (normal)</li>" in page
+    assert "conflict_events_hl4w" in page and "static_latitude" not in page

@@ -250,11 +250,11 @@ def _run(steps: _Steps, record: dict, spec_path: Path, data_dir: Path, out_dir: 
     result, _ = steps.run("score", lambda s: score_all(week, None, loaded, data_dir, levels=("adm2", "adm1"),
                                                        inputs=inputs, catalog=catalog, allow_stale=True))
     stale = [c.country for c in result.coverage if c.stale]
+    record["health"] = steps.run("health", lambda s: _health(loaded, inputs, week, spec))
     folder = steps.run("publish", lambda s: write_outputs(result, loaded, inputs, out_dir,
                                                           horizon_weeks=loaded.horizon_weeks,
-                                                          extra={"weekly_run": key}))
+                                                          extra={"weekly_run": key}, health=record["health"]))
     record["outputs"] = str(folder)
-    record["health"] = steps.run("health", lambda s: _health(loaded, inputs, week, spec))
     record["coverage"] = [asdict(c) for c in result.coverage]
     update_failed = record["update"].get("status") == "failed"
     code = PUBLISHED_STALE if stale or update_failed else PUBLISHED

@@ -158,6 +158,15 @@ def _site_rows(sites: pd.DataFrame | None, top: int, lang: str, fmt: Formatter) 
             for _, r in ranked.iterrows()]
 
 
+_FEED_STATUS = {"ok": N_("ok"), "low": N_("low"), "stopped": N_("stopped")}
+
+
+def _feeds(health: dict | None, fmt: Formatter) -> list[dict]:
+    return [{"country": fmt.country(_iso2(f["country"])), "received": fmt.number(f["received"]),
+             "expected": fmt.number(f["expected"]), "status": gettext(fmt.lang, _FEED_STATUS.get(f["status"], f["status"])),
+             "alert": f["status"] != "ok"} for f in (health or {}).get("feeds", [])]
+
+
 def _reasons(row, records: str, text: str, lang: str) -> list[str]:
     if records in row and isinstance(row[records], str):
         return phrase_all(row[records], lang)
@@ -168,7 +177,8 @@ def _reasons(row, records: str, text: str, lang: str) -> list[str]:
 def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_event, adm2: pd.DataFrame,
                     metrics: dict, map_png: str | Path | None = None, top: int = 20, risers: int = 10,
                     coverage=(), cells: pd.DataFrame | None = None, recent: pd.DataFrame | None = None,
-                    sites: pd.DataFrame | None = None, top_sites: int = 10, lang: str = "en") -> str:
+                    sites: pd.DataFrame | None = None, top_sites: int = 10, health: dict | None = None,
+                    lang: str = "en") -> str:
     """The bulletin as an HTML page in ``lang``.
 
     Parameters
@@ -211,7 +221,8 @@ def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_even
         top=_area_rows(adm2.sort_values("rank").head(top), lang, fmt), risers=_area_rows(rising, lang, fmt),
         moved_up=changed["up"], onsets=changed["onsets"], events=changed["events"], map_png=image,
         accuracy=_accuracy(metrics, fmt), sites=_site_rows(sites, top_sites, lang, fmt),
-        site_radius_km=fmt.number(DEFAULT_RADIUS_KM))
+        site_radius_km=fmt.number(DEFAULT_RADIUS_KM), feeds=_feeds(health, fmt),
+        drifted=[d["feature"] for d in (health or {}).get("drift", []) if d.get("alert")])
 
 
 def _is_date(value) -> bool:

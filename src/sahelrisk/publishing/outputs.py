@@ -30,7 +30,7 @@ def output_files(langs=LANGUAGES) -> tuple[str, ...]:
 
 
 def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra: dict | None = None,
-                  langs=LANGUAGES) -> Path:
+                  langs=LANGUAGES, health: dict | None = None) -> Path:
     """Write one scoring run's outputs into ``<out_dir>/<week>/``, whole or not at all.
 
     Parameters
@@ -42,6 +42,9 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
     langs : sequence of {"fr", "en"}
         Languages of the maps and bulletins (each: ``map.<lang>.html``, ``map.<lang>.png``,
         ``bulletin.<lang>.html``, ``bulletin.<lang>.pdf``).
+    health : dict, optional
+        Feed health and feature drift (:mod:`sahelrisk.jobs.health`), shown in the bulletins and
+        kept in ``run.json``.
 
     Returns
     -------
@@ -83,7 +86,7 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
                 week=week, horizon_weeks=horizon_weeks, model_version=model_version,
                 latest_event=cells["latest_event"].iloc[0], adm2=adm2, metrics=loaded.metrics,
                 map_png=tmp / f"map.{lang}.png", coverage=coverage, cells=cells, recent=recent, sites=sites,
-                lang=lang)
+                health=health, lang=lang)
             (tmp / f"bulletin.{lang}.html").write_text(page, encoding="utf-8")
             write_pdf(page, tmp / f"bulletin.{lang}.pdf")
         run = {"week": str(week.date()), "as_of": str(inputs.as_of), "horizon_weeks": horizon_weeks,
@@ -91,7 +94,8 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
                "mlflow_run_id": loaded.run_id, "data_fingerprint": inputs.fingerprint, "latest_event": cells["latest_event"].iloc[0],
                "feature_spec": json.loads(loaded.spec.to_json()),
                "country_coverage": [asdict(c) for c in coverage], "units": len(cells), "adm2_areas": len(adm2), "languages": list(langs),
-               "timings_s": {**result.seconds, "outputs_s": round(time.perf_counter() - started, 2)}, **(extra or {})}
+               "timings_s": {**result.seconds, "outputs_s": round(time.perf_counter() - started, 2)},
+               **({"health": health} if health else {}), **(extra or {})}
         (tmp / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
 
     return write_folder_atomic(final, fill)
