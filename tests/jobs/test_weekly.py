@@ -158,22 +158,46 @@ def test_a_second_job_started_while_the_first_runs_exits_at_once(site, small_spe
     assert first.returncode == PUBLISHED
 
 
-def test_a_full_output_disk_fails_and_leaves_the_previous_outputs(site, small_spec, real_data, tmp_path):
+@pytest.mark.parametrize("fault", ["full", "read-only"])
+def test_a_full_or_read_only_output_folder_fails_and_leaves_the_previous_outputs(site, small_spec, real_data, tmp_path,
+                                                                                 fault):
     small = tmp_path / "small-disk"
     small.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=9m", "tmpfs", str(small)], capture_output=True).returncode:
-        pytest.skip("cannot mount a small tmpfs here (needs root): the full-disk case is not exercised")
+    size = "size=9m" if fault == "full" else "size=20m"       # room for one week's outputs, not two
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", size, "tmpfs", str(small)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root): the full or read-only disk is not exercised")
     try:
         shutil.copytree(site / "out" / WEEK, small / WEEK)
+        (small / "weekly").mkdir()
+        if fault == "read-only":
+            subprocess.run(["mount", "-o", "remount,ro", str(small)], check=True)
         before = _snapshot(small / WEEK)
         with pytest.raises(OSError):
             run_weekly(small_spec.origin, data_dir=real_data, out_dir=small, mlruns=site / "mlruns",
                        models_dir=site / "models", offline=True, today=date(2024, 1, 8), started_at="t",
                        log=lambda line: None)
         assert _snapshot(small / WEEK) == before
-        assert not any(p.name.startswith(f".{WEEK}-") for p in small.iterdir())   # its partial folder removed
+        assert not any(p.name.startswith(f".{WEEK}-") for p in small.iterdir())   # no partial folder left
     finally:
         subprocess.run(["umount", str(small)], capture_output=True)
+
+
+def test_sigkill_while_registering_keeps_the_champion_and_the_next_run_recovers(site, small_spec, real_data):
+    import sqlite3
+
+    def versions() -> int:
+        try:
+            with sqlite3.connect(f"file:{site / 'mlruns' / 'mlflow.db'}?mode=ro", uri=True, timeout=1) as db:
+                return db.execute("SELECT count(*) FROM model_versions").fetchone()[0]
+        except sqlite3.Error:
+            return 0
+    before = versions()
+    job = _cli(site, small_spec, real_data, "--retrain")
+    _kill_when(job, lambda: versions() > before, timeout=600)    # the new version exists, its fate not yet decided
+    tracking.configure(None, site / "mlruns")
+    assert tracking.champion("test-grid-any-fatal-4w").version == "1"
+    done = _cli(site, small_spec, real_data)
+    assert done.wait(timeout=600) in (PUBLISHED, NOTHING_NEW), done.stdout.read()
 
 
 def test_an_unreachable_tracking_server_fails_fast_and_touches_nothing(site, small_spec, real_data):
