@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sahelrisk.errors import ModelNotFoundError, TrackingUnavailableError
-from sahelrisk.jobs.weekly import NOTHING_NEW, PUBLISHED, run_weekly
+from sahelrisk.jobs.weekly import NOTHING_NEW, PUBLISHED, PUBLISHED_STALE, run_weekly
 from sahelrisk.modeling import tracking
 
 pytestmark = pytest.mark.slow
@@ -212,3 +212,28 @@ def test_an_unreachable_tracking_server_fails_fast_and_touches_nothing(site, sma
         _job(site, small_spec, real_data, tracking_uri=f"http://127.0.0.1:{port}")
     assert time.perf_counter() - started < 60
     assert _snapshot(site / "out" / WEEK) == before
+
+
+def test_a_truncated_new_data_file_is_a_warning_then_the_next_run_takes_it_in(site, small_spec, real_data, tmp_path):
+    from tests.data.ucdp_site import UcdpSite
+
+    data = tmp_path / "data"
+    shutil.copytree(real_data, data)
+    before = _snapshot(site / "out" / WEEK)
+    with UcdpSite(tmp_path / "ucdp") as served:
+        served.publish(real_data, "GEDEvent_v26_0_1.csv")
+        served.faults["candidateged/GEDEvent_v26_0_1.csv"] = "truncate"
+        cut = run_weekly(small_spec.origin, data_dir=data, out_dir=site / "out", mlruns=site / "mlruns",
+                         models_dir=site / "models", ucdp_url=served.url, today=date(2026, 3, 2),
+                         started_at="2026-03-02T03:00:00+00:00", log=lambda line: None)
+        assert cut.exit_code == PUBLISHED_STALE and cut.record["update"]["status"] == "warning"
+        assert "GEDEvent_v26_0_1.csv" in cut.record["update"]["warning" if "warning" in cut.record["update"]
+                                                               else "warnings"][0]
+        assert not (data / "events" / "ucdp" / "manifest.json").exists()       # nothing half-taken
+        assert set(_snapshot(site / "out" / WEEK)) == set(before)             # the week republished whole
+        served.faults.clear()
+        fixed = run_weekly(small_spec.origin, data_dir=data, out_dir=site / "out", mlruns=site / "mlruns",
+                           models_dir=site / "models", ucdp_url=served.url, today=date(2026, 3, 9),
+                           started_at="2026-03-09T03:00:00+00:00", log=lambda line: None)
+    assert fixed.exit_code == PUBLISHED and fixed.record["update"]["new"] == ["candidate_26_0_1"]
+    assert fixed.record["update"]["added"]                                     # events counted per country

@@ -216,7 +216,10 @@ def _run(steps: _Steps, record: dict, spec_path: Path, data_dir: Path, out_dir: 
     last = _read_json(out_dir / RECORDS / "last_run.json")
     key = _key(inputs.fingerprint, spec.text, spec.features.text, before.version if before else "none", week.date())
     record["key"] = key
-    if last and last.get("key") == key and not force_retrain and (out_dir / str(week.date())).is_dir():
+    update_ok = record["update"].get("status") in ("ok", "skipped")
+    # A source that failed is news: the run goes on and publishes flagged stale (exit 10) rather
+    # than report "nothing new" while the feed is down.
+    if last and last.get("key") == key and update_ok and not force_retrain and (out_dir / str(week.date())).is_dir():
         record.update(status=STATUS[NOTHING_NEW], exit_code=NOTHING_NEW, champion=before.version if before else None,
                       steps=[asdict(s) for s in steps.steps])
         log_line = f"nothing new: the data, spec and champion are those of the run published for {week.date()}"
@@ -256,8 +259,7 @@ def _run(steps: _Steps, record: dict, spec_path: Path, data_dir: Path, out_dir: 
                                                           extra={"weekly_run": key}, health=record["health"]))
     record["outputs"] = str(folder)
     record["coverage"] = [asdict(c) for c in result.coverage]
-    update_failed = record["update"].get("status") == "failed"
-    code = PUBLISHED_STALE if stale or update_failed else PUBLISHED
+    code = PUBLISHED_STALE if stale or not update_ok else PUBLISHED
     record.update(status=STATUS[code], exit_code=code, stale_countries=stale,
                   steps=[asdict(s) for s in steps.steps])
     record["mlflow_run_id"] = _track(record)
