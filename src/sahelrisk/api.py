@@ -30,7 +30,8 @@ from sahelrisk.features.spec import PanelSpec, load_spec, spec_from_text
 from sahelrisk.modeling.areas import AreaCalibration
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
-from sahelrisk.modeling.training import AREA_CALIBRATION_ARTIFACT
+from sahelrisk.modeling.severity import SeverityModel
+from sahelrisk.modeling.training import AREA_CALIBRATION_ARTIFACT, SEVERITY_ARTIFACT
 from sahelrisk.scoring.week import (
     ScoreResult,
     check_unit_level,
@@ -62,6 +63,8 @@ class LoadedModel:
     area_calibration : AreaCalibration or None
         The map from an area's independence score to its probability (None: a model trained
         before areas were calibrated; areas then use the independence formula).
+    severity : SeverityModel or None
+        The count part of the deaths forecast (None: a model trained before it; no death columns).
     metrics : dict
         The run's logged backtest metrics.
     """
@@ -74,6 +77,7 @@ class LoadedModel:
     metrics: dict
     identity: dict = field(default_factory=dict)
     area_calibration: AreaCalibration | None = None
+    severity: SeverityModel | None = None
 
     @property
     def horizon_weeks(self) -> int:
@@ -145,7 +149,11 @@ def load_model(model: str = "champion", spec: str | Path = DEFAULT_SPEC, *, name
         calibration = AreaCalibration(json.loads(tracking.load_run_text(ref.run_id, AREA_CALIBRATION_ARTIFACT)))
     except ModelNotFoundError:
         calibration = None
-    return LoadedModel(fitted, name, ref.version, ref.run_id, panel_spec, ref.metrics, identity, calibration)
+    try:
+        severity = SeverityModel.from_dict(json.loads(tracking.load_run_text(ref.run_id, SEVERITY_ARTIFACT)))
+    except ModelNotFoundError:
+        severity = None     # a model trained before the deaths forecast: probabilities only
+    return LoadedModel(fitted, name, ref.version, ref.run_id, panel_spec, ref.metrics, identity, calibration, severity)
 
 
 def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec, catalog: Catalog,
@@ -226,7 +234,7 @@ def score_all(week, horizon_weeks: int | None = None, model: str | LoadedModel =
     coverage = _check_week(inputs, week, loaded.spec, catalog, allow_stale)
     result = score_week(loaded.model, loaded.spec, inputs, week, horizon_weeks=loaded.horizon_weeks,
                         model_version=f"{loaded.name} v{loaded.version}", levels=levels,
-                        area_calibration=loaded.area_calibration)
+                        area_calibration=loaded.area_calibration, severity=loaded.severity)
     result.coverage = coverage
     return result, loaded
 

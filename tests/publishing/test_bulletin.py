@@ -102,3 +102,16 @@ def test_a_feed_that_stopped_and_drifted_inputs_are_alerts_in_the_bulletin():
     assert '<li class="stale">Niger : 0 reçus, 7,5 attendus (interrompu)</li>' in page
     assert "<li>Mali : 19 reçus, 24 attendus (normal)</li>" in page
     assert "conflict_events_hl4w" in page and "static_latitude" not in page
+
+
+@pytest.mark.parametrize("lang, heading, cell", [("en", "Where a mass-casualty event is most likely", "5–42"),
+                                                 ("fr", "Là où un événement de masse est le plus probable", "5–42")])
+def test_the_areas_most_at_risk_of_a_mass_casualty_event_are_listed_with_intervals(lang, heading, cell):
+    adm2 = _areas(["Niono", "Soum"]).assign(p_10plus_deaths=[0.1, 0.6], p_25plus_deaths=[0.05, 0.4],
+                                            deaths_expected=[2.0, 29.6], deaths_q05=0, deaths_q25=[0, 5],
+                                            deaths_q75=[1, 42], deaths_q95=[9, 94])
+    page = render_bulletin(week="2023-12-25", horizon_weeks=4, model_version="m", latest_event="2023-12-31",
+                           adm2=adm2, metrics={}, lang=lang)
+    section = page[page.index(heading):]
+    assert section.index("Soum") < section.index("Niono")            # ranked by P(10+ deaths)
+    assert f"<td>{cell}</td>" in section and "<td>0–94</td>" in section

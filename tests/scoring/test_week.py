@@ -61,6 +61,18 @@ def test_grid_scores_every_cell_with_names_tiers_ranks_and_drivers(latest, loade
     assert np.isfinite(cells["change_vs_last_week"]).all()
 
 
+def test_cells_and_areas_forecast_how_many_may_die(latest):
+    result = latest[0]
+    for frame in (result.cells, result.areas["adm2"]):
+        assert (frame["deaths_q05"] <= frame["deaths_q25"]).all() and (frame["deaths_q75"] <= frame["deaths_q95"]).all()
+        assert (frame["p_25plus_deaths"] <= frame["p_10plus_deaths"]).all()
+        assert (frame["p_10plus_deaths"] <= frame["probability"] + 0.02).all()  # 10 deaths need at least one
+    cells = result.cells
+    # the expected deaths follow the risk: the riskiest tenth of cells carries most of them
+    top = cells["rank"] <= len(cells) // 10
+    assert cells.loc[top, "deaths_expected"].sum() > cells.loc[~top, "deaths_expected"].sum()
+
+
 def test_the_highest_risk_areas_read_differently(latest):
     top = latest[0].areas["adm2"].nsmallest(20, "rank")
     # each sentence carries the area's own numbers (it was one shared sentence before)

@@ -43,6 +43,7 @@ from sahelrisk.modeling.promotion import (
     compare_on_latest_folds,
     decide_promotion,
 )
+from sahelrisk.modeling.severity import SEVERITY_FEATURES, SeverityModel
 from sahelrisk.modeling.spec import TrainingSpec, training_spec_from_text
 from sahelrisk.modeling.zones import ZONE_REPORTED, evaluate_zones, fit_zone_maps
 from sahelrisk.units import Units
@@ -51,6 +52,7 @@ __all__ = ["TrainingFrame", "prepare_frame", "BacktestResult", "run_backtests", 
            "TrainOutcome", "MODEL_NAME"]
 
 AREA_CALIBRATION_ARTIFACT = "area_calibration.json"
+SEVERITY_ARTIFACT = "severity.json"
 MODEL_NAME = "model"  # the trained estimator in backtest tables and MLflow metrics ("model_ap")
 
 
@@ -241,6 +243,19 @@ def champion_recipe(spec: TrainingSpec, tf: TrainingFrame, champion_texts: tuple
     return recipe(old, theirs.feature_columns), theirs.frame
 
 
+def fit_severity(spec: TrainingSpec, tf: TrainingFrame):
+    """The count model of the deaths forecast (:mod:`sahelrisk.modeling.severity`), fitted on every
+    observed training week; None when the panel lacks its history columns or has too few deaths."""
+    target = target_column("fatalities", spec.horizon_weeks)
+    if target not in tf.frame or not set(SEVERITY_FEATURES) <= set(tf.frame.columns):
+        return None
+    rows = tf.frame[tf.frame[target].notna() & (tf.frame["week"] >= pd.Timestamp(spec.backtest["train_start"]))]
+    try:
+        return SeverityModel().fit(rows, rows[target])
+    except ValueError:
+        return None
+
+
 def train_and_track(spec: TrainingSpec, data_dir, *, as_of: date | None = None, data_end: date | None = None,
                     register: bool = False, out_dir: str | Path = "outputs",
                     models_dir: str | Path = "models", tracking_uri: str | None = None,
@@ -293,6 +308,7 @@ def train_and_track(spec: TrainingSpec, data_dir, *, as_of: date | None = None, 
     area_tables = {**{level: area_report(rows, spec.target) for level, rows in areas.items()},
                    **{kind: area_report(rows, spec.target, ZONE_REPORTED) for kind, rows in zones.items()}}
     model = fit_final_model(spec, tf)
+    severity = fit_severity(spec, tf)
     paths = write_backtest_report(result, spec, out_dir)
     table = result.table(spec.horizon_weeks)
     identity = spec.identity()
@@ -313,6 +329,8 @@ def train_and_track(spec: TrainingSpec, data_dir, *, as_of: date | None = None, 
             tracking.log_json({"metrics": area_table.reset_index().to_dict("records"),
                                "reliability": reliability.to_dict("records")}, f"areas/{level}.json")
         tracking.log_json(area_calibration.to_dict(), AREA_CALIBRATION_ARTIFACT)
+        if severity is not None:
+            tracking.log_json(severity.to_dict(), SEVERITY_ARTIFACT)
         tracking.log_text(spec.features.text, "spec/features.toml")
         tracking.log_text(spec.text, "spec/training.toml")
         tracking.log_json({**identity, "as_of": str(tf.as_of), "data_end": str(tf.data_end)}, "spec/identity.json")

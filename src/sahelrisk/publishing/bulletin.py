@@ -158,6 +158,18 @@ def _site_rows(sites: pd.DataFrame | None, top: int, lang: str, fmt: Formatter) 
             for _, r in ranked.iterrows()]
 
 
+def _deadly_rows(adm2: pd.DataFrame, lang: str, fmt: Formatter, top: int = 10) -> list[dict] | None:
+    """Areas most at risk of a mass-casualty event (10 or more deaths), when the model forecasts deaths."""
+    if "p_10plus_deaths" not in adm2:
+        return None
+    ranked = adm2.sort_values(["p_10plus_deaths", "probability"], ascending=False).head(top)
+    return [{"area": r["adm2_name"], "region": r["adm1_name"], "p10": fmt.percent(r["p_10plus_deaths"]),
+             "p25": fmt.percent(r["p_25plus_deaths"]), "expected": fmt.number(r["deaths_expected"]),
+             "low": fmt.number(r["deaths_q05"]), "high": fmt.number(r["deaths_q95"]),
+             "mid_low": fmt.number(r["deaths_q25"]), "mid_high": fmt.number(r["deaths_q75"])}
+            for _, r in ranked.iterrows()]
+
+
 _FEED_STATUS = {"ok": N_("ok"), "low": N_("low"), "stopped": N_("stopped")}
 
 
@@ -221,7 +233,7 @@ def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_even
         top=_area_rows(adm2.sort_values("rank").head(top), lang, fmt), risers=_area_rows(rising, lang, fmt),
         moved_up=changed["up"], onsets=changed["onsets"], events=changed["events"], map_png=image,
         accuracy=_accuracy(metrics, fmt), sites=_site_rows(sites, top_sites, lang, fmt),
-        site_radius_km=fmt.number(DEFAULT_RADIUS_KM), feeds=_feeds(health, fmt),
+        site_radius_km=fmt.number(DEFAULT_RADIUS_KM), feeds=_feeds(health, fmt), deadly=_deadly_rows(adm2, lang, fmt),
         drifted=[d["feature"] for d in (health or {}).get("drift", []) if d.get("alert")])
 
 

@@ -69,12 +69,17 @@ def _template(lang: str, name: str):
 
 def _popup(row, lang: str, fmt: Formatter) -> str:
     """The cell's popup as HTML: every value from data goes through :func:`escape_text`."""
+    deaths = ""
+    if "p_10plus_deaths" in row and pd.notna(row.get("p_10plus_deaths")):
+        deaths = "<br>" + gettext(lang, "expected deaths %(n)s (90%% interval %(low)s–%(high)s), 10+ deaths %(p)s",
+                                  n=escape_text(fmt.number(row["deaths_expected"])), low=escape_text(fmt.number(row["deaths_q05"])),
+                                  high=escape_text(fmt.number(row["deaths_q95"])), p=escape_text(fmt.percent(row["p_10plus_deaths"])))
     return gettext(lang, "<b>%(unit)s</b> %(area)s, %(region)s<br>probability %(p)s (%(tier)s), rank %(rank)s<br>"
                          "change vs last week %(change)s<br>drivers: %(drivers)s",
                    unit=escape_text(row["unit_id"]), area=escape_text(row.get("adm2_name")), region=escape_text(row.get("adm1_name")),
                    p=escape_text(fmt.percent(row["probability"])), tier=escape_text(tier_name(row["risk_tier"], lang)),
                    rank=escape_text(row["rank"]), change=escape_text(fmt.points(row["change_vs_last_week"])),
-                   drivers=escape_text("; ".join(_driver_lines(row, lang)) or "-"))
+                   drivers=escape_text("; ".join(_driver_lines(row, lang)) or "-")) + deaths
 
 
 def _driver_lines(row, lang: str) -> list[str]:

@@ -27,7 +27,7 @@ from sahelrisk.scoring.drivers import explain, phrase_all
 from sahelrisk.units import Units
 from sahelrisk.units.membership import area_membership
 
-__all__ = ["score_week", "TIER_CUTS", "TIERS", "risk_tier", "tier_index", "describe_feature", "ScoreResult", "coverage_gap",
+__all__ = ["score_week", "DEATH_COLUMNS", "TIER_CUTS", "TIERS", "risk_tier", "tier_index", "describe_feature", "ScoreResult", "coverage_gap",
            "UNIT_LEVELS", "check_unit_level"]
 
 # Probability cut-points of the tiers. The model's probabilities are calibrated, so a tier means
@@ -106,7 +106,7 @@ def _drivers(model: RiskModel | BlendedModel, X_now: pd.DataFrame, X_before: pd.
 
 def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelInputs, week, *, horizon_weeks: int,
                model_version: str, units: Units | None = None, levels=("adm2",),
-               area_calibration=None) -> ScoreResult:
+               area_calibration=None, severity=None, draws: int = 1000, seed: int = 0) -> ScoreResult:
     """Score the week holding ``week`` (and the week before, for the change) with a fitted model.
 
     Parameters
@@ -122,6 +122,9 @@ def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelIn
         The model's horizon, recorded in every row.
     area_calibration : AreaCalibration, optional
         Maps an area's independence score to its probability (default: the independence score).
+    severity : SeverityModel, optional
+        The count part of the deaths forecast: adds :data:`DEATH_COLUMNS` to cells and areas
+        (areas sum their cells' ``draws`` draws, drawn independently: a stated simplification).
 
     Returns
     -------
@@ -162,12 +165,32 @@ def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelIn
     cells["top_changes"] = ["; ".join(phrase_all(r, "en", described)) for r in cells["change_records"]]
     timings["predict_s"] = round(time.perf_counter() - t0, 3)
     _finish(cells, model_version, latest_event)
-    areas = {level: aggregate(cells, level, inputs, model_version, latest_event, area_calibration) for level in levels}
+    samples = None
+    if severity is not None:
+        forecast = severity.forecast(panel.loc[now].reset_index(drop=True), current.to_numpy())
+        samples = forecast.sample(draws, seed=seed)
+        _deaths(cells, samples)
+        for k in (10, 25):   # exact for cells; areas take them from the draws
+            cells[f"p_{k}plus_deaths"] = forecast.prob_at_least(k)
+        cells["deaths_expected"] = forecast.expected()
+    areas = {level: aggregate(cells, level, inputs, model_version, latest_event, area_calibration, samples)
+             for level in levels}
     timings["total_s"] = round(time.perf_counter() - started, 3)
     return ScoreResult(cells=cells, areas=areas, seconds=timings)
 
 
 _EXPLAINED = ("top_drivers", "top_changes", "driver_records", "change_records")
+DEATH_COLUMNS = ("deaths_expected", "deaths_q05", "deaths_q25", "deaths_q75", "deaths_q95", "p_10plus_deaths",
+                 "p_25plus_deaths")
+
+
+def _deaths(frame: gpd.GeoDataFrame, samples: np.ndarray) -> None:
+    """Death columns from draws (rows x draws): mean, the 50% and 90% intervals, P(>= 10), P(>= 25)."""
+    frame["deaths_expected"] = samples.mean(axis=1)
+    for name, q in (("deaths_q05", 0.05), ("deaths_q25", 0.25), ("deaths_q75", 0.75), ("deaths_q95", 0.95)):
+        frame[name] = np.quantile(samples, q, axis=1, method="inverted_cdf")
+    for k in (10, 25):
+        frame[f"p_{k}plus_deaths"] = (samples >= k).mean(axis=1)
 
 
 def _finish(frame: gpd.GeoDataFrame, model_version: str, latest_event) -> None:
@@ -182,7 +205,7 @@ def _calibrated(calibration, level: str, p: np.ndarray) -> np.ndarray:
 
 
 def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_version: str, latest_event,
-              calibration=None) -> gpd.GeoDataFrame:
+              calibration=None, samples: np.ndarray | None = None) -> gpd.GeoDataFrame:
     """Probability of at least one event in each ADM1/ADM2 area from its cells' probabilities: the
     independence score ``1 - prod(1 - p)`` (``probability_independent``), mapped by the model's
     area ``calibration`` where it has one (cells of one area are not independent)."""
@@ -216,5 +239,15 @@ def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_ve
         **{c: top_cell.loc[index, c].to_numpy() for c in _EXPLAINED},
     }, geometry=names.geometry.to_numpy(), crs="EPSG:4326")
     frame["change_vs_last_week"] = frame["probability"] - frame["probability_last_week"]
+    if samples is not None:
+        # an area's deaths: the sum of its assigned cells' draws (the cell under a tiny area for it)
+        area_position = pd.Series(np.arange(len(index)), index=index)
+        cell_position = pd.Series(np.arange(len(cells)), index=cells["unit_id"].to_numpy())
+        own = member["assigned"].to_numpy()
+        sums = np.zeros((len(index), samples.shape[1]))
+        np.add.at(sums, area_position.loc[member.loc[own, "area"]].to_numpy(), samples[pairs["pos"].to_numpy()[own]])
+        empty = frame["cells"].to_numpy() == 0
+        sums[empty] = samples[cell_position.loc[frame.loc[empty, "highest_risk_cell"]].to_numpy()]
+        _deaths(frame, sums)
     _finish(frame, model_version, latest_event)
     return frame.sort_values("rank").reset_index(drop=True)

@@ -1,0 +1,124 @@
+"""How deadly: a predictive distribution of the deaths in a unit over the horizon.
+
+A hurdle. Whether any fatal event happens is the registered model's calibrated probability ``p``.
+Given at least one, the deaths are ``1 + Z`` with ``Z`` negative binomial: its mean ``m(x)`` from
+a Poisson regression on log-scaled history (the unit's and its surroundings' recent deaths and
+events), its dispersion ``r`` fitted by maximum likelihood on the training rows that had a death.
+So ``P(deaths = 0) = 1 - p`` and ``P(deaths >= k) = p * P(Z >= k - 1)``; expected deaths
+``p * (1 + m)``; quantiles and samples from the mixture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import PoissonRegressor
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["SeverityModel", "SeverityForecast", "SEVERITY_FEATURES", "THRESHOLDS"]
+
+# History the count model reads (present in the default feature spec).
+SEVERITY_FEATURES = ("conflict_fatalities_hl26w", "conflict_events_hl4w", "conflict_events_hl26w",
+                     "conflict_events_r50km_4w", "conflict_events_r50km_52w", "conflict_events_queen_52w",
+                     "conflict_fatalities_52w")
+THRESHOLDS = (10, 25)
+
+
+@dataclass
+class SeverityForecast:
+    """The predictive distribution of deaths for each row: ``p`` (any death), ``mean_z`` and
+    ``dispersion`` of the count above one."""
+
+    p: np.ndarray
+    mean_z: np.ndarray
+    dispersion: float
+
+    def _z(self):
+        r = self.dispersion
+        return stats.nbinom(r, r / (r + self.mean_z))
+
+    def expected(self) -> np.ndarray:
+        return self.p * (1 + self.mean_z)
+
+    def prob_at_least(self, k: int) -> np.ndarray:
+        """P(deaths >= k), k >= 1."""
+        return self.p * self._z().sf(k - 2) if k >= 2 else self.p
+
+    def cdf(self, y) -> np.ndarray:
+        """P(deaths <= y) for integer y >= 0 (broadcast over rows)."""
+        y = np.asarray(y, dtype=float)
+        return np.where(y < 1, 1 - self.p, 1 - self.p + self.p * self._z().cdf(y - 1))
+
+    def quantile(self, q: float) -> np.ndarray:
+        """The smallest integer y with P(deaths <= y) >= q."""
+        above = (q - (1 - self.p)) / np.where(self.p > 0, self.p, 1)
+        z = self._z().ppf(np.clip(above, 0, 1 - 1e-12))
+        return np.where(q <= 1 - self.p, 0.0, 1 + z)
+
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` draws per row (rows x n), non-negative integers."""
+        rng = np.random.default_rng(seed)
+        any_death = rng.random((len(self.p), n)) < self.p[:, None]
+        r = self.dispersion
+        z = rng.negative_binomial(r, (r / (r + self.mean_z))[:, None], size=(len(self.p), n))
+        return np.where(any_death, 1 + z, 0)
+
+
+class SeverityModel(BaseEstimator):
+    """The count part of the hurdle: deaths above the first, given at least one.
+
+    Parameters
+    ----------
+    alpha : float
+        L2 penalty of the Poisson regression.
+    features : tuple of str
+        History columns read (log1p-scaled).
+    """
+
+    def __init__(self, alpha: float = 1.0, features=SEVERITY_FEATURES):
+        self.alpha = alpha
+        self.features = features
+
+    def _design(self, X: pd.DataFrame) -> np.ndarray:
+        return np.log1p(np.clip(X[list(self.features)].to_numpy(dtype=float), 0, None))
+
+    def fit(self, X: pd.DataFrame, deaths) -> "SeverityModel":
+        """Fit on the rows with at least one death (``deaths`` over the horizon)."""
+        deaths = np.asarray(deaths, dtype=float)
+        keep = np.isfinite(deaths) & (deaths >= 1)
+        if keep.sum() < 30:
+            raise ValueError(f"{int(keep.sum())} rows with a death: too few to fit the count model (need 30)")
+        z = deaths[keep] - 1
+        design = self._design(X.loc[keep] if isinstance(X, pd.DataFrame) else X[keep])
+        glm = PoissonRegressor(alpha=self.alpha, max_iter=1000).fit(design, z)
+        self.coef_, self.intercept_ = glm.coef_, float(glm.intercept_)
+        m = glm.predict(design)
+
+        def nll(log_r):
+            r = np.exp(log_r)
+            return -stats.nbinom.logpmf(z, r, r / (r + m)).sum()
+        self.dispersion_ = float(np.exp(optimize.minimize_scalar(nll, bounds=(-6, 6), method="bounded").x))
+        return self
+
+    def forecast(self, X: pd.DataFrame, p) -> SeverityForecast:
+        """The predictive distribution, given each row's probability ``p`` of any death."""
+        check_is_fitted(self, ["coef_", "dispersion_"])
+        mean_z = np.exp(self._design(X) @ self.coef_ + self.intercept_)
+        return SeverityForecast(np.asarray(p, dtype=float), mean_z, self.dispersion_)
+
+    def to_dict(self) -> dict:
+        """Plain numbers, logged with the model and read back without pickles."""
+        check_is_fitted(self, ["coef_", "dispersion_"])
+        return {"features": list(self.features), "coef": self.coef_.tolist(), "intercept": self.intercept_,
+                "dispersion": self.dispersion_, "alpha": self.alpha}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SeverityModel":
+        model = cls(alpha=data["alpha"], features=tuple(data["features"]))
+        model.coef_, model.intercept_ = np.asarray(data["coef"], dtype=float), float(data["intercept"])
+        model.dispersion_ = float(data["dispersion"])
+        return model
