@@ -354,8 +354,16 @@ def _window(training_spec, data, catalog, as_of, data_end):
 def backtest_cmd(spec: SpecOpt = Path(DEFAULT_SPEC), data: DataOpt = None, catalog: CatalogOpt = None,
                  out: OutOpt = Path("outputs"), as_of: AsOfOpt = None, data_end: DataEndOpt = None,
                  all_horizons: Annotated[bool, typer.Option("--all-horizons", help="Every report horizon of the spec, not only the trained one.")] = False,
-                 baselines_only: Annotated[bool, typer.Option("--baselines-only", help="Skip the model (fast).")] = False):
-    """Rolling-origin backtest of the model and every baseline: backtest.json and an HTML report."""
+                 baselines_only: Annotated[bool, typer.Option("--baselines-only", help="Skip the model (fast).")] = False,
+                 protocol: Annotated[str, typer.Option("--protocol", help="rolling (the spec's rolling origins) or views-challenge (the ViEWS 2023/24 challenge: monthly state-based deaths, 3-14 months ahead, draws).")] = "rolling",
+                 years: Annotated[str, typer.Option("--years", help="views-challenge: the window years, e.g. 2018-2023.")] = "2018-2023",
+                 draws: Annotated[int, typer.Option("--draws", min=10, max=10000, help="views-challenge: draws per cell-month.")] = 1000):
+    """Rolling-origin backtest of the model and every baseline: backtest.json and an HTML report
+    (or, with --protocol views-challenge, the challenge's draws, actuals and metrics per window)."""
+    if protocol == "views-challenge":
+        return _views_challenge(spec, data, catalog, out, years, draws)
+    if protocol != "rolling":
+        raise SpecError(f"unknown protocol {protocol!r}; use rolling or views-challenge")
     from sahelrisk.modeling.report import write_backtest_report
     from sahelrisk.modeling.spec import load_training_spec
     from sahelrisk.modeling.training import prepare_frame, run_backtests
@@ -373,6 +381,60 @@ def backtest_cmd(spec: SpecOpt = Path(DEFAULT_SPEC), data: DataOpt = None, catal
     for h in horizons:
         _print_table(result.table(h), f"Backtest, target {training_spec.target_kind}, horizon {h} weeks")
     console.print(f"{result.seconds:.0f} s; written {json_path} and {html_path}")
+
+
+def _views_challenge(spec: Path, data, catalog, out: Path, years: str, n_draws: int) -> None:
+    import json
+
+    import pandas as pd
+
+    from sahelrisk.features.panel import build_units, load_inputs
+    from sahelrisk.files import write_folder_atomic
+    from sahelrisk.modeling.spec import load_training_spec
+    from sahelrisk.modeling.views_protocol import (
+        FORECASTERS,
+        monthly_deaths,
+        score_draws,
+        window_forecasts,
+    )
+
+    try:
+        first, last = (int(y) for y in years.split("-")) if "-" in years else (int(years), int(years))
+    except ValueError:
+        raise SpecError(f"--years {years!r}: write a year or a span, e.g. 2018-2023") from None
+    training_spec = load_training_spec(spec)
+    if training_spec.features.units != "grid" or training_spec.features.resolution != 0.5:
+        raise SpecError("the ViEWS challenge is scored on PRIO-GRID cells: use a spec with 0.5-degree grid units")
+    data_dir, cat = resolve_data_dir(data), load_catalog(catalog)
+    with _status("loading the events and cells"):
+        end = date(last, 12, 31)
+        inputs = load_inputs(cat, data_dir, spec=training_spec.features, as_of=end)
+        units = build_units(training_spec.features, inputs)
+        deaths = monthly_deaths(inputs.events, units, 1989, last)
+    rows = []
+    for year in range(first, last + 1):
+        with _status(f"window {year}: fitting on the data to October {year - 1}, drawing {n_draws} per cell-month"):
+            window = window_forecasts(deaths, units, year, n_draws=n_draws)
+            scores = {name: score_draws(window.draws[name], window.actuals) for name in FORECASTERS}
+
+        def fill(tmp: Path, window=window, scores=scores) -> None:
+            window.actuals_frame().to_parquet(tmp / "actuals.parquet", index=False)
+            for name in FORECASTERS:
+                window.frame(name).to_parquet(tmp / f"{name}.parquet", index=False)
+            (tmp / "metrics.json").write_text(json.dumps(scores, indent=2) + "\n")
+
+        folder = write_folder_atomic(Path(out) / "views_challenge" / str(year), fill)
+        rows += [{"window": year, "forecaster": name, **values} for name, values in scores.items()]
+        console.print(f"window {year}: written {folder}")
+    table = pd.DataFrame(rows)
+    table.to_csv(Path(out) / "views_challenge" / "metrics.csv", index=False)
+    shown = Table(title=f"ViEWS challenge protocol, windows {first}-{last} (mean over windows)")
+    for column in ("forecaster", "CRPS", "ignorance", "MIS 90%", "coverage 90%"):
+        shown.add_column(column, justify="left" if column == "forecaster" else "right")
+    for name, part in table.groupby("forecaster", sort=False):
+        shown.add_row(name, f"{part['crps'].mean():.3f}", f"{part['ignorance'].mean():.3f}",
+                      f"{part['mis_90'].mean():.2f}", f"{part['coverage_90'].mean():.3f}")
+    console.print(shown)
 
 
 @app.command("train")

@@ -1,0 +1,172 @@
+"""The ViEWS 2023/24 prediction challenge's protocol on sahelrisk's cells.
+
+Outcome: UCDP GED state-based deaths (``violence_type == "state_based"``, best estimate) per
+PRIO-GRID cell (``priogrid_gid``: the 0.5-degree grid's ``unit_id``) and calendar month. For a
+window year Y, models see the data up to the end of October of Y-1 and forecast each month of Y
+(3 to 14 months ahead) as draws of non-negative integers. Months are named the ViEWS way:
+``month_id = (year - 1980) * 12 + month``.
+
+Forecasters, each giving draws per cell-month:
+
+- the challenge's benchmarks: ``zero``; ``last`` (the cell's last month, October of Y-1, with
+  Poisson noise); ``boot_240`` (the cell's last 240 months resampled); ``conflictology`` (its last
+  12 months resampled); ``conflictology_neighbours`` (its and its queen neighbours' last 12 months);
+- ``sahelrisk``: a hurdle fitted on the history before the cutoff only: a logistic model of any
+  death in the month from the cell's log-scaled deaths over the last 1, 3, 12 and 36 months, its
+  neighbours' last 12 months, months since its last death and the lead; then 1 + a negative
+  binomial count (:class:`sahelrisk.modeling.severity.SeverityModel` on the same history).
+
+Scores per window: mean CRPS (scoringrules), the ignorance score on the challenge's bins and the
+90% mean interval score, with coverage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+from sahelrisk.modeling.severity import SeverityModel
+from sahelrisk.units import Units
+
+__all__ = ["month_id", "monthly_deaths", "window_forecasts", "score_draws", "FORECASTERS", "IGNORANCE_BINS",
+           "ViewsWindow"]
+
+IGNORANCE_BINS = np.array([0, 0.5, 2.5, 5.5, 10.5, 25.5, 50.5, 100.5, 250.5, 500.5, 1000.5, np.inf])
+FORECASTERS = ("zero", "last", "boot_240", "conflictology", "conflictology_neighbours", "sahelrisk")
+LEADS = range(3, 15)
+HISTORY = ("deaths_1m", "deaths_3m", "deaths_12m", "deaths_36m", "neighbours_12m", "months_since")
+
+
+def month_id(year, month) -> np.ndarray:
+    """ViEWS' month number: January 1980 is 1."""
+    return (np.asarray(year) - 1980) * 12 + np.asarray(month)
+
+
+def monthly_deaths(events: pd.DataFrame, units: Units, first_year: int, last_year: int) -> pd.DataFrame:
+    """State-based deaths per cell (rows, ``units`` order) and month (columns: month ids)."""
+    months = np.arange(month_id(first_year, 1), month_id(last_year, 12) + 1)
+    located = events[events["has_location"] & (events["violence_type"] == "state_based")]
+    pos = units.locate(located["longitude"].to_numpy(), located["latitude"].to_numpy())
+    dates = pd.DatetimeIndex(located["date_start"])
+    col = month_id(dates.year, dates.month) - months[0]
+    keep = (pos >= 0) & (col >= 0) & (col < len(months))
+    matrix = np.zeros((len(units), len(months)))
+    np.add.at(matrix, (pos[keep], col[keep]), located["fatalities_best"].to_numpy(dtype=float)[keep])
+    return pd.DataFrame(matrix, index=units.ids, columns=months)
+
+
+def _history(deaths: np.ndarray, neighbours, cutoff: int) -> pd.DataFrame:
+    """Features of every cell at a cutoff column (the last month known)."""
+    past = deaths[:, : cutoff + 1]
+
+    def last(n):
+        return past[:, max(0, cutoff + 1 - n):].sum(axis=1)
+    seen = past > 0
+    since = np.where(seen.any(axis=1), cutoff - (past.shape[1] - 1 - np.argmax(seen[:, ::-1], axis=1)), 120)
+    return pd.DataFrame({"deaths_1m": last(1), "deaths_3m": last(3), "deaths_12m": last(12), "deaths_36m": last(36),
+                         "neighbours_12m": neighbours @ last(12), "months_since": np.minimum(since, 120)})
+
+
+def _design(features: pd.DataFrame, lead) -> np.ndarray:
+    logged = np.log1p(features[list(HISTORY)].to_numpy(dtype=float))
+    return np.column_stack([logged, np.broadcast_to(np.asarray(lead, dtype=float), len(features)) / 12])
+
+
+@dataclass
+class ViewsWindow:
+    """One window's draws (forecaster -> cells x months x draws) and actuals (cells x months)."""
+
+    year: int
+    months: np.ndarray
+    cells: np.ndarray
+    draws: dict
+    actuals: np.ndarray
+
+    def frame(self, forecaster: str) -> pd.DataFrame:
+        """The challenge's long format: ``month_id``, ``priogrid_gid``, ``draw``, ``outcome``."""
+        values = self.draws[forecaster]
+        n_cells, n_months, n_draws = values.shape
+        return pd.DataFrame({"month_id": np.tile(np.repeat(self.months, n_draws), n_cells).astype(np.int32),
+                             "priogrid_gid": np.repeat(self.cells, n_months * n_draws).astype(np.int64),
+                             "draw": np.tile(np.arange(n_draws), n_cells * n_months).astype(np.int32),
+                             "outcome": values.reshape(-1).astype(np.int64)})
+
+    def actuals_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"month_id": np.tile(self.months, len(self.cells)).astype(np.int32),
+                             "priogrid_gid": np.repeat(self.cells, len(self.months)).astype(np.int64),
+                             "outcome": self.actuals.reshape(-1).astype(np.int64)})
+
+
+def _fit_sahelrisk(deaths: np.ndarray, neighbours, cutoff: int, step: int = 3):
+    """The hurdle, fitted on (cutoff c, lead k) pairs whose target month is no later than ``cutoff``."""
+    designs, any_death, counts, history = [], [], [], []
+    for c in range(36, cutoff - 2, step):
+        features = _history(deaths, neighbours, c)
+        for lead in LEADS:
+            if c + lead > cutoff:
+                break
+            target = deaths[:, c + lead]
+            designs.append(_design(features, lead))
+            history.append(features.assign(lead=lead))
+            any_death.append(target > 0)
+            counts.append(target)
+    X, y = np.vstack(designs), np.concatenate(any_death)
+    classifier = LogisticRegression(C=1.0, max_iter=2000).fit(X, y)
+    frame = pd.concat(history, ignore_index=True)
+    count = SeverityModel(features=HISTORY).fit(frame, np.concatenate(counts))
+    return classifier, count
+
+
+def window_forecasts(deaths: pd.DataFrame, units: Units, year: int, n_draws: int = 1000, seed: int = 0) -> ViewsWindow:
+    """Every forecaster's draws for the 12 months of ``year``, from the data up to October of ``year - 1``."""
+    rng = np.random.default_rng(seed)
+    matrix = deaths.to_numpy()
+    columns = deaths.columns.to_numpy()
+    cutoff = int(np.flatnonzero(columns == month_id(year - 1, 10))[0])
+    targets = np.arange(cutoff + 3, cutoff + 15)
+    if targets[-1] >= len(columns):
+        raise ValueError(f"window {year}: the outcomes of {year} are not in the data")
+    neighbours = units.neighbours()
+    n = len(units)
+    draws = {"zero": np.zeros((n, 12, n_draws), dtype=np.int64)}
+    draws["last"] = rng.poisson(np.repeat(matrix[:, cutoff][:, None, None], 12, axis=1), size=(n, 12, n_draws))
+
+    def resample(pool):
+        picks = rng.integers(0, pool.shape[1], (n, 12, n_draws))
+        return np.take_along_axis(pool[:, None, :].repeat(12, axis=1), picks, axis=2)
+    draws["boot_240"] = resample(matrix[:, max(0, cutoff - 239): cutoff + 1])
+    draws["conflictology"] = resample(matrix[:, cutoff - 11: cutoff + 1])
+    own = matrix[:, cutoff - 11: cutoff + 1]
+    pooled = [np.concatenate([own[i], own[neighbours[i].indices].ravel()]) for i in range(n)]
+    picks = rng.random((n, 12, n_draws))
+    draws["conflictology_neighbours"] = np.stack(
+        [np.asarray(p)[(picks[i] * len(p)).astype(int)] for i, p in enumerate(pooled)])
+    classifier, count = _fit_sahelrisk(matrix, neighbours, cutoff)
+    features = _history(matrix, neighbours, cutoff)
+    model = np.zeros((n, 12, n_draws), dtype=np.int64)
+    for j, lead in enumerate(LEADS):
+        p = classifier.predict_proba(_design(features, lead))[:, 1]
+        model[:, j, :] = count.forecast(features.assign(lead=lead), p).sample(n_draws, seed=seed + lead)
+    draws["sahelrisk"] = model
+    return ViewsWindow(year, columns[targets], units.ids, draws, matrix[:, targets])
+
+
+def score_draws(draws: np.ndarray, actuals: np.ndarray, alpha: float = 0.1) -> dict:
+    """Mean CRPS, ignorance (challenge bins; one pseudo-draw spread over the bins) and the
+    ``1 - alpha`` mean interval score with its coverage, over every cell-month."""
+    import scoringrules
+
+    flat = draws.reshape(-1, draws.shape[-1]).astype(float)
+    y = actuals.reshape(-1).astype(float)
+    k = len(IGNORANCE_BINS) - 1
+    sample_bins = np.clip(np.searchsorted(IGNORANCE_BINS, flat, side="right") - 1, 0, k - 1)
+    y_bin = np.clip(np.searchsorted(IGNORANCE_BINS, y, side="right") - 1, 0, k - 1)
+    hits = (sample_bins == y_bin[:, None]).sum(axis=1)
+    lower, upper = np.quantile(flat, [alpha / 2, 1 - alpha / 2], axis=1, method="inverted_cdf")
+    mis = (upper - lower) + 2 / alpha * (lower - y) * (y < lower) + 2 / alpha * (y - upper) * (y > upper)
+    return {"crps": float(np.mean(scoringrules.crps_ensemble(y, flat))),
+            "ignorance": float(np.mean(-np.log2((hits + 1 / k) / (flat.shape[1] + 1)))),
+            "mis_90": float(np.mean(mis)), "coverage_90": float(np.mean((y >= lower) & (y <= upper)))}
