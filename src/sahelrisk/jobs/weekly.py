@@ -91,7 +91,7 @@ def cleanup_leftovers(out_dir: Path) -> list[str]:
 
     Called under the job lock, so no other job is writing them."""
     removed = []
-    for folder in [out_dir, *(p for p in out_dir.glob("*/*") if p.is_dir())]:
+    for folder in [out_dir, *(p for p in (*out_dir.glob("*"), *out_dir.glob("*/*")) if p.is_dir())]:
         if not folder.is_dir():
             continue
         for leftover in folder.glob(".*-*"):
