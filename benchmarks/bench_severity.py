@@ -90,13 +90,14 @@ def main() -> None:
             exceed["model"].setdefault(k, np.zeros(len(rows)))[part.index] = forecast.prob_at_least(k)
         fits.append({"fold": str(fold), "dispersion": round(model.dispersion_, 3), "positives": int((train[target] >= 1).sum())})
     y = rows[target].to_numpy(dtype=float)
+    crps_rows = {name: scoringrules.crps_ensemble(y, draws.astype(float)) for name, draws in samples.items()}
     table, reliability = [], {}
     for name, draws in samples.items():
         for k in THRESHOLDS:
             if k not in exceed[name]:
                 exceed[name][k] = (draws >= k).mean(axis=1)
         score, covered = interval_score(draws, y)
-        entry = {"model": name, "crps": float(np.mean(scoringrules.crps_ensemble(y, draws.astype(float)))),
+        entry = {"model": name, "crps": float(np.mean(crps_rows[name])),
                  "ignorance": float(np.mean(ignorance(draws, y))), "interval_score_90": float(np.mean(score)),
                  "coverage_90": float(np.mean(covered)), "expected_deaths_mean": float(draws.mean()),
                  "observed_deaths_mean": float(y.mean())}
@@ -108,11 +109,28 @@ def main() -> None:
             reliability[f"{name}_{k}"] = reliability_table(hit, p).round(4).to_dict("records")
         table.append(entry)
     out = pd.DataFrame(table).set_index("model")
+    # the noise: CRPS differences with whole weeks resampled (a week's cells move together)
+    weeks = rows["week"].to_numpy()
+    codes, uniques = pd.factorize(weeks)
+    gaps = {}
+    for other in ("conflictology", "zero"):
+        diff = pd.Series(crps_rows["model"] - crps_rows[other]).groupby(codes).agg(["sum", "size"]).to_numpy()
+        rng_gap = np.random.default_rng(1)
+        draws_gap = []
+        for _ in range(500):
+            pick = rng_gap.integers(0, len(uniques), len(uniques))
+            draws_gap.append(diff[pick, 0].sum() / diff[pick, 1].sum())
+        gaps[other] = {"gap": round(float(diff[:, 0].sum() / diff[:, 1].sum()), 4),
+                       "p05": round(float(np.quantile(draws_gap, 0.05)), 4),
+                       "p95": round(float(np.quantile(draws_gap, 0.95)), 4)}
+        print(f"CRPS model - {other}: {gaps[other]['gap']:+.4f} (90% over resampled weeks "
+              f"{gaps[other]['p05']:+.4f} to {gaps[other]['p95']:+.4f})")
     print(f"{len(rows):,} cell-weeks, {int((y >= 10).sum())} with 10+ deaths, {int((y >= 25).sum())} with 25+")
     print(out.round(4).to_string())
     record = {"benchmark": "deaths per cell over the next 4 weeks, rolling origins 2020-2023, 100 draws",
               "rows": len(rows), "rows_10_plus": int((y >= 10).sum()), "rows_25_plus": int((y >= 25).sum()),
-              "metrics": out.round(4).reset_index().to_dict("records"), "reliability": reliability, "folds": fits}
+              "metrics": out.round(4).reset_index().to_dict("records"), "crps_gap": gaps, "reliability": reliability,
+              "folds": fits}
     (ROOT / "benchmarks" / "severity.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
 
 
