@@ -45,3 +45,9 @@ def test_the_schedule_retrains_every_n_weeks_and_on_a_new_final_ged(small_spec):
     assert retrain_reasons(small_spec, week13, date(2023, 12, 31), [], [])[0].startswith("13 weeks of data")
     assert retrain_reasons(small_spec, {"data_end": "2023-12-24"}, date(2023, 12, 31), ["ged251"], []) == \
         ["new final GED release ged251"]
+
+
+def test_a_kept_champion_does_not_make_every_later_week_due(small_spec):
+    old_champion = {"data_end": "2023-09-30"}        # the last training's challenger was not promoted
+    assert retrain_reasons(small_spec, old_champion, date(2024, 1, 7), [], [], last_trained_end="2024-01-06") == []
+    assert retrain_reasons(small_spec, old_champion, date(2024, 1, 7), [], [])          # without it: due

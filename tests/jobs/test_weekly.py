@@ -144,11 +144,13 @@ def test_sigkill_while_training_keeps_the_champion_and_the_next_run_recovers(sit
 
 def test_a_second_job_started_while_the_first_runs_exits_at_once(site, small_spec, real_data):
     (site / "out" / "weekly" / "last_run.json").unlink()
+    lock = site / "out" / ".weekly.lock"
+    lock.unlink()                                   # the copy's: written by the base run, long released
     first = _cli(site, small_spec, real_data)
     try:
-        deadline = time.time() + 60
-        while not (site / "out" / ".weekly.lock").exists() or "pid" not in (site / "out" / ".weekly.lock").read_text():
-            assert time.time() < deadline
+        deadline = time.time() + 120
+        while not lock.exists() or lock.read_text() != f"pid {first.pid}":
+            assert time.time() < deadline and first.poll() is None
             time.sleep(0.05)
         second = _cli(site, small_spec, real_data)
         assert second.wait(timeout=60) == 9

@@ -113,7 +113,7 @@ def _final_ged_releases(data_dir: Path) -> list[str]:
 
 
 def retrain_reasons(spec: TrainingSpec, champion_identity: dict | None, data_end: date, ged_now: list[str],
-                    ged_trained: list[str] | None) -> list[str]:
+                    ged_trained: list[str] | None, last_trained_end: str | None = None) -> list[str]:
     """Why the schedule asks for a new model now (empty: not due).
 
     Parameters
@@ -121,12 +121,16 @@ def retrain_reasons(spec: TrainingSpec, champion_identity: dict | None, data_end
     champion_identity : dict or None
         The champion's logged identity (its ``data_end``); None when there is no champion.
     ged_now, ged_trained : list of str
-        Final GED releases held now, and when the champion was trained (None: not known).
+        Final GED releases held now, and at the last training (None: not known).
+    last_trained_end : str, optional
+        The ``data_end`` of the job's last training, promoted or not: the schedule counts from the
+        later of it and the champion's, so a kept champion does not make every later week due.
     """
     if champion_identity is None:
         return ["no champion yet"]
     reasons = []
-    trained_end = pd.Timestamp(champion_identity.get("data_end") or "1900-01-01")
+    trained_end = max(pd.Timestamp(champion_identity.get("data_end") or "1900-01-01"),
+                      pd.Timestamp(last_trained_end or "1900-01-01"))
     weeks = int((pd.Timestamp(data_end) - trained_end).days // 7)
     if weeks >= spec.retrain_every_weeks:
         reasons.append(f"{weeks} weeks of data since the champion's (every {spec.retrain_every_weeks})")
@@ -233,9 +237,11 @@ def _run(steps: _Steps, record: dict, spec_path: Path, data_dir: Path, out_dir: 
         except (SahelriskError, ValueError):
             identity = {}   # unreadable: treated as trained on no data, so a retrain is due
     reasons = ["asked (--retrain)"] if force_retrain else retrain_reasons(
-        spec, identity, data_end, ged_now, (last or {}).get("ged_trained", ged_now if before else None))
+        spec, identity, data_end, ged_now, (last or {}).get("ged_trained", ged_now if before else None),
+        (last or {}).get("trained_data_end"))
     record["retrain"] = {"due": bool(reasons), "reasons": reasons}
     ged_trained = (last or {}).get("ged_trained", ged_now)
+    trained_end = (last or {}).get("trained_data_end")
     if reasons:
         outcome = steps.run("retrain", lambda s: train_and_track(
             spec, data_dir, as_of=as_of, data_end=data_end, register=True, out_dir=out_dir / "training",
@@ -243,10 +249,11 @@ def _run(steps: _Steps, record: dict, spec_path: Path, data_dir: Path, out_dir: 
             on_fold=lambda fold, k, n: steps.log(f"backtest fold {k + 1}/{n} ({fold.name})")))
         record["promotion"] = {"challenger": outcome.version, "champion_before": outcome.champion_before,
                                "promoted": outcome.promoted, "reason": outcome.decision}
-        ged_trained = ged_now
+        ged_trained, trained_end = ged_now, str(data_end)
     else:
         steps.steps.append(Step("retrain", "skipped", 0.0, "not due"))
     record["ged_trained"] = ged_trained
+    record["trained_data_end"] = trained_end
     loaded = steps.run("load model", lambda s: load_model("champion", spec_path, tracking_uri=tracking_uri,
                                                           mlruns=mlruns))
     record.update(champion=loaded.version, model=loaded.name, model_identity=loaded.identity)
