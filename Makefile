@@ -29,6 +29,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_update.py
 	$(BIN)/python benchmarks/bench_areas.py
 	$(BIN)/python benchmarks/bench_routes.py
+	$(BIN)/python benchmarks/bench_severity.py
+	$(BIN)/python benchmarks/bench_weekly.py
+	$(BIN)/sahelrisk backtest --protocol views-challenge --years 2018-2023 --out outputs
 
 clean:
 	rm -rf $(VENV) outputs
