@@ -24,24 +24,6 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 H = 4
 DRAWS = 100
-BINS = np.array([0, 0.5, 2.5, 5.5, 10.5, 25.5, 50.5, 100.5, 250.5, 500.5, 1000.5, np.inf])
-ALPHA = 0.1
-
-
-def ignorance(samples: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """-log2 of the forecast probability of the observed bin (the challenge's bins), the bin
-    probabilities from the draws with one pseudo-draw spread over the bins (no zero probability)."""
-    k = len(BINS) - 1
-    sample_bins = np.clip(np.searchsorted(BINS, samples, side="right") - 1, 0, k - 1)
-    y_bin = np.clip(np.searchsorted(BINS, y, side="right") - 1, 0, k - 1)
-    hits = (sample_bins == y_bin[:, None]).sum(axis=1)
-    return -np.log2((hits + 1 / k) / (samples.shape[1] + 1))
-
-
-def interval_score(samples: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    lower, upper = np.quantile(samples, [ALPHA / 2, 1 - ALPHA / 2], axis=1, method="inverted_cdf")
-    score = (upper - lower) + 2 / ALPHA * (lower - y) * (y < lower) + 2 / ALPHA * (y - upper) * (y > upper)
-    return score, (y >= lower) & (y <= upper)
 
 
 def _past_windows(frame: pd.DataFrame) -> np.ndarray:
@@ -61,6 +43,7 @@ def main() -> None:
     from sahelrisk.modeling.severity import THRESHOLDS, SeverityModel
     from sahelrisk.modeling.spec import load_training_spec
     from sahelrisk.modeling.training import prepare_frame, run_backtests
+    from sahelrisk.modeling.views_protocol import ignorance, interval_score
 
     spec = load_training_spec(ROOT / "training/default.toml")
     tf = prepare_frame(spec, resolve_data_dir(None, cwd=ROOT))

@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sahelrisk.modeling.severity import SeverityModel
 from sahelrisk.units import Units
 
-__all__ = ["month_id", "monthly_deaths", "window_forecasts", "score_draws", "FORECASTERS", "IGNORANCE_BINS",
+__all__ = ["month_id", "monthly_deaths", "window_forecasts", "score_draws", "ignorance", "interval_score", "FORECASTERS", "IGNORANCE_BINS",
            "ViewsWindow"]
 
 IGNORANCE_BINS = np.array([0, 0.5, 2.5, 5.5, 10.5, 25.5, 50.5, 100.5, 250.5, 500.5, 1000.5, np.inf])
@@ -154,19 +154,32 @@ def window_forecasts(deaths: pd.DataFrame, units: Units, year: int, n_draws: int
     return ViewsWindow(year, columns[targets], units.ids, draws, matrix[:, targets])
 
 
+def ignorance(draws: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per row (rows x draws): -log2 of the forecast probability of the observed bin of
+    :data:`IGNORANCE_BINS`, the bin probabilities from the draws with one pseudo-draw spread over
+    the bins (no zero probability)."""
+    k = len(IGNORANCE_BINS) - 1
+    sample_bins = np.clip(np.searchsorted(IGNORANCE_BINS, draws, side="right") - 1, 0, k - 1)
+    y_bin = np.clip(np.searchsorted(IGNORANCE_BINS, y, side="right") - 1, 0, k - 1)
+    hits = (sample_bins == y_bin[:, None]).sum(axis=1)
+    return -np.log2((hits + 1 / k) / (draws.shape[1] + 1))
+
+
+def interval_score(draws: np.ndarray, y: np.ndarray, alpha: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Per row (rows x draws): the ``1 - alpha`` interval score of the draws' central interval,
+    and whether ``y`` fell inside it."""
+    lower, upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=1, method="inverted_cdf")
+    score = (upper - lower) + 2 / alpha * (lower - y) * (y < lower) + 2 / alpha * (y - upper) * (y > upper)
+    return score, (y >= lower) & (y <= upper)
+
+
 def score_draws(draws: np.ndarray, actuals: np.ndarray, alpha: float = 0.1) -> dict:
-    """Mean CRPS, ignorance (challenge bins; one pseudo-draw spread over the bins) and the
-    ``1 - alpha`` mean interval score with its coverage, over every cell-month."""
+    """Mean CRPS, ignorance (:func:`ignorance`) and the ``1 - alpha`` mean interval score with
+    its coverage (:func:`interval_score`), over every cell-month."""
     import scoringrules
 
     flat = draws.reshape(-1, draws.shape[-1]).astype(float)
     y = actuals.reshape(-1).astype(float)
-    k = len(IGNORANCE_BINS) - 1
-    sample_bins = np.clip(np.searchsorted(IGNORANCE_BINS, flat, side="right") - 1, 0, k - 1)
-    y_bin = np.clip(np.searchsorted(IGNORANCE_BINS, y, side="right") - 1, 0, k - 1)
-    hits = (sample_bins == y_bin[:, None]).sum(axis=1)
-    lower, upper = np.quantile(flat, [alpha / 2, 1 - alpha / 2], axis=1, method="inverted_cdf")
-    mis = (upper - lower) + 2 / alpha * (lower - y) * (y < lower) + 2 / alpha * (y - upper) * (y > upper)
-    return {"crps": float(np.mean(scoringrules.crps_ensemble(y, flat))),
-            "ignorance": float(np.mean(-np.log2((hits + 1 / k) / (flat.shape[1] + 1)))),
-            "mis_90": float(np.mean(mis)), "coverage_90": float(np.mean((y >= lower) & (y <= upper)))}
+    mis, covered = interval_score(flat, y, alpha)
+    return {"crps": float(np.mean(scoringrules.crps_ensemble(y, flat))), "ignorance": float(np.mean(ignorance(flat, y))),
+            "mis_90": float(np.mean(mis)), "coverage_90": float(np.mean(covered))}

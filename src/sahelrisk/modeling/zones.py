@@ -28,7 +28,7 @@ from sahelrisk.geo import metric_crs_for
 from sahelrisk.modeling.areas import MIN_POSITIVES, calibrate_in_backtest, fit_map
 from sahelrisk.units import Units
 
-__all__ = ["ZONE_KINDS", "ZONE_METHOD", "zone_weights", "share_score", "road_zones", "site_zones", "zone_rows",
+__all__ = ["ZONE_KINDS", "ZONE_METHOD", "zone_weights", "share_score", "independence_score", "road_zones", "site_zones", "zone_rows",
            "evaluate_zones", "fit_zone_maps", "DEFAULT_BUFFER_KM", "DEFAULT_RADIUS_KM", "ZONE_REPORTED"]
 
 ZONE_KINDS = ("corridor", "site")
@@ -60,7 +60,8 @@ def share_score(weights: sparse.csr_matrix, p) -> np.ndarray:
     return 1 - np.exp(-(weights @ rate))
 
 
-def _independent(weights: sparse.csr_matrix, p) -> np.ndarray:
+def independence_score(weights: sparse.csr_matrix, p) -> np.ndarray:
+    """Each zone's ``1 - prod(1 - p)`` over every cell it touches, in full (cells independent)."""
     touched = (weights > 0).astype(float)
     return 1 - np.exp(touched @ np.log1p(-np.clip(np.asarray(p, dtype=float), 0, 1 - 1e-12)))
 
@@ -132,7 +133,7 @@ def zone_rows(preds: pd.DataFrame, model: str, units: Units, zones: gpd.GeoDataF
     rows = pd.DataFrame({
         "unit_id": np.repeat(zones["zone_id"].to_numpy(), len(weeks)),
         "week": np.tile(weeks.to_numpy(), len(zones)), "fold": np.tile(folds, len(zones)),
-        "p_share": share_score(weights, P).ravel(), "p_independent": _independent(weights, P).ravel(),
+        "p_share": share_score(weights, P).ravel(), "p_independent": independence_score(weights, P).ravel(),
         "p_decay": (decayed / (1 + decayed)).ravel(),
         target: np.where(np.tile(observed, len(zones)), (ahead > 0).astype(float).ravel(), np.nan),
     })

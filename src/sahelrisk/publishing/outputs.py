@@ -24,6 +24,15 @@ DATA_FILES = ("risk_grid.parquet", "risk_grid.geojson", "risk_adm2.csv", "risk_s
 LANGUAGE_FILES = ("map.{lang}.html", "map.{lang}.png", "bulletin.{lang}.html", "bulletin.{lang}.pdf")
 
 
+def _recent_events(events: pd.DataFrame, week: pd.Timestamp, countries=None) -> pd.DataFrame:
+    """Located events from four weeks before ``week`` to its end, the ones the maps show."""
+    keep = events["has_location"] & (events["date_start"] > week - pd.Timedelta(weeks=4)) \
+        & (events["date_start"] <= week + pd.Timedelta(days=6))
+    if countries is not None:
+        keep &= events["country_iso3"].isin(list(countries))
+    return events[keep]
+
+
 def output_files(langs=LANGUAGES) -> tuple[str, ...]:
     """The files of one output folder when written in ``langs``."""
     return DATA_FILES + tuple(name.format(lang=lang) for lang in langs for name in LANGUAGE_FILES)
@@ -62,10 +71,7 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
         cells.to_parquet(tmp / "risk_grid.parquet")
         cells.to_file(tmp / "risk_grid.geojson", driver="GeoJSON")
         adm2.drop(columns="geometry").to_csv(tmp / "risk_adm2.csv", index=False)
-        events = inputs.events
-        recent = events[events["has_location"] & (events["date_start"] > week - pd.Timedelta(weeks=4))
-                        & (events["date_start"] <= week + pd.Timedelta(days=6))
-                        & events["country_iso3"].isin(list(loaded.spec.countries))]
+        recent = _recent_events(inputs.events, week, loaded.spec.countries)
         sites = None
         if inputs.layers.get("mining_sites") is not None:
             sites = site_risk(mining_sites(inputs.layers["mining_sites"], loaded.spec.countries), cells, inputs.events,
@@ -107,8 +113,7 @@ def write_route_outputs(segments, cells, inputs, out_dir, name: str, *, langs=LA
     ``<out_dir>/routes/<week>/<name>/``, whole or not at all: ``route.geojson`` (every stretch of
     every route), ``segments.csv``, ``summary.json`` and ``route.<lang>.html``."""
     week = pd.Timestamp(segments.attrs["week"])
-    recent = inputs.events[inputs.events["has_location"] & (inputs.events["date_start"] > week - pd.Timedelta(weeks=4))
-                           & (inputs.events["date_start"] <= week + pd.Timedelta(days=6))]
+    recent = _recent_events(inputs.events, week)
 
     def fill(tmp: Path) -> None:
         segments.to_file(tmp / "route.geojson", driver="GeoJSON")

@@ -22,7 +22,7 @@ from shapely.geometry import Point
 
 from sahelrisk.errors import DataGapError
 from sahelrisk.geo import metric_crs_for
-from sahelrisk.modeling.zones import share_score, zone_weights
+from sahelrisk.modeling.zones import independence_score, share_score, zone_weights
 from sahelrisk.routes.network import Route
 from sahelrisk.scoring.week import risk_tier
 
@@ -125,9 +125,7 @@ def _zone_probabilities(zone, cells: gpd.GeoDataFrame) -> tuple[float, float, in
     """(share score, independence score, cells touched) of one zone polygon (EPSG:4326)."""
     weights = zone_weights(gpd.GeoSeries([zone], crs="EPSG:4326"), cells.geometry.reset_index(drop=True))
     p = cells["probability"].to_numpy(dtype=float)
-    touched = weights.getrow(0).indices
-    independent = 1 - float(np.prod(1 - p[touched]))
-    return float(share_score(weights, p)[0]), independent, len(touched)
+    return float(share_score(weights, p)[0]), float(independence_score(weights, p)[0]), weights.getrow(0).nnz
 
 
 def route_summary(route: Route, segments: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, *, buffer_km: float = 10.0,
@@ -209,8 +207,7 @@ def site_risk(sites: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, events: pd.DataF
     touched = np.diff(weights.indptr) > 0
     p_share = np.where(touched, p_share, np.nan)
     out["probability"] = calibration.apply("site", p_share) if calibration is not None else p_share
-    out["probability_independent"] = np.where(
-        touched, 1 - np.exp((weights > 0).astype(float) @ np.log1p(-np.clip(p, 0, 1 - 1e-12))), np.nan)
+    out["probability_independent"] = np.where(touched, independence_score(weights, p), np.nan)
     out = pd.concat([out, events_near(sites_m, events, week, radius_km * 1000, crs)], axis=1)
     out["risk_tier"] = np.where(touched, risk_tier(np.nan_to_num(out["probability"].to_numpy(dtype=float))), None)
     out["rank"] = out["probability"].rank(ascending=False, method="first").astype("Int64")

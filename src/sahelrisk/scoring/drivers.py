@@ -16,7 +16,7 @@ import pandas as pd
 
 from sahelrisk.i18n import Formatter, gettext
 
-__all__ = ["explain", "phrase", "phrase_all", "SENTENCES"]
+__all__ = ["explain", "phrase", "phrase_all", "describe_feature", "SENTENCES"]
 
 
 def N_(message: str) -> str:
@@ -140,14 +140,20 @@ def explain(contrib_now: pd.DataFrame, contrib_before: pd.DataFrame | None, valu
     return drivers, changes
 
 
+def describe_feature(name: str, described: dict | None = None) -> str:
+    """Readable name of a feature column, from the builder's description or the column name."""
+    if described and described.get(name, {}).get("description"):
+        return described[name]["description"]
+    return name.replace("_", " ")
+
+
 def _sentence(feature: str, value: float, lang: str, fmt: Formatter, described: dict | None = None) -> str:
     for pattern, message in _COMPILED:
         match = pattern.match(feature)
         if match:
             params = {key: fmt.number(int(v)) for key, v in match.groupdict().items() if v is not None}
             return gettext(lang, message, n=fmt.number(value), **params)
-    label = (described or {}).get(feature, {}).get("description") or feature.replace("_", " ")
-    return f"{label}: {fmt.number(value)}"
+    return f"{describe_feature(feature, described)}: {fmt.number(value)}"
 
 
 def phrase(record: dict, lang: str = "en", described: dict | None = None) -> str:

@@ -23,7 +23,7 @@ from sahelrisk.features.panel import PanelInputs, build_units, compute_panel
 from sahelrisk.features.spec import PanelSpec
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
-from sahelrisk.scoring.drivers import explain, phrase_all
+from sahelrisk.scoring.drivers import describe_feature, explain, phrase_all
 from sahelrisk.units import Units
 from sahelrisk.units.membership import area_membership
 
@@ -49,13 +49,6 @@ def tier_index(p) -> np.ndarray:
 
 def risk_tier(p) -> np.ndarray:
     return np.asarray(TIERS, dtype=object)[tier_index(p)]
-
-
-def describe_feature(name: str, described: dict | None = None) -> str:
-    """Readable name of a feature column, from the builder's description or the column name."""
-    if described and described.get(name, {}).get("description"):
-        return described[name]["description"]
-    return name.replace("_", " ")
 
 
 def coverage_gap(dates: pd.Series, week: pd.Timestamp, lookback_weeks: int = 52,
