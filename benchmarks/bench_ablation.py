@@ -185,11 +185,12 @@ def factory(v, columns, glm_columns):
 
 def main() -> None:
     from sahelrisk.data.datadir import resolve_data_dir
+    from sahelrisk.evaluation.backtest import run_backtest
+    from sahelrisk.evaluation.metrics import metrics_by
     from sahelrisk.modeling.baselines import BaselineModel, required_columns
-    from sahelrisk.modeling.folds import RollingOrigin, run_backtest
-    from sahelrisk.modeling.metrics import metrics_by
+    from sahelrisk.modeling.folds import RollingOrigin
+    from sahelrisk.modeling.frame import prepare_frame
     from sahelrisk.modeling.spec import load_training_spec
-    from sahelrisk.modeling.training import prepare_frame
 
     chosen = sys.argv[1:] or list(VARIANTS)
     spec = load_training_spec(ROOT / "training/default.toml")

@@ -24,8 +24,9 @@ WEEK = pd.Timestamp("2023-12-25")
 
 def _rows_for(period, spec, data_dir):
     from sahelrisk.data.sources.families import select_sources
-    from sahelrisk.modeling.areas import area_rows
-    from sahelrisk.modeling.training import prepare_frame, run_backtests
+    from sahelrisk.evaluation.areas import area_rows
+    from sahelrisk.evaluation.backtest import run_backtests
+    from sahelrisk.modeling.frame import prepare_frame
 
     if period is not None:
         spec = replace(spec, backtest={**spec.backtest, "train_start": period[0], "first_origin": period[1],
@@ -39,12 +40,12 @@ def _rows_for(period, spec, data_dir):
 
 def main() -> None:
     from sahelrisk.data.datadir import resolve_data_dir
-    from sahelrisk.modeling.areas import (
+    from sahelrisk.evaluation.areas import (
         METHODS,
         calibrate_in_backtest,
         fit_area_calibration,
     )
-    from sahelrisk.modeling.metrics import metrics_by, reliability_table
+    from sahelrisk.evaluation.metrics import metrics_by, reliability_table
     from sahelrisk.modeling.spec import load_training_spec
     from sahelrisk.scoring.week import risk_tier
 
@@ -81,9 +82,9 @@ def main() -> None:
     # The week of 2023-12-25: ADM2 tiers with each map fitted on every test-period row (as the
     # registered model would), the chosen one first.
     rows_by_level, tf, preds = kept["test"]
+    from sahelrisk.evaluation.areas import area_scores
     from sahelrisk.features.panel import compute_panel
-    from sahelrisk.modeling.areas import area_scores
-    from sahelrisk.modeling.training import fit_final_model
+    from sahelrisk.modeling.fit import fit_final_model
     model = fit_final_model(spec, tf)
     panel = compute_panel(spec.features, tf.inputs, start=WEEK, end=WEEK, units=tf.units)
     p = model.predict_proba(panel[model.feature_names_])[:, 1]

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    from sahelrisk.modeling.training import MODEL_NAME
+    from sahelrisk.evaluation.backtest import MODEL_NAME
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
         done = subprocess.run([str(Path(sys.executable).with_name("sahelrisk")), "backtest", "--spec",

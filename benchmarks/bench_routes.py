@@ -3,7 +3,7 @@
 For every road link of the network touching Mali, Burkina Faso or Niger (its corridor: 10 km
 either side) and every USGS mining site there (a 25 km disc), and every origin week: the zone's
 probability of a fatal event in the next 4 weeks from the model's cell probabilities (the share
-score of ``sahelrisk.modeling.zones``, and the same mapped by a calibration fitted on earlier
+score of ``sahelrisk.evaluation.zones``, and the same mapped by a calibration fitted on earlier
 folds only), against what happened in the zone, beside the zone's own decayed history of fatal
 events (26-week half-life, calibrated the same way) and the independence score (every touched
 cell in full). The calibration is chosen on the validation origins (2017-2019, training from
@@ -33,7 +33,8 @@ WEEK = "2023-12-25"
 
 
 def _backtest(period, spec, data_dir):
-    from sahelrisk.modeling.training import prepare_frame, run_backtests
+    from sahelrisk.evaluation.backtest import run_backtests
+    from sahelrisk.modeling.frame import prepare_frame
 
     if period is not None:
         spec = replace(spec, backtest={**spec.backtest, "train_start": period[0], "first_origin": period[1],
@@ -44,8 +45,8 @@ def _backtest(period, spec, data_dir):
 
 def _zone_tables(tf, preds):
     from sahelrisk.data.sources.families import select_sources
-    from sahelrisk.modeling.areas import METHODS, calibrate_in_backtest
-    from sahelrisk.modeling.zones import evaluate_zones
+    from sahelrisk.evaluation.areas import METHODS, calibrate_in_backtest
+    from sahelrisk.evaluation.zones import evaluate_zones
 
     events = select_sources(tf.inputs.events, ("ucdp",))
     by_kind = evaluate_zones(preds, tf.units, tf.inputs.layers, events, target=TARGET, horizon_weeks=4,
@@ -91,7 +92,7 @@ def _timings(data_dir) -> dict:
 
     loaded = api.load_model("champion")
     inputs = load_inputs(load_catalog(), data_dir, spec=loaded.spec, as_of=date(2023, 12, 31))
-    result, _ = api.score_all(WEEK, None, loaded, data_dir, levels=(), inputs=inputs)
+    result, _ = api.score_all(WEEK, model=loaded, data_dir=data_dir, levels=(), inputs=inputs)
     cells, events, places = result.cells, inputs.events, inputs.layers["places"]
     out = {}
     started = time.perf_counter()
@@ -114,8 +115,8 @@ def _timings(data_dir) -> dict:
 
 def main() -> None:
     from sahelrisk.data.datadir import resolve_data_dir
-    from sahelrisk.modeling.areas import METHODS
-    from sahelrisk.modeling.metrics import metrics_by, reliability_table
+    from sahelrisk.evaluation.areas import METHODS
+    from sahelrisk.evaluation.metrics import metrics_by, reliability_table
     from sahelrisk.modeling.spec import load_training_spec
 
     spec = load_training_spec(ROOT / "training/default.toml")

@@ -39,11 +39,12 @@ def main() -> None:
     import scoringrules
 
     from sahelrisk.data.datadir import resolve_data_dir
-    from sahelrisk.modeling.metrics import reliability_table
+    from sahelrisk.evaluation.backtest import run_backtests
+    from sahelrisk.evaluation.metrics import reliability_table
+    from sahelrisk.evaluation.views_protocol import ignorance, interval_score
+    from sahelrisk.modeling.frame import prepare_frame
     from sahelrisk.modeling.severity import THRESHOLDS, SeverityModel
     from sahelrisk.modeling.spec import load_training_spec
-    from sahelrisk.modeling.training import prepare_frame, run_backtests
-    from sahelrisk.modeling.views_protocol import ignorance, interval_score
 
     spec = load_training_spec(ROOT / "training/default.toml")
     tf = prepare_frame(spec, resolve_data_dir(None, cwd=ROOT))

@@ -89,7 +89,7 @@ def small_spec(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def small_frame(small_spec, real_data, real_inputs):
-    from sahelrisk.modeling.training import prepare_frame
+    from sahelrisk.modeling.frame import prepare_frame
     return prepare_frame(small_spec, real_data, inputs=real_inputs)
 
 
@@ -100,7 +100,7 @@ def registered(small_spec, small_frame, real_data, tmp_path_factory):
     """A champion trained on the real data in a throw-away MLflow store (SQLite)."""
     import os
 
-    from sahelrisk.modeling.training import train_and_track
+    from sahelrisk.jobs.train import train_and_track
     root = tmp_path_factory.mktemp("registry")
     os.environ.pop("MLFLOW_TRACKING_URI", None)
     outcome = train_and_track(small_spec, real_data, register=True, out_dir=root / "out", models_dir=root / "models",

@@ -39,13 +39,29 @@ def _loaded(**identity):
                            identity={"horizon_weeks": 4, "units": "grid", "target": "target_any_fatal_4w", **identity})
 
 
-def test_a_model_refuses_another_horizon():
-    with pytest.raises(SpecError, match="forecasts 4 weeks ahead, not 12"):
-        _loaded().check_scores(horizon_weeks=12)
-    _loaded().check_scores(horizon_weeks=4)
+@pytest.mark.parametrize("call, message", [
+    (lambda: sahelrisk.score(20231225, model=_loaded()), r"week 20231225 is not a date"),
+    (lambda: sahelrisk.score(None, model=_loaded()), r"week None is not a date"),
+    (lambda: sahelrisk.score("2023-12-25", model=_loaded(), units="cells"), r"unknown unit level 'cells'"),
+    (lambda: sahelrisk.score("2023-12-25", model=_loaded(), as_of=20231231), r"as_of 20231231 is not a date"),
+    (lambda: sahelrisk.backtest(horizons=4), r"horizons must be a list of weeks ahead"),
+    (lambda: sahelrisk.backtest(horizons=[4, 0]), r"each of horizons must be more than zero"),
+    (lambda: sahelrisk.route_risk(["Ségou", "Sokolo"], "2023-12-25", buffer_km=-1), r"buffer_km must be more than zero"),
+    (lambda: sahelrisk.site_risk("2023-12-25", radius_km=-1), r"radius_km must be more than zero"),
+    (lambda: sahelrisk.site_risk("2023-12-25", sites=123), r"sites must be a CSV or GeoJSON file"),
+    (lambda: sahelrisk.site_risk("2023-12-25", include_mining=False), r"no sites to score"),
+    (lambda: sahelrisk.score("2023-12-25", model=3.5), r"model must be a registry alias"),
+    (lambda: api.plan_routes(["Ségou"], None, ["MLI"], alternatives=-1), r"alternatives must be zero or more"),
+    (lambda: api.plan_routes(123, None, ["MLI"]), r"route must be place names in order"),
+])
+def test_the_facade_refuses_bad_arguments_with_the_projects_error_naming_them(call, message):
+    # Checked before any data or model is read: these fail in milliseconds, whatever the machine holds.
+    with pytest.raises(SpecError, match=message):
+        call()
 
 
-def test_a_model_refuses_units_it_was_not_trained_on():
-    _loaded().check_scores(units="adm2")        # grid cells aggregate to areas
-    with pytest.raises(SpecError, match="trained on adm2 units and cannot score grid units"):
-        _loaded(units="adm2").check_scores(units="grid")
+def test_the_facades_options_are_keyword_only():
+    for name in ("score", "route_risk", "site_risk", "backtest", "build_panel"):
+        parameters = list(inspect.signature(getattr(sahelrisk, name)).parameters.values())
+        positional = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+        assert len(positional) <= 2, f"{name} takes {positional} by position"

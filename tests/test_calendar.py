@@ -1,7 +1,9 @@
+from datetime import date
+
 import pandas as pd
 import pytest
 
-from sahelrisk.calendar import as_monday, week_number, week_of, week_range
+from sahelrisk.calendar import as_monday, last_full_week, parse_week, week_end, week_number, week_of, week_range
 from sahelrisk.errors import SpecError
 
 
@@ -29,3 +31,29 @@ def test_week_numbers_differ_by_one_per_week():
     numbers = week_number(week_range("2020-01-06", "2020-02-03"))
     assert numbers[0] == (pd.Timestamp("2020-01-06") - pd.Timestamp("1970-01-05")).days // 7
     assert list(numbers - numbers[0]) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("day", ["2023-12-25", "2023-12-27", "2023-12-31", date(2023, 12, 29),
+                                 pd.Timestamp("2023-12-31 23:59")])
+def test_parse_week_snaps_any_day_to_its_monday(day):
+    assert parse_week(day) == pd.Timestamp("2023-12-25")
+
+
+@pytest.mark.parametrize("value", [20231225, 2023.5, None, True, "2023-13-45", "next week", ""])
+def test_parse_week_refuses_what_is_not_a_date_naming_the_argument(value):
+    with pytest.raises(SpecError, match=r"--week .* is not a date"):
+        parse_week(value, "--week")
+
+
+def test_week_end_is_the_sunday_of_the_week():
+    assert week_end("2023-12-25") == pd.Timestamp("2023-12-31")
+    assert week_end("2023-12-28") == pd.Timestamp("2023-12-31")
+    assert week_end(pd.Timestamp("2023-12-31")) == pd.Timestamp("2023-12-31")
+
+
+@pytest.mark.parametrize("data_end, last", [("2023-12-31", "2023-12-25"), ("2023-12-30", "2023-12-18"),
+                                            ("2024-01-01", "2023-12-25"), ("2024-01-07", "2024-01-01")])
+def test_last_full_week_is_the_last_monday_whose_sunday_the_data_reaches(data_end, last):
+    week = last_full_week(data_end)
+    assert week == pd.Timestamp(last) and week_end(week) <= pd.Timestamp(data_end)
+    assert week_end(week + pd.Timedelta(weeks=1)) > pd.Timestamp(data_end)

@@ -31,7 +31,7 @@ from sahelrisk.errors import (
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
 from sahelrisk.modeling.logistic import IntensityGLM
-from sahelrisk.modeling.promotion import decide_promotion
+from sahelrisk.registry.promotion import decide_promotion
 
 __all__ = ["score", "route_risk", "site_risk", "load_model", "backtest", "build_panel", "LoadedModel", "RiskModel", "BlendedModel",
            "IntensityGLM", "decide_promotion", "load_catalog", "resolve_data_dir", "load_dataset", "load_events",

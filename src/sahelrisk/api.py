@@ -4,192 +4,136 @@
 >>> risk = sahelrisk.score("2023-12-25", units="adm2")                    # doctest: +SKIP
 >>> risk.nsmallest(5, "rank")[["adm2_name", "probability", "risk_tier", "top_drivers"]]  # doctest: +SKIP
 
-Vocabulary: ``week`` is the Monday forecast from; ``as_of`` the data cut-off (rows dated later are
-not used); ``data_end`` the last day the data covers; ``horizon_weeks`` the weeks ahead;
-``data_dir`` the data directory; ``spec`` a training spec (the model's identity).
+A façade only: each function validates its arguments, then calls the steps of one week's run
+(:mod:`sahelrisk.jobs.run`) that the command line and the weekly job call too.
+
+Vocabulary: ``week`` is the Monday forecast from (any day of it is accepted); ``as_of`` the data
+cut-off (rows dated later are not used); ``data_end`` the last day the data covers;
+``horizon_weeks`` the weeks ahead; ``data_dir`` the data directory; ``spec`` a training spec (the
+model's identity).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry import LineString
 
-from sahelrisk.calendar import week_of
+from sahelrisk.calendar import parse_week
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.datadir import resolve_data_dir
-from sahelrisk.data.extent import country_coverage
-from sahelrisk.data.sources import load_dataset
-from sahelrisk.errors import DataGapError, ModelNotFoundError, SpecError
-from sahelrisk.features.panel import PanelInputs, load_inputs
-from sahelrisk.features.spec import PanelSpec, load_spec, spec_from_text
-from sahelrisk.modeling.areas import AreaCalibration
-from sahelrisk.modeling.blend import BlendedModel
-from sahelrisk.modeling.boosted import RiskModel
-from sahelrisk.modeling.severity import SeverityModel
-from sahelrisk.modeling.training import AREA_CALIBRATION_ARTIFACT, SEVERITY_ARTIFACT
-from sahelrisk.scoring.week import (
-    ScoreResult,
-    check_unit_level,
-    coverage_gap,
-    score_week,
-)
-
-DEFAULT_SPEC = "training/default.toml"
+from sahelrisk.errors import SpecError
+from sahelrisk.evaluation.backtest import BacktestResult
+from sahelrisk.features.panel import PanelInputs, compute_panel, load_inputs
+from sahelrisk.features.spec import load_spec
+from sahelrisk.jobs.run import ROUTE_LAYERS, Scored, load_step, score_step, week_window
+from sahelrisk.registry.models import DEFAULT_SPEC, LoadedModel, load_model
+from sahelrisk.routes.network import Route
+from sahelrisk.scoring.week import ScoreResult, check_unit_level
 
 __all__ = ["score", "score_all", "load_model", "backtest", "build_panel", "route_risk", "site_risk", "plan_routes",
-           "score_with_layers",
-           "LoadedModel", "DEFAULT_SPEC"]
+           "score_with_layers", "LoadedModel", "DEFAULT_SPEC"]
+
+def _date(value: object, name: str) -> date | None:
+    """An optional date argument, or a :class:`SpecError` naming it."""
+    return None if value is None else _as_date(value, name)
 
 
-@dataclass
-class LoadedModel:
-    """A registered model with its identity: what it forecasts, how far ahead, on which units.
-
-    Attributes
-    ----------
-    model : fitted estimator
-        The registered estimator (the blend, or the boosted-trees model alone).
-    name, version, run_id : str
-        Registry name and version, and the MLflow run that trained it.
-    spec : PanelSpec
-        The feature spec it was trained on.
-    identity : dict
-        ``registered_model``, ``target``, ``horizon_weeks``, ``units``, ``as_of``, ``data_end``...
-    area_calibration : AreaCalibration or None
-        The map from an area's independence score to its probability (None: a model trained
-        before areas were calibrated; areas then use the independence formula).
-    severity : SeverityModel or None
-        The count part of the deaths forecast (None: a model trained before it; no death columns).
-    metrics : dict
-        The run's logged backtest metrics.
-    """
-
-    model: RiskModel | BlendedModel
-    name: str
-    version: str
-    run_id: str
-    spec: PanelSpec
-    metrics: dict
-    identity: dict = field(default_factory=dict)
-    area_calibration: AreaCalibration | None = None
-    severity: SeverityModel | None = None
-
-    @property
-    def horizon_weeks(self) -> int:
-        return int(self.identity["horizon_weeks"])
-
-    @property
-    def units(self) -> str:
-        return self.identity["units"]
-
-    @property
-    def target(self) -> str:
-        return self.identity["target"]
-
-    def check_scores(self, horizon_weeks: int | None = None, units: str | None = None) -> None:
-        """Raise :class:`SpecError` when asked for a horizon or unit level the model was not trained for."""
-        if horizon_weeks is not None and int(horizon_weeks) != self.horizon_weeks:
-            raise SpecError(f"model {self.name} v{self.version} forecasts {self.horizon_weeks} weeks ahead, not "
-                            f"{horizon_weeks}; score with horizon_weeks={self.horizon_weeks} or train a model for "
-                            f"{horizon_weeks} weeks (a training spec with [target] horizon_weeks = {horizon_weeks})")
-        if units is not None and units in ("grid", "adm1", "adm2") and units != self.units \
-                and not (self.units == "grid" and units in ("adm1", "adm2")):
-            raise SpecError(f"model {self.name} v{self.version} is trained on {self.units} units and cannot score "
-                            f"{units} units; use a model trained with a {units} feature spec")
+def _as_date(value: object, name: str) -> date:
+    """A date argument, or a :class:`SpecError` naming it (a number is never read as a date)."""
+    if isinstance(value, (bool, int, float)):
+        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-31")
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-31") from None
+    if pd.isna(stamp):
+        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-31")
+    return stamp.date()
 
 
-def _registered_name(spec, name: str | None) -> str:
-    if name:
-        return name
-    from sahelrisk.modeling.spec import load_training_spec
-    return load_training_spec(spec).registered_model
+def _positive(name: str, value: object, *, allow_zero: bool = False, integer: bool = False) -> None:
+    """Refuse a number out of range (or of the wrong type), naming the argument."""
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise SpecError(f"{name} must be {'a whole number' if integer else 'a number'}, not {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise SpecError(f"{name} must be {'zero or more' if allow_zero else 'more than zero'}, not {value!r}")
 
 
-def load_model(model: str = "champion", spec: str | Path = DEFAULT_SPEC, *, name: str | None = None,
-               tracking_uri: str | None = None, mlruns: str | Path = "mlruns") -> LoadedModel:
-    """A registered model by alias or version, with the spec and identity it was trained with.
+def _model(model: str | LoadedModel, spec: str | Path, tracking_uri: str | None, mlruns: str | Path) -> LoadedModel:
+    if isinstance(model, LoadedModel):
+        return model
+    if not isinstance(model, (str, int)):
+        raise SpecError(f"model must be a registry alias, a version number or a LoadedModel, not {model!r}")
+    return load_model(str(model), spec, tracking_uri=tracking_uri, mlruns=mlruns)
+
+
+def score_with_layers(week: object, *, model: str | LoadedModel = "champion", data_dir: str | Path | None = None,
+                      spec: str | Path = DEFAULT_SPEC, as_of: object = None, tracking_uri: str | None = None,
+                      mlruns: str | Path = "mlruns", catalog: Catalog | None = None, inputs: PanelInputs | None = None,
+                      levels: Sequence[str] = (), layers: Sequence[str] = ROUTE_LAYERS,
+                      allow_stale: bool = False) -> Scored:
+    """The week scored, with the model and the data it was scored from (and the ``layers`` loaded).
 
     Parameters
     ----------
-    model : str
-        A registry alias (``"champion"``) or a version number.
+    week : date-like
+        The week forecast from (any day of it).
+    model : str or LoadedModel
+        A registry alias or version of the model ``spec`` names, or a loaded model.
+    data_dir : path-like, optional
+        Default ``$SAHELRISK_DATA``, ``./data`` or ``../shared/data``.
     spec : str or Path
-        The training spec whose ``registered_model`` names the model.
-    name : str, optional
-        The registered name itself, instead of reading it from ``spec``.
+        The training spec naming the registered model.
+    as_of : date-like, optional
+        The data cut-off; default the end of ``week`` (what was known when forecasting it).
     tracking_uri, mlruns
         The MLflow store (default SQLite under ``mlruns/``).
+    catalog : Catalog, optional
+        Default the packaged catalog.
+    inputs : PanelInputs, optional
+        Already loaded data (its own cut-off applies).
+    levels : sequence of {"adm1", "adm2"}
+        Admin levels to aggregate to.
+    layers : sequence of str
+        Extra layers to load (places, roads and mining sites for routes and sites).
+    allow_stale : bool
+        Score a country whose feed went dark, flagged in ``result.coverage``, instead of refusing.
 
     Returns
     -------
-    LoadedModel
+    Scored
+        ``week``, ``model``, ``inputs`` and ``result`` (:class:`~sahelrisk.scoring.week.ScoreResult`).
 
     Raises
     ------
-    ModelNotFoundError
-        No such model, alias or version, or the model was logged without its identity.
+    SpecError
+        An argument is not what it should be.
+    DataGapError
+        The data does not cover the year before ``week``.
     """
-    from sahelrisk.modeling import tracking
-    tracking.configure(tracking_uri, mlruns)
-    name = _registered_name(spec, name)
-    version = str(model) if str(model).isdigit() else None
-    fitted, ref = tracking.load_risk_model(name, alias=None if version else str(model), version=version)
-    try:
-        identity = json.loads(tracking.load_run_text(ref.run_id, "spec/identity.json"))
-    except ModelNotFoundError:
-        raise ModelNotFoundError(f"model {name} v{ref.version} was logged without its identity (target, horizon, "
-                                 "units) by an older sahelrisk; retrain it with 'sahelrisk train --register'") from None
-    panel_spec = spec_from_text(tracking.load_run_text(ref.run_id, "spec/features.toml"), f"<{name} v{ref.version}>")
-    try:
-        calibration = AreaCalibration(json.loads(tracking.load_run_text(ref.run_id, AREA_CALIBRATION_ARTIFACT)))
-    except ModelNotFoundError:
-        calibration = None
-    try:
-        severity = SeverityModel.from_dict(json.loads(tracking.load_run_text(ref.run_id, SEVERITY_ARTIFACT)))
-    except ModelNotFoundError:
-        severity = None     # a model trained before the deaths forecast: probabilities only
-    return LoadedModel(fitted, name, ref.version, ref.run_id, panel_spec, ref.metrics, identity, calibration, severity)
+    for level in levels:
+        check_unit_level(level, ("adm1", "adm2"))
+    window, monday = week_window(week, as_of=_date(as_of, "as_of"))   # before anything is read
+    loaded = _model(model, spec, tracking_uri, mlruns)
+    catalog = catalog or load_catalog()
+    data = resolve_data_dir(data_dir)
+    if inputs is None:
+        inputs = load_step(catalog, data, loaded, window.as_of, layers=layers)
+    return score_step(loaded, monday, inputs, catalog=catalog, levels=levels, allow_stale=allow_stale)
 
 
-def _check_week(inputs: PanelInputs, week: pd.Timestamp, spec: PanelSpec, catalog: Catalog,
-                allow_stale: bool = False) -> list:
-    """Refuse a week the data does not cover; return each country's coverage of it (a stale
-    country refuses the week too, unless ``allow_stale``: then it is flagged in the outputs)."""
-    located = inputs.events[inputs.events["has_location"] & inputs.events["country_iso3"].isin(list(spec.countries))]
-    if located.empty:  # inputs are loaded as of the scored week, so an early week leaves none
-        raise DataGapError(f"week {week.date()} is before the event data starts: no located event for "
-                          f"{', '.join(spec.countries)} is dated on or before it; score a later week")
-    first, last = located["date_start"].min(), located["date_start"].max()
-    if week < week_of(first):
-        raise DataGapError(f"week {week.date()} is before the event data starts ({first.date()}); "
-                          "score a later week")
-    if week > week_of(last):
-        raise DataGapError(f"week {week.date()} is after the located event data ends ({last.date()}); score a week "
-                          f"up to {week_of(last).date()}, or bring in newer data ('sahelrisk data update')")
-    gap = coverage_gap(located["date_start"], week)
-    if gap:
-        raise DataGapError(f"the event data has no located events from {gap[0].date()} to {gap[1].date()}, within the "
-                          f"year before {week.date()}; features would read that hole as peace. Score a week the data "
-                          "covers or bring in event data for the gap ('sahelrisk data update' fetches UCDP GED 25.1 and later)")
-    coverage = country_coverage(inputs.events, spec.countries, week, lag_weeks=catalog.reporting_lags())
-    stale = [c for c in coverage if c.stale]
-    if stale and not allow_stale:
-        raise DataGapError("; ".join(c.reason for c in stale) + ". Scoring refuses rather than map a country whose "
-                           "data went dark as calm: bring in its newer events ('sahelrisk data update'), fix its "
-                           "files, or score with a feature spec without it")
-    return coverage
-
-
-def score_all(week, horizon_weeks: int | None = None, model: str | LoadedModel = "champion", data_dir=None, *,
-              spec: str | Path = DEFAULT_SPEC, levels=("adm2",), as_of: date | str | None = None,
-              tracking_uri: str | None = None, mlruns: str | Path = "mlruns", catalog: Catalog | None = None,
-              inputs: PanelInputs | None = None, allow_stale: bool = False) -> tuple[ScoreResult, LoadedModel]:
-    """Score a week for the model's units and the given admin levels (for outputs).
+def score_all(week: object, *, horizon_weeks: int | None = None, model: str | LoadedModel = "champion",
+              data_dir: str | Path | None = None, spec: str | Path = DEFAULT_SPEC, levels: Sequence[str] = ("adm2",),
+              as_of: object = None, tracking_uri: str | None = None, mlruns: str | Path = "mlruns",
+              catalog: Catalog | None = None, inputs: PanelInputs | None = None,
+              allow_stale: bool = False) -> tuple[ScoreResult, LoadedModel]:
+    """Score a week for the model's units and the given admin levels.
 
     Parameters
     ----------
@@ -197,17 +141,8 @@ def score_all(week, horizon_weeks: int | None = None, model: str | LoadedModel =
         The week forecast from (any day of it).
     horizon_weeks : int, optional
         Must be the model's horizon; default the model's.
-    model : str or LoadedModel
-        A registry alias or version of the model ``spec`` names, or a loaded model.
-    data_dir : path-like, optional
-        Default ``$SAHELRISK_DATA``, ``./data`` or ``../shared/data``.
-    levels : tuple of str
-        Admin levels to aggregate to.
-    as_of : date, optional
-        The data cut-off; default the end of ``week`` (what was known when forecasting it).
-    allow_stale : bool
-        Score even when a country's data went stale, flagged in ``result.coverage`` (the weekly
-        job publishes it so, with its own exit code); by default that refuses the week.
+    model, data_dir, spec, levels, as_of, tracking_uri, mlruns, catalog, inputs, allow_stale
+        As for :func:`score_with_layers`.
 
     Returns
     -------
@@ -220,27 +155,18 @@ def score_all(week, horizon_weeks: int | None = None, model: str | LoadedModel =
     DataGapError
         The data does not cover the year before ``week``.
     """
-    loaded = model if isinstance(model, LoadedModel) else load_model(model, spec, tracking_uri=tracking_uri,
-                                                                      mlruns=mlruns)
+    monday = parse_week(week)   # before the model is loaded
+    loaded = _model(model, spec, tracking_uri, mlruns)
     loaded.check_scores(horizon_weeks)
-    try:
-        week = week_of(pd.Timestamp(week))
-    except (ValueError, TypeError) as e:
-        raise SpecError(f"week {week!r} is not a date; use YYYY-MM-DD") from e
-    catalog = catalog or load_catalog()
-    if inputs is None:
-        cutoff = pd.Timestamp(as_of).date() if as_of is not None else (week + pd.Timedelta(days=6)).date()
-        inputs = load_inputs(catalog, resolve_data_dir(data_dir), spec=loaded.spec, as_of=cutoff)
-    coverage = _check_week(inputs, week, loaded.spec, catalog, allow_stale)
-    result = score_week(loaded.model, loaded.spec, inputs, week, horizon_weeks=loaded.horizon_weeks,
-                        model_version=f"{loaded.name} v{loaded.version}", levels=levels,
-                        area_calibration=loaded.area_calibration, severity=loaded.severity)
-    result.coverage = coverage
-    return result, loaded
+    scored = score_with_layers(monday, model=loaded, data_dir=data_dir, as_of=as_of, catalog=catalog, inputs=inputs,
+                               levels=levels, layers=(), allow_stale=allow_stale)
+    return scored.result, loaded
 
 
-def score(week, horizon_weeks: int | None = None, units: str = "grid", model: str | LoadedModel = "champion",
-          data_dir=None, **kwargs) -> gpd.GeoDataFrame:
+def score(week: object, *, horizon_weeks: int | None = None, units: str = "grid",
+          model: str | LoadedModel = "champion", data_dir: str | Path | None = None, spec: str | Path = DEFAULT_SPEC,
+          as_of: object = None, tracking_uri: str | None = None, mlruns: str | Path = "mlruns",
+          catalog: Catalog | None = None) -> gpd.GeoDataFrame:
     """Risk of at least one fatal event in the ``horizon_weeks`` weeks after ``week``.
 
     Parameters
@@ -253,9 +179,8 @@ def score(week, horizon_weeks: int | None = None, units: str = "grid", model: st
         The model's cells, or admin areas (cells aggregated as the chance of at least one event).
     model : str or LoadedModel
         A registry alias or version number, or a loaded model.
-    data_dir : path-like, optional
-    **kwargs
-        Passed to :func:`score_all` (``spec``, ``as_of``, ``tracking_uri``, ``mlruns``...).
+    data_dir, spec, as_of, tracking_uri, mlruns, catalog
+        As for :func:`score_with_layers`.
 
     Returns
     -------
@@ -267,67 +192,65 @@ def score(week, horizon_weeks: int | None = None, units: str = "grid", model: st
     >>> sahelrisk.score("2023-12-25", units="adm2").head()   # doctest: +SKIP
     """
     check_unit_level(units)
-    levels = () if units == "grid" else (units,)
-    if isinstance(model, LoadedModel):
-        model.check_scores(horizon_weeks, units)
-    result, loaded = score_all(week, horizon_weeks, model, data_dir, levels=levels, **kwargs)
+    monday = parse_week(week)   # before the model is loaded
+    loaded = _model(model, spec, tracking_uri, mlruns)
     loaded.check_scores(horizon_weeks, units)
+    levels = () if units == "grid" else (units,)
+    result, _ = score_all(monday, model=loaded, data_dir=data_dir, levels=levels, as_of=as_of, catalog=catalog)
     frame = result.cells if units == "grid" else result.areas[units]
     return frame.sort_values("rank").reset_index(drop=True)
 
 
-def plan_routes(route, inputs: PanelInputs, countries, *, alternatives: int = 0, speed_kmh: float = 50.0) -> list:
-    """Routes from what a planner has: a list of places (origin, stops, destination; names or
-    "lat,lon"), routed on the road network, or a GPX / GeoJSON track file, or a shapely line.
+def plan_routes(route: object, inputs: PanelInputs, countries: Sequence[str], *, alternatives: int = 0,
+                speed_kmh: float = 50.0) -> list[Route]:
+    """Routes from what a planner has.
+
+    Parameters
+    ----------
+    route : list of str, str, path or shapely LineString
+        Places in order (origin, stops, destination: names or "lat,lon"), routed on the road
+        network; or a GPX / GeoJSON track file; or a line in lon/lat.
+    inputs : PanelInputs
+        Loaded data with the places and roads layers.
+    countries : sequence of str
+        The countries whose places are looked up.
+    alternatives : int
+        Up to this many other routes between origin and destination.
+    speed_kmh : float
+        Speed assumed on a track.
 
     Returns
     -------
     list of Route
         The fastest first, then up to ``alternatives`` others (places only).
     """
-    from shapely.geometry import LineString
-
     from sahelrisk.routes.network import RoadNetwork, track_route
     from sahelrisk.routes.places import resolve_place
     from sahelrisk.routes.tracks import read_track
 
+    _positive("alternatives", alternatives, allow_zero=True, integer=True)
+    _positive("speed_kmh", speed_kmh)
     if isinstance(route, LineString):
         return [track_route(route, speed_kmh, "track")]
     if isinstance(route, (str, Path)) and Path(route).suffix.lower() in (".gpx", ".geojson", ".json"):
         return [track_route(read_track(route), speed_kmh, Path(route).name)]
+    if not isinstance(route, (str, list, tuple)) or not route:
+        raise SpecError(f"route must be place names in order, a GPX or GeoJSON file, or a LineString, not {route!r}")
     stops = [route] if isinstance(route, str) else list(route)
     waypoints = [resolve_place(str(stop), inputs.layers["places"], countries) for stop in stops]
     return RoadNetwork(inputs.layers["roads"]).route(waypoints, alternatives=alternatives)
 
 
-def score_with_layers(week, model: str | LoadedModel = "champion", data_dir=None,
-                      **kwargs) -> tuple[ScoreResult, LoadedModel, PanelInputs]:
-    """The week's scored cells, the model and what they were scored from, with the places, roads
-    and mining layers loaded (for routes and sites). ``kwargs``: ``spec``, ``as_of``, ``mlruns``,
-    ``tracking_uri``, ``catalog``, ``inputs``."""
-    loaded = model if isinstance(model, LoadedModel) else load_model(
-        model, kwargs.get("spec", DEFAULT_SPEC), tracking_uri=kwargs.get("tracking_uri"),
-        mlruns=kwargs.get("mlruns", "mlruns"))
-    monday = week_of(pd.Timestamp(_date(week)))
-    as_of = _date(kwargs.get("as_of")) or (monday + pd.Timedelta(days=6)).date()
-    catalog = kwargs.get("catalog") or load_catalog()
-    inputs = kwargs.get("inputs") or load_inputs(catalog, resolve_data_dir(data_dir), spec=loaded.spec, as_of=as_of)
-    for layer in ("places", "roads", "mining_sites"):   # a feature spec without them still routes
-        if layer not in inputs.layers:
-            inputs.layers[layer] = load_dataset(catalog[layer], resolve_data_dir(data_dir), as_of=as_of).table
-    result, loaded = score_all(monday, None, loaded, data_dir, levels=(), inputs=inputs)
-    return result, loaded, inputs
-
-
-def route_risk(route, week, *, alternatives: int = 0, buffer_km: float = 10.0, speed_kmh: float = 50.0,
-               model: str | LoadedModel = "champion", data_dir=None, **kwargs) -> gpd.GeoDataFrame:
+def route_risk(route: object, week: object, *, alternatives: int = 0, buffer_km: float = 10.0,
+               speed_kmh: float = 50.0, model: str | LoadedModel = "champion", data_dir: str | Path | None = None,
+               spec: str | Path = DEFAULT_SPEC, as_of: object = None, tracking_uri: str | None = None,
+               mlruns: str | Path = "mlruns", catalog: Catalog | None = None) -> gpd.GeoDataFrame:
     """How risky a route is in the weeks after ``week``, stretch by stretch.
 
     Parameters
     ----------
     route : list of str, str, path or shapely LineString
-        Places in order (names, accents and case ignored, "Name, ISO3" or "lat,lon"), routed on
-        the road network; or a GPX or GeoJSON track file; or a line in lon/lat.
+        As for :func:`plan_routes`.
     week : date-like
         The week forecast from.
     alternatives : int
@@ -336,8 +259,8 @@ def route_risk(route, week, *, alternatives: int = 0, buffer_km: float = 10.0, s
         Half-width of the corridor.
     speed_kmh : float
         Speed assumed on a track (routes on the network take the network's travel times).
-    model, data_dir, **kwargs
-        As for :func:`score_all` (``spec``, ``as_of``, ``mlruns``, ``tracking_uri``, ``catalog``).
+    model, data_dir, spec, as_of, tracking_uri, mlruns, catalog
+        As for :func:`score_with_layers`.
 
     Returns
     -------
@@ -353,20 +276,28 @@ def route_risk(route, week, *, alternatives: int = 0, buffer_km: float = 10.0, s
     """
     from sahelrisk.routes.risk import assess_routes
 
-    result, loaded, inputs = score_with_layers(week, model, data_dir, **kwargs)
-    routes = plan_routes(route, inputs, loaded.spec.countries, alternatives=alternatives, speed_kmh=speed_kmh)
-    return assess_routes(routes, result.cells, inputs.events, result.cells["week"].iloc[0], buffer_km=buffer_km,
-                         calibration=loaded.area_calibration)
+    _positive("buffer_km", buffer_km)
+    _positive("alternatives", alternatives, allow_zero=True, integer=True)
+    _positive("speed_kmh", speed_kmh)
+    scored = score_with_layers(week, model=model, data_dir=data_dir, spec=spec, as_of=as_of,
+                               tracking_uri=tracking_uri, mlruns=mlruns, catalog=catalog)
+    routes = plan_routes(route, scored.inputs, scored.model.spec.countries, alternatives=alternatives,
+                         speed_kmh=speed_kmh)
+    return assess_routes(routes, scored.result.cells, scored.inputs.events, scored.week, buffer_km=buffer_km,
+                         calibration=scored.model.area_calibration)
 
 
-def site_risk(week, sites=None, *, radius_km: float = 25.0, include_mining: bool = True,
-              model: str | LoadedModel = "champion", data_dir=None, **kwargs) -> gpd.GeoDataFrame:
-    """Risk at and around each site in the weeks after ``week``: every mining site of the data
-    in the model's countries, plus the user's sites.
+def site_risk(week: object, sites: str | Path | gpd.GeoDataFrame | None = None, *, radius_km: float = 25.0,
+              include_mining: bool = True, model: str | LoadedModel = "champion", data_dir: str | Path | None = None,
+              spec: str | Path = DEFAULT_SPEC, as_of: object = None, tracking_uri: str | None = None,
+              mlruns: str | Path = "mlruns", catalog: Catalog | None = None) -> gpd.GeoDataFrame:
+    """Risk at and around each site in the weeks after ``week``: every mining site of the data in
+    the model's countries, plus the user's sites.
 
     Parameters
     ----------
     week : date-like
+        The week forecast from.
     sites : path or GeoDataFrame, optional
         A CSV (``name``, ``latitude``, ``longitude``) or GeoJSON of points, e.g. an NGO's list of
         artisanal gold sites.
@@ -374,6 +305,8 @@ def site_risk(week, sites=None, *, radius_km: float = 25.0, include_mining: bool
         The surroundings: cells and events within this distance.
     include_mining : bool
         False scores the user's sites only.
+    model, data_dir, spec, as_of, tracking_uri, mlruns, catalog
+        As for :func:`score_with_layers`.
 
     Returns
     -------
@@ -383,19 +316,24 @@ def site_risk(week, sites=None, *, radius_km: float = 25.0, include_mining: bool
     from sahelrisk.routes.risk import site_risk as assess_sites
     from sahelrisk.routes.sites import mining_sites, read_sites
 
-    result, loaded, inputs = score_with_layers(week, model, data_dir, **kwargs)
-    frames = [mining_sites(inputs.layers["mining_sites"], loaded.spec.countries)] if include_mining else []
+    _positive("radius_km", radius_km)
+    if sites is not None and not isinstance(sites, (str, Path, gpd.GeoDataFrame)):
+        raise SpecError(f"sites must be a CSV or GeoJSON file or a GeoDataFrame of points, not {sites!r}")
+    if sites is None and not include_mining:
+        raise SpecError("no sites to score: pass a sites file or keep the mining sites (include_mining=True)")
+    scored = score_with_layers(week, model=model, data_dir=data_dir, spec=spec, as_of=as_of,
+                               tracking_uri=tracking_uri, mlruns=mlruns, catalog=catalog)
+    frames = [mining_sites(scored.inputs.layers["mining_sites"], scored.model.spec.countries)] if include_mining else []
     if sites is not None:
         frames.append(sites if isinstance(sites, gpd.GeoDataFrame) else read_sites(sites))
-    if not frames:
-        raise SpecError("no sites to score: pass a sites file or keep the mining sites (include_mining=True)")
     table = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
-    return assess_sites(table, result.cells, inputs.events, result.cells["week"].iloc[0], radius_km=radius_km,
-                        calibration=loaded.area_calibration).reset_index(drop=True)
+    return assess_sites(table, scored.result.cells, scored.inputs.events, scored.week, radius_km=radius_km,
+                        calibration=scored.model.area_calibration).reset_index(drop=True)
 
 
-def backtest(spec: str | Path = DEFAULT_SPEC, data_dir=None, horizons: list[int] | None = None,
-             include_model: bool = True, *, as_of: date | str | None = None, data_end: date | str | None = None):
+def backtest(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = None,
+             horizons: Sequence[int] | None = None, include_model: bool = True, as_of: object = None,
+             data_end: object = None) -> BacktestResult:
     """The rolling-origin backtest of a training spec: the model and every baseline on the same folds.
 
     Parameters
@@ -403,7 +341,8 @@ def backtest(spec: str | Path = DEFAULT_SPEC, data_dir=None, horizons: list[int]
     spec : str or Path
         A training spec.
     data_dir : path-like, optional
-    horizons : list of int, optional
+        Default ``$SAHELRISK_DATA``, ``./data`` or ``../shared/data``.
+    horizons : sequence of int, optional
         Default the spec's horizon.
     include_model : bool
         False backtests the baselines only (fast).
@@ -414,15 +353,23 @@ def backtest(spec: str | Path = DEFAULT_SPEC, data_dir=None, horizons: list[int]
     -------
     BacktestResult
     """
+    from sahelrisk.evaluation.backtest import run_backtests
+    from sahelrisk.modeling.frame import prepare_frame
     from sahelrisk.modeling.spec import load_training_spec
-    from sahelrisk.modeling.training import prepare_frame, run_backtests
+
+    if horizons is not None:
+        if isinstance(horizons, (int, str)) or not isinstance(horizons, Sequence):
+            raise SpecError(f"horizons must be a list of weeks ahead, e.g. [1, 4], not {horizons!r}")
+        for h in horizons:
+            _positive("each of horizons", h, integer=True)
     training_spec = load_training_spec(spec)
-    tf = prepare_frame(training_spec, resolve_data_dir(data_dir), as_of=_date(as_of), data_end=_date(data_end))
-    return run_backtests(training_spec, tf, horizons, include_model=include_model)
+    tf = prepare_frame(training_spec, resolve_data_dir(data_dir), as_of=_date(as_of, "as_of"),
+                       data_end=_date(data_end, "data_end"))
+    return run_backtests(training_spec, tf, list(horizons) if horizons else None, include_model=include_model)
 
 
-def build_panel(spec: str | Path = "features/default.toml", start=None, end=None, data_dir=None, *,
-                as_of: date | str) -> pd.DataFrame:
+def build_panel(spec: str | Path = "features/default.toml", *, start: object = None, end: object = None,
+                data_dir: str | Path | None = None, as_of: object) -> pd.DataFrame:
     """The (unit_id, week) feature panel of a feature spec, from the data as of ``as_of``.
 
     Parameters
@@ -432,6 +379,7 @@ def build_panel(spec: str | Path = "features/default.toml", start=None, end=None
     start, end : date-like, optional
         First and last week; default the spec's start and the last week the data supports.
     data_dir : path-like, optional
+        Default ``$SAHELRISK_DATA``, ``./data`` or ``../shared/data``.
     as_of : date-like
         The data cut-off.
 
@@ -439,16 +387,7 @@ def build_panel(spec: str | Path = "features/default.toml", start=None, end=None
     -------
     pandas.DataFrame
     """
-    from sahelrisk.features.panel import compute_panel
     panel_spec = load_spec(spec)
-    inputs = load_inputs(load_catalog(), resolve_data_dir(data_dir), as_of=pd.Timestamp(as_of).date(), spec=panel_spec)
-    return compute_panel(panel_spec, inputs, start=start, end=end)
-
-
-def _date(value) -> date | None:
-    if value is None:
-        return None
-    try:
-        return pd.Timestamp(value).date()
-    except (ValueError, TypeError):
-        raise SpecError(f"{value!r} is not a date; use YYYY-MM-DD") from None
+    cut_off = _as_date(as_of, "as_of")
+    inputs = load_inputs(load_catalog(), resolve_data_dir(data_dir), as_of=cut_off, spec=panel_spec)
+    return compute_panel(panel_spec, inputs, start=_date(start, "start"), end=_date(end, "end"))

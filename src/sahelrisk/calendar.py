@@ -13,22 +13,67 @@ import pandas as pd
 
 from sahelrisk.errors import SpecError
 
-__all__ = ["week_of", "week_range", "as_monday", "week_number", "EPOCH"]
+__all__ = ["week_of", "parse_week", "week_end", "last_full_week", "week_range", "as_monday", "week_number", "EPOCH"]
 
 # A Monday; week numbers count from it so any two weeks differ by an integer.
 EPOCH = pd.Timestamp("1970-01-05")
 
 
-def week_of(dates) -> pd.Series | pd.Timestamp:
-    """The Monday of each date's week (time of day dropped)."""
+def week_of(dates: object) -> pd.Series | pd.Timestamp:
+    """The Monday of each date's week (time of day dropped); vectorised over a series of dates."""
     if isinstance(dates, (pd.Timestamp, date)):
         ts = pd.Timestamp(dates).normalize()
         return ts - pd.Timedelta(days=ts.weekday())
-    dates = pd.to_datetime(pd.Series(dates)).dt.normalize()
-    return dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")
+    series = pd.to_datetime(pd.Series(dates)).dt.normalize()
+    return series - pd.to_timedelta(series.dt.day_of_week, unit="D")
 
 
-def as_monday(value, name: str = "week") -> pd.Timestamp:
+def parse_week(value: object, name: str = "week") -> pd.Timestamp:
+    """The Monday of the week holding ``value``: the one place a caller's week is read.
+
+    Parameters
+    ----------
+    value : str, datetime.date or pandas.Timestamp
+        Any day of the week, e.g. ``"2023-12-27"`` (a Wednesday) gives Monday 2023-12-25.
+    name : str
+        The argument's name, for the error message (``"--week"`` on the command line).
+
+    Returns
+    -------
+    pandas.Timestamp
+        The Monday, at midnight.
+
+    Raises
+    ------
+    SpecError
+        ``value`` is missing, a number, or not a date.
+    """
+    # A number is refused rather than read as nanoseconds since 1970 (20231225 is not a week of 1969).
+    if value is None or isinstance(value, (bool, int, float, np.number)):
+        raise SpecError(f"{name} {value!r} is not a date; give its Monday or any day of it as YYYY-MM-DD, "
+                        "e.g. 2023-12-25")
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-25") from None
+    if pd.isna(ts):
+        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-25")
+    return week_of(ts)
+
+
+def week_end(week: object) -> pd.Timestamp:
+    """The Sunday that closes the week holding ``week`` (the last day it covers)."""
+    return week_of(pd.Timestamp(week)) + pd.Timedelta(days=6)
+
+
+def last_full_week(data_end: object) -> pd.Timestamp:
+    """The last week (Monday) whose Sunday the data reaches: ``week_end(w) <= data_end``."""
+    end = pd.Timestamp(data_end).normalize()
+    monday = week_of(end)
+    return monday if week_end(monday) <= end else monday - pd.Timedelta(weeks=1)
+
+
+def as_monday(value: object, name: str = "week") -> pd.Timestamp:
     """A date that must be a Monday, else a :class:`SpecError` naming the nearest Mondays."""
     ts = pd.Timestamp(value).normalize()
     if ts.weekday() != 0:
@@ -38,7 +83,7 @@ def as_monday(value, name: str = "week") -> pd.Timestamp:
     return ts
 
 
-def week_range(start, end) -> pd.DatetimeIndex:
+def week_range(start: object, end: object) -> pd.DatetimeIndex:
     """Mondays from the week of ``start`` to the week of ``end``, inclusive."""
     first, last = week_of(pd.Timestamp(start)), week_of(pd.Timestamp(end))
     if last < first:
@@ -46,7 +91,7 @@ def week_range(start, end) -> pd.DatetimeIndex:
     return pd.date_range(first, last, freq="7D")
 
 
-def week_number(weeks) -> np.ndarray:
+def week_number(weeks: object) -> np.ndarray:
     """Integer week count since :data:`EPOCH` (for array indexing)."""
     weeks = pd.to_datetime(pd.Series(weeks))
     return ((weeks - EPOCH).dt.days // 7).to_numpy(dtype=np.int64)

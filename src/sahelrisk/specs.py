@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,7 @@ def _where(loc: tuple) -> tuple[str, str]:
     return (f"[{section}]" if section else "top level"), key
 
 
-def _describe(error: dict, model: type[BaseModel]) -> str:
+def _describe(error: Mapping[str, Any], model: type[BaseModel]) -> str:
     loc = tuple(error["loc"])
     section, key = _where(loc)
     kind = error["type"]

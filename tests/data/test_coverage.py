@@ -59,6 +59,7 @@ def test_data_check_fails_naming_mali(damaged, tmp_path, case):
     assert "stale MLI" in result.stdout and "covered BFA" in result.stdout and "covered NER" in result.stdout
 
 
+@pytest.mark.slow   # the registered model is trained on the real data
 @pytest.mark.parametrize("case", list(DAMAGE))
 def test_scoring_refuses_rather_than_show_mali_as_calm(damaged, registered, catalog, case):
     mlruns, _ = registered

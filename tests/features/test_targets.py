@@ -6,11 +6,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from sahelrisk.features.targets import (
-    build_targets,
-    last_full_week,
-    last_observed_origin,
-)
+from sahelrisk.calendar import last_full_week
+from sahelrisk.features.targets import build_targets, last_observed_origin
 from sahelrisk.units import UNIT_COLUMNS, Units
 
 T = pd.Timestamp("2023-01-02")  # the forecast week t (a Monday)

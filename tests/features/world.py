@@ -53,6 +53,6 @@ def synthetic_inputs(seed: int = 3, n_events: int = 400) -> PanelInputs:
 
 def synthetic_spec(units: str = "grid", lag: int = 0, builders: dict | None = None) -> PanelSpec:
     return PanelSpec(name="synthetic", units=units, resolution=0.5 if units == "grid" else None, countries=("MLI",),
-                     start=date(2020, 1, 6), end=date(2023, 6, 26), reporting_lag_weeks=lag,
+                     start=date(2020, 1, 6), end=date(2023, 6, 26), reporting_lag_weeks=lag, sources=("ucdp",),
                      builders=builders or {"conflict": {"windows": [1, 4, 12, 52]}, "mining": {}, "roads": {},
                                            "displacement": {}, "static": {}, "intensity": {}})

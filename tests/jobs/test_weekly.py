@@ -15,7 +15,7 @@ import pytest
 
 from sahelrisk.errors import ModelNotFoundError, TrackingUnavailableError
 from sahelrisk.jobs.weekly import NOTHING_NEW, PUBLISHED, PUBLISHED_STALE, run_weekly
-from sahelrisk.modeling import tracking
+from sahelrisk.registry import tracking
 
 pytestmark = pytest.mark.slow
 WEEK = "2023-12-25"

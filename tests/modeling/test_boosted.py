@@ -7,12 +7,13 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from sahelrisk.errors import SpecError
+from sahelrisk.evaluation.backtest import run_backtest
+from sahelrisk.evaluation.metrics import metrics_by
 from sahelrisk.modeling.baselines import BASELINES, BaselineModel
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
-from sahelrisk.modeling.folds import RollingOrigin, run_backtest
+from sahelrisk.modeling.folds import RollingOrigin
 from sahelrisk.modeling.logistic import IntensityGLM
-from sahelrisk.modeling.metrics import metrics_by
 
 FAST = dict(n_estimators=60, learning_rate=0.1, num_leaves=7, min_child_samples=20, calibration_weeks=26)
 

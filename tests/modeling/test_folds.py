@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from sahelrisk.errors import SpecError
-from sahelrisk.modeling.folds import RollingOrigin, run_backtest
+from sahelrisk.evaluation.backtest import run_backtest
+from sahelrisk.modeling.folds import RollingOrigin
 
 
 def _splitter(**kw):

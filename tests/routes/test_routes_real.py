@@ -74,3 +74,17 @@ def test_bad_route_input_is_one_line_and_exit_3_or_4(registered, small_spec, rea
     assert done.returncode in (3, 4) and message in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
 
+
+
+def test_the_sites_command_writes_under_the_weeks_monday_and_prints_names_as_text(registered, small_spec, real_data,
+                                                                                  tmp_path):
+    mlruns, _ = registered
+    mine = tmp_path / "sites.csv"
+    mine.write_text('name,latitude,longitude\n"[/bold] Site [red]près de Djibo",14.1,-1.63\n')
+    done = subprocess.run([sys.executable, "-m", "sahelrisk.cli", "sites", "--week", "2023-12-27", "--sites", str(mine),
+                           "--only-mine", "--spec", small_spec.origin, "--data-dir", str(real_data),
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=mlruns.parent,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "[/bold] Site [red]près de Djibo" in done.stdout
+    assert [p.name for p in (tmp_path / "out" / "sites").iterdir()] == [WEEK]   # the Monday, not the Wednesday

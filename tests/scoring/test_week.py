@@ -30,7 +30,8 @@ def loaded(registered):
 @pytest.fixture(scope="module")
 def latest(loaded, real_data, catalog):
     inputs = load_inputs(catalog, real_data, spec=loaded.spec, as_of=date(2023, 12, 31))
-    result, _ = api.score_all(LATEST, 4, loaded, real_data, levels=("adm2", "adm1"), inputs=inputs)
+    result, _ = api.score_all(LATEST, horizon_weeks=4, model=loaded, data_dir=real_data, levels=("adm2", "adm1"),
+                              inputs=inputs)
     return result, inputs
 
 
@@ -164,7 +165,8 @@ def test_scoring_a_past_week_reproduces_the_backtest_path(loaded, small_frame, r
     rows = small_frame.frame[small_frame.frame["week"] == week]
     backtest_path = pd.Series(loaded.model.predict_proba(rows[loaded.model.feature_names_])[:, 1],
                               index=rows["unit_id"].to_numpy())
-    scored = api.score(str(week.date()), 4, "grid", loaded, real_data, catalog=catalog)
+    scored = api.score(str(week.date()), horizon_weeks=4, units="grid", model=loaded, data_dir=real_data,
+                       catalog=catalog)
     scoring_path = scored.set_index("unit_id")["probability"].reindex(backtest_path.index)
     # The scoring path sums a few weeks directly where the panel filters the whole history: the
     # float32 features agree to rounding, which the blend's logistic member carries through smoothly.
@@ -180,7 +182,7 @@ def test_scoring_a_past_week_reproduces_the_backtest_path(loaded, small_frame, r
 ])
 def test_bad_calls_get_clear_errors(loaded, real_data, catalog, as_of, units, message):
     with pytest.raises(SahelriskError, match=message):
-        api.score(as_of, 4, units, loaded, real_data, catalog=catalog)
+        api.score(as_of, horizon_weeks=4, units=units, model=loaded, data_dir=real_data, catalog=catalog)
 
 
 def test_missing_model_alias_is_a_clear_error(registered):

@@ -92,7 +92,7 @@ class UcdpApi:
         if end:
             query["EndDate"] = end
         url = f"{self.root.rstrip('/')}/gedevents/{version}?{urllib.parse.urlencode(query)}"
-        rows = []
+        rows: list[dict] = []
         for _ in range(MAX_PAGES):
             status, body = _request(url, headers={"x-ucdp-access-token": self.token}, timeout=self.timeout)
             if status in (401, 403):
@@ -161,7 +161,7 @@ class AcledApi:
         raise FetchError(f"{_public(url)}: ACLED refused a fresh token")
 
     def _pages(self, path: str, query: dict, limit: int) -> list[dict]:
-        rows = []
+        rows: list[dict] = []
         for page in range(1, MAX_PAGES + 1):
             data = self._get(path, {**query, "limit": limit, "page": page}).get("data") or []
             rows.extend(data)
@@ -171,7 +171,7 @@ class AcledApi:
 
     def events(self, countries: list[str], since: int | None = None, limit: int = 5000) -> pd.DataFrame:
         """Events of the countries (ACLED names), only those updated after ``since`` (a Unix time)."""
-        query = {"country": "|".join(countries)}
+        query: dict[str, str | int] = {"country": "|".join(countries)}
         if since is not None:
             query.update({"timestamp": since, "timestamp_where": ">"})
         rows = self._pages("api/acled/read", query, limit)

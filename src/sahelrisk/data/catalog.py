@@ -88,7 +88,7 @@ class Catalog:
     def reporting_lags(self) -> dict[str, int]:
         """Each event source's declared reporting lag in weeks (``reporting_lag_weeks``, default 0):
         the last weeks of a source that reports late are not yet complete."""
-        lags = {}
+        lags: dict[str, int] = {}
         for d in self.of_kind("events"):
             source = str(d.options.get("source", "ucdp_ged"))
             lags[source] = max(lags.get(source, 0), int(d.options.get("reporting_lag_weeks", 0)))

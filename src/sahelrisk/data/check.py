@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sahelrisk.calendar import week_of
+from sahelrisk.calendar import parse_week
 from sahelrisk.data.catalog import Catalog, Dataset
 from sahelrisk.data.extent import CountryCoverage, country_coverage, data_extent
 from sahelrisk.data.quarantine import write_quarantine
@@ -116,7 +116,7 @@ def coverage_report(catalog: Catalog, data_dir: str | Path, *, as_of: date, coun
     try:
         week = data_extent(events, countries).last_week
     except DataGapError:
-        week = week_of(pd.Timestamp(as_of))
+        week = parse_week(as_of, "as_of")
     return country_coverage(events, countries, week, lag_weeks=catalog.reporting_lags())
 
 

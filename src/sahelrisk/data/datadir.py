@@ -38,12 +38,12 @@ def resolve_data_dir(flag: str | os.PathLike | None = None, *, cwd: Path | None 
         The given directory does not exist, or none of the defaults does.
     """
     cwd = Path.cwd() if cwd is None else Path(cwd)
-    environ = os.environ if environ is None else environ
+    env = os.environ if environ is None else environ
     if flag is not None:
         path = Path(flag)
         origin = "--data"
-    elif environ.get(ENV_VAR):
-        path = Path(environ[ENV_VAR])
+    elif env.get(ENV_VAR):
+        path = Path(env[ENV_VAR])
         origin = ENV_VAR
     else:
         for candidate in (cwd / "data", cwd.parent / "shared" / "data"):

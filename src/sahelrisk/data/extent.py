@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from sahelrisk.calendar import week_of
+from sahelrisk.calendar import parse_week, week_end, week_of
 from sahelrisk.errors import DataGapError
 
 __all__ = ["DataExtent", "data_extent", "CountryCoverage", "country_coverage", "LOOKBACK_WEEKS", "MAX_QUIET_WEEKS"]
@@ -108,7 +108,7 @@ def data_extent(events: pd.DataFrame, countries, *, reporting_lag_weeks: int = 0
                 reason += (f"; the later events from {later.date()} on follow a hole of "
                            f"{(later - weeks[ends[i]]).days // 7 - 1} weeks and are fewer than the "
                            f"{lookback_weeks} weeks a forecast needs")
-            return DataExtent(data_end=(last + pd.Timedelta(days=6)).date(), last_week=last, first_week=first,
+            return DataExtent(data_end=week_end(last).date(), last_week=last, first_week=first,
                               reason=reason)
     raise DataGapError(f"the located events of {', '.join(countries)} have no stretch of {lookback_weeks} weeks "
                        f"without a hole of more than {max_quiet_weeks} weeks; add event data for the gaps")
@@ -177,7 +177,7 @@ def country_coverage(events: pd.DataFrame, countries, week, *, max_quiet_weeks: 
     >>> country_coverage(ev, ["MLI"], "2023-12-25")[0].stale
     True
     """
-    week = week_of(pd.Timestamp(week))
+    week = parse_week(week)
     located = events[events["has_location"]]
     weeks = week_of(located["date_start"])
     out = []

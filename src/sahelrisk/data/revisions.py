@@ -79,7 +79,7 @@ def resolve_releases(releases: list[ReleaseRows], key: str = "event_id") -> tupl
         if current is None:
             current = rows.copy()
             continue
-        if rel.withdraws and rel.first is not None and len(rows):
+        if rel.withdraws and rel.first is not None and rel.last is not None and len(rows):
             gone = (_covered(current["date_start"], rel.first, rel.last)
                     & current["country_iso3"].isin(rows["country_iso3"].unique())
                     & ~current[key].isin(rows[key]))
@@ -151,7 +151,7 @@ def diff_events(before: pd.DataFrame, after: pd.DataFrame) -> RevisionReport:
     report.withdrawn = {str(k): int(v) for k, v in old.loc[gone, "country_iso3"].value_counts().items()}
     report.withdrawn_ids = sorted(str(i) for i in gone)
     changed = pd.Series(False, index=both)
-    fields = Counter()
+    fields: Counter[str] = Counter()
     for column in COMPARED_FIELDS:
         if column in new and column in old:
             differs = ~_same(old.loc[both, column], new.loc[both, column])

@@ -75,6 +75,7 @@ def near_event_features(ctx, theme: str, what: str, geoms: np.ndarray, radii_km,
         if only_points:  # a KD-tree answers point-to-point radius queries several times faster
             _, hits = points_within(shapely.get_coordinates(geoms)[:, :2], xy[ok], r * 1000.0)
         else:
+            assert tree is not None
             hits, _ = tree.query(shapely.points(xy[ok, 0], xy[ok, 1]), predicate="dwithin", distance=r * 1000.0)
         near = np.zeros(len(ev), dtype=bool)
         near[np.flatnonzero(ok)[np.unique(hits)]] = True

@@ -22,6 +22,11 @@ __all__ = ["build_displacement", "DEFAULTS", "latest_known"]
 DEFAULTS = {"change_weeks": [12, 52]}
 
 
+def _pad(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``matrix[rows]`` where a row of -1 (no area) takes a row of NaN."""
+    return np.vstack([matrix, np.full((1, matrix.shape[1]), np.nan)])[rows]
+
+
 def latest_known(figures: pd.DataFrame, areas: list, history: pd.DatetimeIndex, lag: int) -> tuple[np.ndarray, np.ndarray]:
     """(latest value, age in weeks) per (area, history week); NaN before an area's first figure."""
     n_areas, n_weeks = len(areas), len(history)
@@ -59,8 +64,7 @@ def build_displacement(ctx: PanelContext, options: dict) -> Iterator[Feature]:
         areas = sorted(set(table[column].dropna().astype(str)))
         values, age = latest_known(rows, areas, ctx.history, ctx.reporting_lag_weeks)
         unit_area = pd.Index(areas).get_indexer(table[column].astype(str))
-        pad = lambda a: np.vstack([a, np.full((1, a.shape[1]), np.nan)])[unit_area]  # -1 -> the NaN row
-        v, g = pad(values), pad(age)
+        v, g = _pad(values, unit_area), _pad(age, unit_area)
         yield Feature(f"displacement_{label}_idps", v.astype(np.float32), allow_nan=True,
                       description=f"latest IDP count known for the unit's {label}")
         yield Feature(f"displacement_{label}_age_weeks", g.astype(np.float32), allow_nan=True,

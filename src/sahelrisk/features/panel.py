@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sahelrisk.calendar import week_range
+from sahelrisk.calendar import week_end, week_range
 from sahelrisk.data.catalog import Catalog
 from sahelrisk.data.extent import data_extent
 from sahelrisk.data.sources import load_dataset, load_events
@@ -46,7 +46,7 @@ class PanelInputs:
 
     def truncated(self, week) -> "PanelInputs":
         """The inputs as known at the end of ``week``: later events and figures removed (for leakage tests)."""
-        end = pd.Timestamp(week) + pd.Timedelta(days=6)
+        end = week_end(week)
         layers = dict(self.layers)
         if "displacement" in layers:
             d = layers["displacement"]
@@ -89,6 +89,8 @@ def build_units(spec: PanelSpec, inputs: PanelInputs) -> Units:
         return frame[frame["country_iso3"].isin(sorted(countries))]
 
     if spec.units == "grid":
+        if spec.resolution is None:   # the spec schema requires it for grid units
+            raise ValueError(f"feature spec {spec.name}: grid units without a resolution")
         return build_grid(of("admin0"), spec.resolution, adm1=of("admin1"), adm2=of("admin2"))
     return build_admin_units(int(spec.units[-1]), of("admin1"), of("admin2"))
 

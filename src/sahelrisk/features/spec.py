@@ -18,7 +18,7 @@ from typing import Annotated, Literal, Mapping, Optional
 import pandas as pd
 from pydantic import Field, create_model, field_validator
 
-from sahelrisk.calendar import week_of
+from sahelrisk.calendar import parse_week
 from sahelrisk.countries import get_country
 from sahelrisk.errors import SpecError
 from sahelrisk.specs import StrictModel, parse_spec, parse_toml_text
@@ -109,9 +109,10 @@ class PanelSpec:
     start: date
     end: date | None
     builders: Mapping[str, Mapping]
-    resolution: float | None = 0.5
-    reporting_lag_weeks: int = 0
-    sources: tuple[str, ...] = ("ucdp",)
+    # No defaults here: they live once, in the schema above (a spec file is the only way in).
+    resolution: float | None
+    reporting_lag_weeks: int
+    sources: tuple[str, ...]
     origin: str = "<spec>"
     text: str = field(default="", repr=False, compare=False)
 
@@ -183,8 +184,8 @@ def spec_from_text(text: str, path: str | Path = "<text>") -> PanelSpec:
     spec = parse_spec(_file_schema(), raw, path, WHAT)
     builders = {theme: section for theme, section in raw.get("builders", {}).items()}
     return PanelSpec(name=spec.name or path.stem, units=spec.units.kind, resolution=spec.units.resolution,
-                     countries=tuple(spec.units.countries), start=week_of(pd.Timestamp(spec.period.start)).date(),
-                     end=None if spec.period.end is None else week_of(pd.Timestamp(spec.period.end)).date(),
+                     countries=tuple(spec.units.countries), start=parse_week(spec.period.start, "[period] start").date(),
+                     end=None if spec.period.end is None else parse_week(spec.period.end, "[period] end").date(),
                      reporting_lag_weeks=spec.period.reporting_lag_weeks, sources=tuple(spec.events.sources),
                      builders=builders, origin=str(path),
                      text=text)

@@ -15,12 +15,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sahelrisk.calendar import week_of, week_range
+from sahelrisk.calendar import last_full_week, week_range
 from sahelrisk.errors import SpecError
 from sahelrisk.features.windows import weekly_matrix
 from sahelrisk.units import Units, assign_events
 
-__all__ = ["build_targets", "TARGET_KINDS", "target_column", "last_observed_origin", "last_full_week"]
+__all__ = ["build_targets", "TARGET_KINDS", "target_column", "last_observed_origin"]
 
 TARGET_KINDS = ("any_fatal", "civilian", "fatalities")
 
@@ -29,11 +29,6 @@ def target_column(kind: str, horizon: int) -> str:
     if kind not in TARGET_KINDS:
         raise SpecError(f"unknown target {kind!r}; use one of {TARGET_KINDS}")
     return f"target_{kind}_{horizon}w"
-
-
-def last_full_week(data_end) -> pd.Timestamp:
-    """The last week (Monday) whose Sunday the data reaches."""
-    return week_of(pd.Timestamp(data_end) + pd.Timedelta(days=1)) - pd.Timedelta(weeks=1)
 
 
 def last_observed_origin(data_end, horizon: int) -> pd.Timestamp:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sahelrisk.calendar import week_end
+
 __all__ = ["population_stability", "drift_report", "feed_health", "PSI_ALERT"]
 
 PSI_ALERT = 0.25          # the usual reading: < 0.1 stable, 0.1-0.25 moderate, > 0.25 a shift
@@ -49,7 +51,7 @@ def feed_health(events: pd.DataFrame, countries, week, *, recent_weeks: int = 4,
     """Per country: located events in the ``recent_weeks`` up to the end of ``week`` against the
     mean of the same span over the ``history_weeks`` before (``expected``); ``status`` is ``ok``,
     ``low`` (under a quarter of expected) or ``stopped`` (none where two or more were expected)."""
-    end = pd.Timestamp(week) + pd.Timedelta(days=6)
+    end = week_end(week)
     start = end - pd.Timedelta(weeks=recent_weeks)
     before = start - pd.Timedelta(weeks=history_weeks)
     located = events[events["has_location"]]

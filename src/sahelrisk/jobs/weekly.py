@@ -16,29 +16,30 @@ import hashlib
 import json
 import shutil
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import pandas as pd
 
-from sahelrisk.api import load_model, score_all
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.datadir import resolve_data_dir
 from sahelrisk.data.manifest import Manifest
+from sahelrisk.data.window import DataWindow
 from sahelrisk.errors import FetchError, SahelriskError
-from sahelrisk.features.panel import compute_panel, load_inputs
-from sahelrisk.features.targets import last_full_week
+from sahelrisk.features.panel import PanelInputs, compute_panel, load_inputs
 from sahelrisk.files import write_text_atomic
 from sahelrisk.jobs.health import drift_report, feed_health
 from sahelrisk.jobs.lock import job_lock
-from sahelrisk.modeling import tracking
+from sahelrisk.jobs.run import publish_step, retrain_step, score_step, window_step
 from sahelrisk.modeling.spec import TrainingSpec, load_training_spec
-from sahelrisk.modeling.training import resolve_window, train_and_track
-from sahelrisk.publishing.outputs import write_outputs
+from sahelrisk.registry import tracking
+from sahelrisk.registry.models import IDENTITY_ARTIFACT, LoadedModel, load_model
+from sahelrisk.registry.tracking import ModelRef
 
-__all__ = ["run_weekly", "WeeklyResult", "PUBLISHED", "PUBLISHED_STALE", "NOTHING_NEW", "retrain_reasons",
+__all__ = ["run_weekly", "WeeklyJob", "WeeklyResult", "PUBLISHED", "PUBLISHED_STALE", "NOTHING_NEW", "retrain_reasons",
            "cleanup_leftovers"]
 
 PUBLISHED, PUBLISHED_STALE, NOTHING_NEW = 0, 10, 11
@@ -71,7 +72,7 @@ class _Steps:
         self.steps: list[Step] = []
         self.log = log
 
-    def run(self, name: str, work: Callable[[Step], object]):
+    def run(self, name: str, work: Callable[[Step], Any]) -> Any:
         step = Step(name)
         self.steps.append(step)
         self.log(f"{name}...")
@@ -139,7 +140,7 @@ def retrain_reasons(spec: TrainingSpec, champion_identity: dict | None, data_end
     return reasons
 
 
-def _key(*parts) -> str:
+def _key(*parts: object) -> str:
     return hashlib.sha256("\n".join(str(p) for p in parts).encode()).hexdigest()
 
 
@@ -150,27 +151,53 @@ def _read_json(path: Path) -> dict | None:
         return None
 
 
-def run_weekly(spec_path: str | Path, *, data_dir=None, out_dir: str | Path = "outputs", mlruns: str | Path = "mlruns",
-               models_dir: str | Path = "models", tracking_uri: str | None = None, offline: bool = False,
-               ucdp_url: str | None = None, today: date, started_at: str, catalog: Catalog | None = None,
-               force_retrain: bool = False, as_of: date | None = None,
-               log: Callable[[str], None] = print) -> WeeklyResult:
+@dataclass(frozen=True)
+class WeeklyJob:
+    """The settings of one weekly run (see :func:`run_weekly`)."""
+
+    spec_path: Path
+    data_dir: Path
+    out_dir: Path
+    catalog: Catalog
+    today: date
+    started_at: str
+    mlruns: str | Path = "mlruns"
+    models_dir: str | Path = "models"
+    tracking_uri: str | None = None
+    offline: bool = False
+    ucdp_url: str | None = None
+    force_retrain: bool = False
+    as_of: date | None = None
+    data_end: date | None = None
+
+
+def run_weekly(spec_path: str | Path, *, data_dir: str | Path | None = None, out_dir: str | Path = "outputs",
+               mlruns: str | Path = "mlruns", models_dir: str | Path = "models", tracking_uri: str | None = None,
+               offline: bool = False, ucdp_url: str | None = None, today: date, started_at: str,
+               catalog: Catalog | None = None, force_retrain: bool = False, as_of: date | None = None,
+               data_end: date | None = None, log: Callable[[str], None] = print) -> WeeklyResult:
     """Run the weekly job once.
 
     Parameters
     ----------
     spec_path : path
         The training spec (the model's identity, the retrain schedule).
+    data_dir, out_dir, mlruns, models_dir, tracking_uri
+        The data, the outputs, the MLflow store and the model cards.
     offline : bool
         Skip the data update (air-gapped machines, tests).
     ucdp_url : str, optional
         A site laid out like UCDP's download site (default the official one).
     today, started_at : date, str
         The caller's date (releases due after it are not asked for) and timestamp (recorded).
+    catalog : Catalog, optional
+        Default the packaged catalog.
     force_retrain : bool
         Retrain even when the schedule does not ask for it.
-    as_of : date, optional
-        The data cut-off (default: what the data supports); a replay of past weeks passes it.
+    as_of, data_end : date, optional
+        The data window (default: what the data supports); a replay of past weeks passes them.
+    log : callable
+        Receives a line as each step starts and ends.
 
     Returns
     -------
@@ -182,107 +209,113 @@ def run_weekly(spec_path: str | Path, *, data_dir=None, out_dir: str | Path = "o
     SahelriskError
         A step failed (the run record says which); the champion and the outputs are as before.
     """
-    out_dir = Path(out_dir)
-    data_dir = resolve_data_dir(data_dir)
-    catalog = catalog or load_catalog()
-    with job_lock(out_dir / ".weekly.lock"):
+    job = WeeklyJob(Path(spec_path), resolve_data_dir(data_dir), Path(out_dir), catalog or load_catalog(), today,
+                    started_at, mlruns, models_dir, tracking_uri, offline, ucdp_url, force_retrain, as_of, data_end)
+    with job_lock(job.out_dir / ".weekly.lock"):
         steps = _Steps(log)
-        record: dict = {"started_at": started_at, "spec": str(spec_path), "data_dir": str(data_dir),
+        record: dict = {"started_at": started_at, "spec": str(spec_path), "data_dir": str(job.data_dir),
                         "offline": offline, "steps": []}
         try:
-            result = _run(steps, record, Path(spec_path), data_dir, out_dir, mlruns, models_dir, tracking_uri,
-                          offline, ucdp_url, today, started_at, catalog, force_retrain, as_of)
+            return _run(job, steps, record)
         except BaseException as e:
             record.update(status="failed", exit_code=getattr(e, "exit_code", 70), error=str(e)[:500],
                           steps=[asdict(s) for s in steps.steps])
-            _write_record(out_dir, record, last=False)
+            _write_record(job.out_dir, record, last=False)
             raise
-        return result
 
 
-def _run(steps: _Steps, record: dict, spec_path: Path, data_dir: Path, out_dir: Path, mlruns, models_dir, tracking_uri,
-         offline, ucdp_url, today, started_at, catalog, force_retrain, cut_off) -> WeeklyResult:
-    removed = steps.run("clean up", lambda s: cleanup_leftovers(out_dir))
+def _run(job: WeeklyJob, steps: _Steps, record: dict) -> WeeklyResult:
+    removed = steps.run("clean up", lambda s: cleanup_leftovers(job.out_dir))
     if removed:
         steps.steps[-1].detail = f"removed {len(removed)} leftover(s) of a stopped run"
-    spec = load_training_spec(spec_path)
-    record["update"] = steps.run("update", lambda s: _update(s, data_dir, offline, ucdp_url, today, started_at,
-                                                             spec.features.countries))
-    as_of, data_end, reason = steps.run("window", lambda s: resolve_window(spec.features, catalog, data_dir,
-                                                                          as_of=cut_off))
-    week = last_full_week(data_end)
-    record.update(as_of=str(as_of), data_end=str(data_end), week=str(week.date()), window_reason=reason)
-    inputs = steps.run("load", lambda s: load_inputs(catalog, data_dir, spec=spec.features, as_of=as_of))
+    spec = load_training_spec(job.spec_path)
+    record["update"] = steps.run("update", lambda s: _update(s, job, spec.features.countries))
+    window, week = steps.run("window", lambda s: window_step(spec, job.catalog, job.data_dir, as_of=job.as_of,
+                                                             data_end=job.data_end))
+    record.update(as_of=str(window.as_of), data_end=str(window.data_end), week=str(week.date()),
+                  window_reason=window.reason)
+    inputs = steps.run("load", lambda s: load_inputs(job.catalog, job.data_dir, spec=spec.features,
+                                                     as_of=window.as_of))
     record["data_fingerprint"] = inputs.fingerprint
-    tracking.configure(tracking_uri, mlruns)
+    tracking.configure(job.tracking_uri, job.mlruns)
     before = steps.run("champion", lambda s: tracking.champion(spec.registered_model))
-    ged_now = _final_ged_releases(data_dir)
-    last = _read_json(out_dir / RECORDS / "last_run.json")
+    last = _read_json(job.out_dir / RECORDS / "last_run.json")
     key = _key(inputs.fingerprint, spec.text, spec.features.text, before.version if before else "none", week.date())
     record["key"] = key
     update_ok = record["update"].get("status") in ("ok", "skipped")
     # A source that failed is news: the run goes on and publishes flagged stale (exit 10) rather
     # than report "nothing new" while the feed is down.
-    if last and last.get("key") == key and update_ok and not force_retrain and (out_dir / str(week.date())).is_dir():
-        record.update(status=STATUS[NOTHING_NEW], exit_code=NOTHING_NEW, champion=before.version if before else None,
-                      steps=[asdict(s) for s in steps.steps])
-        log_line = f"nothing new: the data, spec and champion are those of the run published for {week.date()}"
-        steps.log(log_line)
-        path = _write_record(out_dir, record, last=False)
-        return WeeklyResult(NOTHING_NEW, STATUS[NOTHING_NEW], record, path)
+    if last and last.get("key") == key and update_ok and not job.force_retrain \
+            and (job.out_dir / str(week.date())).is_dir():
+        return _nothing_new(job, steps, record, before, week)
+    _retrain_if_due(job, steps, record, spec, window, before, last)
+    loaded = steps.run("load model", lambda s: load_model("champion", job.spec_path, tracking_uri=job.tracking_uri,
+                                                          mlruns=job.mlruns))
+    record.update(champion=loaded.version, model=loaded.name, model_identity=loaded.identity)
+    scored = steps.run("score", lambda s: score_step(loaded, week, inputs, catalog=job.catalog, allow_stale=True))
+    stale = [c.country for c in scored.result.coverage if c.stale]
+    record["health"] = steps.run("health", lambda s: _health(loaded, inputs, week, spec))
+    folder = steps.run("publish", lambda s: publish_step(scored, job.out_dir, extra={"weekly_run": key},
+                                                         health=record["health"]))
+    record["outputs"] = str(folder)
+    record["coverage"] = [asdict(c) for c in scored.result.coverage]
+    code = PUBLISHED_STALE if stale or not update_ok else PUBLISHED
+    record.update(status=STATUS[code], exit_code=code, stale_countries=stale,
+                  steps=[asdict(s) for s in steps.steps])
+    record["mlflow_run_id"] = _track(record)
+    path = _write_record(job.out_dir, record, last=True)
+    return WeeklyResult(code, STATUS[code], record, path)
+
+
+def _nothing_new(job: WeeklyJob, steps: _Steps, record: dict, before: ModelRef | None,
+                 week: pd.Timestamp) -> WeeklyResult:
+    record.update(status=STATUS[NOTHING_NEW], exit_code=NOTHING_NEW, champion=before.version if before else None,
+                  steps=[asdict(s) for s in steps.steps])
+    steps.log(f"nothing new: the data, spec and champion are those of the run published for {week.date()}")
+    path = _write_record(job.out_dir, record, last=False)
+    return WeeklyResult(NOTHING_NEW, STATUS[NOTHING_NEW], record, path)
+
+
+def _retrain_if_due(job: WeeklyJob, steps: _Steps, record: dict, spec: TrainingSpec, window: DataWindow,
+                    before: ModelRef | None, last: dict | None) -> None:
+    """Retrain when asked or when the schedule says so; the reasons and the decision go in the record."""
+    ged_now = _final_ged_releases(job.data_dir)
     identity = None
     if before is not None:
         try:
-            identity = json.loads(tracking.load_run_text(before.run_id, "spec/identity.json"))
+            identity = json.loads(tracking.load_run_text(before.run_id, IDENTITY_ARTIFACT))
         except (SahelriskError, ValueError):
             identity = {}   # unreadable: treated as trained on no data, so a retrain is due
-    reasons = ["asked (--retrain)"] if force_retrain else retrain_reasons(
-        spec, identity, data_end, ged_now, (last or {}).get("ged_trained", ged_now if before else None),
+    reasons = ["asked (--retrain)"] if job.force_retrain else retrain_reasons(
+        spec, identity, window.data_end, ged_now, (last or {}).get("ged_trained", ged_now if before else None),
         (last or {}).get("trained_data_end"))
     record["retrain"] = {"due": bool(reasons), "reasons": reasons}
     ged_trained = (last or {}).get("ged_trained", ged_now)
     trained_end = (last or {}).get("trained_data_end")
     if reasons:
-        outcome = steps.run("retrain", lambda s: train_and_track(
-            spec, data_dir, as_of=as_of, data_end=data_end, register=True, out_dir=out_dir / "training",
-            models_dir=models_dir, tracking_uri=tracking_uri, mlruns=mlruns, catalog=catalog,
+        outcome = steps.run("retrain", lambda s: retrain_step(
+            spec, job.data_dir, window, catalog=job.catalog, out_dir=job.out_dir / "training",
+            models_dir=job.models_dir, tracking_uri=job.tracking_uri, mlruns=job.mlruns,
             on_fold=lambda fold, k, n: steps.log(f"backtest fold {k + 1}/{n} ({fold.name})")))
         record["promotion"] = {"challenger": outcome.version, "champion_before": outcome.champion_before,
-                               "promoted": outcome.promoted, "reason": outcome.decision}
-        ged_trained, trained_end = ged_now, str(data_end)
+                               "promoted": outcome.promoted, "reason": outcome.decision,
+                               "deaths_forecast": outcome.severity_note}
+        ged_trained, trained_end = ged_now, str(window.data_end)
     else:
         steps.steps.append(Step("retrain", "skipped", 0.0, "not due"))
     record["ged_trained"] = ged_trained
     record["trained_data_end"] = trained_end
-    loaded = steps.run("load model", lambda s: load_model("champion", spec_path, tracking_uri=tracking_uri,
-                                                          mlruns=mlruns))
-    record.update(champion=loaded.version, model=loaded.name, model_identity=loaded.identity)
-    result, _ = steps.run("score", lambda s: score_all(week, None, loaded, data_dir, levels=("adm2", "adm1"),
-                                                       inputs=inputs, catalog=catalog, allow_stale=True))
-    stale = [c.country for c in result.coverage if c.stale]
-    record["health"] = steps.run("health", lambda s: _health(loaded, inputs, week, spec))
-    folder = steps.run("publish", lambda s: write_outputs(result, loaded, inputs, out_dir,
-                                                          horizon_weeks=loaded.horizon_weeks,
-                                                          extra={"weekly_run": key}, health=record["health"]))
-    record["outputs"] = str(folder)
-    record["coverage"] = [asdict(c) for c in result.coverage]
-    code = PUBLISHED_STALE if stale or not update_ok else PUBLISHED
-    record.update(status=STATUS[code], exit_code=code, stale_countries=stale,
-                  steps=[asdict(s) for s in steps.steps])
-    record["mlflow_run_id"] = _track(record)
-    path = _write_record(out_dir, record, last=True)
-    return WeeklyResult(code, STATUS[code], record, path)
 
 
-def _update(step: Step, data_dir: Path, offline: bool, ucdp_url, today, started_at, countries) -> dict:
+def _update(step: Step, job: WeeklyJob, countries: Sequence[str]) -> dict:
     from sahelrisk.data.update import DEFAULT_UCDP_URL, update_ucdp
 
-    if offline:
+    if job.offline:
         step.status, step.detail = "skipped", "offline"
         return {"status": "skipped"}
     try:
-        outcome = update_ucdp(data_dir, until=today, retrieved_at=started_at, base_url=ucdp_url or DEFAULT_UCDP_URL,
-                              countries=tuple(countries))
+        outcome = update_ucdp(job.data_dir, until=job.today, retrieved_at=job.started_at,
+                              base_url=job.ucdp_url or DEFAULT_UCDP_URL, countries=tuple(countries))
     except (FetchError, OSError) as e:
         # the job goes on with the data it holds, flagged stale
         step.status, step.detail = "warning", f"source not reached: {str(e)[:200]}"
@@ -295,7 +328,7 @@ def _update(step: Step, data_dir: Path, offline: bool, ucdp_url, today, started_
             "withdrawn": revisions.withdrawn}
 
 
-def _health(loaded, inputs, week: pd.Timestamp, spec: TrainingSpec) -> dict:
+def _health(loaded: LoadedModel, inputs: PanelInputs, week: pd.Timestamp, spec: TrainingSpec) -> dict:
     panel = compute_panel(loaded.spec, inputs, start=week - pd.Timedelta(weeks=55), end=week)
     importances = loaded.model.feature_importances_
     features = [f for f in importances.index[:8] if f in panel.columns]

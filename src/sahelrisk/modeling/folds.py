@@ -1,4 +1,5 @@
-"""Rolling-origin backtests: a splitter that says where the folds are, a runner that fits and predicts.
+"""Rolling-origin folds: the splitter that says where the folds are (the runner that fits and
+predicts is :func:`sahelrisk.evaluation.backtest.run_backtest`).
 
 Fold rules, exactly:
 
@@ -13,16 +14,15 @@ Fold rules, exactly:
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pandas as pd
 
 from sahelrisk.calendar import as_monday
-from sahelrisk.errors import DataError, SpecError
+from sahelrisk.errors import SpecError
 
-__all__ = ["RollingOrigin", "Fold", "run_backtest"]
+__all__ = ["RollingOrigin", "Fold"]
 
 
 @dataclass(frozen=True)
@@ -79,46 +79,10 @@ class RollingOrigin:
             train_end = test[0] - pd.Timedelta(weeks=self.horizon + self.gap_weeks)
             start = self.train_start
             if self.window == "fixed":
-                start = max(start, train_end - pd.Timedelta(weeks=self.train_weeks - 1))
+                start = max(start, train_end - pd.Timedelta(weeks=int(self.train_weeks or 1) - 1))
             fold = Fold(name=f"fold{i // self.refit_every_weeks:03d}_{test[0].date()}", train_start=start,
                         train_end=train_end, test_weeks=test)
             # The invariant the whole backtest rests on, checked on every fold:
             if fold.train_end + pd.Timedelta(weeks=self.horizon) >= min(test) + pd.Timedelta(weeks=1):
                 raise SpecError(f"{fold.name}: training targets would overlap the test weeks")
             yield fold
-
-
-def run_backtest(splitter: RollingOrigin, frame: pd.DataFrame, target: str,
-                 models: dict[str, tuple[Callable[[], object], list[str]]],
-                 on_fold: Callable[[Fold, int, int], None] | None = None) -> tuple[pd.DataFrame, list[dict]]:
-    """Fit every model on each fold's training rows and predict its test rows.
-
-    ``frame`` holds ``unit_id``, ``week``, the features and the target; ``models`` maps a name to
-    (a factory of unfitted estimators, the columns it reads). Returns the predictions
-    (one row per unit and test week: ``fold``, the target, one ``p_<model>`` column per model) and
-    per-fold timings.
-    """
-    week = frame["week"]
-    observed = frame[target].notna()
-    preds, log = [], []
-    folds = list(splitter.split())
-    for k, fold in enumerate(folds):
-        if on_fold:
-            on_fold(fold, k, len(folds))
-        train = frame[(week >= fold.train_start) & (week <= fold.train_end) & observed]
-        test = frame[week.isin(fold.test_weeks) & observed]
-        if train[target].nunique() < 2:
-            raise DataError(f"{fold.name}: the training weeks hold only one class of {target}; start "
-                              "training earlier (train_start)")
-        out = test[["unit_id", "week", target]].copy()
-        out["fold"] = fold.name
-        entry = {"fold": fold.name, "train_rows": len(train), "test_rows": len(test)}
-        for name, (factory, columns) in models.items():
-            model = factory()
-            started = time.perf_counter()
-            model.fit(train[columns], train[target].to_numpy(), weeks=train["week"])
-            entry[f"fit_s_{name}"] = round(time.perf_counter() - started, 3)
-            out[f"p_{name}"] = model.predict_proba(test[columns])[:, 1]
-        preds.append(out)
-        log.append(entry)
-    return pd.concat(preds, ignore_index=True), log

@@ -19,13 +19,14 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import PoissonRegressor
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["SeverityModel", "SeverityForecast", "SEVERITY_FEATURES", "THRESHOLDS"]
+__all__ = ["SeverityModel", "SeverityForecast", "SEVERITY_FEATURES", "THRESHOLDS", "MIN_DEATH_ROWS"]
 
 # History the count model reads (present in the default feature spec).
 SEVERITY_FEATURES = ("conflict_fatalities_hl26w", "conflict_events_hl4w", "conflict_events_hl26w",
                      "conflict_events_r50km_4w", "conflict_events_r50km_52w", "conflict_events_queen_52w",
                      "conflict_fatalities_52w")
 THRESHOLDS = (10, 25)
+MIN_DEATH_ROWS = 30   # fewer rows with a death leave a model without its deaths forecast
 
 
 @dataclass
@@ -90,8 +91,9 @@ class SeverityModel(BaseEstimator):
         """Fit on the rows with at least one death (``deaths`` over the horizon)."""
         deaths = np.asarray(deaths, dtype=float)
         keep = np.isfinite(deaths) & (deaths >= 1)
-        if keep.sum() < 30:
-            raise ValueError(f"{int(keep.sum())} rows with a death: too few to fit the count model (need 30)")
+        if keep.sum() < MIN_DEATH_ROWS:
+            raise ValueError(f"{int(keep.sum())} rows with a death: too few to fit the count model "
+                             f"(need {MIN_DEATH_ROWS})")
         z = deaths[keep] - 1
         design = self._design(X.loc[keep] if isinstance(X, pd.DataFrame) else X[keep])
         glm = PoissonRegressor(alpha=self.alpha, max_iter=1000).fit(design, z)

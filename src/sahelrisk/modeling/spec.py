@@ -13,7 +13,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Literal, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Literal, Mapping, Optional, Union
 
 import pandas as pd
 from pydantic import Field, create_model
@@ -30,7 +30,10 @@ from sahelrisk.specs import StrictModel, parse_spec, parse_toml_text
 __all__ = ["TrainingSpec", "load_training_spec", "training_spec_from_text"]
 
 WHAT = "training spec"
-Baseline = Literal[tuple(BASELINES)]
+if TYPE_CHECKING:
+    Baseline = str
+else:   # the names live once, in BASELINES
+    Baseline = Literal[tuple(BASELINES)]
 Horizon = Annotated[int, Field(ge=1, le=52)]
 
 
@@ -137,15 +140,16 @@ class TrainingSpec:
     backtest: Mapping
     model: Mapping
     baselines: tuple[str, ...]
-    model_features: tuple[str, ...] = ()
-    blend: Mapping = field(default_factory=dict)
-    promotion_metric: str = "ap"
-    min_improvement: float = 0.0
-    promotion_folds: int = 4
-    target_source: str = "ucdp"
-    area_calibration: str = "none"
-    retrain_every_weeks: int = 13
-    retrain_on_new_ged: bool = True
+    # No defaults here: they live once, in the schema's sections above.
+    model_features: tuple[str, ...]
+    blend: Mapping
+    promotion_metric: str
+    min_improvement: float
+    promotion_folds: int
+    target_source: str
+    area_calibration: str
+    retrain_every_weeks: int
+    retrain_on_new_ged: bool
     origin: str = "<spec>"
     text: str = field(default="", repr=False, compare=False)
 
@@ -260,7 +264,8 @@ def load_training_spec(path: str | Path) -> TrainingSpec:
     return training_spec_from_text(text, path, features=features)
 
 
-def training_spec_from_text(text: str, path: str | Path = "<text>", *, features: PanelSpec | str) -> TrainingSpec:
+def training_spec_from_text(text: str, path: str | Path = "<text>", *,
+                            features: PanelSpec | str | None) -> TrainingSpec:
     """A training spec from its TOML text (e.g. the copy logged with a model).
 
     Parameters
@@ -270,13 +275,15 @@ def training_spec_from_text(text: str, path: str | Path = "<text>", *, features:
     path : str or Path
         Named in messages.
     features : PanelSpec or str
-        The feature spec, or its TOML text.
+        The feature spec, or its TOML text (None: the spec names none, an error).
     """
     raw = parse_toml_text(text, path, WHAT)
     if "data" in raw and isinstance(raw["data"], dict) and {"as_of", "data_end"} & set(raw["data"]):
         raise SpecError(f"{WHAT} {path}: [data] as_of and data_end are no longer spec keys: remove the [data] "
                         "section; pass --as-of / --data-end (default: what the data supports)")
     spec = parse_spec(_file_schema(), raw, path, WHAT)
+    if features is None:
+        raise SpecError(f"{WHAT} {path}: no 'features' key; name the feature spec, e.g. features = \"../features/default.toml\"")
     if isinstance(features, str):
         features = spec_from_text(features, f"<feature spec of {path}>")
     given = lambda section: section.model_dump(exclude_unset=True) if section is not None else {}  # noqa: E731

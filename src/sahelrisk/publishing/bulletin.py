@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from sahelrisk.calendar import week_of
+from sahelrisk.calendar import parse_week, week_end
 from sahelrisk.countries import known_countries
+from sahelrisk.evaluation.zones import DEFAULT_RADIUS_KM
 from sahelrisk.i18n import Formatter, check_language, gettext, translations
-from sahelrisk.modeling.zones import DEFAULT_RADIUS_KM
 from sahelrisk.scoring.drivers import phrase_all
 from sahelrisk.scoring.week import TIER_CUTS, TIERS, tier_index
 
@@ -49,7 +49,8 @@ def template_environment(lang: str) -> Environment:
     env = Environment(loader=PackageLoader("sahelrisk.publishing", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       extensions=["jinja2.ext.i18n"])
-    env.install_gettext_translations(translations(lang), newstyle=True)
+    # The i18n extension adds this method when it loads.
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
@@ -215,7 +216,7 @@ def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_even
     """
     check_language(lang)
     fmt = Formatter(lang)
-    week = week_of(pd.Timestamp(week))
+    week = parse_week(week)
     counts = adm2["risk_tier"].value_counts()
     cuts = [0.0, *TIER_CUTS, 1.0]
     tiers = [{"name": tier_name(t, lang), "count": int(counts.get(t, 0)),
@@ -227,7 +228,7 @@ def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_even
     rising = adm2.dropna(subset=["change_vs_last_week"]).nlargest(risers, "change_vs_last_week")
     return template_environment(lang).get_template("bulletin.html.j2").render(
         lang=lang, week_long=fmt.date(week), first_day=fmt.date(week + pd.Timedelta(weeks=1)),
-        last_day=fmt.date(week + pd.Timedelta(weeks=horizon_weeks, days=6)), horizon_weeks=horizon_weeks,
+        last_day=fmt.date(week_end(week + pd.Timedelta(weeks=horizon_weeks))), horizon_weeks=horizon_weeks,
         model_version=model_version, latest_event=fmt.date(latest_event) if _is_date(latest_event) else latest_event,
         tiers=tiers, area_note=_area_note(metrics, lang), coverage=[_coverage(c, lang, fmt) for c in coverage],
         top=_area_rows(adm2.sort_values("rank").head(top), lang, fmt), risers=_area_rows(rising, lang, fmt),

@@ -221,7 +221,7 @@ def interactive_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = Non
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     root = fmap.get_root()
-    root.html.add_child(folium.Element(legend_html(title, lang)))
+    root.html.add_child(folium.Element(legend_html(title, lang)))  # type: ignore[attr-defined]  # a Figure
     add_place_labels(fmap, places, countries, set(cells["country_iso3"].dropna()) if "country_iso3" in cells else set(),
                      lang)
     page = root.render()

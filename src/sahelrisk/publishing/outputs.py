@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sahelrisk.calendar import parse_week, week_end
 from sahelrisk.files import write_folder_atomic
 from sahelrisk.i18n import LANGUAGES, Formatter, check_language, gettext
 from sahelrisk.publishing.bulletin import render_bulletin, write_pdf
@@ -27,7 +28,7 @@ LANGUAGE_FILES = ("map.{lang}.html", "map.{lang}.png", "bulletin.{lang}.html", "
 def _recent_events(events: pd.DataFrame, week: pd.Timestamp, countries=None) -> pd.DataFrame:
     """Located events from four weeks before ``week`` to its end, the ones the maps show."""
     keep = events["has_location"] & (events["date_start"] > week - pd.Timedelta(weeks=4)) \
-        & (events["date_start"] <= week + pd.Timedelta(days=6))
+        & (events["date_start"] <= week_end(week))
     if countries is not None:
         keep &= events["country_iso3"].isin(list(countries))
     return events[keep]
@@ -133,7 +134,7 @@ def write_route_outputs(segments, cells, inputs, out_dir, name: str, *, langs=LA
 
 def write_site_outputs(sites, out_dir, week) -> Path:
     """Scored sites into ``<out_dir>/sites/<week>/``: ``sites.csv`` and ``sites.geojson``."""
-    week = pd.Timestamp(week)
+    week = parse_week(week)   # a folder per Monday, whatever day of the week was asked
 
     def fill(tmp: Path) -> None:
         sites.drop(columns="geometry").to_csv(tmp / "sites.csv", index=False)

@@ -89,6 +89,6 @@ def route_map(segments: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, events: pd.Da
         group.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[y0 - 0.1, x0 - 0.1], [y1 + 0.1, x1 + 0.1]])
-    fmap.get_root().html.add_child(folium.Element(legend_html(title, lang)))
+    fmap.get_root().html.add_child(folium.Element(legend_html(title, lang)))  # type: ignore[attr-defined]  # a Figure
     add_place_labels(fmap, places, countries, set(cells["country_iso3"].dropna()), lang)
     return inline_leaflet(fmap.get_root().render().replace("<html>", f'<html lang="{lang}">', 1))

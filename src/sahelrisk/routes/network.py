@@ -42,7 +42,7 @@ class Route:
         return float(self.parts["minutes"].sum())
 
     def line(self) -> LineString:
-        coords = []
+        coords: list[tuple[float, ...]] = []
         for geometry in self.parts.geometry:
             points = list(geometry.coords)
             coords.extend(points if not coords or coords[-1] != points[0] else points[1:])
@@ -93,6 +93,7 @@ class RoadNetwork:
         fraction = along / metric.length if metric.length else 0.0
         u, v = int(road["from_node"]), int(road["to_node"])
         minutes, km = float(road["duration_min"]), float(road["length_km"])
+        node: object
         if fraction <= 1e-6:
             node = u
         elif fraction >= 1 - 1e-6:
@@ -156,7 +157,7 @@ class RoadNetwork:
         if alternatives and len(waypoints) > 2:
             raise SpecError("--alternatives works on an origin and a destination; drop --via or the alternatives")
         legs = []
-        for k, (a, b) in enumerate(zip(waypoints[:-1], waypoints[1:])):
+        for a, b in zip(waypoints[:-1], waypoints[1:]):
             graph, start, end, before, after = self._leg_graph(a, b)
             try:
                 paths = nx.shortest_simple_paths(graph, start, end, weight="minutes")

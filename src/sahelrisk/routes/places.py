@@ -74,8 +74,8 @@ def resolve_place(text: str, places: gpd.GeoDataFrame, countries=None) -> Waypoi
     pair = parse_lat_lon(text)
     if pair is not None:
         return Waypoint(text, f"{pair[0]:.4f},{pair[1]:.4f}", lon=pair[1], lat=pair[0])
-    name, _, country = text.partition(",")
-    country = country.strip().upper() or None
+    name, _, code = text.partition(",")
+    country = code.strip().upper() or None
     if country is not None and country not in known_countries():
         raise SpecError(f"place {text!r}: unknown country code {country!r}; write 'Name, ISO3', e.g. 'Sokolo, MLI'")
     towns = places[places["place_kind"].isin(["town", "city"])]

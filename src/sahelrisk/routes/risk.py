@@ -6,7 +6,7 @@ it and the fatal events near it. The route's probability is that of at least one
 its corridor over the horizon. Counting every touched cell in full, ``1 - prod(1 - p)`` with
 cells treated as independent, overstates it (a 20 km corridor is a sliver of a 55 km cell) and
 is kept only for comparison; the probability shown is the share score of
-:mod:`sahelrisk.modeling.zones` (each cell counted for the part of it the corridor covers),
+:mod:`sahelrisk.evaluation.zones` (each cell counted for the part of it the corridor covers),
 checked against what happened in road corridors in the backtest (``benchmarks/bench_routes.py``)
 and mapped by the model's ``corridor`` calibration where it has one. A site's probability is
 that of the disc of ``radius_km`` around it, defined the same way.
@@ -20,9 +20,10 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point
 
+from sahelrisk.calendar import week_end
 from sahelrisk.errors import DataGapError
+from sahelrisk.evaluation.zones import independence_score, share_score, zone_weights
 from sahelrisk.geo import metric_crs_for
-from sahelrisk.modeling.zones import independence_score, share_score, zone_weights
 from sahelrisk.routes.network import Route
 from sahelrisk.scoring.week import risk_tier
 
@@ -34,7 +35,7 @@ SLIVER_M = 25.0
 
 def _recent(events: pd.DataFrame, week: pd.Timestamp, weeks: int) -> pd.DataFrame:
     """Located events of the ``weeks`` weeks up to the end of ``week`` (what the scoring saw)."""
-    end = week + pd.Timedelta(days=6)
+    end = week_end(week)
     keep = events["has_location"] & (events["date_start"] > end - pd.Timedelta(weeks=weeks)) & (events["date_start"] <= end)
     return events[keep.to_numpy()]
 
@@ -52,7 +53,7 @@ def events_near(shapes_m: gpd.GeoSeries, events: pd.DataFrame, week, radius_m: f
     dates = recent["date_start"].to_numpy()[found["_event"].to_numpy()]
     deaths = recent["fatalities_best"].to_numpy(dtype=float)[found["_event"].to_numpy()]
     for weeks in EVENT_WINDOWS:
-        since = week + pd.Timedelta(days=6) - pd.Timedelta(weeks=weeks)
+        since = week_end(week) - pd.Timedelta(weeks=weeks)
         inside = dates > np.datetime64(since)
         per = pd.Series(inside.astype(int), index=found["index_right"].to_numpy()).groupby(level=0).sum()
         dead = pd.Series(np.where(inside, deaths, 0), index=found["index_right"].to_numpy()).groupby(level=0).sum()
@@ -136,7 +137,7 @@ def route_summary(route: Route, segments: gpd.GeoDataFrame, cells: gpd.GeoDataFr
     -------
     dict
         ``probability`` of at least one fatal event in the corridor (the line buffered by
-        ``buffer_km``) over the horizon: the share score of :mod:`sahelrisk.modeling.zones`,
+        ``buffer_km``) over the horizon: the share score of :mod:`sahelrisk.evaluation.zones`,
         mapped by the model's ``corridor`` calibration where it has one; ``probability_independent``
         (every touched cell in full, as if independent: an upper bound, kept for comparison);
         ``km``, ``hours``, ``km_outside`` (not in a scored cell), ``km_off_network``,
@@ -209,7 +210,9 @@ def site_risk(sites: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, events: pd.DataF
     out["probability"] = calibration.apply("site", p_share) if calibration is not None else p_share
     out["probability_independent"] = np.where(touched, independence_score(weights, p), np.nan)
     out = pd.concat([out, events_near(sites_m, events, week, radius_km * 1000, crs)], axis=1)
-    out["risk_tier"] = np.where(touched, risk_tier(np.nan_to_num(out["probability"].to_numpy(dtype=float))), None)
+    tiers = risk_tier(np.nan_to_num(out["probability"].to_numpy(dtype=float))).astype(object)
+    tiers[~touched] = None   # a site outside every scored cell has no tier
+    out["risk_tier"] = tiers
     out["rank"] = out["probability"].rank(ascending=False, method="first").astype("Int64")
     return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326").sort_values("rank", na_position="last")
 

@@ -65,6 +65,14 @@ _COMPILED = [(re.compile(pattern + "$"), message) for pattern, message in SENTEN
 _WINDOWED = re.compile(r"(?P<stem>.+_)(?P<w>\d+)w$")
 
 
+def _window_weeks(feature: str) -> int:
+    """The window of a windowed column (``conflict_events_4w`` -> 4)."""
+    match = _WINDOWED.match(feature)
+    if match is None:
+        raise ValueError(f"{feature!r} is not a windowed column (<stem>_<weeks>w)")
+    return int(match["w"])
+
+
 def _past_year(name: str, columns) -> str | None:
     """The 52-week column of the same count, to compare a short window with the unit's own year."""
     match = _WINDOWED.match(name)
@@ -115,7 +123,8 @@ def explain(contrib_now: pd.DataFrame, contrib_before: pd.DataFrame | None, valu
     drivers = []
     for i in range(len(now)):
         # one sentence per family: three half-lives of the same count say one thing three times
-        chosen, seen = [], set()
+        chosen: list[int] = []
+        seen: set[str] = set()
         for j in np.argsort(-relative[i], kind="stable"):
             if relative[i, j] <= 0 or len(chosen) == k:
                 break
@@ -124,8 +133,8 @@ def explain(contrib_now: pd.DataFrame, contrib_before: pd.DataFrame | None, valu
                 chosen.append(j)
         drivers.append([_record(names[j], values[i, j], typical[j],
                                 values_now[past[j]].iloc[i] if past[j] else None,
-                                int(_WINDOWED.match(names[j])["w"]) if past[j] else None) for j in chosen])
-    changes = [[] for _ in range(len(now))]
+                                _window_weeks(names[j]) if past[j] else None) for j in chosen])
+    changes: list[list[dict]] = [[] for _ in range(len(now))]
     if contrib_before is not None and values_before is not None:
         delta = now - contrib_before.to_numpy()
         before = values_before[list(names)].to_numpy(dtype=float)
@@ -163,7 +172,7 @@ def phrase(record: dict, lang: str = "en", described: dict | None = None) -> str
     if "before" in record:
         return gettext(lang, "%(sentence)s (last week: %(before)s)", sentence=text, before=fmt.number(record["before"]))
     if "past_year_rate" in record:
-        w = _WINDOWED.match(record["feature"])["w"]
+        w = _window_weeks(record["feature"])
         return gettext(lang, "%(sentence)s, against %(rate)s per %(w)s weeks over the past year", sentence=text,
                        rate=fmt.number(record["past_year_rate"]), w=w)
     return gettext(lang, "%(sentence)s (typical: %(typical)s)", sentence=text, typical=fmt.number(record["typical"]))

@@ -17,17 +17,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from sahelrisk.calendar import week_of
+from sahelrisk.calendar import parse_week
 from sahelrisk.errors import SpecError
 from sahelrisk.features.panel import PanelInputs, build_units, compute_panel
 from sahelrisk.features.spec import PanelSpec
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
 from sahelrisk.scoring.drivers import describe_feature, explain, phrase_all
+from sahelrisk.scoring.guard import check_week
 from sahelrisk.units import Units
 from sahelrisk.units.membership import area_membership
 
-__all__ = ["score_week", "DEATH_COLUMNS", "TIER_CUTS", "TIERS", "risk_tier", "tier_index", "describe_feature", "ScoreResult", "coverage_gap",
+__all__ = ["score_week", "DEATH_COLUMNS", "TIER_CUTS", "TIERS", "risk_tier", "tier_index", "describe_feature", "ScoreResult",
            "UNIT_LEVELS", "check_unit_level"]
 
 # Probability cut-points of the tiers. The model's probabilities are calibrated, so a tier means
@@ -49,23 +50,6 @@ def tier_index(p) -> np.ndarray:
 
 def risk_tier(p) -> np.ndarray:
     return np.asarray(TIERS, dtype=object)[tier_index(p)]
-
-
-def coverage_gap(dates: pd.Series, week: pd.Timestamp, lookback_weeks: int = 52,
-                 max_quiet_weeks: int = 13) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """The longest stretch without a single located event (``dates``) before ``week``, if too long.
-
-    A hole in the event data (2024-2025 have no located UCDP rows here) would read as peace.
-    """
-    weeks = week_of(dates)
-    start = week - pd.Timedelta(weeks=lookback_weeks)
-    present = pd.DatetimeIndex(weeks[(weeks > start) & (weeks <= week)].unique()).sort_values()
-    edges = pd.DatetimeIndex([start, *present, week + pd.Timedelta(weeks=1)])
-    gaps = (edges[1:] - edges[:-1]).days // 7 - 1
-    i = int(np.argmax(gaps))
-    if gaps[i] > max_quiet_weeks:
-        return edges[i] + pd.Timedelta(weeks=1), edges[i + 1] - pd.Timedelta(weeks=1)
-    return None
 
 
 @dataclass
@@ -99,7 +83,8 @@ def _drivers(model: RiskModel | BlendedModel, X_now: pd.DataFrame, X_before: pd.
 
 def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelInputs, week, *, horizon_weeks: int,
                model_version: str, units: Units | None = None, levels=("adm2",),
-               area_calibration=None, severity=None, draws: int = 1000, seed: int = 0) -> ScoreResult:
+               area_calibration=None, severity=None, draws: int = 1000, seed: int = 0, check: bool = True,
+               reporting_lags: dict[str, int] | None = None, allow_stale: bool = False) -> ScoreResult:
     """Score the week holding ``week`` (and the week before, for the change) with a fitted model.
 
     Parameters
@@ -118,14 +103,23 @@ def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelIn
     severity : SeverityModel, optional
         The count part of the deaths forecast: adds :data:`DEATH_COLUMNS` to cells and areas
         (areas sum their cells' ``draws`` draws, drawn independently: a stated simplification).
+    check : bool
+        Run the data guard first (:func:`sahelrisk.scoring.guard.check_week`): refuse a week the
+        data does not cover. Only a caller that already ran it on the same inputs opts out.
+    reporting_lags : dict, optional
+        Each event source's reporting lag in weeks (the catalog's), for the per-country check.
+    allow_stale : bool
+        Score a country whose feed went dark, flagged in ``result.coverage``, instead of refusing.
 
     Returns
     -------
     ScoreResult
     """
+    week = parse_week(week)
+    coverage = check_week(inputs, week, spec.countries, reporting_lags=reporting_lags or {},
+                          allow_stale=allow_stale) if check else []
     timings = {}
     started = time.perf_counter()
-    week = week_of(pd.Timestamp(week))
     units = units if units is not None else build_units(spec, inputs)
     timings["units_s"] = round(time.perf_counter() - started, 3)
     t0 = time.perf_counter()
@@ -169,7 +163,7 @@ def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelIn
     areas = {level: aggregate(cells, level, inputs, model_version, latest_event, area_calibration, samples)
              for level in levels}
     timings["total_s"] = round(time.perf_counter() - started, 3)
-    return ScoreResult(cells=cells, areas=areas, seconds=timings)
+    return ScoreResult(cells=cells, areas=areas, seconds=timings, coverage=coverage)
 
 
 _EXPLAINED = ("top_drivers", "top_changes", "driver_records", "change_records")

@@ -48,6 +48,13 @@ class Units:
         return len(self.table)
 
     @property
+    def _grid_resolution(self) -> float:
+        """The cell size of grid units (checked on creation)."""
+        if self.resolution is None:
+            raise SpecError("grid units need their resolution")
+        return self.resolution
+
+    @property
     def ids(self) -> np.ndarray:
         return self.table["unit_id"].to_numpy()
 
@@ -57,7 +64,7 @@ class Units:
         out = np.full(len(lon), -1, dtype=np.int64)
         ok = np.isfinite(lon) & np.isfinite(lat)
         if self.kind == "grid":
-            ids = cell_ids(lon[ok], lat[ok], self.resolution)
+            ids = cell_ids(lon[ok], lat[ok], self._grid_resolution)
             order = np.argsort(self.ids)
             pos = np.searchsorted(self.ids, ids, sorter=order)
             pos = np.clip(pos, 0, len(order) - 1)
@@ -92,7 +99,7 @@ class Units:
         """Queen contiguity (units sharing an edge or a corner), without self, as a 0/1 sparse matrix."""
         if "queen" not in self._cache:
             if self.kind == "grid":
-                self._cache["queen"] = queen_neighbours(self.table, self.resolution)
+                self._cache["queen"] = queen_neighbours(self.table, self._grid_resolution)
             else:
                 geoms = self.table.geometry.values
                 left, right = self.tree.query(geoms, predicate="intersects")

@@ -51,6 +51,6 @@ def queen_neighbours(table: pd.DataFrame, resolution: float) -> sparse.csr_matri
             found = ids[order[pos]] == want
             src.append(np.flatnonzero(found))
             dst.append(order[pos[found]])
-    src, dst = np.concatenate(src), np.concatenate(dst)
+    sources, targets = np.concatenate(src), np.concatenate(dst)
     n = len(ids)
-    return sparse.csr_matrix((np.ones(len(src), dtype=np.float32), (src, dst)), shape=(n, n))
+    return sparse.csr_matrix((np.ones(len(sources), dtype=np.float32), (sources, targets)), shape=(n, n))

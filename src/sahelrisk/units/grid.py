@@ -53,10 +53,10 @@ def build_grid(countries: gpd.GeoDataFrame, resolution: float = 0.5, *, adm1: gp
         raise DataError("no country polygons to build a grid on; check --countries and the admin0 dataset")
     land = shapely.union_all(countries.geometry.values)
     x0, y0, x1, y1 = land.bounds
-    r0, c0 = cell_row_col(x0, y0, resolution)
-    r1, c1 = cell_row_col(x1, y1, resolution)
-    rows, cols = np.meshgrid(np.arange(r0, r1 + 1), np.arange(c0, c1 + 1), indexing="ij")
-    rows, cols = rows.ravel(), cols.ravel()
+    r0, c0 = (int(v) for v in cell_row_col(x0, y0, resolution))
+    r1, c1 = (int(v) for v in cell_row_col(x1, y1, resolution))
+    grid_rows, grid_cols = np.meshgrid(np.arange(r0, r1 + 1), np.arange(c0, c1 + 1), indexing="ij")
+    rows, cols = grid_rows.ravel(), grid_cols.ravel()
     west, south = cols * resolution - 180, rows * resolution - 90
     boxes = shapely.box(west, south, west + resolution, south + resolution)
     shapely.prepare(land)

@@ -7,6 +7,7 @@ the data directory, ``as_of`` (rows dated after it are rejected) and the countri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from sahelrisk.errors import SpecError
 
 __all__ = ["LOADERS", "load_dataset", "load_events"]
 
-LOADERS = {
+LOADERS: dict[str, Callable[..., LoadResult]] = {
     "ucdp_events": load_event_dataset,
     "acled_events": load_event_dataset,
     "ucdp_manifest": load_held_releases,

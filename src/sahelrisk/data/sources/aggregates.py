@@ -51,9 +51,10 @@ def load_hno_population(dataset: Dataset, data_dir: str | Path, **_) -> LoadResu
     for entry in dataset.files:
         path = Path(data_dir) / entry.path
         raw = read_csv_table(path)
-        year_tag = next((c for c in raw.columns if c.startswith("#population+y")), None)
-        require_columns(raw, path, ["#adm2+code", "#adm2+name", "#inneed", year_tag or "#population+y<year>"],
+        found = next((c for c in raw.columns if c.startswith("#population+y")), None)
+        require_columns(raw, path, ["#adm2+code", "#adm2+name", "#inneed", found or "#population+y<year>"],
                         "OCHA HNO population (HXL)")
+        year_tag = str(found)   # require_columns refused a file without it
         read += len(raw)
         table = pd.DataFrame({"_record": raw["_record"], "adm2_pcode": raw["#adm2+code"], "name": raw["#adm2+name"],
                               "year": int(year_tag.removeprefix("#population+y"))})

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from sahelrisk.data.manifest import Manifest, ManifestEntry
+from sahelrisk.data.quarantine import LoadResult
 from sahelrisk.data.revisions import ReleaseRows
 from sahelrisk.data.sources.ucdp import read_ucdp_events
 from sahelrisk.data.ucdp_releases import Release, release_from_path
@@ -25,7 +26,7 @@ def _release_of(entry: ManifestEntry) -> Release:
 
 
 def manifest_releases(data_dir: str | Path, manifest: Manifest | None = None, *, as_of: date = NO_CUTOFF,
-                      countries: set[str] | None = None, verify: bool = True) -> list[tuple[ReleaseRows, object]]:
+                      countries: set[str] | None = None, verify: bool = True) -> list[tuple[ReleaseRows, LoadResult]]:
     """The canonical rows of every release held, each checked against the manifest.
 
     Parameters

@@ -6,7 +6,7 @@ it alike: with ``p`` a cell's probability of at least one, the cell's expected c
 the zone's probability of at least one ``1 - exp(-sum(fraction * -log(1 - p)))`` (``p_share``).
 Events might gather along roads and near towns rather than spread evenly, so that score is
 checked against what happened in the zone in the rolling-origin backtest, beside maps fitted on
-earlier weeks only (:func:`sahelrisk.modeling.areas.calibrate_in_backtest`). On the validation
+earlier weeks only (:func:`sahelrisk.evaluation.areas.calibrate_in_backtest`). On the validation
 origins the score as it is was the best calibrated (:data:`ZONE_METHOD`); were a map chosen, the
 registered model would carry it, fitted on every backtest row (levels ``corridor`` and ``site``
 of its area calibration). ``p_independent`` (every touched cell in full, as if independent) is
@@ -22,10 +22,9 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
-from sahelrisk.calendar import week_of
-from sahelrisk.features.targets import last_full_week
+from sahelrisk.calendar import last_full_week, week_of
+from sahelrisk.evaluation.areas import MIN_POSITIVES, calibrate_in_backtest, fit_map
 from sahelrisk.geo import metric_crs_for
-from sahelrisk.modeling.areas import MIN_POSITIVES, calibrate_in_backtest, fit_map
 from sahelrisk.units import Units
 
 __all__ = ["ZONE_KINDS", "ZONE_METHOD", "zone_weights", "share_score", "independence_score", "road_zones", "site_zones", "zone_rows",

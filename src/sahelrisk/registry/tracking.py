@@ -11,18 +11,20 @@ import contextlib
 import json
 import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import mlflow
 import mlflow.pyfunc
 import pandas as pd
 from mlflow.exceptions import MlflowException
+from mlflow.pyfunc import PythonModel
 from mlflow.tracking import MlflowClient
 
 from sahelrisk.errors import ModelNotFoundError, TrackingUnavailableError
 
-__all__ = ["configure", "run", "log_params", "log_metrics", "log_text", "log_json", "log_figure", "log_file",
+__all__ = ["RunLog", "log_run", "configure", "run", "log_params", "log_metrics", "log_text", "log_json", "log_figure", "log_file",
            "log_risk_model", "resume", "load_run_text", "set_alias", "load_risk_model", "champion", "ModelRef", "git_commit", "DEFAULT_ROOT",
            "relocate_store"]
 
@@ -175,7 +177,7 @@ def log_file(path: str | Path, folder: str | None = None) -> None:
     mlflow.log_artifact(str(path), folder)
 
 
-class _PyfuncRiskModel(mlflow.pyfunc.PythonModel):
+class _PyfuncRiskModel(PythonModel):
     """pyfunc face of a fitted estimator: predict() returns the calibrated probability.
 
     The type hints keep MLflow from printing a note on every load; the input is a frame of the
@@ -199,7 +201,10 @@ def log_risk_model(model, example: pd.DataFrame, registered_name: str | None = N
     if registered_name is None:
         return None
     version = mlflow.register_model(info.model_uri, registered_name)
-    return ModelRef(registered_name, str(version.version), mlflow.active_run().info.run_id, {})
+    active = mlflow.active_run()
+    if active is None:
+        raise RuntimeError("log_risk_model is called inside a tracked run (tracking.run)")
+    return ModelRef(registered_name, str(version.version), active.info.run_id, {})
 
 
 def _unreachable(error: MlflowException) -> TrackingUnavailableError | None:
@@ -226,7 +231,7 @@ def champion(name: str, alias: str = CHAMPION) -> ModelRef | None:
             raise unreachable from None
         return None
     metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
-    return ModelRef(name, str(version.version), version.run_id, dict(metrics))
+    return ModelRef(name, str(version.version), version.run_id or "", dict(metrics))
 
 
 def load_run_text(run_id: str, path: str) -> str:
@@ -237,11 +242,11 @@ def load_run_text(run_id: str, path: str) -> str:
         raise ModelNotFoundError(f"run {run_id} has no artifact {path!r}; was it logged by 'sahelrisk train'?") from e
 
 
-def load_risk_model(name: str, alias: str = CHAMPION, version: str | None = None):
+def load_risk_model(name: str, alias: str | None = CHAMPION, version: str | None = None) -> tuple[Any, ModelRef]:
     """The RiskModel registered under ``name`` at ``alias`` (or ``version``), and its reference."""
     client = MlflowClient()
     try:
-        mv = client.get_model_version(name, version) if version else client.get_model_version_by_alias(name, alias)
+        mv = client.get_model_version(name, version) if version else client.get_model_version_by_alias(name, str(alias))
     except MlflowException as e:
         unreachable = _unreachable(e)
         if unreachable is not None:
@@ -258,4 +263,59 @@ def load_risk_model(name: str, alias: str = CHAMPION, version: str | None = None
                                  f"{str(e)[:200]}); its files are damaged or moved: retrain it with 'sahelrisk train "
                                  "--register' or restore mlruns/ from a backup") from None
     metrics = client.get_run(mv.run_id).data.metrics if mv.run_id else {}
-    return loaded.unwrap_python_model().model, ModelRef(name, str(mv.version), mv.run_id, dict(metrics))
+    return loaded.unwrap_python_model().model, ModelRef(name, str(mv.version), mv.run_id or "", dict(metrics))
+
+
+@dataclass
+class RunLog:
+    """Everything one tracked run records, gathered before MLflow is touched.
+
+    Attributes
+    ----------
+    experiment, run_name : str
+        Where the run goes and its name.
+    tags, params, metrics : dict
+        Flat name -> value (lists and dicts in ``params`` are logged as JSON).
+    json, texts : dict
+        Artifact path -> data (written as JSON) or text.
+    files : dict
+        Local path -> artifact folder.
+    figures : dict
+        Artifact path -> matplotlib figure.
+    model : fitted estimator, optional
+        Logged as the run's pyfunc model with ``example`` as its input example.
+    registered_name : str, optional
+        Register the model as a new version of this name.
+    """
+
+    experiment: str
+    run_name: str
+    tags: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    json: dict = field(default_factory=dict)
+    texts: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)
+    model: Any = None
+    example: pd.DataFrame | None = None
+    registered_name: str | None = None
+
+
+def log_run(entry: RunLog, root: str | Path = DEFAULT_ROOT) -> tuple[str, ModelRef | None]:
+    """Log a whole run in one go; returns its id and the registered version (None: not registered)."""
+    with run(entry.experiment, entry.run_name, tags=entry.tags, root=root) as run_id:
+        log_params(entry.params)
+        log_metrics(entry.metrics)
+        for path, data in entry.json.items():
+            log_json(data, path)
+        for path, text in entry.texts.items():
+            log_text(text, path)
+        for local, folder in entry.files.items():
+            log_file(local, folder)
+        for path, figure in entry.figures.items():
+            log_figure(figure, path)
+        ref = None
+        if entry.model is not None:
+            ref = log_risk_model(entry.model, entry.example, entry.registered_name)
+    return run_id, ref

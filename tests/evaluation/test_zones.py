@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from sahelrisk.modeling.zones import share_score, zone_rows, zone_weights
+from sahelrisk.evaluation.zones import share_score, zone_rows, zone_weights
 from sahelrisk.units import Units
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.isotonic import IsotonicRegression
 
-from sahelrisk.modeling.areas import (
+from sahelrisk.evaluation.areas import (
     METHODS,
     MIN_POSITIVES,
     AreaCalibration,

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sahelrisk.modeling.views_protocol import (
+from sahelrisk.evaluation.views_protocol import (
     FORECASTERS,
     month_id,
     monthly_deaths,
@@ -95,3 +95,7 @@ def test_the_cli_writes_draws_actuals_and_metrics_per_window(real_data, tmp_path
                           "--years", "twenty", "--data-dir", str(real_data), "--out", str(tmp_path)],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 3 and "--years 'twenty'" in bad.stderr
+    late = subprocess.run([sys.executable, "-m", "sahelrisk.cli", "backtest", "--protocol", "views-challenge",
+                           "--years", "2024-2025", "--data-dir", str(real_data), "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert late.returncode == 3 and "the outcomes of 2025 are not known" in late.stderr, late.stderr

@@ -10,13 +10,21 @@ fitted model has already seen those weeks, so scoring it as it is would flatter 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
-from sahelrisk.modeling.folds import Fold, run_backtest
-from sahelrisk.modeling.metrics import metrics_by
+from sahelrisk.data.catalog import Catalog
+from sahelrisk.errors import SpecError
+from sahelrisk.evaluation.backtest import run_backtest
+from sahelrisk.evaluation.metrics import metrics_by
+from sahelrisk.modeling.fit import Recipe, recipe
+from sahelrisk.modeling.folds import Fold
+from sahelrisk.modeling.frame import TrainingFrame, prepare_frame
+from sahelrisk.modeling.spec import TrainingSpec, training_spec_from_text
 
-__all__ = ["PromotionDecision", "decide_promotion", "LatestFolds", "compare_on_latest_folds"]
+__all__ = ["PromotionDecision", "decide_promotion", "LatestFolds", "compare_on_latest_folds", "champion_recipe",
+           "UnreadableChampion"]
 
 CHALLENGER, CHAMPION = "challenger", "champion"
 
@@ -129,3 +137,32 @@ def compare_on_latest_folds(folds: LatestFolds, frame: pd.DataFrame, target: str
         theirs, _ = run_backtest(folds, champion_frame, target, {CHAMPION: champion})
         out = mine.merge(theirs[["unit_id", "week", f"p_{CHAMPION}"]], on=["unit_id", "week"], how="inner")
     return metrics_by(out, target, [CHALLENGER, CHAMPION]).set_index("model")
+
+
+class UnreadableChampion(Exception):
+    """The champion's logged spec no longer reads (an older sahelrisk wrote it)."""
+
+
+def champion_recipe(spec: TrainingSpec, tf: TrainingFrame, champion_texts: tuple[str, str], data_dir: Path,
+                    catalog: Catalog | None) -> tuple[Recipe, pd.DataFrame | None]:
+    """The champion's recipe from its logged specs, and its own frame if its features differ.
+
+    Raises
+    ------
+    UnreadableChampion
+        Its logged training spec does not read with this sahelrisk.
+    SpecError
+        It forecasts another target or on other units: the two cannot be compared.
+    """
+    training_text, features_text = champion_texts
+    try:
+        old = training_spec_from_text(training_text, "<champion's training spec>", features=features_text)
+    except SpecError as e:
+        raise UnreadableChampion(str(e)) from None
+    if old.target != spec.target or old.units != spec.units:
+        raise SpecError(f"the champion forecasts {old.target} on {old.units} units, the challenger {spec.target} on "
+                        f"{spec.units}: they cannot be compared; register the challenger under another name")
+    if old.features.with_period(start=spec.features.start).to_json() == spec.features.to_json():
+        return recipe(old, tf.feature_columns), None
+    theirs = prepare_frame(old, data_dir, as_of=tf.as_of, data_end=tf.data_end, catalog=catalog, inputs=tf.inputs)
+    return recipe(old, theirs.feature_columns), theirs.frame

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from sahelrisk.errors import ModelNotFoundError
-from sahelrisk.modeling import tracking
 from sahelrisk.modeling.boosted import RiskModel
+from sahelrisk.registry import tracking
 from tests.modeling.test_boosted import FAST, synthetic_panel
 
 

@@ -8,7 +8,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from sahelrisk.modeling.metrics import (
+from sahelrisk.evaluation.metrics import (
     expected_calibration_error,
     metrics_by,
     score_forecast,

@@ -5,8 +5,9 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from sahelrisk.modeling.promotion import decide_promotion
-from sahelrisk.modeling.training import MODEL_NAME, train_and_track
+from sahelrisk.evaluation.backtest import MODEL_NAME
+from sahelrisk.jobs.train import train_and_track
+from sahelrisk.registry.promotion import decide_promotion
 
 
 def _table(challenger, champion, metric="ap"):
@@ -29,6 +30,7 @@ def test_challenger_must_beat_champion_by_more_than_the_margin(new, old, margin,
     assert ("challenger promoted" if promote else "champion kept") in decision.reason
 
 
+@pytest.mark.slow   # trains on the real data
 def test_promotion_re_evaluates_the_champion_on_the_challengers_latest_folds(registered, small_spec, small_frame,
                                                                                real_data, tmp_path):
     mlruns, first = registered
@@ -47,9 +49,10 @@ def test_promotion_re_evaluates_the_champion_on_the_challengers_latest_folds(reg
     assert table.loc["champion", "rows"] == table.loc["challenger", "rows"] > 0
 
 
+@pytest.mark.slow   # trains on the real data
 def test_a_champion_whose_spec_no_longer_reads_yields_with_the_reason(monkeypatch, small_spec, small_frame,
                                                                       real_data, tmp_path):
-    from sahelrisk.modeling import tracking
+    from sahelrisk.registry import tracking
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     mlruns = tmp_path / "mlruns"   # its own store: the shared champion stays as it is
     kw = dict(out_dir=tmp_path / "out", models_dir=tmp_path / "models", mlruns=mlruns, tf=small_frame)

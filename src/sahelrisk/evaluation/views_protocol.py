@@ -47,7 +47,7 @@ def month_id(year, month) -> np.ndarray:
 
 def monthly_deaths(events: pd.DataFrame, units: Units, first_year: int, last_year: int) -> pd.DataFrame:
     """State-based deaths per cell (rows, ``units`` order) and month (columns: month ids)."""
-    months = np.arange(month_id(first_year, 1), month_id(last_year, 12) + 1)
+    months = np.arange(int(month_id(first_year, 1)), int(month_id(last_year, 12)) + 1)
     located = events[events["has_location"] & (events["violence_type"] == "state_based")]
     pos = units.locate(located["longitude"].to_numpy(), located["latitude"].to_numpy())
     dates = pd.DatetimeIndex(located["date_start"])

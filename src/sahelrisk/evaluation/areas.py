@@ -21,8 +21,8 @@ import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
+from sahelrisk.evaluation.metrics import metrics_by, reliability_table
 from sahelrisk.features.targets import build_targets, target_column
-from sahelrisk.modeling.metrics import metrics_by, reliability_table
 from sahelrisk.units import Units, build_admin_units
 from sahelrisk.units.membership import area_membership
 
@@ -137,7 +137,7 @@ def calibrate_in_backtest(rows: pd.DataFrame, target: str, horizon_weeks: int,
     outcome was known by the fold's first forecast week (the score itself where too few)."""
     rows = rows.sort_values(["week", "unit_id"]).reset_index(drop=True)
     rows["p_calibrated"] = np.nan
-    for fold, part in rows.groupby("fold", sort=False):
+    for _, part in rows.groupby("fold", sort=False):
         start = part["week"].min()
         known = rows[rows["week"] + pd.Timedelta(weeks=horizon_weeks) <= start]
         if known[target].sum() >= MIN_POSITIVES:

@@ -25,7 +25,7 @@ def _figure():
 
 
 def reliability_figure(preds: pd.DataFrame, target: str, models: list[str]):
-    from sahelrisk.modeling.metrics import reliability_table
+    from sahelrisk.evaluation.metrics import reliability_table
     plt = _figure()
     fig, ax = plt.subplots(figsize=(5.5, 5))
     top = 0.0

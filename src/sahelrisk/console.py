@@ -1,0 +1,177 @@
+"""Printing a run's records for a person: tables on a terminal, timed lines in a log file.
+
+The command line (:mod:`sahelrisk.cli`) reads options and calls the run's steps; this module turns
+the records they return into text. Text from the data or a user's file is never read as Rich
+markup: it is printed with markup off or escaped (:func:`rich.markup.escape`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+__all__ = ["console", "err", "line", "print_summary", "print_written", "status", "fold_progress", "download_progress",
+           "print_check", "print_backtest", "print_training", "print_scored", "print_catalog", "print_views"]
+
+# Piped output (CI logs, files) gets a wide table instead of rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+
+def line(text: str) -> None:
+    """A line of text from the data or the user: printed as it is, never read as console markup."""
+    console.print(text, soft_wrap=True, markup=False, highlight=False)
+
+
+def print_summary(summary: Any) -> None:
+    """A :class:`~sahelrisk.publishing.summaries.Summary` as a table; cells are escaped for Rich."""
+    table = Table(title=escape(summary.title))
+    for column in summary.columns:
+        table.add_column(escape(column))
+    for row in summary.rows:
+        table.add_row(*(escape(cell) for cell in row))
+    console.print(table)
+
+
+def print_written(folder: Path, lang: str) -> None:
+    """Where the outputs went, and the files written."""
+    from sahelrisk.i18n import gettext
+    line(gettext(lang, "outputs written to %(folder)s: %(files)s", folder=folder,
+                  files=", ".join(sorted(p.name for p in folder.iterdir()))))
+
+
+class _LogStatus(contextlib.nullcontext):
+    """console.status for a log file: each message printed once, as a line, with the time taken so far."""
+
+    def __init__(self, message: str):
+        super().__init__(self)
+        self.started = time.perf_counter()
+        self.update(message)
+
+    def update(self, message: str) -> None:
+        line(f"{message} ({time.perf_counter() - self.started:.0f} s)")
+
+
+def status(message: str) -> Any:
+    """A spinner on a terminal; a line in a log file, so long work shows progress there too."""
+    return console.status(escape(message)) if console.is_terminal else _LogStatus(message)
+
+
+@contextlib.contextmanager
+def fold_progress() -> Iterator[Callable]:
+    """A progress bar on a terminal; in a log file (not redrawn) a timed line per fold instead."""
+    started = time.perf_counter()
+    if not console.is_terminal:
+        yield lambda fold, k, n: line(f"backtest fold {k + 1}/{n} ({fold.name}), "
+                                       f"{time.perf_counter() - started:.0f} s elapsed")
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} folds"))
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("backtest", total=None)
+        yield lambda fold, k, n: progress.update(task, completed=k, total=n, description=f"backtest {fold.name}")
+
+
+def download_progress() -> tuple[Any, Callable]:
+    """A download bar per file on a terminal; a line per file in a log file."""
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    progress = Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
+    tasks: dict = {}
+
+    def on_progress(path: str, done: int, total: int | None) -> None:
+        if path not in tasks:
+            tasks[path] = progress.add_task(Path(path).name, total=total)
+            if not console.is_terminal:
+                line(f"downloading {Path(path).name.removesuffix('.download')}")
+        progress.update(tasks[path], completed=done, total=total)
+    return progress, on_progress
+
+
+def print_check(record: Any) -> None:
+    """The data check: notes first, so the summary table closes the output."""
+    for r in record.reports:
+        if r.message and r.status != "ok":
+            line(f"{r.name}: {r.message}")
+        for note in r.notes:
+            line(f"{r.name}: {note}")
+        if r.quarantine_file:
+            line(f"{r.name}: {r.quarantined} rejected rows with reasons in {r.quarantine_file}")
+    table = Table(title="Data check", caption="* required dataset")
+    for column in ("dataset", "status", "read", "loaded", "quarantined", "out of scope", "dates", "countries"):
+        table.add_column(column, justify="right" if column in {"read", "loaded", "quarantined", "out of scope"} else "left")
+    for r in record.reports:
+        dates = f"{r.date_min} .. {r.date_max}" if r.date_min else "-"
+        countries = ",".join(r.countries) if len(r.countries) <= 4 else f"{len(r.countries)} countries"
+        status = {"ok": "[green]ok[/]", "missing": "[yellow]missing[/]", "error": "[red]error[/]"}[r.status]
+        table.add_row(escape(r.name) + (" *" if r.required else ""), status, f"{r.rows_read:,}", f"{r.rows_loaded:,}",
+                      f"{r.quarantined:,}", f"{r.out_of_scope:,}", dates, escape(countries or "-"))
+    console.print(table)
+    for c in record.coverage:
+        console.print(("[red]stale[/] " if c.stale else "covered ") + escape(c.reason), soft_wrap=True, highlight=False)
+    line(f"report written to {record.path}")
+
+
+def print_backtest(table: Any, title: str) -> None:
+    """A backtest table: one row per model, the metrics as columns."""
+    out = Table(title=title)
+    for column in ("model", "AP", "ROC AUC", "Brier", "Brier skill", "log loss", "ECE", "top-10% recall"):
+        out.add_column(column, justify="left" if column == "model" else "right")
+    for name, r in table.iterrows():
+        out.add_row(name, f"{r.ap:.4f}", f"{r.roc_auc:.4f}", f"{r.brier:.5f}", f"{r.brier_skill:.4f}",
+                    f"{r.log_loss:.4f}", f"{r.ece:.4f}", f"{r.top10_recall:.4f}")
+    console.print(out)
+
+
+def print_training(outcome: Any, spec: Any) -> None:
+    """A training run: its backtest, the promotion comparison and decision, and what it wrote."""
+    print_backtest(outcome.backtest.table(spec.horizon_weeks), f"Backtest, {spec.target}")
+    if outcome.promotion is not None and outcome.promotion.table is not None:
+        print_backtest(outcome.promotion.table, f"Promotion: both on the latest {len(outcome.compared_folds)} folds")
+    line(f"MLflow run {outcome.run_id}: {outcome.decision}")
+    if outcome.severity_note.startswith("probabilities only"):
+        line(f"deaths forecast: {outcome.severity_note}")
+    for path in (*outcome.report_paths, *outcome.card_paths):
+        line(f"written {path}")
+
+
+def print_scored(scored: Any, units: str, lang: str) -> None:
+    """The highest-risk units of a scored week, in ``lang``."""
+    from sahelrisk.publishing.summaries import top_units
+    frame = scored.result.cells if units == "grid" else scored.result.areas[units]
+    print_summary(top_units(frame, units=units, week=scored.week, horizon_weeks=scored.model.horizon_weeks,
+                             lang=lang))
+
+
+def print_catalog(catalog: Any) -> None:
+    """The catalog's datasets, files, licences and official sources."""
+    table = Table(title="Catalog")
+    for column in ("dataset", "kind", "files", "licence", "official source"):
+        table.add_column(column)
+    for d in catalog:
+        table.add_row(escape(d.name), d.kind, str(len(d.files)), escape(d.licence), escape(d.official))
+    console.print(table)
+
+
+def print_views(metrics: Any, years: str) -> None:
+    """The ViEWS challenge protocol's scores, the mean over windows per forecaster."""
+    shown = Table(title=f"ViEWS challenge protocol, windows {escape(years)} (mean over windows)")
+    for column in ("forecaster", "CRPS", "ignorance", "MIS 90%", "coverage 90%"):
+        shown.add_column(column, justify="left" if column == "forecaster" else "right")
+    for name, part in metrics.groupby("forecaster", sort=False):
+        shown.add_row(str(name), f"{part['crps'].mean():.3f}", f"{part['ignorance'].mean():.3f}",
+                      f"{part['mis_90'].mean():.2f}", f"{part['coverage_90'].mean():.3f}")
+    console.print(shown)

@@ -1,0 +1,310 @@
+"""One week's run, assembled in one place: the steps every entry point shares.
+
+``sahelrisk run``, ``score``, ``route``, ``sites``, ``weekly`` and the Python API (``sahelrisk.score``,
+``route_risk``, ``site_risk``) all go through these steps, each a plain function returning a
+frozen record:
+
+1. :func:`check_step`: load and validate every dataset, and each country's coverage;
+2. :func:`window_step` (or :func:`week_window` for a given week): the cut-off (``as_of``), the
+   data end and the week forecast from;
+3. :func:`load_step`: the sources the model's features (and the outputs' layers) need;
+4. :func:`retrain_step`: backtest, fit, register, promote (:mod:`sahelrisk.jobs.train`);
+5. :func:`score_step`: the week's risk per cell and admin area, behind the data guard;
+6. :func:`publish_step`: maps, bulletins and tables, written whole or not at all.
+
+:func:`run_once` strings them together as ``sahelrisk run``; the weekly job
+(:mod:`sahelrisk.jobs.weekly`) wraps the same steps with the data update, the retrain schedule and
+its run record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from sahelrisk.calendar import parse_week, week_end
+from sahelrisk.data.catalog import Catalog, load_catalog
+from sahelrisk.data.check import (
+    DatasetReport,
+    check_data,
+    coverage_report,
+    missing_required,
+    reports_to_json,
+)
+from sahelrisk.data.datadir import resolve_data_dir
+from sahelrisk.data.extent import CountryCoverage
+from sahelrisk.data.sources import load_dataset
+from sahelrisk.data.window import DataWindow, find_window
+from sahelrisk.errors import DataError, DataGapError
+from sahelrisk.evaluation.backtest import FoldCallback
+from sahelrisk.features.panel import PanelInputs, load_inputs
+from sahelrisk.i18n import LANGUAGES
+from sahelrisk.jobs.train import TrainOutcome, train_and_track
+from sahelrisk.modeling.spec import TrainingSpec, load_training_spec
+from sahelrisk.publishing.outputs import write_outputs
+from sahelrisk.registry.models import DEFAULT_SPEC, LoadedModel, load_model
+from sahelrisk.scoring.week import ScoreResult, score_week
+
+__all__ = ["CheckRecord", "check_step", "week_window", "window_step", "load_step", "retrain_step", "Scored", "score_step",
+           "publish_step", "RunRecord", "run_once", "ROUTE_LAYERS"]
+
+ROUTE_LAYERS = ("places", "roads", "mining_sites")
+"""Layers routes and sites need beyond the model's features (a feature spec without them still routes)."""
+
+Log = Callable[[str], None]
+
+
+def _quiet(line: str) -> None:
+    """The default log: nothing (the CLI and the weekly job pass their own)."""
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """What the data check found: each dataset's report, each country's coverage, the JSON report.
+
+    Attributes
+    ----------
+    reports : tuple of DatasetReport
+        Rows read, loaded, quarantined, dates and countries per dataset.
+    coverage : tuple of CountryCoverage
+        Per country in scope (empty when no scope was given or a required dataset is missing).
+    path : pathlib.Path
+        The ``data_check.json`` written.
+    """
+
+    reports: tuple[DatasetReport, ...]
+    coverage: tuple[CountryCoverage, ...]
+    path: Path
+
+    def raise_for_problems(self) -> None:
+        """Raise when a required dataset is unusable or a country in scope is stale.
+
+        Raises
+        ------
+        DataError
+            A required dataset could not be loaded.
+        DataGapError
+            A country's located events stopped covering the last week the data supports.
+        """
+        missing = missing_required(list(self.reports))
+        if missing:
+            raise DataError(f"required dataset(s) not usable: {', '.join(r.name for r in missing)}. "
+                            "Run 'sahelrisk data fetch' or fix the files named above")
+        stale = [c for c in self.coverage if c.stale]
+        if stale:
+            raise DataGapError(f"the data of {', '.join(c.country for c in stale)} is stale: "
+                               + "; ".join(c.reason.split(': ', 1)[1] for c in stale)
+                               + ". Bring in newer events ('sahelrisk data update') or fix the files named above")
+
+
+def check_step(catalog: Catalog, data_dir: Path, *, as_of: date, countries: Iterable[str] | None, out_dir: Path,
+               command: str, on_dataset: Callable[[str], None] | None = None) -> CheckRecord:
+    """Load and validate every dataset; with ``countries``, check each one's coverage too.
+
+    Parameters
+    ----------
+    catalog : Catalog
+        The data catalog.
+    data_dir : pathlib.Path
+        The data directory.
+    as_of : date
+        The data cut-off.
+    countries : iterable of str, optional
+        ISO3 codes in scope (None: every dataset's rows, no coverage check).
+    out_dir : pathlib.Path
+        Where ``data_check.json`` and the quarantine files go.
+    command : str
+        The command recorded in the report.
+    on_dataset : callable, optional
+        Progress: called with each dataset's name as it loads.
+
+    Returns
+    -------
+    CheckRecord
+    """
+    scope = sorted(countries) if countries else []
+    reports = check_data(catalog, data_dir, as_of=as_of, countries=set(scope) or None, out_dir=out_dir,
+                         on_dataset=on_dataset)
+    coverage = [] if missing_required(reports) or not scope else coverage_report(catalog, data_dir, as_of=as_of,
+                                                                                 countries=scope)
+    path = reports_to_json(reports, Path(out_dir) / "data_check.json", coverage=coverage, data_dir=str(data_dir),
+                           as_of=str(as_of), command=command)
+    return CheckRecord(tuple(reports), tuple(coverage), path)
+
+
+def week_window(week: object, *, as_of: date | None = None) -> tuple[DataWindow, pd.Timestamp]:
+    """A given week's Monday, and the data as known at its end (or at ``as_of``): what was known
+    when forecasting it."""
+    monday = parse_week(week)
+    cut_off = as_of or week_end(monday).date()
+    return DataWindow(cut_off, cut_off, "given"), monday
+
+
+def window_step(spec: TrainingSpec, catalog: Catalog, data_dir: Path, *, as_of: date | None = None,
+                data_end: date | None = None) -> tuple[DataWindow, pd.Timestamp]:
+    """The data window and the latest week the located events support (the week forecast from)."""
+    window = find_window(catalog, data_dir, spec.features.countries,
+                         reporting_lag_weeks=spec.features.reporting_lag_weeks, as_of=as_of, data_end=data_end)
+    return window, window.week
+
+
+def load_step(catalog: Catalog, data_dir: Path, model: LoadedModel, as_of: date, *,
+              layers: Sequence[str] = ()) -> PanelInputs:
+    """The sources the model's features need, as known at ``as_of``, plus the named ``layers``."""
+    inputs = load_inputs(catalog, data_dir, spec=model.spec, as_of=as_of)
+    for layer in layers:
+        if layer not in inputs.layers:
+            inputs.layers[layer] = load_dataset(catalog[layer], data_dir, as_of=as_of).table
+    return inputs
+
+
+def retrain_step(spec: TrainingSpec, data_dir: Path, window: DataWindow, *, catalog: Catalog, out_dir: Path,
+                 models_dir: str | Path = "models", tracking_uri: str | None = None, mlruns: str | Path = "mlruns",
+                 on_fold: FoldCallback | None = None) -> TrainOutcome:
+    """Backtest, train on every observed week, register, and promote only a better model."""
+    return train_and_track(spec, data_dir, as_of=window.as_of, data_end=window.data_end, register=True,
+                           out_dir=out_dir, models_dir=models_dir, tracking_uri=tracking_uri, mlruns=mlruns,
+                           on_fold=on_fold, catalog=catalog)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A scored week with what it was scored from (for outputs, routes and sites).
+
+    Attributes
+    ----------
+    week : pandas.Timestamp
+        The Monday forecast from.
+    model : LoadedModel
+        The model that scored it.
+    inputs : PanelInputs
+        The data, as known at the cut-off.
+    result : ScoreResult
+        Cells, areas, timings and each country's coverage.
+    """
+
+    week: pd.Timestamp
+    model: LoadedModel
+    inputs: PanelInputs
+    result: ScoreResult
+
+
+def score_step(model: LoadedModel, week: pd.Timestamp, inputs: PanelInputs, *, catalog: Catalog,
+               levels: Sequence[str] = ("adm2", "adm1"), allow_stale: bool = False) -> Scored:
+    """Score ``week`` with ``model`` behind the data guard (a stale country refuses the week unless
+    ``allow_stale``)."""
+    result = score_week(model.model, model.spec, inputs, week, horizon_weeks=model.horizon_weeks,
+                        model_version=f"{model.name} v{model.version}", levels=tuple(levels),
+                        area_calibration=model.area_calibration, severity=model.severity,
+                        reporting_lags=catalog.reporting_lags(), allow_stale=allow_stale)
+    return Scored(parse_week(week), model, inputs, result)
+
+
+def publish_step(scored: Scored, out_dir: Path, *, langs: Sequence[str] = LANGUAGES, extra: dict | None = None,
+                 health: dict | None = None) -> Path:
+    """Write the week's grids, area tables, maps and bulletins into ``<out_dir>/<week>/``."""
+    return write_outputs(scored.result, scored.model, scored.inputs, out_dir, horizon_weeks=scored.model.horizon_weeks,
+                         langs=tuple(langs), extra=extra, health=health)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What :func:`run_once` did.
+
+    Attributes
+    ----------
+    window : DataWindow
+        The data window.
+    check : CheckRecord or None
+        The data check (None when skipped).
+    training : TrainOutcome or None
+        The retrain and its promotion decision (None: scored with the current champion).
+    scored : Scored
+        The week scored.
+    folder : pathlib.Path
+        The outputs written.
+    """
+
+    window: DataWindow
+    check: CheckRecord | None
+    training: TrainOutcome | None
+    scored: Scored
+    folder: Path
+
+
+def run_once(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = None, catalog: Catalog | None = None,
+             out_dir: str | Path = "outputs", as_of: date | None = None, data_end: date | None = None,
+             train: bool = True, check: bool = True, langs: Sequence[str] = LANGUAGES,
+             models_dir: str | Path = "models", tracking_uri: str | None = None, mlruns: str | Path = "mlruns",
+             log: Log = _quiet, on_check: Callable[[CheckRecord], None] | None = None,
+             on_fold: FoldCallback | None = None) -> RunRecord:
+    """The main job end to end (``sahelrisk run``): check, retrain, score the latest week, publish.
+
+    Parameters
+    ----------
+    spec : str or Path
+        The training spec (the model's identity).
+    data_dir : path-like, optional
+        Default ``$SAHELRISK_DATA``, ``./data`` or ``../shared/data``.
+    catalog : Catalog, optional
+        Default the packaged catalog.
+    out_dir : path-like
+        Outputs, reports and quarantine files.
+    as_of, data_end : date, optional
+        The data window; default what the located events support.
+    train : bool
+        Backtest, train, register and promote before scoring (False: score with the champion).
+    check : bool
+        Check every dataset and each country's coverage first.
+    langs : sequence of {"fr", "en"}
+        Languages of the maps and bulletins.
+    models_dir, tracking_uri, mlruns
+        Model cards and the MLflow store.
+    log : callable
+        Receives a line as each step starts (progress in a log file too).
+    on_check : callable, optional
+        Receives the data check's record before its problems are raised (to print it).
+    on_fold : callable, optional
+        Backtest progress ``(fold, k, n)``.
+
+    Returns
+    -------
+    RunRecord
+
+    Raises
+    ------
+    SahelriskError
+        A step failed: bad data, a stale country, no champion, an unreachable tracking server.
+    """
+    training_spec = load_training_spec(spec)
+    data = resolve_data_dir(data_dir)
+    catalog = catalog or load_catalog()
+    out = Path(out_dir)
+    log("finding what the data supports")
+    window, week = window_step(training_spec, catalog, data, as_of=as_of, data_end=data_end)
+    log(window.describe())
+    record = None
+    if check:
+        log("checking the data")
+        record = check_step(catalog, data, as_of=window.as_of, countries=training_spec.features.countries,
+                            out_dir=out, command="run")
+        if on_check:
+            on_check(record)
+        record.raise_for_problems()
+    training = None
+    if train:
+        log("backtesting, training and registering")
+        training = retrain_step(training_spec, data, window, catalog=catalog, out_dir=out, models_dir=models_dir,
+                                tracking_uri=tracking_uri, mlruns=mlruns, on_fold=on_fold)
+        log(f"MLflow run {training.run_id}: {training.decision}")
+    model = load_model("champion", spec, tracking_uri=tracking_uri, mlruns=mlruns)
+    log(f"scoring the week of {week.date()}: the last complete week of data up to {window.data_end}")
+    inputs = load_step(catalog, data, model, window.as_of)
+    scored = score_step(model, week, inputs, catalog=catalog)
+    log("writing maps and the bulletin")
+    folder = publish_step(scored, out, langs=langs)
+    return RunRecord(window, record, training, scored, folder)

@@ -1,0 +1,71 @@
+"""The fits a registered model is made of: the spec's estimator on every observed week, and the
+count part of its deaths forecast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sahelrisk.features.targets import target_column
+from sahelrisk.modeling.blend import BlendedModel
+from sahelrisk.modeling.boosted import RiskModel
+from sahelrisk.modeling.frame import TrainingFrame
+from sahelrisk.modeling.severity import MIN_DEATH_ROWS, SEVERITY_FEATURES, SeverityModel
+from sahelrisk.modeling.spec import TrainingSpec
+
+__all__ = ["fit_final_model", "fit_severity", "SeverityFit", "recipe", "Recipe"]
+
+Recipe = tuple[Callable[[], object], list[str]]
+"""A factory of unfitted estimators and the columns they read."""
+
+
+def recipe(spec: TrainingSpec, feature_columns: list[str], horizon: int | None = None) -> Recipe:
+    """The spec's estimator as a recipe: a factory of unfitted copies and the columns it reads."""
+    return (lambda: spec.make_model(feature_columns, horizon)), spec.model_columns(feature_columns, horizon)
+
+
+def fit_final_model(spec: TrainingSpec, tf: TrainingFrame) -> RiskModel | BlendedModel:
+    """The spec's model fitted on every week whose target is observed (the registered model)."""
+    observed = tf.frame[spec.target].notna()
+    train = tf.frame[observed]
+    model = spec.make_model(tf.feature_columns)
+    return model.fit(train[tf.feature_columns], train[spec.target].to_numpy(), weeks=train["week"])
+
+
+@dataclass(frozen=True)
+class SeverityFit:
+    """The count model of the deaths forecast, or why the model forecasts probabilities only.
+
+    Attributes
+    ----------
+    model : SeverityModel or None
+        None: no deaths forecast; ``note`` says why.
+    note : str
+        ``"fitted on N rows with a death"`` or the reason there is no deaths forecast.
+    """
+
+    model: SeverityModel | None
+    note: str
+
+
+def fit_severity(spec: TrainingSpec, tf: TrainingFrame) -> SeverityFit:
+    """The count model of the deaths forecast (:mod:`sahelrisk.modeling.severity`), fitted on every
+    observed training week.
+
+    A panel without the history columns it reads, or with fewer than
+    :data:`~sahelrisk.modeling.severity.MIN_DEATH_ROWS` rows with a death, gives a recorded
+    "probabilities only"; any other failure is raised.
+    """
+    target = target_column("fatalities", spec.horizon_weeks)
+    missing = sorted({target, *SEVERITY_FEATURES} - set(tf.frame.columns))
+    if missing:
+        return SeverityFit(None, f"probabilities only: the panel has no {', '.join(missing)}")
+    rows = tf.frame[tf.frame[target].notna() & (tf.frame["week"] >= pd.Timestamp(spec.backtest["train_start"]))]
+    with_deaths = int((rows[target] >= 1).sum())
+    if with_deaths < MIN_DEATH_ROWS:
+        return SeverityFit(None, f"probabilities only: {with_deaths} training rows with a death, fewer than the "
+                                 f"{MIN_DEATH_ROWS} the count model needs")
+    return SeverityFit(SeverityModel().fit(rows, rows[target]), f"fitted on {with_deaths} rows with a death")
