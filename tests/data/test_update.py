@@ -126,12 +126,13 @@ def test_revisions_from_monthly_to_cumulative_match_an_independent_count(site, t
     assert (data / "events/ucdp/last_update.json").is_file()
 
 
-@pytest.mark.parametrize("fault", ["500", "reset", "truncate", "html"])
+@pytest.mark.parametrize("fault", ["500", "reset", "truncate", "html", "error_csv"])
 def test_a_failing_download_is_a_warning_naming_the_url_and_the_next_update_recovers(site, tmp_path, fault):
     _publish(site, ALL_FILES[:3])
     data = tmp_path / "data"
     _update(site, data)
     manifest_before = (data / MANIFEST_PATH).read_bytes()
+    raw_before = sorted(p.name for p in (data / "events/ucdp/raw").iterdir())
     site.publish(site.shared, "GEDEvent_v26_0_7.csv")
     site.faults["candidateged/GEDEvent_v26_0_7.csv"] = fault
     failed = _update(site, data)
@@ -140,7 +141,7 @@ def test_a_failing_download_is_a_warning_naming_the_url_and_the_next_update_reco
     assert failed.warnings[0].startswith("warning: ") and url in failed.warnings[0]
     assert "\n" not in failed.warnings[0]
     assert (data / MANIFEST_PATH).read_bytes() == manifest_before   # the data held is untouched
-    assert not (data / "events/ucdp/raw/GEDEvent_v26_0_7.csv").exists()
+    assert sorted(p.name for p in (data / "events/ucdp/raw").iterdir()) == raw_before   # no stray file
     site.faults.clear()
     recovered = _update(site, data)
     assert recovered.new == ["candidate_26_0_7"] and recovered.warnings == []

@@ -22,7 +22,7 @@ CANDIDATES = {  # name on UCDP's site -> file in ../shared/data/events
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    faults: dict  # url path -> "500" | "reset" | "truncate" | "html"
+    faults: dict  # url path -> "500" | "reset" | "truncate" | "html" | "error_csv"
 
     def log_message(self, *args):  # keep test output clean
         pass
@@ -43,6 +43,14 @@ class _Handler(SimpleHTTPRequestHandler):
             return self.send_error(500, "Internal Server Error")
         if fault == "html":
             return self._html(body=True)
+        if fault == "error_csv":   # a gateway's error as a tiny CSV, with a 200
+            body = b"status,message\r\n503,Service unavailable\r\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return None
         if fault == "reset":
             self.close_connection = True
             self.connection.shutdown(2)

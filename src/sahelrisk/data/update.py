@@ -41,6 +41,7 @@ from sahelrisk.data.revisions import (
     resolve_releases,
 )
 from sahelrisk.data.sources.held import manifest_releases
+from sahelrisk.data.sources.ucdp import missing_columns
 from sahelrisk.data.ucdp_releases import (
     GED_FLOOR,
     Release,
@@ -204,11 +205,17 @@ def _scan_release(path: Path, countries: list[str], margin: float):
         with opener() as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
             first = text.readline()
             headerless = first.split(",", 1)[0].strip('" \r\n').isdigit()
-            header = list(UCDP_COLUMNS if headerless else next(csv.reader([first])))
+            header = list(UCDP_COLUMNS if headerless else next(csv.reader([first]), []))
+            missing = missing_columns(header)
+            if missing:   # an error message or another table served with a 200
+                raise DataFileError(name, f"is not a UCDP release: its header ({', '.join(header[:4]) or 'empty'}"
+                                    f"{'...' if len(header) > 4 else ''}) lacks {', '.join(missing[:4])}"
+                                    f"{'...' if len(missing) > 4 else ''}",
+                                    "The download site served something else; the next update retries")
             lines = itertools.chain([first], text) if headerless else iter(text)
             # The first record (quoted line breaks and all) tells the field count: the UCDP country
             # extracts end every row with a comma, one empty field more than the header names.
-            seen = []
+            seen: list[str] = []
             record = next(csv.reader(_recording(lines, seen)), [])
             trailing = len(record) == len(header) + 1 and record[-1] == ""
             if record and len(record) != len(header) and not trailing:
@@ -355,7 +362,7 @@ def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_ur
     manifest = Manifest.read(data_dir)
     before = _resolved(data_dir, manifest, countries)
     outcome = UpdateOutcome()
-    answers = {}
+    answers: dict = {}
     for release in _plan(manifest, base, until, timeout, outcome.warnings, answers):
         url = base + release.path
         held = manifest.held(release.name)
@@ -450,8 +457,16 @@ def _download(data_dir: Path, release: Release, url: str, held: ManifestEntry | 
               countries: list[str], margin: float, retrieved_at: str, on_progress) -> ManifestEntry | None:
     """Download, check and copy one release; None when the bytes are those already held."""
     incoming = data_dir / RAW_DIR / f"{release.filename}.download"
-    fetch_file(url, incoming, on_progress=on_progress)
-    return _adopt(data_dir, release, url, incoming, held, stamp, countries, margin, retrieved_at)
+    try:
+        fetch_file(url, incoming, on_progress=on_progress)
+    except FetchError:
+        # Not resumed: the server may publish other bytes under the same name before the next try.
+        incoming.with_name(incoming.name + ".part").unlink(missing_ok=True)
+        raise
+    try:
+        return _adopt(data_dir, release, url, incoming, held, stamp, countries, margin, retrieved_at)
+    except DataFileError as e:   # the warning names the URL the bad file came from
+        raise FetchError(f"{url}: {Path(e.path).name} {e.problem}. {e.fix}") from e
 
 
 def _adopt(data_dir: Path, release: Release, url: str, incoming: Path, held: ManifestEntry | None,

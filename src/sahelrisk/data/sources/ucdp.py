@@ -22,7 +22,7 @@ from sahelrisk.data.quarantine import RowChecker, parse_dates, to_number
 from sahelrisk.data.readers import RECORD, read_table, require_columns
 from sahelrisk.data.schemas import FileEvents, finish_events
 
-__all__ = ["read_ucdp_events", "detect_layout", "UCDP_DATE_FORMATS"]
+__all__ = ["read_ucdp_events", "detect_layout", "missing_columns", "UCDP_DATE_FORMATS"]
 
 UCDP_DATE_FORMATS = ["%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y"]
 _VIOLENCE = {"1": "state_based", "2": "non_state", "3": "one_sided"}
@@ -45,6 +45,12 @@ def detect_layout(columns) -> str:
     if "date" in columns:
         return "short"
     return "full"  # report against the official schema, the one users are most likely to have
+
+
+def missing_columns(columns) -> list[str]:
+    """The columns a UCDP file of this header's layout must have and lacks (empty: a UCDP file)."""
+    columns = list(columns)
+    return [c for c in _LAYOUT_COLUMNS[detect_layout(columns)] if c not in columns]
 
 
 def _text(raw: pd.DataFrame, column: str) -> pd.Series:
