@@ -1,6 +1,6 @@
 import pytest
 
-from sahelrisk.countries import get_country, in_scope, iso3_from_gw, to_iso3
+from sahelrisk.countries import country_codes, get_country, in_scope, iso3_from_gw, to_iso3
 from sahelrisk.errors import SpecError
 
 
@@ -26,3 +26,16 @@ def test_bounding_boxes_contain_their_capitals():
     for iso3, (lon, lat) in capitals.items():
         x0, y0, x1, y1 = get_country(iso3).bbox
         assert x0 < lon < x1 and y0 < lat < y1
+
+
+@pytest.mark.parametrize("value, codes", [(None, None), ("MLI", {"MLI"}), ("mli, bfa", {"MLI", "BFA"}),
+                                          (["NER", "MLI"], {"MLI", "NER"}), (("BEN",), {"BEN"})])
+def test_country_codes_take_one_code_a_list_or_none(value, codes):
+    assert country_codes(value) == codes
+
+
+@pytest.mark.parametrize("value, message", [("MLX", "unknown country code 'MLX'"), ([], "countries is empty"),
+                                            (7, "countries must be ISO3 codes")])
+def test_country_codes_refuse_what_is_not_codes(value, message):
+    with pytest.raises(SpecError, match=message):
+        country_codes(value)

@@ -57,10 +57,8 @@ def _date_arg(value: str | None, name: str) -> date | None:
 
 
 def _countries(value: str | None) -> set[str] | None:
-    if not value:
-        return None
-    from sahelrisk.countries import get_country
-    return {get_country(code.strip().upper()).iso3 for code in value.split(",") if code.strip()}
+    from sahelrisk.countries import country_codes
+    return country_codes(value or None, "--countries")
 
 
 def _languages(lang: str | None) -> tuple[tuple[str, ...], str]:
@@ -124,7 +122,8 @@ def data_update(data: DataOpt = None,
                 ucdp_url: Annotated[Optional[str], typer.Option("--ucdp-url", help="UCDP download root (else $SAHELRISK_UCDP_URL, else https://ucdp.uu.se/downloads/).")] = None,
                 spec: Annotated[Path, typer.Option("--spec", help="Feature spec whose countries are in scope.")] = Path("features/default.toml"),
                 ucdp_api: Annotated[Optional[list[str]], typer.Option("--ucdp-api", help="Also pull this GED or Candidate version (e.g. 26.0.8) through the UCDP API; token in $SAHELRISK_UCDP_TOKEN (repeatable).")] = None,
-                acled: Annotated[bool, typer.Option("--acled", help="Also update ACLED's events through its API; account in $SAHELRISK_ACLED_USERNAME / _PASSWORD. Rows stay in your data directory.")] = False) -> None:
+                acled: Annotated[bool, typer.Option("--acled", help="Also update ACLED's events through its API; account in $SAHELRISK_ACLED_USERNAME / _PASSWORD. Rows stay in your data directory.")] = False,
+                timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds UCDP's site may take, all files together (a file at most 900); past it, a warning and the data held unchanged.")] = 1800.0) -> None:
     """Bring in UCDP's newest releases (final GED, monthly and cumulative Candidate) and report what changed."""
     from sahelrisk.data.update import DEFAULT_UCDP_URL, UCDP_URL_ENV
     from sahelrisk.features.spec import load_spec
@@ -137,7 +136,8 @@ def data_update(data: DataOpt = None,
         record = update_step(target, today=now.date(), retrieved_at=now.isoformat(timespec="seconds"),
                              base_url=ucdp_url or os.environ.get(UCDP_URL_ENV) or DEFAULT_UCDP_URL,
                              countries=sorted(_countries(countries) or load_spec(spec).countries),
-                             ucdp_api=ucdp_api or (), acled=acled, on_progress=on_progress, log=show.line)
+                             ucdp_api=ucdp_api or (), acled=acled, deadline_s=timeout, on_progress=on_progress,
+                             log=show.line)
     outcome = record.ucdp
     if record.acled is not None:
         show.line(f"ACLED: {record.acled['updated']} events new or updated, {record.acled['deleted']} deleted, "
@@ -273,12 +273,6 @@ def score_cmd(week: WeekOpt,
     show.print_written(folder, say)
 
 
-def _slug(texts: list[str]) -> str:
-    from sahelrisk.countries import normalize_name
-
-    return "-".join(normalize_name(t).replace(" ", "_").replace(",", "") for t in texts)[:80] or "route"
-
-
 @app.command("route")
 def route_cmd(week: WeekOpt,
               origin: Annotated[Optional[str], typer.Option("--from", help="Origin: a place name (accents and case ignored; 'Name, ISO3' to pick a country) or lat,lon.")] = None,
@@ -316,7 +310,8 @@ def route_cmd(week: WeekOpt,
     ranking = route_ranking(segments, lang=say)
     if ranking:
         show.line(ranking)
-    name = _slug([str(s) for s in stops]) if stops is not None else _slug([Path(str(track)).stem])
+    # a folder name from the stops or the track's file name (made safe where the folder is written)
+    name = "-".join(str(s) for s in stops) if stops is not None else Path(str(track)).stem
     folder = write_route_outputs(segments, scored.result.cells, scored.inputs, out, name, langs=langs)
     show.print_written(folder, say)
 

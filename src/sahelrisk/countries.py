@@ -12,7 +12,7 @@ import pandas as pd
 
 from sahelrisk.errors import SpecError
 
-__all__ = ["Country", "get_country", "to_iso3", "in_scope", "known_countries", "iso3_from_name", "iso3_from_gw",
+__all__ = ["Country", "get_country", "country_codes", "to_iso3", "in_scope", "known_countries", "iso3_from_name", "iso3_from_gw",
            "iso3_from_iso2", "normalize_name"]
 
 
@@ -45,6 +45,22 @@ def get_country(iso3: str) -> Country:
     except KeyError:
         raise SpecError(f"unknown country code {iso3!r}; known: {', '.join(sorted(known_countries()))}. "
                           "Add it to sahelrisk/countries.toml") from None
+
+
+def country_codes(value: object, name: str = "countries") -> set[str] | None:
+    """ISO3 codes from what a caller passes: None (every country), one code or ``"MLI,BFA"``, or a
+    list of codes; each checked. A string is never read letter by letter."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.split(",")
+    try:
+        codes = [str(code).strip().upper() for code in value if str(code).strip()]  # type: ignore[attr-defined]
+    except TypeError:
+        raise SpecError(f"{name} must be ISO3 codes, e.g. ['MLI', 'BFA'] or 'MLI', not {value!r}") from None
+    if not codes:
+        raise SpecError(f"{name} is empty; give ISO3 codes, e.g. ['MLI', 'BFA'], or None for every country")
+    return {get_country(code).iso3 for code in codes}
 
 
 @lru_cache(maxsize=1)

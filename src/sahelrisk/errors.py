@@ -22,7 +22,7 @@ Exit code 2 is the command line's own usage error (an unknown option); 70 an int
 from __future__ import annotations
 
 __all__ = ["SahelriskError", "SpecError", "DataError", "DataFileError", "DataGapError", "ModelNotFoundError",
-           "TrackingUnavailableError", "FetchError", "JobBusyError", "EXIT_USAGE", "EXIT_INTERNAL"]
+           "TrackingUnavailableError", "FetchError", "JobBusyError", "OutputError", "EXIT_USAGE", "EXIT_INTERNAL"]
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70
@@ -88,6 +88,15 @@ class FetchError(SahelriskError):
     """A download failed or its content did not match the catalog."""
 
     exit_code = 8
+
+
+class OutputError(SahelriskError, OSError):
+    """An output folder cannot be written: read-only, not a folder, or the disk is full.
+
+    Also an :class:`OSError`, so code that handles failed writes as such still does.
+    """
+
+    exit_code = 12
 
 
 class JobBusyError(SahelriskError):

@@ -2,12 +2,46 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["write_text_atomic", "write_folder_atomic"]
+from sahelrisk.errors import OutputError
+
+__all__ = ["write_text_atomic", "write_folder_atomic", "output_error", "writable"]
+
+# What a full disk, a read-only mount or a path that is not a folder raise when writing outputs.
+_OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR, errno.EEXIST,
+                  errno.EISDIR}
+
+
+def output_error(path: str | Path, error: OSError) -> OutputError:
+    """One line naming the output path, what went wrong and how to fix it."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        problem, fix = "the disk is full", "free some space or choose another output folder (--out)"
+    elif error.errno in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
+        problem, fix = "a file stands where a folder is needed", "remove it or choose another output folder (--out)"
+    else:
+        problem, fix = "cannot be written (read-only or no permission)", \
+            "fix its permissions or choose another output folder (--out)"
+    return OutputError(f"output {path}: {problem} ({error.strerror or error}); {fix}")
+
+
+@contextlib.contextmanager
+def writable(path: str | Path) -> Iterator[None]:
+    """Turn the OS's errors of writing under ``path`` into an :class:`OutputError` naming it."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as e:
+        if e.errno not in _OUTPUT_ERRNOS:
+            raise
+        raise output_error(path, e) from e
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
@@ -25,15 +59,16 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     Path
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with writable(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return path
 
 
@@ -51,8 +86,9 @@ def write_folder_atomic(final: str | Path, fill) -> Path:
         ``final``.
     """
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    with writable(final):
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; outputs are for sharing
     try:
         fill(tmp)
@@ -65,6 +101,11 @@ def write_folder_atomic(final: str | Path, fill) -> Path:
             shutil.rmtree(old)
         else:
             tmp.rename(final)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if e.errno in _OUTPUT_ERRNOS and not isinstance(e, OutputError):
+            raise output_error(final, e) from e
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

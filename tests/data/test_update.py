@@ -4,6 +4,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from datetime import date
 
 import pandas as pd
@@ -126,7 +127,7 @@ def test_revisions_from_monthly_to_cumulative_match_an_independent_count(site, t
     assert (data / "events/ucdp/last_update.json").is_file()
 
 
-@pytest.mark.parametrize("fault", ["500", "reset", "truncate", "html", "error_csv"])
+@pytest.mark.parametrize("fault", ["500", "reset", "truncate", "html", "error_csv", "huge"])
 def test_a_failing_download_is_a_warning_naming_the_url_and_the_next_update_recovers(site, tmp_path, fault):
     _publish(site, ALL_FILES[:3])
     data = tmp_path / "data"
@@ -207,3 +208,22 @@ def test_a_held_release_gone_from_the_server_is_a_warning_and_the_copy_is_kept(s
     assert site.url + "candidateged/GEDEvent_v26_0_7.csv: no longer on the server" in outcome.warnings[0]
     assert (data / MANIFEST_PATH).read_bytes() == manifest_before
     assert len(load_events(catalog, data, as_of=UNTIL, datasets=["ucdp_updates"]).table) == 191
+
+
+def test_a_server_dripping_bytes_is_stopped_at_the_deadline_and_the_data_held_is_unchanged(site, tmp_path):
+    _publish(site, ALL_FILES[:3])
+    data = tmp_path / "data"
+    _update(site, data)
+    manifest_before = (data / MANIFEST_PATH).read_bytes()
+    raw_before = sorted(p.name for p in (data / "events/ucdp/raw").iterdir())
+    site.publish(site.shared, "GEDEvent_v26_0_7.csv")
+    site.faults["candidateged/GEDEvent_v26_0_7.csv"] = "drip"
+    started = time.monotonic()
+    dripped = _update(site, data, deadline_s=3)
+    assert time.monotonic() - started < 10          # a byte a second could otherwise hold it for a day
+    url = site.url + "candidateged/GEDEvent_v26_0_7.csv"
+    assert url in dripped.warnings[0] and "passed its deadline" in dripped.warnings[0]
+    # what was not asked in time is one more warning, naming the releases
+    assert len(dripped.warnings) <= 2 and all("\n" not in w for w in dripped.warnings)
+    assert (data / MANIFEST_PATH).read_bytes() == manifest_before
+    assert sorted(p.name for p in (data / "events/ucdp/raw").iterdir()) == raw_before

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+import time
 import zipfile
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
@@ -22,7 +23,7 @@ CANDIDATES = {  # name on UCDP's site -> file in ../shared/data/events
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    faults: dict  # url path -> "500" | "reset" | "truncate" | "html" | "error_csv"
+    faults: dict  # url path -> "500" | "reset" | "truncate" | "html" | "error_csv" | "drip" | "huge"
 
     def log_message(self, *args):  # keep test output clean
         pass
@@ -50,6 +51,26 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            return None
+        if fault == "drip":       # a byte every 0.2 s: bounded, it stops by itself after 30 s
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            try:
+                for _ in range(150):
+                    self.wfile.write(b"1")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except (BrokenPipeError, ConnectionResetError):
+                pass                 # the client gave up, as it should
+            self.close_connection = True
+            return None
+        if fault == "huge":       # announces 2 GB, sends a line
+            self.send_response(200)
+            self.send_header("Content-Length", str(2_000_000_000))
+            self.end_headers()
+            self.wfile.write(b"id,country\r\n")
+            self.close_connection = True
             return None
         if fault == "reset":
             self.close_connection = True

@@ -1,6 +1,7 @@
 """The map is not injectable: hostile names in admin areas, mining sites and events neither run
 script nor break the page, checked in headless Chromium."""
 
+import json
 import shutil
 import subprocess
 
@@ -96,3 +97,17 @@ def test_the_french_map_names_countries_and_layers_in_french_and_finds_places(tm
     assert dom.count("place-label") >= 7                             # all towns show once zoomed on Ségou
     missing = _chromium(page, "--dump-dom", url=page.as_uri() + "#Tombouctou")
     assert "lieu absent de la couche des localités" in missing
+
+
+@needs_chromium
+@pytest.mark.parametrize("address", ["#%", "#%E0%A4%A", "#14.2,-4.6,99", "#95,400,3"])
+def test_a_broken_or_extreme_address_still_draws_the_map_and_its_labels(tmp_path_factory, address):
+    page = _write(tmp_path_factory, "en")
+    # Chromium's command line would escape "%"; a page that follows a link keeps the address as typed.
+    hop = page.with_name(f"hop{abs(hash(address))}.html")
+    hop.write_text(f"<script>location.replace({json.dumps(page.name + address)});</script>")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", f"--user-data-dir={page.parent / 'c'}",
+             "--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0", "--dump-dom"]
+    done = subprocess.run(["chromium", *flags, hop.as_uri()], capture_output=True, text=True, timeout=120)
+    assert "leaflet-container" in done.stdout and "leaflet-tooltip place-label" in done.stdout
+    assert "Uncaught" not in done.stderr, [line for line in done.stderr.splitlines() if "Uncaught" in line]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sahelrisk.calendar import parse_week
+from sahelrisk.countries import country_codes
 from sahelrisk.data.catalog import Catalog, Dataset
 from sahelrisk.data.extent import CountryCoverage, country_coverage, data_extent
 from sahelrisk.data.quarantine import write_quarantine
@@ -120,7 +122,7 @@ def coverage_report(catalog: Catalog, data_dir: str | Path, *, as_of: date, coun
     return country_coverage(events, countries, week, lag_weeks=catalog.reporting_lags())
 
 
-def check_data(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries: set[str] | None = None,
+def check_data(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries: str | Iterable[str] | None = None,
                out_dir: str | Path | None = None, datasets: list[str] | None = None,
                on_dataset=None) -> list[DatasetReport]:
     """Load each dataset (all, or those named), writing rejected rows under ``out_dir/quarantine``.
@@ -134,8 +136,8 @@ def check_data(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries
     data_dir : str or Path
     as_of : date
         The data cut-off: rows dated later are quarantined.
-    countries : set of str, optional
-        ISO3 codes in scope.
+    countries : str or iterable of str, optional
+        ISO3 codes in scope (one code, ``"MLI,BFA"`` or a list; None: every country).
     out_dir : str or Path, optional
         Where ``quarantine/<dataset>.csv`` files go.
     datasets : list of str, optional
@@ -149,6 +151,9 @@ def check_data(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries
         Per dataset: status, rows read, loaded, quarantined, out of scope, dates, countries, notes.
     """
     data_dir = Path(data_dir)
+    countries = country_codes(countries)
+    if isinstance(datasets, str):
+        datasets = [datasets]
     chosen = [catalog[n] for n in datasets] if datasets else list(catalog)
     reports = []
     for dataset in chosen:

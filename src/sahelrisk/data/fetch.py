@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -51,13 +52,21 @@ def source_url(entry: CatalogFile, mirror: str | None) -> str | None:
 
 
 def fetch_file(url: str, dest: str | Path, *, sha256: str | None = None, on_progress: ProgressFn | None = None,
-               timeout: float = 60.0) -> int:
-    """Download ``url`` to ``dest``; return the number of bytes in the finished file."""
+               timeout: float = 60.0, deadline: float | None = None, max_bytes: int | None = None) -> int:
+    """Download ``url`` to ``dest``; return the number of bytes in the finished file.
+
+    ``timeout`` bounds each network wait; ``deadline`` (a :func:`time.monotonic` time) the whole
+    download, so a server sending a byte a second cannot hold it for hours; ``max_bytes`` its size,
+    checked on the announced length first. Past either, the partial file is removed and a
+    :class:`FetchError` names the URL.
+    """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     have = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    if deadline is not None:
+        timeout = max(0.1, min(timeout, deadline - time.monotonic()))
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as e:
@@ -71,15 +80,20 @@ def fetch_file(url: str, dest: str | Path, *, sha256: str | None = None, on_prog
         with response:
             resumed = response.status == 206
             length = response.headers.get("Content-Length")
-            total = (int(length) + (have if resumed else 0)) if length else None
+            total = (int(length) + (have if resumed else 0)) if length and length.isdigit() else None
             done = have if resumed else 0
+            if max_bytes is not None and total is not None and total > max_bytes:
+                raise FetchError(f"{url}: the server announces {total:,} bytes, more than the {max_bytes:,} such a file "
+                                 "can have; it was not downloaded")
             with open(part, "ab" if resumed else "wb") as out:
                 try:
-                    while block := response.read(_CHUNK):
+                    # read1: whatever has arrived, so the deadline is checked however slowly bytes come
+                    while block := response.read1(_CHUNK):
                         out.write(block)
                         done += len(block)
                         if on_progress:
                             on_progress(str(dest), done, total)
+                        _check_limits(url, part, done, deadline, max_bytes)
                 except (http.client.IncompleteRead, ConnectionError, TimeoutError, OSError) as e:
                     raise FetchError(f"{url}: download stopped at {done:,} of {total or '?'} bytes ({e}); "
                                      f"run the same command again to resume") from e
@@ -95,6 +109,18 @@ def fetch_file(url: str, dest: str | Path, *, sha256: str | None = None, on_prog
                              "catalog if the source was re-published")
     os.replace(part, dest)
     return dest.stat().st_size
+
+
+def _check_limits(url: str, part: Path, done: int, deadline: float | None, max_bytes: int | None) -> None:
+    """Stop a download past its deadline or its size cap, removing the partial file."""
+    if deadline is not None and time.monotonic() > deadline:
+        part.unlink(missing_ok=True)
+        raise FetchError(f"{url}: the download passed its deadline after {done:,} bytes; the server is too slow "
+                         "or stalled. The next run tries again (raise --timeout for a slow link)")
+    if max_bytes is not None and done > max_bytes:
+        part.unlink(missing_ok=True)
+        raise FetchError(f"{url}: the download passed {max_bytes:,} bytes, more than such a file can have; "
+                         "it was stopped and removed")
 
 
 def fetch_catalog(catalog: Catalog, data_dir: str | Path, *, mirror: str | None = None,

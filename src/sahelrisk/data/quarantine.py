@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from sahelrisk.data.readers import RECORD
+from sahelrisk.escaping import csv_safe
+from sahelrisk.files import writable
 
 __all__ = ["RowChecker", "LoadResult", "parse_dates", "to_number", "QUARANTINE_COLUMNS",
            "write_quarantine"]
@@ -118,6 +120,7 @@ def write_quarantine(quarantine: pd.DataFrame, out_dir: str | Path, dataset: str
     if quarantine.empty:
         return None
     path = Path(out_dir) / "quarantine" / f"{dataset}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    quarantine.to_csv(path, index=False)
+    with writable(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        csv_safe(quarantine).to_csv(path, index=False)   # planners open these in a spreadsheet
     return path

@@ -20,6 +20,7 @@ import itertools
 import json
 import logging
 import os
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -59,6 +60,11 @@ __all__ = ["update_ucdp", "update_from_ucdp_api", "update_acled", "UpdateOutcome
 log = logging.getLogger(__name__)
 
 DEFAULT_UCDP_URL = "https://ucdp.uu.se/downloads/"
+DEFAULT_DEADLINE_S = 1800.0   # the whole update: a stalled site cannot hold the weekly job's lock for hours
+FILE_DEADLINE_S = 900.0       # one file: a global GED zip takes well under a minute on a slow link
+# The largest file a release of each kind can be: a global GED zip is ~60 MB, its CSV ~400 MB; a
+# Candidate release (global, a month or a year to date) well under 100 MB.
+MAX_BYTES = {"ged": 1_000_000_000, "monthly": 300_000_000, "cumulative": 500_000_000}
 UCDP_URL_ENV = "SAHELRISK_UCDP_URL"
 BORDER_MARGIN_DEG = 1.5  # about 165 km: events across a border reach the 100 km rings
 RAW_DIR, SCOPE_DIR = "events/ucdp/raw", "events/ucdp/scope"
@@ -332,7 +338,7 @@ def _plan(manifest: Manifest, base: str, until: date, timeout: float, warnings: 
 
 def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_url: str = DEFAULT_UCDP_URL,
                 countries=("MLI", "BFA", "NER"), margin_deg: float = BORDER_MARGIN_DEG, timeout: float = 60.0,
-                on_progress: Callable | None = None) -> UpdateOutcome:
+                deadline_s: float = DEFAULT_DEADLINE_S, on_progress: Callable | None = None) -> UpdateOutcome:
     """Bring in every UCDP release published since the last update.
 
     Parameters
@@ -348,7 +354,11 @@ def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_ur
     countries : sequence of str
         ISO3 codes in scope; rows within ``margin_deg`` of their bounding boxes are kept too.
     timeout : float
-        Seconds per request.
+        Seconds a request may wait for the server.
+    deadline_s : float
+        Seconds the whole update may take; each file gets at most :data:`FILE_DEADLINE_S` of what
+        remains. A file past its deadline or its kind's size cap (:data:`MAX_BYTES`) is a warning
+        naming the URL; the data held stays as it was.
     on_progress : callable, optional
         ``(file, bytes done, total)`` during downloads.
 
@@ -363,9 +373,14 @@ def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_ur
     before = _resolved(data_dir, manifest, countries)
     outcome = UpdateOutcome()
     answers: dict = {}
+    deadline = time.monotonic() + deadline_s
+    not_asked: list[str] = []
     for release in _plan(manifest, base, until, timeout, outcome.warnings, answers):
         url = base + release.path
         held = manifest.held(release.name)
+        if time.monotonic() > deadline:
+            not_asked.append(release.name)
+            continue
         try:
             status, headers = answers.pop(url, None) or _head(url, timeout)
             if status == 404:
@@ -379,11 +394,16 @@ def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_ur
                     and stamp == (held.last_modified, held.etag):
                 outcome.unchanged.append(release.name)
                 continue
-            entry = _download(data_dir, release, url, held, stamp, countries, margin_deg, retrieved_at, on_progress)
+            limits = _Limits(timeout, min(deadline, time.monotonic() + FILE_DEADLINE_S), MAX_BYTES[release.kind])
+            entry = _download(data_dir, release, url, held, stamp, countries, margin_deg, retrieved_at, on_progress,
+                              limits)
         except (FetchError, DataFileError) as e:
             outcome.warnings.append(f"warning: {e}")
             continue
         outcome.record(manifest, release.name, held, entry)
+    if not_asked:
+        outcome.warnings.append(f"warning: {base}: the update passed its deadline of {deadline_s:.0f} s; "
+                                f"{', '.join(not_asked)} not asked, the next update asks again")
     manifest.base_url = base
     return _finish(data_dir, manifest, outcome, before, countries, base, retrieved_at)
 
@@ -453,12 +473,20 @@ def update_from_ucdp_api(data_dir: str | Path, api, versions: list[str], *, retr
     return _finish(data_dir, manifest, outcome, before, countries, url if versions else "", retrieved_at)
 
 
+@dataclass(frozen=True)
+class _Limits:
+    timeout: float      # seconds a request waits
+    deadline: float     # time.monotonic() by which the file is in
+    max_bytes: int      # more than its kind can hold is not the file
+
+
 def _download(data_dir: Path, release: Release, url: str, held: ManifestEntry | None, stamp: tuple[str, str],
-              countries: list[str], margin: float, retrieved_at: str, on_progress) -> ManifestEntry | None:
+              countries: list[str], margin: float, retrieved_at: str, on_progress, limits: _Limits) -> ManifestEntry | None:
     """Download, check and copy one release; None when the bytes are those already held."""
     incoming = data_dir / RAW_DIR / f"{release.filename}.download"
     try:
-        fetch_file(url, incoming, on_progress=on_progress)
+        fetch_file(url, incoming, on_progress=on_progress, timeout=limits.timeout, deadline=limits.deadline,
+                   max_bytes=limits.max_bytes)
     except FetchError:
         # Not resumed: the server may publish other bytes under the same name before the next try.
         incoming.with_name(incoming.name + ".part").unlink(missing_ok=True)

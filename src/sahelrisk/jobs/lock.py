@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from sahelrisk.errors import JobBusyError
+from sahelrisk.files import writable
 
 __all__ = ["job_lock"]
 
@@ -18,8 +19,9 @@ def job_lock(path: str | Path):
     """Hold an exclusive lock on ``path`` for the block; raise :class:`JobBusyError` at once if
     another process holds it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+")
+    with writable(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sahelrisk.data.update import UpdateOutcome, update_from_ucdp_api, update_ucdp
+from sahelrisk.data.update import DEFAULT_DEADLINE_S, UpdateOutcome, update_from_ucdp_api, update_ucdp
 
 __all__ = ["update_step", "UpdateRecord"]
 
@@ -30,7 +30,7 @@ class UpdateRecord:
 
 
 def update_step(data_dir: Path, *, today: date, retrieved_at: str, base_url: str, countries: Sequence[str],
-                ucdp_api: Sequence[str] = (), acled: bool = False,
+                ucdp_api: Sequence[str] = (), acled: bool = False, deadline_s: float = DEFAULT_DEADLINE_S,
                 on_progress: Callable[[str, int, int | None], None] | None = None,
                 log: Callable[[str], None] = lambda line: None) -> UpdateRecord:
     """Bring in the newest releases for ``countries`` into ``data_dir``.
@@ -49,6 +49,8 @@ def update_step(data_dir: Path, *, today: date, retrieved_at: str, base_url: str
         GED or Candidate versions to pull through the UCDP API too (token in the environment).
     acled : bool
         Also update ACLED's events through its API (account in the environment).
+    deadline_s : float
+        Seconds UCDP's download site may take, all files together.
     on_progress : callable, optional
         Download progress ``(path, done, total)``.
     log : callable
@@ -60,7 +62,7 @@ def update_step(data_dir: Path, *, today: date, retrieved_at: str, base_url: str
     """
     log(f"looking for new UCDP releases at {base_url}")
     outcome = update_ucdp(data_dir, until=today, retrieved_at=retrieved_at, base_url=base_url,
-                          countries=list(countries), on_progress=on_progress)
+                          countries=list(countries), deadline_s=deadline_s, on_progress=on_progress)
     if ucdp_api:
         from sahelrisk.data.apis import UcdpApi
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sahelrisk.countries import known_countries
+from sahelrisk.escaping import plot_text
 from sahelrisk.i18n import Formatter, check_language, gettext
 from sahelrisk.publishing.bulletin import template_environment, tier_name, violence_name
 from sahelrisk.scoring.drivers import phrase_all
@@ -243,7 +244,7 @@ def static_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame, countries: gpd.G
     countries.boundary.plot(ax=ax, color="black", linewidth=1.0)
     for _, row in adm2.nsmallest(label_top, "rank").iterrows():
         point = row.geometry.representative_point()
-        ax.annotate(f"{row['rank']}. {row['adm2_name']} {fmt.percent(row['probability'])}", (point.x, point.y),
+        ax.annotate(plot_text(f"{row['rank']}. {row['adm2_name']} {fmt.percent(row['probability'])}"), (point.x, point.y),
                     fontsize=7.5, ha="center", bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8, "lw": 0.3})
     x0, y0, x1, y1 = cells.total_bounds
     ax.set_xlim(x0 - 0.3, x1 + 0.3)
@@ -254,7 +255,7 @@ def static_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame, countries: gpd.G
     ax.legend(handles=[Patch(facecolor=TIER_COLOURS[t], edgecolor="#999",
                              label=f"{tier_name(t, lang)} ({fmt.percent(cuts[i])}–{fmt.percent(cuts[i + 1])})")
                        for i, t in enumerate(TIERS)], loc="lower left", title=gettext(lang, "risk tier"), fontsize=8)
-    ax.set_title(f"{title}\n{subtitle}", fontsize=12)
+    ax.set_title(plot_text(f"{title}\n{subtitle}"), fontsize=12)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

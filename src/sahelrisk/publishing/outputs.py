@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from sahelrisk.calendar import parse_week, week_end
+from sahelrisk.escaping import csv_safe, file_slug
 from sahelrisk.files import write_folder_atomic
 from sahelrisk.i18n import LANGUAGES, Formatter, check_language, gettext
 from sahelrisk.publishing.bulletin import render_bulletin, write_pdf
@@ -71,13 +72,13 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
     def fill(tmp: Path) -> None:
         cells.to_parquet(tmp / "risk_grid.parquet")
         cells.to_file(tmp / "risk_grid.geojson", driver="GeoJSON")
-        adm2.drop(columns="geometry").to_csv(tmp / "risk_adm2.csv", index=False)
+        csv_safe(adm2.drop(columns="geometry")).to_csv(tmp / "risk_adm2.csv", index=False)
         recent = _recent_events(inputs.events, week, loaded.spec.countries)
         sites = None
         if inputs.layers.get("mining_sites") is not None:
             sites = site_risk(mining_sites(inputs.layers["mining_sites"], loaded.spec.countries), cells, inputs.events,
                               week, calibration=loaded.area_calibration)
-            sites.drop(columns="geometry").to_csv(tmp / "risk_sites.csv", index=False)
+            csv_safe(sites.drop(columns="geometry")).to_csv(tmp / "risk_sites.csv", index=False)
         countries = inputs.layers["admin0"]
         countries = countries[countries["country_iso3"].isin(list(loaded.spec.countries))]
         model_version = f"{loaded.name} v{loaded.version}"
@@ -112,13 +113,14 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
 def write_route_outputs(segments, cells, inputs, out_dir, name: str, *, langs=LANGUAGES) -> Path:
     """A route assessment (:func:`sahelrisk.routes.risk.assess_routes`) into
     ``<out_dir>/routes/<week>/<name>/``, whole or not at all: ``route.geojson`` (every stretch of
-    every route), ``segments.csv``, ``summary.json`` and ``route.<lang>.html``."""
+    every route), ``segments.csv``, ``summary.json`` and ``route.<lang>.html``. ``name`` is made a
+    safe folder name (:func:`sahelrisk.escaping.file_slug`): it cannot be empty, ``..`` or a path."""
     week = pd.Timestamp(segments.attrs["week"])
     recent = _recent_events(inputs.events, week)
 
     def fill(tmp: Path) -> None:
         segments.to_file(tmp / "route.geojson", driver="GeoJSON")
-        segments.drop(columns="geometry").to_csv(tmp / "segments.csv", index=False)
+        csv_safe(segments.drop(columns="geometry")).to_csv(tmp / "segments.csv", index=False)
         (tmp / "summary.json").write_text(json.dumps({"week": segments.attrs["week"], "buffer_km": segments.attrs["buffer_km"],
                                                       "routes": segments.attrs["routes"]}, indent=2, default=str) + "\n")
         countries = inputs.layers["admin0"]
@@ -129,7 +131,7 @@ def write_route_outputs(segments, cells, inputs, out_dir, name: str, *, langs=LA
                                                                   sorted(set(cells["country_iso3"])))],
                                                               title=title, lang=lang), encoding="utf-8")
 
-    return write_folder_atomic(Path(out_dir) / "routes" / str(week.date()) / name, fill)
+    return write_folder_atomic(Path(out_dir) / "routes" / str(week.date()) / file_slug(name, "route"), fill)
 
 
 def write_site_outputs(sites, out_dir, week) -> Path:
@@ -137,7 +139,7 @@ def write_site_outputs(sites, out_dir, week) -> Path:
     week = parse_week(week)   # a folder per Monday, whatever day of the week was asked
 
     def fill(tmp: Path) -> None:
-        sites.drop(columns="geometry").to_csv(tmp / "sites.csv", index=False)
+        csv_safe(sites.drop(columns="geometry")).to_csv(tmp / "sites.csv", index=False)
         sites.to_file(tmp / "sites.geojson", driver="GeoJSON")
 
     return write_folder_atomic(Path(out_dir) / "sites" / str(week.date()), fill)

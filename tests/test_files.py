@@ -1,0 +1,54 @@
+"""Outputs appear whole or not at all, and a folder that cannot be written is one clear error."""
+
+import errno
+import subprocess
+import sys
+
+import pytest
+
+from sahelrisk.errors import OutputError
+from sahelrisk.files import writable, write_folder_atomic, write_text_atomic
+
+
+def test_a_folder_is_swapped_in_whole_and_a_failed_fill_leaves_the_old_one(tmp_path):
+    def fails_half_way(tmp):
+        (tmp / "a.txt").write_text("two")
+        raise RuntimeError("stopped half-way")
+
+    write_folder_atomic(tmp_path / "week", lambda tmp: (tmp / "a.txt").write_text("one"))
+    with pytest.raises(RuntimeError):
+        write_folder_atomic(tmp_path / "week", fails_half_way)
+    assert (tmp_path / "week" / "a.txt").read_text() == "one"
+    assert [p.name for p in tmp_path.iterdir()] == ["week"]          # no hidden leftover
+
+
+def test_a_file_where_the_output_folder_should_be_is_an_output_error_naming_it(tmp_path):
+    (tmp_path / "out").write_text("a file")
+    with pytest.raises(OutputError, match=r"output .*out/2023-12-25: a file stands where a folder is needed"):
+        write_folder_atomic(tmp_path / "out" / "2023-12-25", lambda tmp: None)
+    with pytest.raises(OutputError, match="a file stands where a folder is needed"):
+        write_text_atomic(tmp_path / "out" / "run.json", "{}")
+
+
+@pytest.mark.parametrize("code, message", [(errno.EROFS, "cannot be written"), (errno.EACCES, "cannot be written"),
+                                           (errno.ENOSPC, "the disk is full")])
+def test_os_errors_of_writing_become_one_line_with_the_fix(tmp_path, code, message):
+    with pytest.raises(OutputError, match=message) as caught:
+        with writable(tmp_path / "x"):
+            raise OSError(code, "simulated")
+    assert isinstance(caught.value, OSError) and caught.value.exit_code == 12 and "\n" not in str(caught.value)
+
+
+def test_other_errors_pass_through(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        with writable(tmp_path / "x"):
+            raise FileNotFoundError(errno.ENOENT, "not an output problem")
+
+
+def test_the_cli_exits_12_without_a_traceback_when_out_is_a_file(real_data, tmp_path):
+    (tmp_path / "out").write_text("a file")
+    done = subprocess.run([sys.executable, "-m", "sahelrisk.cli", "data", "check", "--data-dir", str(real_data),
+                           "--as-of", "2023-12-31", "--out", str(tmp_path / "out")], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 12, done.stderr
+    assert done.stderr.startswith("error: output ") and "Traceback" not in done.stderr
