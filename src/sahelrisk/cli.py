@@ -289,7 +289,7 @@ def route_cmd(week: WeekOpt,
     from sahelrisk.api import plan_routes, score_with_layers
     from sahelrisk.calendar import parse_week
     from sahelrisk.publishing.outputs import write_route_outputs
-    from sahelrisk.publishing.summaries import route_ranking, route_tables
+    from sahelrisk.publishing.summaries import route_ranking, route_tables, unscored_notes
     from sahelrisk.routes.risk import assess_routes
 
     langs, say = _languages(lang)
@@ -308,8 +308,8 @@ def route_cmd(week: WeekOpt,
     for summary in route_tables(segments, horizon_weeks=scored.model.horizon_weeks, lang=say):
         show.print_summary(summary)
     ranking = route_ranking(segments, lang=say)
-    if ranking:
-        show.line(ranking)
+    for line in ([ranking] if ranking else []) + unscored_notes(segments, lang=say):
+        show.line(line)
     # a folder name from the stops or the track's file name (made safe where the folder is written)
     name = "-".join(str(s) for s in stops) if stops is not None else Path(str(track)).stem
     folder = write_route_outputs(segments, scored.result.cells, scored.inputs, out, name, langs=langs)

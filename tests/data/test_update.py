@@ -227,3 +227,27 @@ def test_a_server_dripping_bytes_is_stopped_at_the_deadline_and_the_data_held_is
     assert len(dripped.warnings) <= 2 and all("\n" not in w for w in dripped.warnings)
     assert (data / MANIFEST_PATH).read_bytes() == manifest_before
     assert sorted(p.name for p in (data / "events/ucdp/raw").iterdir()) == raw_before
+
+
+def _rewrite(path, change):
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, index_col=False)
+    change(frame).to_csv(path, index=False)
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (lambda f: pd.concat([f] * 10, ignore_index=True), "repeat an event id"),
+    (lambda f: f.assign(latitude="0", longitude="0"), "sit at 0,0 or off the globe"),
+    (lambda f: f.assign(id=f["id"].where(f.index > 0, '=HYPERLINK("http://x","y")')), "event ids are not numbers"),
+])
+def test_a_suspicious_release_is_held_back_with_the_reason_and_nothing_is_taken(site, tmp_path, damage, reason):
+    _publish(site, ALL_FILES[:3])
+    data = tmp_path / "data"
+    _update(site, data)
+    manifest_before = (data / MANIFEST_PATH).read_bytes()
+    _rewrite(site.publish(site.shared, "GEDEvent_v26_0_7.csv"), damage)
+    held_back = _update(site, data)
+    url = site.url + "candidateged/GEDEvent_v26_0_7.csv"
+    assert held_back.new == [] and len(held_back.warnings) == 1
+    assert url in held_back.warnings[0] and reason in held_back.warnings[0] and "Held back" in held_back.warnings[0]
+    assert (data / MANIFEST_PATH).read_bytes() == manifest_before
+    assert not (data / "events/ucdp/raw/GEDEvent_v26_0_7.csv").exists()

@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 
-from sahelrisk.publishing.summaries import top_units
+from sahelrisk.publishing.summaries import top_units, unscored_notes
 
 HOSTILE = "[/bold][link=file:///etc/passwd]Ménaka[/link] $\\cmd$ =HYPERLINK(\"x\")"
 
@@ -23,3 +23,11 @@ def test_top_units_are_ranked_and_in_the_readers_language():
     assert english.rows[1][2] == HOSTILE                                 # the name as it is, for each renderer to escape
     assert "December 25, 2023" in english.title and "25 décembre 2023" in french.title
     assert french.columns[4] == "probabilité" and english.columns[4] == "probability"
+
+
+def test_kilometres_outside_the_scored_countries_are_said_in_each_language():
+    segments = pd.DataFrame()
+    segments.attrs["routes"] = [{"route": "fastest", "km_outside": 539.2}, {"route": "alternative 1", "km_outside": 0}]
+    assert unscored_notes(segments, lang="en") == ["539 km of fastest lie outside the scored countries and are "
+                                                   "not scored"]
+    assert unscored_notes(segments, lang="fr")[0].startswith("539 km de ")

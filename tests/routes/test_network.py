@@ -82,3 +82,8 @@ def test_a_track_is_taken_as_recorded_and_timed_at_the_given_speed():
     route = track_route(LineString([(-6.0, 14.0), (-5.0, 14.0)]), speed_kmh=54)
     assert route.km == pytest.approx(108, rel=0.01)          # 1 degree of longitude at 14N
     assert route.minutes == pytest.approx(route.km / 54 * 60)
+
+
+def test_a_route_from_a_place_to_itself_is_the_users_error_naming_both(network):
+    with pytest.raises(SpecError, match="'Ségou' and '13.0,-6.0' are the same place"):
+        network.route([Waypoint("Ségou", "Ségou", -6.0, 13.0), Waypoint("13.0,-6.0", "13.0,-6.0", -6.0, 13.0)])

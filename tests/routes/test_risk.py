@@ -94,3 +94,10 @@ def test_sites_get_their_cell_their_surroundings_and_a_rank():
     assert pd.isna(by.loc["c", "probability"]) and pd.isna(by.loc["c", "rank"])      # outside: kept, unscored
     assert by.loc["a", "events_4w"] == 1 and by.loc["b", "events_4w"] == 0
     assert by.loc["a", "name"] == "<b>mine</b>"                               # kept as data; escaped where shown
+
+
+@pytest.mark.parametrize("where", [Point(-5.5, 14.25), Point(-5.5, 14.5), Point(-6.0, 14.0)])
+def test_a_site_exactly_on_a_cell_edge_or_corner_gets_a_cell(where):
+    sites = gpd.GeoDataFrame({"site_id": ["edge"], "name": ["on the line"]}, geometry=[where], crs="EPSG:4326")
+    scored = site_risk(sites, _cells(), _events(), WEEK, radius_km=10)
+    assert scored["unit_id"].notna().all() and scored["probability_cell"].notna().all()

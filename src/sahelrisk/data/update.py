@@ -294,14 +294,54 @@ def _in_scope(raw: pd.DataFrame, countries: list[str], margin: float) -> np.ndar
     return keep
 
 
-def _write_scope(raw_path: Path, scope_path: Path, countries: list[str], margin: float) -> tuple[int, int]:
-    """Copy the in-scope rows of a raw release to Parquet (atomically); (rows, rows kept)."""
+def _write_scope(raw_path: Path, scope_path: Path, countries: list[str], margin: float,
+                 previous_rows: int | None = None) -> tuple[int, int]:
+    """Copy the in-scope rows of a raw release to Parquet (atomically) once they pass
+    :func:`check_release`; (rows, rows kept)."""
     rows, kept = _scan_release(raw_path, countries, margin)
+    check_release(raw_path.name, kept, previous_rows)
     scope_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = scope_path.with_name(f".{scope_path.name}.tmp")
     kept.to_parquet(tmp, index=False)
     os.replace(tmp, scope_path)
     return rows, len(kept)
+
+
+SUSPICIOUS_SHARE = 0.01   # more duplicated ids or impossible coordinates than this: not a release to take
+SHRINK_LIMIT = 0.5        # a GED or cumulative release with fewer in-scope rows than this share of the last one
+
+
+def check_release(name: str, rows: pd.DataFrame, previous_rows: int | None = None) -> None:
+    """Refuse a release that does not look like one: ids that are not numbers (a formula), many
+    repeated ids, many impossible coordinates (0,0 or off the globe), or far fewer rows than the
+    previous release of its kind. Raises :class:`DataFileError` with the reason; nothing is taken.
+
+    Parameters
+    ----------
+    name : str
+        The file, for the message.
+    rows : pandas.DataFrame
+        Its in-scope rows, as text (``id``, ``latitude``, ``longitude``).
+    previous_rows : int, optional
+        In-scope rows of the last release of the same kind (GED or cumulative Candidate).
+    """
+    fix = "Held back: check the release on the download site; the next update tries again"
+    ids = rows["id"].astype(str).str.strip() if "id" in rows else pd.Series(dtype=str)
+    odd = ids[~ids.str.fullmatch(r"\d+")]
+    if len(odd):
+        raise DataFileError(name, f"{len(odd)} event ids are not numbers (first {odd.iloc[0][:40]!r})", fix)
+    repeated = int(ids.duplicated().sum())
+    if len(ids) and repeated > SUSPICIOUS_SHARE * len(ids):
+        raise DataFileError(name, f"{repeated} of {len(ids)} rows repeat an event id", fix)
+    if {"latitude", "longitude"} <= set(rows.columns) and len(rows):
+        lat = pd.to_numeric(rows["latitude"], errors="coerce")
+        lon = pd.to_numeric(rows["longitude"], errors="coerce")
+        impossible = int((((lat == 0) & (lon == 0)) | (lat.abs() > 90) | (lon.abs() > 180)).sum())
+        if impossible > SUSPICIOUS_SHARE * len(rows):
+            raise DataFileError(name, f"{impossible} of {len(rows)} rows sit at 0,0 or off the globe", fix)
+    if previous_rows and len(rows) < SHRINK_LIMIT * previous_rows:
+        raise DataFileError(name, f"{len(rows)} rows in scope against {previous_rows} in the previous release of its "
+                                  "kind (a cut or partial file?)", fix)
 
 
 def _resolved(data_dir, manifest: Manifest, countries) -> pd.DataFrame:
@@ -394,7 +434,8 @@ def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_ur
                     and stamp == (held.last_modified, held.etag):
                 outcome.unchanged.append(release.name)
                 continue
-            limits = _Limits(timeout, min(deadline, time.monotonic() + FILE_DEADLINE_S), MAX_BYTES[release.kind])
+            limits = _Limits(timeout, min(deadline, time.monotonic() + FILE_DEADLINE_S), MAX_BYTES[release.kind],
+                             _previous_rows(manifest, release))
             entry = _download(data_dir, release, url, held, stamp, countries, margin_deg, retrieved_at, on_progress,
                               limits)
         except (FetchError, DataFileError) as e:
@@ -478,6 +519,15 @@ class _Limits:
     timeout: float      # seconds a request waits
     deadline: float     # time.monotonic() by which the file is in
     max_bytes: int      # more than its kind can hold is not the file
+    previous_rows: int | None = None   # in-scope rows of the last release of its kind
+
+
+def _previous_rows(manifest: Manifest, release: Release) -> int | None:
+    """In-scope rows of the newest other release of the same kind, for kinds that only grow."""
+    if release.kind not in ("ged", "cumulative"):
+        return None    # a month's count rises and falls with the violence
+    same = [e for e in manifest.current() if e.kind == release.kind and e.release != release.name]
+    return max(same, key=lambda e: e.last).scope_rows if same else None
 
 
 def _download(data_dir: Path, release: Release, url: str, held: ManifestEntry | None, stamp: tuple[str, str],
@@ -492,13 +542,15 @@ def _download(data_dir: Path, release: Release, url: str, held: ManifestEntry | 
         incoming.with_name(incoming.name + ".part").unlink(missing_ok=True)
         raise
     try:
-        return _adopt(data_dir, release, url, incoming, held, stamp, countries, margin, retrieved_at)
+        return _adopt(data_dir, release, url, incoming, held, stamp, countries, margin, retrieved_at,
+                      limits.previous_rows)
     except DataFileError as e:   # the warning names the URL the bad file came from
         raise FetchError(f"{url}: {Path(e.path).name} {e.problem}. {e.fix}") from e
 
 
 def _adopt(data_dir: Path, release: Release, url: str, incoming: Path, held: ManifestEntry | None,
-           stamp: tuple[str, str], countries: list[str], margin: float, retrieved_at: str) -> ManifestEntry | None:
+           stamp: tuple[str, str], countries: list[str], margin: float, retrieved_at: str,
+           previous_rows: int | None = None) -> ManifestEntry | None:
     """Keep a complete incoming file as the release's raw copy and write its in-scope Parquet."""
     raw_dir = data_dir / RAW_DIR
     size = incoming.stat().st_size
@@ -517,7 +569,7 @@ def _adopt(data_dir: Path, release: Release, url: str, incoming: Path, held: Man
     scope_name = release.name if held is None else f"{release.name}.{digest[:8]}"
     scope_path = data_dir / SCOPE_DIR / f"{scope_name}.parquet"
     try:
-        rows, kept = _write_scope(raw_path, scope_path, countries, margin)
+        rows, kept = _write_scope(raw_path, scope_path, countries, margin, previous_rows)
     except DataFileError:
         raw_path.unlink(missing_ok=True)  # not recorded: the next update tries again
         raise

@@ -17,6 +17,7 @@ from sahelrisk.i18n import LANGUAGES, Formatter, check_language, gettext
 from sahelrisk.publishing.bulletin import render_bulletin, write_pdf
 from sahelrisk.publishing.maps import interactive_map, static_map
 from sahelrisk.publishing.route_map import route_map
+from sahelrisk.publishing.summaries import unscored_notes
 from sahelrisk.routes.risk import site_risk
 from sahelrisk.routes.sites import mining_sites
 
@@ -125,7 +126,8 @@ def write_route_outputs(segments, cells, inputs, out_dir, name: str, *, langs=LA
                                                       "routes": segments.attrs["routes"]}, indent=2, default=str) + "\n")
         countries = inputs.layers["admin0"]
         for lang in langs:
-            title = gettext(lang, "Risk along the route, week of %(week)s", week=Formatter(lang).date(week))
+            title = "; ".join([gettext(lang, "Risk along the route, week of %(week)s", week=Formatter(lang).date(week)),
+                               *unscored_notes(segments, lang=lang)])
             (tmp / f"route.{lang}.html").write_text(route_map(segments, cells, recent, places=inputs.layers.get("places"),
                                                               countries=countries[countries["country_iso3"].isin(
                                                                   sorted(set(cells["country_iso3"])))],

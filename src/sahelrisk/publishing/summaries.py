@@ -14,7 +14,7 @@ from sahelrisk.publishing.bulletin import tier_name
 from sahelrisk.publishing.route_map import route_label
 from sahelrisk.scoring.drivers import phrase_all
 
-__all__ = ["Summary", "top_units", "route_tables", "route_ranking", "top_sites"]
+__all__ = ["Summary", "top_units", "route_tables", "route_ranking", "unscored_notes", "top_sites"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,15 @@ def route_ranking(segments: pd.DataFrame, *, lang: str) -> str | None:
                 route=route_label(s["route"], lang), p=fmt.percent(s["probability"]),
                 hours=fmt.number(s["hours"]), extra=fmt.number(s["extra_hours"]))
         for s in sorted(routes, key=lambda s: s["rank_by_risk"]))
+
+
+def unscored_notes(segments: pd.DataFrame, *, lang: str) -> list[str]:
+    """One sentence per route with kilometres outside the scored countries (its probability
+    covers only the rest)."""
+    fmt = Formatter(lang)
+    return [gettext(lang, "%(km)s km of %(route)s lie outside the scored countries and are not scored",
+                    km=fmt.number(s["km_outside"]), route=route_label(s["route"], lang))
+            for s in segments.attrs["routes"] if s.get("km_outside", 0) > 0]
 
 
 def top_sites(sites: pd.DataFrame, *, radius_km: float, lang: str, n: int = 15) -> Summary:

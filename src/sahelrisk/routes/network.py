@@ -156,6 +156,10 @@ class RoadNetwork:
             raise SpecError("a route needs at least an origin and a destination (--from and --to)")
         if alternatives and len(waypoints) > 2:
             raise SpecError("--alternatives works on an origin and a destination; drop --via or the alternatives")
+        for a, b in zip(waypoints[:-1], waypoints[1:]):
+            if (a.lon, a.lat) == (b.lon, b.lat):
+                raise SpecError(f"{a.query!r} and {b.query!r} are the same place ({a.lat:.4f},{a.lon:.4f}); a route "
+                                "needs two different places in a row")
         legs = []
         for a, b in zip(waypoints[:-1], waypoints[1:]):
             graph, start, end, before, after = self._leg_graph(a, b)

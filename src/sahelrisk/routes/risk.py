@@ -194,7 +194,8 @@ def site_risk(sites: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, events: pd.DataF
     """
     sites = sites.reset_index(drop=True)
     crs = metric_crs_for(cells)
-    in_cell = gpd.sjoin(sites[["geometry"]], cells[["unit_id", "probability", "geometry"]], predicate="within",
+    # "intersects": a site exactly on a cell edge or corner gets a cell (the first of those it touches)
+    in_cell = gpd.sjoin(sites[["geometry"]], cells[["unit_id", "probability", "geometry"]], predicate="intersects",
                         how="left")
     in_cell = in_cell[~in_cell.index.duplicated()]
     sites_m = sites.geometry.to_crs(crs)
