@@ -34,3 +34,23 @@ def test_cli_backtest_baselines_only(small_spec, tmp_path):
     summary = json.loads((tmp_path / "backtest.json").read_text())
     assert {r["model"] for r in summary["overall"]} == {"zero", "persistence", "decay_neighbours"}
 
+
+
+def test_a_fold_without_an_observed_test_week_fails_before_anything_is_fitted():
+    import numpy as np
+
+    from sahelrisk.errors import DataError
+    from sahelrisk.evaluation.backtest import run_backtest
+    from sahelrisk.modeling.folds import RollingOrigin
+    from tests.modeling.test_folds import SpyModel
+
+    weeks = pd.date_range("2015-01-05", "2020-12-28", freq="7D")
+    frame = pd.DataFrame({"unit_id": 1, "week": weeks, "x": 1.0})
+    frame["target_any_fatal_4w"] = (np.arange(len(frame)) % 5 == 0).astype(float)
+    frame.loc[frame["week"] > "2020-03-30", "target_any_fatal_4w"] = np.nan      # the data ends in spring 2020
+    splitter = RollingOrigin(first_origin=pd.Timestamp("2020-01-06"), last_origin=pd.Timestamp("2020-11-30"),
+                             train_start=pd.Timestamp("2015-01-05"), horizon=4, refit_every_weeks=13)
+    SpyModel.seen = []
+    with pytest.raises(DataError, match=r"no test week has an observed target_any_fatal_4w \(the data ends 2020-03-30\)"):
+        run_backtest(splitter, frame, "target_any_fatal_4w", {"spy": (SpyModel, ["x"])})
+    assert SpyModel.seen == []                                                  # failed at once

@@ -216,7 +216,9 @@ def test_an_unreachable_tracking_server_fails_fast_and_touches_nothing(site, sma
     assert _snapshot(site / "out" / WEEK) == before
 
 
-def test_a_truncated_new_data_file_is_a_warning_then_the_next_run_takes_it_in(site, small_spec, real_data, tmp_path):
+@pytest.mark.parametrize("fault", ["truncate", "error_csv"])   # cut short; a gateway's error CSV with a 200
+def test_a_bad_new_data_file_is_a_warning_published_stale_then_the_next_run_takes_it_in(site, small_spec, real_data,
+                                                                                        tmp_path, fault):
     from tests.data.ucdp_site import UcdpSite
 
     data = tmp_path / "data"
@@ -224,7 +226,7 @@ def test_a_truncated_new_data_file_is_a_warning_then_the_next_run_takes_it_in(si
     before = _snapshot(site / "out" / WEEK)
     with UcdpSite(tmp_path / "ucdp") as served:
         served.publish(real_data, "GEDEvent_v26_0_1.csv")
-        served.faults["candidateged/GEDEvent_v26_0_1.csv"] = "truncate"
+        served.faults["candidateged/GEDEvent_v26_0_1.csv"] = fault
         cut = run_weekly(small_spec.origin, data_dir=data, out_dir=site / "out", mlruns=site / "mlruns",
                          models_dir=site / "models", ucdp_url=served.url, today=date(2026, 3, 2),
                          started_at="2026-03-02T03:00:00+00:00", log=lambda line: None)

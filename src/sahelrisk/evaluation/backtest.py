@@ -64,14 +64,21 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
     observed = frame[target].notna()
     preds, log = [], []
     folds = list(splitter.split())  # type: ignore[attr-defined]
-    for k, fold in enumerate(folds):
-        if on_fold:
-            on_fold(fold, k, len(folds))
-        train = frame[(week >= fold.train_start) & (week <= fold.train_end) & observed]
-        test = frame[week.isin(fold.test_weeks) & observed]
-        if train[target].nunique() < 2:
+    masks = [((week >= f.train_start) & (week <= f.train_end) & observed, week.isin(f.test_weeks) & observed)
+             for f in folds]
+    # Every fold is checked before the first is fitted: a bad spec fails in seconds, not after minutes.
+    for fold, (in_train, in_test) in zip(folds, masks):
+        if frame.loc[in_train, target].nunique() < 2:
             raise DataError(f"{fold.name}: the training weeks hold only one class of {target}; start "
                             "training earlier (train_start)")
+        if not in_test.any():
+            raise DataError(f"{fold.name}: no test week has an observed {target} (the data ends "
+                            f"{frame.loc[observed, 'week'].max().date() if observed.any() else 'before it'}); "
+                            "set [backtest] first_origin / last_origin within the data")
+    for k, (fold, (in_train, in_test)) in enumerate(zip(folds, masks)):
+        if on_fold:
+            on_fold(fold, k, len(folds))
+        train, test = frame[in_train], frame[in_test]
         out = test[["unit_id", "week", target]].copy()
         out["fold"] = fold.name
         entry = {"fold": fold.name, "train_rows": len(train), "test_rows": len(test)}
