@@ -23,7 +23,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString
 
-from sahelrisk.calendar import parse_week
+from sahelrisk.calendar import parse_date, parse_week
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.datadir import resolve_data_dir
 from sahelrisk.errors import SpecError
@@ -45,15 +45,7 @@ def _date(value: object, name: str) -> date | None:
 
 def _as_date(value: object, name: str) -> date:
     """A date argument, or a :class:`SpecError` naming it (a number is never read as a date)."""
-    if isinstance(value, (bool, int, float)):
-        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-31")
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-31") from None
-    if pd.isna(stamp):
-        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-31")
-    return stamp.date()
+    return parse_date(value, name).date()
 
 
 def _positive(name: str, value: object, *, allow_zero: bool = False, integer: bool = False) -> None:

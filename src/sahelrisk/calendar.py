@@ -13,7 +13,7 @@ import pandas as pd
 
 from sahelrisk.errors import SpecError
 
-__all__ = ["week_of", "parse_week", "week_end", "last_full_week", "week_range", "as_monday", "week_number", "EPOCH"]
+__all__ = ["week_of", "parse_date", "parse_week", "week_end", "last_full_week", "week_range", "as_monday", "week_number", "EPOCH"]
 
 # A Monday; week numbers count from it so any two weeks differ by an integer.
 EPOCH = pd.Timestamp("1970-01-05")
@@ -26,6 +26,23 @@ def week_of(dates: object) -> pd.Series | pd.Timestamp:
         return ts - pd.Timedelta(days=ts.weekday())
     series = pd.to_datetime(pd.Series(dates)).dt.normalize()
     return series - pd.to_timedelta(series.dt.day_of_week, unit="D")
+
+
+def parse_date(value: object, name: str = "date") -> pd.Timestamp:
+    """A caller's date (``as_of``, ``data_end``, a week), or a :class:`SpecError` naming the argument.
+
+    A number is refused rather than read as nanoseconds since 1970 (20231225 is not a day of 1969),
+    and so is ``None`` or text that is not a date.
+    """
+    if value is None or isinstance(value, (bool, int, float, np.number)):
+        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-25")
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-25") from None
+    if pd.isna(ts):
+        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-25")
+    return ts
 
 
 def parse_week(value: object, name: str = "week") -> pd.Timestamp:
@@ -46,19 +63,9 @@ def parse_week(value: object, name: str = "week") -> pd.Timestamp:
     Raises
     ------
     SpecError
-        ``value`` is missing, a number, or not a date.
+        ``value`` is missing, a number, or not a date (:func:`parse_date`).
     """
-    # A number is refused rather than read as nanoseconds since 1970 (20231225 is not a week of 1969).
-    if value is None or isinstance(value, (bool, int, float, np.number)):
-        raise SpecError(f"{name} {value!r} is not a date; give its Monday or any day of it as YYYY-MM-DD, "
-                        "e.g. 2023-12-25")
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-25") from None
-    if pd.isna(ts):
-        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-25")
-    return week_of(ts)
+    return week_of(parse_date(value, name))
 
 
 def week_end(week: object) -> pd.Timestamp:

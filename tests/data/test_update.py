@@ -40,6 +40,14 @@ def _update(site, data_dir, **kw):
                        countries=SAHEL, timeout=10, **kw)
 
 
+def _held_three_releases(site, tmp_path):
+    """A data directory after a first update of three releases; its manifest and raw files then."""
+    _publish(site, ALL_FILES[:3])
+    data = tmp_path / "data"
+    _update(site, data)
+    return data, (data / MANIFEST_PATH).read_bytes(), sorted(p.name for p in (data / "events/ucdp/raw").iterdir())
+
+
 def _sha(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -129,11 +137,7 @@ def test_revisions_from_monthly_to_cumulative_match_an_independent_count(site, t
 
 @pytest.mark.parametrize("fault", ["500", "reset", "truncate", "html", "error_csv", "huge"])
 def test_a_failing_download_is_a_warning_naming_the_url_and_the_next_update_recovers(site, tmp_path, fault):
-    _publish(site, ALL_FILES[:3])
-    data = tmp_path / "data"
-    _update(site, data)
-    manifest_before = (data / MANIFEST_PATH).read_bytes()
-    raw_before = sorted(p.name for p in (data / "events/ucdp/raw").iterdir())
+    data, manifest_before, raw_before = _held_three_releases(site, tmp_path)
     site.publish(site.shared, "GEDEvent_v26_0_7.csv")
     site.faults["candidateged/GEDEvent_v26_0_7.csv"] = fault
     failed = _update(site, data)
@@ -211,11 +215,7 @@ def test_a_held_release_gone_from_the_server_is_a_warning_and_the_copy_is_kept(s
 
 
 def test_a_server_dripping_bytes_is_stopped_at_the_deadline_and_the_data_held_is_unchanged(site, tmp_path):
-    _publish(site, ALL_FILES[:3])
-    data = tmp_path / "data"
-    _update(site, data)
-    manifest_before = (data / MANIFEST_PATH).read_bytes()
-    raw_before = sorted(p.name for p in (data / "events/ucdp/raw").iterdir())
+    data, manifest_before, raw_before = _held_three_releases(site, tmp_path)
     site.publish(site.shared, "GEDEvent_v26_0_7.csv")
     site.faults["candidateged/GEDEvent_v26_0_7.csv"] = "drip"
     started = time.monotonic()
@@ -240,10 +240,7 @@ def _rewrite(path, change):
     (lambda f: f.assign(id=f["id"].where(f.index > 0, '=HYPERLINK("http://x","y")')), "event ids are not numbers"),
 ])
 def test_a_suspicious_release_is_held_back_with_the_reason_and_nothing_is_taken(site, tmp_path, damage, reason):
-    _publish(site, ALL_FILES[:3])
-    data = tmp_path / "data"
-    _update(site, data)
-    manifest_before = (data / MANIFEST_PATH).read_bytes()
+    data, manifest_before, _ = _held_three_releases(site, tmp_path)
     _rewrite(site.publish(site.shared, "GEDEvent_v26_0_7.csv"), damage)
     held_back = _update(site, data)
     url = site.url + "candidateged/GEDEvent_v26_0_7.csv"
