@@ -115,3 +115,13 @@ def test_vector_in_another_crs_is_converted_to_lon_lat(tmp_path):
     assert frame.crs.to_epsg() == 4326
     assert frame.geometry.x.iloc[0] == pytest.approx(-1.53388, abs=1e-6)
     assert frame.geometry.y.iloc[0] == pytest.approx(12.36566, abs=1e-6)
+
+
+def test_a_file_cut_mid_row_is_reported_as_cut_naming_the_row(tmp_path):
+    with pytest.raises(DataFileError, match=r"is cut short: its last row \(row 2\) has 2 of 4 fields and no line end"):
+        read_csv_table(write(tmp_path, "cut.csv", "id,country,date_start,best\n1,Mali,2023-01-02,3\n2,Ma"))
+
+
+def test_a_whole_file_without_a_final_line_end_is_read(tmp_path):
+    frame = read_csv_table(write(tmp_path, "whole.csv", "id,x\n1,2\n3,4"))
+    assert frame[["id", "x"]].values.tolist() == [["1", "2"], ["3", "4"]]

@@ -68,6 +68,7 @@ def _parse_csv_text(path: Path, text: str, drop_hxl_row: bool) -> pd.DataFrame:
                             "Check the reported line for an unquoted comma or a stray quote") from e
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame(columns=range(len(header)), dtype=str)
+    _check_not_cut(path, text, len(header), len(frame))
     extra = frame.shape[1] - len(header)
     if extra == 1 and (frame.iloc[:, -1] == "").all():
         frame = frame.iloc[:, :-1]
@@ -102,6 +103,19 @@ def read_xlsx_table(path: str | Path, sheet: int | str = 0) -> pd.DataFrame:
     frame.columns = [str(c) for c in frame.columns]
     frame.insert(0, RECORD, range(1, len(frame) + 1))
     return frame
+
+
+def _check_not_cut(path: Path, text: str, fields: int, rows: int) -> None:
+    """A file whose last record is short and has no line end was cut (a download or copy that
+    stopped): an error naming the row, not a file read as if whole."""
+    if not text or text.endswith(("\n", "\r")):
+        return
+    last = None
+    for last in csv.reader(io.StringIO(text)):
+        pass
+    if last is not None and rows and 0 < len(last) < fields:
+        raise DataFileError(path, f"is cut short: its last row (row {rows}) has {len(last)} of {fields} fields and "
+                                  "no line end", "Download or copy the file again ('sahelrisk data fetch')")
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
