@@ -33,3 +33,16 @@ def test_hostile_route_and_place_names_run_no_script_and_the_route_draws(tmp_pat
     html_tag = dom[dom.index("<html"):dom.index(">", dom.index("<html"))]
     assert "data-pwned" not in html_tag
     assert dom.count("leaflet-interactive") >= 10 and "place-label" in dom and 'id="legend"' in dom
+
+
+def test_a_long_gps_track_is_drawn_simplified_but_scored_and_saved_whole():
+    import numpy as np
+
+    cells, _, events, _, _, places, countries = _layers()
+    lon = np.linspace(-5.9, -3.2, 200_000)                       # a point every ~1.5 m, as a GPS logs
+    lat = 14.25 + 0.01 * np.sin(np.linspace(0, 40, lon.size))
+    track = track_route(LineString(np.column_stack([lon, lat])), 50, name="log.gpx")
+    segments = assess_routes([track], cells, events.assign(has_location=True), pd.Timestamp("2023-12-25"))
+    page = route_map(segments, cells, events, places=places, countries=countries, title="t", lang="en")
+    assert len(page) < 2_000_000                                  # the whole track inlined would be ~15 MB
+    assert sum(len(g.coords) for g in segments.geometry) > 150_000      # the data keeps every point

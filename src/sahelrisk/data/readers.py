@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import deque
 from pathlib import Path
 
 import pandas as pd
@@ -110,9 +111,8 @@ def _check_not_cut(path: Path, text: str, fields: int, rows: int) -> None:
     stopped): an error naming the row, not a file read as if whole."""
     if not text or text.endswith(("\n", "\r")):
         return
-    last = None
-    for last in csv.reader(io.StringIO(text)):
-        pass
+    tail = deque(csv.reader(io.StringIO(text)), maxlen=1)    # the last record, quoted line breaks and all
+    last = tail[0] if tail else None
     if last is not None and rows and 0 < len(last) < fields:
         raise DataFileError(path, f"is cut short: its last row (row {rows}) has {len(last)} of {fields} fields and "
                                   "no line end", "Download or copy the file again ('sahelrisk data fetch')")

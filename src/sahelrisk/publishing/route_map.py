@@ -41,6 +41,15 @@ def _segment_tooltip(row, lang: str, fmt: Formatter) -> str:
                    events52=escape_text(row["events_52w"]))
 
 
+DISPLAY_TOLERANCE_DEG = 0.0003   # about 30 m: finer than the map shows, far coarser than a GPS log
+
+
+def _for_display(line):
+    """A line with the points the map cannot show dropped (a GPS track logs one a second); the
+    scores, the GeoJSON and the CSV keep every point."""
+    return line.simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=False) if len(line.coords) > 2 else line
+
+
 def route_map(segments: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, events: pd.DataFrame, *,
               places: gpd.GeoDataFrame | None = None, countries: gpd.GeoDataFrame | None = None,
               title: str = "", lang: str = "en") -> str:
@@ -70,7 +79,7 @@ def route_map(segments: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, events: pd.Da
             colour = TIER_COLOURS.get(row["risk_tier"], "#888") if k == 0 else "#8a8a8a"
             dashed = "connector" in str(row["kinds"])
             for line in getattr(row.geometry, "geoms", [row.geometry]):
-                points = [(y, x) for x, y in line.coords]
+                points = [(y, x) for x, y in _for_display(line).coords]
                 folium.PolyLine(points, color="#222" if k == 0 else "#666", weight=9 if k == 0 else 6,
                                 opacity=0.8).add_to(layer)
                 folium.PolyLine(points, color=colour, weight=6 if k == 0 else 4, opacity=1,
