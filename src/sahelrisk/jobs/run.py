@@ -300,7 +300,6 @@ def run_once(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = N
         log("backtesting, training and registering")
         training = retrain_step(training_spec, data, window, catalog=catalog, out_dir=out, models_dir=models_dir,
                                 tracking_uri=tracking_uri, mlruns=mlruns, on_fold=on_fold)
-        log(f"MLflow run {training.run_id}: {training.decision}")
     model = load_model("champion", spec, tracking_uri=tracking_uri, mlruns=mlruns)
     log(f"scoring the week of {week.date()}: the last complete week of data up to {window.data_end}")
     inputs = load_step(catalog, data, model, window.as_of)
