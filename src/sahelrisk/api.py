@@ -116,7 +116,7 @@ def score_with_layers(week: object, *, model: str | LoadedModel = "champion", da
     catalog = catalog or load_catalog()
     data = resolve_data_dir(data_dir)
     if inputs is None:
-        inputs = load_step(catalog, data, loaded, window.as_of, layers=layers)
+        inputs = load_step(catalog, data, loaded.spec, window.as_of, layers=layers)
     return score_step(loaded, monday, inputs, catalog=catalog, levels=levels, allow_stale=allow_stale)
 
 

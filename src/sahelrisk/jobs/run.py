@@ -42,6 +42,7 @@ from sahelrisk.data.window import DataWindow, find_window
 from sahelrisk.errors import DataError, DataGapError
 from sahelrisk.evaluation.backtest import FoldCallback
 from sahelrisk.features.panel import PanelInputs, load_inputs
+from sahelrisk.features.spec import PanelSpec
 from sahelrisk.i18n import LANGUAGES
 from sahelrisk.jobs.train import TrainOutcome, train_and_track
 from sahelrisk.modeling.spec import TrainingSpec, load_training_spec
@@ -152,10 +153,11 @@ def window_step(spec: TrainingSpec, catalog: Catalog, data_dir: Path, *, as_of: 
     return window, window.week
 
 
-def load_step(catalog: Catalog, data_dir: Path, model: LoadedModel, as_of: date, *,
+def load_step(catalog: Catalog, data_dir: Path, spec: PanelSpec, as_of: date, *,
               layers: Sequence[str] = ()) -> PanelInputs:
-    """The sources the model's features need, as known at ``as_of``, plus the named ``layers``."""
-    inputs = load_inputs(catalog, data_dir, spec=model.spec, as_of=as_of)
+    """The sources a feature spec needs (a model's, or the training spec's), as known at ``as_of``,
+    plus the named ``layers``."""
+    inputs = load_inputs(catalog, data_dir, spec=spec, as_of=as_of)
     for layer in layers:
         if layer not in inputs.layers:
             inputs.layers[layer] = load_dataset(catalog[layer], data_dir, as_of=as_of).table
@@ -302,7 +304,7 @@ def run_once(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = N
                                 tracking_uri=tracking_uri, mlruns=mlruns, on_fold=on_fold)
     model = load_model("champion", spec, tracking_uri=tracking_uri, mlruns=mlruns)
     log(f"scoring the week of {week.date()}: the last complete week of data up to {window.data_end}")
-    inputs = load_step(catalog, data, model, window.as_of)
+    inputs = load_step(catalog, data, model.spec, window.as_of)
     scored = score_step(model, week, inputs, catalog=catalog)
     log("writing maps and the bulletin")
     folder = publish_step(scored, out, langs=langs)

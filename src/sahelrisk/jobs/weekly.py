@@ -29,11 +29,11 @@ from sahelrisk.data.datadir import resolve_data_dir
 from sahelrisk.data.manifest import Manifest
 from sahelrisk.data.window import DataWindow
 from sahelrisk.errors import FetchError, SahelriskError
-from sahelrisk.features.panel import PanelInputs, compute_panel, load_inputs
+from sahelrisk.features.panel import PanelInputs, compute_panel
 from sahelrisk.files import write_text_atomic
 from sahelrisk.jobs.health import drift_report, feed_health
 from sahelrisk.jobs.lock import job_lock
-from sahelrisk.jobs.run import publish_step, retrain_step, score_step, window_step
+from sahelrisk.jobs.run import load_step, publish_step, retrain_step, score_step, window_step
 from sahelrisk.modeling.spec import TrainingSpec, load_training_spec
 from sahelrisk.registry import tracking
 from sahelrisk.registry.models import IDENTITY_ARTIFACT, LoadedModel, load_model
@@ -234,8 +234,7 @@ def _run(job: WeeklyJob, steps: _Steps, record: dict) -> WeeklyResult:
                                                              data_end=job.data_end))
     record.update(as_of=str(window.as_of), data_end=str(window.data_end), week=str(week.date()),
                   window_reason=window.reason)
-    inputs = steps.run("load", lambda s: load_inputs(job.catalog, job.data_dir, spec=spec.features,
-                                                     as_of=window.as_of))
+    inputs = steps.run("load", lambda s: load_step(job.catalog, job.data_dir, spec.features, window.as_of))
     record["data_fingerprint"] = inputs.fingerprint
     tracking.configure(job.tracking_uri, job.mlruns)
     before = steps.run("champion", lambda s: tracking.champion(spec.registered_model))
