@@ -195,6 +195,7 @@ def backtest_cmd(spec: SpecOpt = Path(DEFAULT_SPEC), data: DataOpt = None, catal
                  draws: Annotated[int, typer.Option("--draws", min=10, max=10000, help="views-challenge: draws per cell-month.")] = 1000) -> None:
     """Rolling-origin backtest of the model and every baseline: backtest.json and an HTML report
     (or, with --protocol views-challenge, the challenge's draws, actuals and metrics per window)."""
+    from sahelrisk.data.window import DataWindow
     from sahelrisk.evaluation.backtest import run_backtests
     from sahelrisk.evaluation.report import write_backtest_report
     from sahelrisk.modeling.frame import prepare_frame
@@ -208,8 +209,7 @@ def backtest_cmd(spec: SpecOpt = Path(DEFAULT_SPEC), data: DataOpt = None, catal
     with show.status("building the panel and targets"):
         tf = prepare_frame(training_spec, resolve_data_dir(data), as_of=_date_arg(as_of, "--as-of"),
                            data_end=_date_arg(data_end, "--data-end"), catalog=load_catalog(catalog))
-    show.line(f"data as of {tf.as_of}, covering up to {tf.data_end}" + (f": {tf.extent_reason}"
-                                                                      if tf.extent_reason != "given" else ""))
+    show.line(DataWindow(tf.as_of, tf.data_end, tf.extent_reason).describe())
     horizons = list(training_spec.report_horizons) if all_horizons else [training_spec.horizon_weeks]
     with show.fold_progress() as on_fold:
         result = run_backtests(training_spec, tf, horizons, include_model=not baselines_only, on_fold=on_fold)

@@ -20,7 +20,7 @@ from sahelrisk.data.extent import data_extent
 from sahelrisk.data.sources import load_events
 from sahelrisk.data.sources.held import NO_CUTOFF
 
-__all__ = ["DataWindow", "resolve_window", "find_window"]
+__all__ = ["DataWindow", "resolve_window", "find_window", "GIVEN"]
 
 GIVEN = "given"
 

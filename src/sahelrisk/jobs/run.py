@@ -38,7 +38,7 @@ from sahelrisk.data.check import (
 from sahelrisk.data.datadir import resolve_data_dir
 from sahelrisk.data.extent import CountryCoverage
 from sahelrisk.data.sources import load_dataset
-from sahelrisk.data.window import DataWindow, find_window
+from sahelrisk.data.window import GIVEN, DataWindow, find_window
 from sahelrisk.errors import DataError, DataGapError
 from sahelrisk.evaluation.backtest import FoldCallback
 from sahelrisk.features.panel import PanelInputs, load_inputs
@@ -142,7 +142,7 @@ def week_window(week: object, *, as_of: date | None = None) -> tuple[DataWindow,
     when forecasting it."""
     monday = parse_week(week)
     cut_off = as_of or week_end(monday).date()
-    return DataWindow(cut_off, cut_off, "given"), monday
+    return DataWindow(cut_off, cut_off, GIVEN), monday
 
 
 def window_step(spec: TrainingSpec, catalog: Catalog, data_dir: Path, *, as_of: date | None = None,
