@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["csv_cell", "csv_safe", "plot_text", "file_slug", "FORMULA_START"]
+__all__ = ["csv_cell", "csv_safe", "write_csv", "plot_text", "file_slug", "FORMULA_START"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection)."""
@@ -40,6 +41,12 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(csv_cell)
     return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write ``frame`` as a CSV planners open in a spreadsheet: cells through :func:`csv_cell`, and
+    CRLF line ends (RFC 4180), so a field holding a lone CR is quoted rather than read as a row end."""
+    csv_safe(frame).to_csv(path, index=False, lineterminator="\r\n")
 
 
 def plot_text(value: object) -> str:

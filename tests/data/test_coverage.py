@@ -1,6 +1,8 @@
 """A country whose data goes dark is flagged, never mapped as calm: on copies of the real data with
 Mali's recent rows removed, Mali's file left with a header only, or every Mali date unreadable."""
 
+import csv
+import os
 import shutil
 import subprocess
 import sys
@@ -82,3 +84,26 @@ def test_a_required_dataset_with_a_header_and_no_rows_is_an_error(real_data, tmp
         'licence = "CC BY 4.0"\nofficial = "https://ucdp.uu.se"\nfiles = [{ path = "events/mali.csv" }]\n')
     [report] = check_data(load_catalog(tmp_path / "catalog.toml"), tmp_path, as_of=date(2023, 12, 31))
     assert report.status == "error" and "no valid row loaded" in report.message
+
+
+def _check(data, out):
+    return subprocess.run([sys.executable, "-m", "sahelrisk.cli", "data", "check", "--data-dir", str(data),
+                           "--as-of", "2023-12-31", "--countries", "MLI,BFA,NER", "--out", str(out)],
+                          capture_output=True, text=True, cwd=out)
+
+
+def test_a_country_far_below_its_previous_load_is_a_warning_naming_it(real_data, tmp_path):
+    first = _check(real_data, tmp_path)
+    assert first.returncode == 0 and "down from" not in first.stdout, first.stderr
+    thinned = tmp_path / "data"
+    shutil.copytree(real_data, thinned, copy_function=os.symlink)       # only Mali's file is a real copy
+    (thinned / MALI).unlink()
+    with open(real_data / MALI, newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))                               # records, some over several lines
+    with open(thinned / MALI, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header, *rows[::3]])                    # a feed that lost two rows in three
+    second = _check(thinned, tmp_path)
+    assert second.returncode == 0, second.stdout[-2000:] + second.stderr
+    assert f"warning: MLI has {len(rows[::3]):,} rows in ucdp_ged, down from {len(rows):,}" in \
+        " ".join(second.stdout.split())
+    assert "BFA has" not in second.stdout and "NER has" not in second.stdout

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sahelrisk.errors import ModelNotFoundError, TrackingUnavailableError
-from sahelrisk.jobs.weekly import NOTHING_NEW, PUBLISHED, PUBLISHED_STALE, run_weekly
+from sahelrisk.jobs.weekly import FALLBACK_STATUS, NOTHING_NEW, PUBLISHED, PUBLISHED_STALE, run_weekly
 from sahelrisk.registry import tracking
 
 pytestmark = pytest.mark.slow
@@ -62,6 +62,7 @@ def test_a_first_run_publishes_cleans_leftovers_and_records_every_step(base):
     assert {f["country"] for f in first.record["health"]["feeds"]} == {"MLI", "BFA", "NER"}
     assert first.record["health"]["drift"] and first.record["mlflow_run_id"]
     assert json.loads((site / "out" / "weekly" / "last_run.json").read_text())["key"] == first.record["key"]
+    assert json.loads((site / "out" / "weekly" / "champion" / "meta.json").read_text())["version"] == "1"
 
 
 def test_a_second_run_on_the_same_data_does_nothing_and_says_so(site, small_spec, real_data):
@@ -202,18 +203,65 @@ def test_sigkill_while_registering_keeps_the_champion_and_the_next_run_recovers(
     assert done.wait(timeout=600) in (PUBLISHED, NOTHING_NEW), done.stdout.read()
 
 
-def test_an_unreachable_tracking_server_fails_fast_and_touches_nothing(site, small_spec, real_data):
+def _closed_port() -> int:
     import socket
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]        # nothing listens there once closed
+        return s.getsockname()[1]        # nothing listens there once closed
+
+
+def _tree(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_an_unreachable_tracking_server_scores_with_the_cached_champion_and_says_so(site, small_spec, real_data):
+    port = _closed_port()
+    registry = _tree(site / "mlruns")
+    (site / "out" / "weekly" / "last_run.json").unlink()
+    started = time.perf_counter()
+    run = _job(site, small_spec, real_data, tracking_uri=f"http://127.0.0.1:{port}")
+    assert time.perf_counter() - started < 120
+    assert run.exit_code == PUBLISHED_STALE and run.status == FALLBACK_STATUS
+    assert run.record["fallback"]["version"] == run.record["champion"] == "1"
+    assert f"127.0.0.1:{port}" in run.record["fallback"]["reason"]
+    assert run.record["model_identity"]["registered_model"] == "test-grid-any-fatal-4w"
+    steps = {s["name"]: s for s in run.record["steps"]}
+    assert steps["champion"]["status"] == "warning" and "not written" in steps["retrain"]["detail"]
+    assert run.record["mlflow_run_id"] is None and _tree(site / "mlruns") == registry     # the registry untouched
+    assert "could not be reached this week" in (site / "out" / WEEK / "bulletin.en.html").read_text()
+    assert "injoignable cette semaine" in (site / "out" / WEEK / "bulletin.fr.html").read_text()
+    published = json.loads((site / "out" / WEEK / "run.json").read_text())
+    assert published["health"]["fallback"]["version"] == "1"
+
+
+def test_an_unreachable_tracking_server_without_a_cached_champion_fails_fast_and_touches_nothing(site, small_spec,
+                                                                                              real_data):
+    port = _closed_port()
+    shutil.rmtree(site / "out" / "weekly" / "champion")
     before = _snapshot(site / "out" / WEEK)
     (site / "out" / "weekly" / "last_run.json").unlink()
     started = time.perf_counter()
-    with pytest.raises(TrackingUnavailableError, match=f"127.0.0.1:{port}"):
+    with pytest.raises(TrackingUnavailableError, match=f"127.0.0.1:{port}.*no cached champion"):
         _job(site, small_spec, real_data, tracking_uri=f"http://127.0.0.1:{port}")
     assert time.perf_counter() - started < 60
     assert _snapshot(site / "out" / WEEK) == before
+
+
+def test_a_country_far_below_the_last_runs_rows_is_published_flagged_naming_it(site, small_spec, real_data, tmp_path):
+    import csv
+    thinned = tmp_path / "data"
+    shutil.copytree(real_data, thinned, copy_function=os.symlink)       # only Mali's file is a real copy
+    mali = thinned / "events" / "ucdp_ged_v24_1_uemoa_country_extracts" / "Mali.csv"
+    mali.unlink()
+    with open(real_data / mali.relative_to(thinned), newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))
+    with open(mali, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header, *rows[::3]])                  # two rows in three lost, no error
+    run = _job(site, small_spec, thinned)
+    assert run.exit_code == PUBLISHED_STALE
+    [drop] = run.record["health"]["row_drops"]
+    assert drop["country"] == "MLI" and drop["now"] < drop["previous"] / 2
+    assert "check that these countries" in (site / "out" / WEEK / "bulletin.en.html").read_text()
 
 
 @pytest.mark.parametrize("fault", ["truncate", "error_csv"])   # cut short; a gateway's error CSV with a 200

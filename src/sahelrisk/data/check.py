@@ -19,11 +19,12 @@ from sahelrisk.countries import country_codes
 from sahelrisk.data.catalog import Catalog, Dataset
 from sahelrisk.data.extent import CountryCoverage, country_coverage, data_extent
 from sahelrisk.data.quarantine import write_quarantine
+from sahelrisk.data.row_counts import RowDrop, row_drops, rows_by_country
 from sahelrisk.data.sources import load_dataset, load_events
 from sahelrisk.errors import DataFileError, DataGapError
 from sahelrisk.files import write_text_atomic
 
-__all__ = ["DatasetReport", "check_data", "reports_to_json", "missing_required"]
+__all__ = ["DatasetReport", "check_data", "reports_to_json", "missing_required", "flag_row_drops"]
 
 _DATE_COLUMNS = ("date_start", "reference_date", "month")
 
@@ -46,6 +47,7 @@ class DatasetReport:
     message: str = ""
     notes: list[str] = field(default_factory=list)
     quarantine_file: str | None = None
+    rows_by_country: dict[str, int] = field(default_factory=dict)
 
 
 def _date_range(table: pd.DataFrame) -> tuple[str | None, str | None]:
@@ -84,6 +86,7 @@ def _check_one(dataset: Dataset, data_dir: Path, as_of: date, countries, out_dir
     report.quarantined, report.out_of_scope = len(result.quarantine), result.out_of_scope
     report.date_min, report.date_max = _date_range(result.table)
     report.countries = _countries(result.table)
+    report.rows_by_country = rows_by_country(result.table)
     report.notes = list(result.notes)
     if out_dir is not None:
         path = write_quarantine(result.quarantine, out_dir, dataset.name)
@@ -166,6 +169,38 @@ def check_data(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries
 def missing_required(reports: list[DatasetReport]) -> list[DatasetReport]:
     """The required datasets that are not usable (missing, unreadable or without a valid row)."""
     return [r for r in reports if r.required and r.status != "ok"]
+
+
+def flag_row_drops(reports: list[DatasetReport], previous_report: str | Path, *, as_of: date,
+                   countries: Iterable[str] | None = None) -> list[RowDrop]:
+    """Compare each dataset's rows per country with the previous report's; add a note per fall.
+
+    Parameters
+    ----------
+    reports : list of DatasetReport
+        This load's reports; a note is appended to the dataset whose country fell.
+    previous_report : str or Path
+        The previous ``data_check.json`` (absent or unreadable: nothing to compare).
+    as_of : date
+        This load's cut-off.
+    countries : iterable of str, optional
+        The countries in scope now.
+
+    Returns
+    -------
+    list of RowDrop
+    """
+    try:
+        previous = json.loads(Path(previous_report).read_text())
+        before = {d["name"]: d.get("rows_by_country") or {} for d in previous["datasets"] if d["status"] == "ok"}
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    now = {r.name: r.rows_by_country for r in reports if r.status == "ok"}
+    drops = row_drops(before, now, previous_as_of=previous.get("as_of"), as_of=as_of, countries=countries)
+    by_name = {r.name: r for r in reports}
+    for drop in drops:
+        by_name[drop.dataset].notes.append(drop.text)
+    return drops
 
 
 def reports_to_json(reports: list[DatasetReport], path: str | Path, coverage=(), **context) -> Path:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sahelrisk.data.readers import RECORD
-from sahelrisk.escaping import csv_safe
+from sahelrisk.escaping import write_csv
 from sahelrisk.files import writable
 
 __all__ = ["RowChecker", "LoadResult", "parse_dates", "to_number", "QUARANTINE_COLUMNS",
@@ -122,5 +122,5 @@ def write_quarantine(quarantine: pd.DataFrame, out_dir: str | Path, dataset: str
     path = Path(out_dir) / "quarantine" / f"{dataset}.csv"
     with writable(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        csv_safe(quarantine).to_csv(path, index=False)   # planners open these in a spreadsheet
+        write_csv(quarantine, path)   # planners open these in a spreadsheet
     return path

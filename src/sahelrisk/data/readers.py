@@ -65,7 +65,7 @@ def _parse_csv_text(path: Path, text: str, drop_hxl_row: bool) -> pd.DataFrame:
         frame = pd.read_csv(io.StringIO(text), header=None, skiprows=1, dtype=str,
                             keep_default_na=False, na_filter=False, skip_blank_lines=True)
     except (pd.errors.ParserError, csv.Error) as e:
-        raise DataFileError(path, f"is not a well-formed CSV ({e})",
+        raise DataFileError(path, f"is not a well-formed CSV ({' '.join(str(e).split())})",
                             "Check the reported line for an unquoted comma or a stray quote") from e
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame(columns=range(len(header)), dtype=str)

@@ -32,11 +32,13 @@ from sahelrisk.data.check import (
     DatasetReport,
     check_data,
     coverage_report,
+    flag_row_drops,
     missing_required,
     reports_to_json,
 )
 from sahelrisk.data.datadir import resolve_data_dir
 from sahelrisk.data.extent import CountryCoverage
+from sahelrisk.data.row_counts import RowDrop
 from sahelrisk.data.sources import load_dataset
 from sahelrisk.data.window import GIVEN, DataWindow, find_window
 from sahelrisk.errors import DataError, DataGapError
@@ -75,11 +77,14 @@ class CheckRecord:
         Per country in scope (empty when no scope was given or a required dataset is missing).
     path : pathlib.Path
         The ``data_check.json`` written.
+    drops : tuple of RowDrop
+        Countries whose rows fell far below the previous check's (also a note on the dataset).
     """
 
     reports: tuple[DatasetReport, ...]
     coverage: tuple[CountryCoverage, ...]
     path: Path
+    drops: tuple[RowDrop, ...] = ()
 
     def raise_for_problems(self) -> None:
         """Raise when a required dataset is unusable or a country in scope is stale.
@@ -132,9 +137,10 @@ def check_step(catalog: Catalog, data_dir: Path, *, as_of: date, countries: Iter
                          on_dataset=on_dataset)
     coverage = [] if missing_required(reports) or not scope else coverage_report(catalog, data_dir, as_of=as_of,
                                                                                  countries=scope)
-    path = reports_to_json(reports, Path(out_dir) / "data_check.json", coverage=coverage, data_dir=str(data_dir),
-                           as_of=str(as_of), command=command)
-    return CheckRecord(tuple(reports), tuple(coverage), path)
+    path = Path(out_dir) / "data_check.json"
+    drops = flag_row_drops(reports, path, as_of=as_of, countries=scope or None)
+    reports_to_json(reports, path, coverage=coverage, data_dir=str(data_dir), as_of=str(as_of), command=command)
+    return CheckRecord(tuple(reports), tuple(coverage), path, tuple(drops))
 
 
 def week_window(week: object, *, as_of: date | None = None) -> tuple[DataWindow, pd.Timestamp]:

@@ -2,8 +2,9 @@
 model, score the latest week the data supports, publish, and write a run record.
 
 Exit codes (besides the error codes of :mod:`sahelrisk.errors`): 0 published, 10 published but
-some data is stale (a country's feed went dark, or a source could not be reached), 11 nothing new
-(the same data, spec and champion as the last published run: nothing is redone).
+flagged (a country's feed went dark or fell far below the last run's rows, a source could not be
+reached, or the tracking server could not and the cached champion scored), 11 nothing new (the same
+data, spec and champion as the last published run: nothing is redone).
 
 Safety: one job at a time (:func:`sahelrisk.jobs.lock.job_lock`); outputs, the manifest, models and
 aliases are written to temporary places and renamed, so whatever fails the previous champion and
@@ -27,8 +28,9 @@ import pandas as pd
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.datadir import resolve_data_dir
 from sahelrisk.data.manifest import Manifest
+from sahelrisk.data.row_counts import row_drops, rows_by_country
 from sahelrisk.data.window import DataWindow
-from sahelrisk.errors import FetchError, SahelriskError
+from sahelrisk.errors import FetchError, ModelNotFoundError, SahelriskError, TrackingUnavailableError
 from sahelrisk.features.panel import PanelInputs, compute_panel
 from sahelrisk.files import write_text_atomic
 from sahelrisk.jobs.health import drift_report, feed_health
@@ -36,6 +38,7 @@ from sahelrisk.jobs.lock import job_lock
 from sahelrisk.jobs.run import load_step, publish_step, retrain_step, score_step, window_step
 from sahelrisk.modeling.spec import TrainingSpec, load_training_spec
 from sahelrisk.registry import tracking
+from sahelrisk.registry.cache import cached_version, load_cached_champion, save_champion
 from sahelrisk.registry.models import IDENTITY_ARTIFACT, LoadedModel, load_model
 from sahelrisk.registry.tracking import ModelRef
 
@@ -45,6 +48,8 @@ __all__ = ["run_weekly", "WeeklyJob", "WeeklyResult", "PUBLISHED", "PUBLISHED_ST
 PUBLISHED, PUBLISHED_STALE, NOTHING_NEW = 0, 10, 11
 STATUS = {PUBLISHED: "published", PUBLISHED_STALE: "published, some data stale", NOTHING_NEW: "nothing new"}
 RECORDS = "weekly"
+FALLBACK_STATUS = "published, with the cached champion (tracking unreachable)"
+CHAMPION_CACHE = "champion"     # under RECORDS: the last champion loaded, for weeks the registry is down
 
 
 @dataclass
@@ -202,12 +207,14 @@ def run_weekly(spec_path: str | Path, *, data_dir: str | Path | None = None, out
     Returns
     -------
     WeeklyResult
-        ``exit_code`` 0 (published), 10 (published, some data stale) or 11 (nothing new).
+        ``exit_code`` 0 (published), 10 (published, flagged: stale data or the cached champion) or
+        11 (nothing new).
 
     Raises
     ------
     SahelriskError
         A step failed (the run record says which); the champion and the outputs are as before.
+        An unreachable tracking server with no cached champion is :class:`TrackingUnavailableError`.
     """
     job = WeeklyJob(Path(spec_path), resolve_data_dir(data_dir), Path(out_dir), catalog or load_catalog(), today,
                     started_at, mlruns, models_dir, tracking_uri, offline, ucdp_url, force_retrain, as_of, data_end)
@@ -236,39 +243,88 @@ def _run(job: WeeklyJob, steps: _Steps, record: dict) -> WeeklyResult:
                   window_reason=window.reason)
     inputs = steps.run("load", lambda s: load_step(job.catalog, job.data_dir, spec.features, window.as_of))
     record["data_fingerprint"] = inputs.fingerprint
-    tracking.configure(job.tracking_uri, job.mlruns)
-    before = steps.run("champion", lambda s: tracking.champion(spec.registered_model))
     last = _read_json(job.out_dir / RECORDS / "last_run.json")
-    key = _key(inputs.fingerprint, spec.text, spec.features.text, before.version if before else "none", week.date())
+    record["rows"] = {"events": rows_by_country(inputs.events)}
+    drops = row_drops((last or {}).get("rows") or {}, record["rows"], previous_as_of=(last or {}).get("as_of"),
+                      as_of=window.as_of, countries=spec.features.countries)
+    tracking.configure(job.tracking_uri, job.mlruns)
+    cache = job.out_dir / RECORDS / CHAMPION_CACHE
+    champion = steps.run("champion", lambda s: _champion(s, spec, cache))
+    if champion.cached is not None:
+        record["fallback"] = {"reason": champion.unreachable, "model": champion.cached.name,
+                              "version": champion.cached.version}
+    key = _key(inputs.fingerprint, spec.text, spec.features.text, champion.version, week.date())
     record["key"] = key
     update_ok = record["update"].get("status") in ("ok", "skipped")
     # A source that failed is news: the run goes on and publishes flagged stale (exit 10) rather
     # than report "nothing new" while the feed is down.
-    if last and last.get("key") == key and update_ok and not job.force_retrain \
+    if last and last.get("key") == key and update_ok and not drops and not job.force_retrain \
             and (job.out_dir / str(week.date())).is_dir():
-        return _nothing_new(job, steps, record, before, week)
-    _retrain_if_due(job, steps, record, spec, window, before, last)
-    loaded = steps.run("load model", lambda s: load_model("champion", job.spec_path, tracking_uri=job.tracking_uri,
-                                                          mlruns=job.mlruns))
+        return _nothing_new(job, steps, record, champion.version, week)
+    loaded = _model_for_the_week(job, steps, record, spec, window, champion, last, cache)
     record.update(champion=loaded.version, model=loaded.name, model_identity=loaded.identity)
     scored = steps.run("score", lambda s: score_step(loaded, week, inputs, catalog=job.catalog, allow_stale=True))
     stale = [c.country for c in scored.result.coverage if c.stale]
     record["health"] = steps.run("health", lambda s: _health(loaded, inputs, week, spec))
+    record["health"].update(row_drops=[asdict(d) for d in drops], fallback=record.get("fallback"))
     folder = steps.run("publish", lambda s: publish_step(scored, job.out_dir, extra={"weekly_run": key},
                                                          health=record["health"]))
     record["outputs"] = str(folder)
     record["coverage"] = [asdict(c) for c in scored.result.coverage]
-    code = PUBLISHED_STALE if stale or not update_ok else PUBLISHED
-    record.update(status=STATUS[code], exit_code=code, stale_countries=stale,
-                  steps=[asdict(s) for s in steps.steps])
-    record["mlflow_run_id"] = _track(record)
+    code = PUBLISHED_STALE if stale or not update_ok or drops or champion.cached else PUBLISHED
+    status = STATUS[code] if champion.cached is None else FALLBACK_STATUS
+    record.update(status=status, exit_code=code, stale_countries=stale, steps=[asdict(s) for s in steps.steps])
+    if champion.cached is None:
+        record["mlflow_run_id"] = _track(record)
+    else:
+        record["mlflow_run_id"], record["mlflow_warning"] = None, "not logged: the tracking server is unreachable"
     path = _write_record(job.out_dir, record, last=True)
-    return WeeklyResult(code, STATUS[code], record, path)
+    return WeeklyResult(code, status, record, path)
 
 
-def _nothing_new(job: WeeklyJob, steps: _Steps, record: dict, before: ModelRef | None,
-                 week: pd.Timestamp) -> WeeklyResult:
-    record.update(status=STATUS[NOTHING_NEW], exit_code=NOTHING_NEW, champion=before.version if before else None,
+@dataclass(frozen=True)
+class _Champion:
+    """The registry's champion, or, when the tracking server is unreachable, the cached one."""
+
+    ref: ModelRef | None
+    cached: LoadedModel | None = None
+    unreachable: str | None = None
+
+    @property
+    def version(self) -> str:
+        return self.cached.version if self.cached else self.ref.version if self.ref else "none"
+
+
+def _champion(step: Step, spec: TrainingSpec, cache: Path) -> _Champion:
+    try:
+        return _Champion(tracking.champion(spec.registered_model))
+    except TrackingUnavailableError as e:
+        try:
+            cached = load_cached_champion(cache, spec.registered_model)
+        except ModelNotFoundError as missing:
+            raise TrackingUnavailableError(f"{e} ({missing})") from None
+        step.status = "warning"
+        step.detail = f"tracking unreachable: scoring with the cached champion v{cached.version}"
+        return _Champion(None, cached, str(e))
+
+
+def _model_for_the_week(job: WeeklyJob, steps: _Steps, record: dict, spec: TrainingSpec, window: DataWindow,
+                        champion: _Champion, last: dict | None, cache: Path) -> LoadedModel:
+    """Retrain when due and load the champion, keeping a copy; or, with the registry down, the copy."""
+    if champion.cached is not None:
+        steps.steps.append(Step("retrain", "skipped", 0.0, "the tracking server is unreachable: the registry is "
+                                                           "not written"))
+        return champion.cached
+    _retrain_if_due(job, steps, record, spec, window, champion.ref, last)
+    loaded = steps.run("load model", lambda s: load_model("champion", job.spec_path, tracking_uri=job.tracking_uri,
+                                                          mlruns=job.mlruns))
+    if cached_version(cache) != (loaded.name, loaded.version):
+        steps.run("keep champion", lambda s: save_champion(loaded, cache))
+    return loaded
+
+
+def _nothing_new(job: WeeklyJob, steps: _Steps, record: dict, version: str, week: pd.Timestamp) -> WeeklyResult:
+    record.update(status=STATUS[NOTHING_NEW], exit_code=NOTHING_NEW, champion=None if version == "none" else version,
                   steps=[asdict(s) for s in steps.steps])
     steps.log(f"nothing new: the data, spec and champion are those of the run published for {week.date()}")
     path = _write_record(job.out_dir, record, last=False)

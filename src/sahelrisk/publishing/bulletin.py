@@ -180,6 +180,16 @@ def _feeds(health: dict | None, fmt: Formatter) -> list[dict]:
              "alert": f["status"] != "ok"} for f in (health or {}).get("feeds", [])]
 
 
+def _row_drops(health: dict | None, fmt: Formatter) -> list[dict]:
+    return [{"country": fmt.country(_iso2(d["country"])), "now": fmt.number(d["now"]),
+             "previous": fmt.number(d["previous"])} for d in (health or {}).get("row_drops") or []]
+
+
+def _fallback(health: dict | None) -> dict | None:
+    fallback = (health or {}).get("fallback")
+    return {"model": fallback["model"], "version": fallback["version"]} if fallback else None
+
+
 def _reasons(row, records: str, text: str, lang: str) -> list[str]:
     if records in row and isinstance(row[records], str):
         return phrase_all(row[records], lang)
@@ -235,7 +245,8 @@ def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_even
         moved_up=changed["up"], onsets=changed["onsets"], events=changed["events"], map_png=image,
         accuracy=_accuracy(metrics, fmt), sites=_site_rows(sites, top_sites, lang, fmt),
         site_radius_km=fmt.number(DEFAULT_RADIUS_KM), feeds=_feeds(health, fmt), deadly=_deadly_rows(adm2, lang, fmt),
-        drifted=[d["feature"] for d in (health or {}).get("drift", []) if d.get("alert")])
+        drifted=[d["feature"] for d in (health or {}).get("drift", []) if d.get("alert")],
+        row_drops=_row_drops(health, fmt), fallback=_fallback(health))
 
 
 def _is_date(value) -> bool:

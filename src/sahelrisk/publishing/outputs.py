@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from sahelrisk.calendar import parse_week, week_end
-from sahelrisk.escaping import csv_safe, file_slug
+from sahelrisk.escaping import file_slug, write_csv
 from sahelrisk.files import write_folder_atomic
 from sahelrisk.i18n import LANGUAGES, Formatter, check_language, gettext
 from sahelrisk.publishing.bulletin import render_bulletin, write_pdf
@@ -73,13 +73,13 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
     def fill(tmp: Path) -> None:
         cells.to_parquet(tmp / "risk_grid.parquet")
         cells.to_file(tmp / "risk_grid.geojson", driver="GeoJSON")
-        csv_safe(adm2.drop(columns="geometry")).to_csv(tmp / "risk_adm2.csv", index=False)
+        write_csv(adm2.drop(columns="geometry"), tmp / "risk_adm2.csv")
         recent = _recent_events(inputs.events, week, loaded.spec.countries)
         sites = None
         if inputs.layers.get("mining_sites") is not None:
             sites = site_risk(mining_sites(inputs.layers["mining_sites"], loaded.spec.countries), cells, inputs.events,
                               week, calibration=loaded.area_calibration)
-            csv_safe(sites.drop(columns="geometry")).to_csv(tmp / "risk_sites.csv", index=False)
+            write_csv(sites.drop(columns="geometry"), tmp / "risk_sites.csv")
         countries = inputs.layers["admin0"]
         countries = countries[countries["country_iso3"].isin(list(loaded.spec.countries))]
         model_version = f"{loaded.name} v{loaded.version}"
@@ -121,7 +121,7 @@ def write_route_outputs(segments, cells, inputs, out_dir, name: str, *, langs=LA
 
     def fill(tmp: Path) -> None:
         segments.to_file(tmp / "route.geojson", driver="GeoJSON")
-        csv_safe(segments.drop(columns="geometry")).to_csv(tmp / "segments.csv", index=False)
+        write_csv(segments.drop(columns="geometry"), tmp / "segments.csv")
         (tmp / "summary.json").write_text(json.dumps({"week": segments.attrs["week"], "buffer_km": segments.attrs["buffer_km"],
                                                       "routes": segments.attrs["routes"]}, indent=2, default=str) + "\n")
         countries = inputs.layers["admin0"]
@@ -141,7 +141,7 @@ def write_site_outputs(sites, out_dir, week) -> Path:
     week = parse_week(week)   # a folder per Monday, whatever day of the week was asked
 
     def fill(tmp: Path) -> None:
-        csv_safe(sites.drop(columns="geometry")).to_csv(tmp / "sites.csv", index=False)
+        write_csv(sites.drop(columns="geometry"), tmp / "sites.csv")
         sites.to_file(tmp / "sites.geojson", driver="GeoJSON")
 
     return write_folder_atomic(Path(out_dir) / "sites" / str(week.date()), fill)

@@ -4,11 +4,14 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sahelrisk.data.readers import RECORD, read_csv_table
 from sahelrisk.data.sources.ucdp import detect_layout, read_ucdp_events
 from sahelrisk.errors import DataFileError
 from tests.conftest import REAL_AS_OF
+from tests.hostile import HOSTILE_NAME
 
 EXTRACTS = "events/ucdp_ged_v24_1_uemoa_country_extracts"
 ARGS = dict(dataset="ucdp_ged", source="ucdp_ged", release="ged_24_1", as_of=REAL_AS_OF)
@@ -194,3 +197,47 @@ def test_as_of_rejects_rows_after_it(real_data):
     assert len(got.events) + len(got.quarantine) == 2120
     assert len(got.quarantine) == 319  # the 2023 events
     assert got.events["date_start"].max() <= pd.Timestamp("2022-12-31")
+
+
+# --- generated bad rows among good ones: each bad row quarantined with its reason, no good row lost --
+
+BREAK = {
+    "swapped coordinates": (lambda r, _: r.update(latitude=r["longitude"], longitude=r["latitude"]), "look swapped"),
+    "latitude out of range": (lambda r, _: r.update(latitude="123.5"), "out of range"),
+    "outside the country": (lambda r, _: r.update(latitude="40.0", longitude="40.0"), "outside the bounding box"),
+    "date after the as-of": (lambda r, _: r.update(date_start="01/15/2030 00:00:00", date_end="01/15/2030 00:00:00"),
+                             "after the data's as-of"),
+    "date not a date": (lambda r, text: r.update(date_start=text), "not a date"),
+    "deaths negative": (lambda r, _: r.update(best_est="-3"), "negative"),
+    "deaths not a number": (lambda r, text: r.update(best_est="x" + text), "not a number"),
+}
+KEEP = {   # changes that leave a row valid: padding, hostile text where text belongs, quotes and line ends
+    "padded deaths": lambda r, _: r.update(best_est=f"  {r['best_est']} "),
+    "hostile area name": lambda r, text: r.update(adm_2=text),
+    "hostile actor": lambda r, text: r.update(side_b=text),
+    "quoted text over lines": lambda r, text: r.update(source_article=f'a, "b"\n{text}'),
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_generated_bad_rows_are_quarantined_and_no_valid_row_is_lost(tmp_path, mali_rows, data):
+    picked = data.draw(st.lists(st.integers(0, len(mali_rows) - 1), min_size=3, max_size=30, unique=True))
+    rows = mali_rows.iloc[picked].reset_index(drop=True)
+    broken = {}
+    for i in range(len(rows)):
+        kind = data.draw(st.sampled_from([None, *BREAK, *KEEP]))
+        if kind is None:
+            continue
+        row, text = rows.iloc[i].to_dict(), data.draw(HOSTILE_NAME)
+        (BREAK[kind][0] if kind in BREAK else KEEP[kind])(row, text)
+        rows.iloc[i] = pd.Series(row)
+        if kind in BREAK:
+            broken[row["id"]] = BREAK[kind][1]
+    # CRLF line ends, as Excel writes them: a CR inside a field is then quoted like a line feed
+    got = _load(_write(rows, tmp_path / "Mali.csv", lineterminator="\r\n"))
+    assert got.rows_read == len(rows) == len(got.events) + len(got.quarantine)
+    assert set(got.events["event_id"]) == set(rows["id"]) - set(broken)           # every valid row, and only them
+    reasons = dict(zip(got.quarantine["id"], got.quarantine["reason"], strict=True))
+    assert set(reasons) == set(broken)
+    assert all(broken[i] in reasons[i] for i in broken), reasons
