@@ -318,7 +318,7 @@ def _model_for_the_week(job: WeeklyJob, steps: _Steps, record: dict, spec: Train
     _retrain_if_due(job, steps, record, spec, window, champion.ref, last)
     loaded = steps.run("load model", lambda s: load_model("champion", job.spec_path, tracking_uri=job.tracking_uri,
                                                           mlruns=job.mlruns))
-    if cached_version(cache) != (loaded.name, loaded.version):
+    if cached_version(cache) != (loaded.name, loaded.version, loaded.run_id):   # another store may reuse a version
         steps.run("keep champion", lambda s: save_champion(loaded, cache))
     return loaded
 

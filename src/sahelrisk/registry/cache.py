@@ -24,11 +24,11 @@ __all__ = ["save_champion", "load_cached_champion", "cached_version"]
 _META, _MODEL, _SPEC = "meta.json", "model.pkl", "features.toml"
 
 
-def cached_version(folder: str | Path) -> tuple[str, str] | None:
-    """The registered name and version held in ``folder`` (None: no readable cache)."""
+def cached_version(folder: str | Path) -> tuple[str, str, str] | None:
+    """The registered name, version and MLflow run held in ``folder`` (None: no readable cache)."""
     try:
         meta = json.loads((Path(folder) / _META).read_text())
-        return str(meta["name"]), str(meta["version"])
+        return str(meta["name"]), str(meta["version"]), str(meta["run_id"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
