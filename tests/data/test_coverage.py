@@ -86,6 +86,16 @@ def test_a_required_dataset_with_a_header_and_no_rows_is_an_error(real_data, tmp
     assert report.status == "error" and "no valid row loaded" in report.message
 
 
+def thin_copy(source, dest, keep_every: int = 3) -> list:
+    """Write every ``keep_every``-th record of ``source`` to ``dest`` (records, some over several
+    lines, read as CSV); return all of ``source``'s records."""
+    with open(source, newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))
+    with open(dest, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header, *rows[::keep_every]])
+    return rows
+
+
 def _check(data, out):
     return subprocess.run([sys.executable, "-m", "sahelrisk.cli", "data", "check", "--data-dir", str(data),
                            "--as-of", "2023-12-31", "--countries", "MLI,BFA,NER", "--out", str(out)],
@@ -98,10 +108,7 @@ def test_a_country_far_below_its_previous_load_is_a_warning_naming_it(real_data,
     thinned = tmp_path / "data"
     shutil.copytree(real_data, thinned, copy_function=os.symlink)       # only Mali's file is a real copy
     (thinned / MALI).unlink()
-    with open(real_data / MALI, newline="", encoding="utf-8") as f:
-        header, *rows = list(csv.reader(f))                               # records, some over several lines
-    with open(thinned / MALI, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows([header, *rows[::3]])                    # a feed that lost two rows in three
+    rows = thin_copy(real_data / MALI, thinned / MALI)                    # a feed that lost two rows in three
     second = _check(thinned, tmp_path)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr
     assert f"warning: MLI has {len(rows[::3]):,} rows in ucdp_ged, down from {len(rows):,}" in \
