@@ -47,6 +47,19 @@ ModelOpt = Annotated[str, typer.Option("--model", help="Registry alias or versio
 FeatureSpecOpt = Annotated[Path, typer.Option("--spec", help="Feature spec TOML.")]
 
 
+@app.callback()
+def _options(threads: Annotated[Optional[int], typer.Option(
+        "--threads", min=1, help="Threads each fit and solver may use (else $SAHELRISK_THREADS, else the cores "
+                                 "this process may run on: affinity and cgroup quota).")] = None) -> None:
+    """Weekly conflict-attack risk for the central Sahel."""
+    from threadpoolctl import threadpool_limits
+
+    from sahelrisk.cores import THREADS_VARIABLE, thread_count
+    if threads is not None:
+        os.environ[THREADS_VARIABLE] = str(threads)  # the process and any worker it starts
+    threadpool_limits(thread_count())  # BLAS and OpenMP pools of numpy and scikit-learn too
+
+
 def _date_arg(value: str | None, name: str) -> date | None:
     if value is None:
         return None

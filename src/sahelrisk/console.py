@@ -77,13 +77,13 @@ def fold_progress() -> Iterator[Callable]:
     """A progress bar on a terminal; in a log file (not redrawn) a timed line per fold instead."""
     started = time.perf_counter()
     if not console.is_terminal:
-        yield lambda fold, k, n: line(f"backtest fold {k + 1}/{n} ({fold.name}), "
+        yield lambda fold, k, n: line(f"backtest fold {k + 1}/{n} ({fold.name}) done, "
                                        f"{time.perf_counter() - started:.0f} s elapsed")
         return
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} folds"))
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("backtest", total=None)
-        yield lambda fold, k, n: progress.update(task, completed=k, total=n, description=f"backtest {fold.name}")
+        yield lambda fold, k, n: progress.update(task, completed=k + 1, total=n, description=f"backtest {fold.name}")
 
 
 def download_progress() -> tuple[Any, Callable]:

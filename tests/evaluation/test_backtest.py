@@ -54,3 +54,27 @@ def test_a_fold_without_an_observed_test_week_fails_before_anything_is_fitted():
     with pytest.raises(DataError, match=r"no test week has an observed target_any_fatal_4w \(the data ends 2020-03-30\)"):
         run_backtest(splitter, frame, "target_any_fatal_4w", {"spy": (SpyModel, ["x"])})
     assert SpyModel.seen == []                                                  # failed at once
+
+
+def test_folds_fitted_side_by_side_give_exactly_the_one_by_one_predictions():
+    """Two worker processes, one thread each: the same predictions, in fold order, and progress
+    for every fold."""
+    from sahelrisk.evaluation.backtest import run_backtest
+    from sahelrisk.modeling.blend import BlendedModel
+    from sahelrisk.modeling.folds import RollingOrigin
+    from tests.modeling.test_boosted import FAST, synthetic_panel
+
+    frame = synthetic_panel(units=60)
+    splitter = RollingOrigin(first_origin=pd.Timestamp("2019-01-07"), last_origin=pd.Timestamp("2020-11-30"), horizon=4,
+                             train_start=pd.Timestamp("2015-01-05"), refit_every_weeks=26)
+    blend = BlendedModel(model_params={**FAST, "negative_share": 0.3, "neg_bagging_fraction": 0.2},
+                         model_columns=("mining_signal", "conflict_events_52w"), glm_columns=("mining_signal",),
+                         baseline="decay", glm_negative_share=0.3)
+    models = {"blend": ((lambda: blend.__class__(**blend.get_params())), blend.columns())}
+    seen = []
+    one, log_one = run_backtest(splitter, frame, "target_any_fatal_4w", models, workers=1)
+    two, log_two = run_backtest(splitter, frame, "target_any_fatal_4w", models, workers=2,
+                                on_fold=lambda fold, k, n: seen.append((k, n)))
+    pd.testing.assert_frame_equal(one, two)
+    assert [e["fold"] for e in log_one] == [e["fold"] for e in log_two] == list(dict.fromkeys(one["fold"]))
+    assert sorted(seen) == [(k, len(log_one)) for k in range(len(log_one))]

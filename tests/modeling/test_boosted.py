@@ -57,6 +57,19 @@ def test_same_inputs_and_seed_give_the_same_model():
     assert not np.array_equal(a, c)
 
 
+def test_trees_on_a_share_of_negatives_still_give_calibrated_probabilities():
+    """The trees see every positive and a fifth of the negatives; the calibration weeks, scored in
+    full, bring the probabilities back to the true rate."""
+    frame = synthetic_panel(units=80)
+    X, y, weeks = frame[["mining_signal", "conflict_events_4w"]], frame["target_any_fatal_4w"], frame["week"]
+    model = RiskModel(**FAST, negative_share=0.2, neg_bagging_fraction=0.1).fit(X, y, weeks=weeks)
+    p = model.predict_proba(X)[:, 1]
+    assert abs(p.mean() - y.mean()) < 0.1 * y.mean()
+    assert model._lgb_params()["neg_bagging_fraction"] == pytest.approx(0.5)  # of the kept negatives
+    rows_in_a_tree = model.booster_.dump_model()["tree_info"][0]["tree_structure"]["internal_count"]
+    assert rows_in_a_tree < 0.35 * len(y)   # every positive, a tenth of the negatives: not 80% of every row
+
+
 def test_calibrated_probabilities_keep_the_score_order():
     frame = synthetic_panel(units=40)
     X, y, weeks = frame[["mining_signal"]], frame["target_any_fatal_4w"], frame["week"]
@@ -84,6 +97,8 @@ def test_errors_name_the_problem():
         RiskModel(learning_rate=5).fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
     with pytest.raises(SpecError, match="refit_full='yes' is invalid; use true or false"):
         RiskModel(refit_full="yes").fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
+    with pytest.raises(SpecError, match="neg_bagging_fraction=0.5 exceeds negative_share=0.2"):
+        RiskModel(neg_bagging_fraction=0.5, negative_share=0.2).fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
     with pytest.raises(SpecError, match="calibration='beta'"):
         RiskModel(calibration="beta").fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
     frame = synthetic_panel(units=10)

@@ -62,3 +62,14 @@ def test_errors_name_the_problem():
         IntensityGLM(C=0).fit(X, y)
     with pytest.raises(SpecError, match=r"lacks feature column\(s\) \['idps'\]"):
         IntensityGLM().fit(X, y).predict_proba(X.drop(columns="idps"))
+
+
+def test_a_fit_on_a_share_of_negatives_keeps_the_true_rates():
+    """Weighted back, a tenth of the negatives gives the probabilities of the full fit."""
+    X, y = counts_frame(seed=3, n=60000)
+    full = IntensityGLM().fit(X, y).predict_proba(X)[:, 1]
+    sampled = IntensityGLM(negative_share=0.1, seed=1).fit(X, y).predict_proba(X)[:, 1]
+    assert abs(sampled.mean() - y.mean()) < 0.1 * y.mean()
+    assert np.corrcoef(full, sampled)[0, 1] > 0.99
+    unweighted_rate = y.mean() / (y.mean() + 0.1 * (1 - y.mean()))  # what an uncorrected fit would say
+    assert sampled.mean() < 0.5 * unweighted_rate

@@ -5,6 +5,7 @@ the same predictions.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 
+from sahelrisk.cores import THREADS_VARIABLE, thread_count
 from sahelrisk.data.sources.families import select_sources
 from sahelrisk.errors import DataError
 from sahelrisk.evaluation.areas import (
@@ -30,16 +32,23 @@ from sahelrisk.modeling.frame import TrainingFrame
 from sahelrisk.modeling.spec import TrainingSpec
 
 __all__ = ["run_backtest", "run_backtests", "BacktestResult", "model_factories", "MODEL_NAME", "FoldCallback",
-           "Evaluation", "evaluate"]
+           "Evaluation", "evaluate", "PARALLEL_MIN_ROWS"]
 
 MODEL_NAME = "model"  # the trained estimator in backtest tables and MLflow metrics ("model_ap")
 FoldCallback = Callable[[Fold, int, int], None]
-"""Progress: called with the fold, its index and the number of folds before each fold is fitted."""
+"""Progress: called with the fold, how many folds ended before it and the number of folds, as its fits end."""
+PARALLEL_MIN_ROWS = 100_000
+"""Frames this large have their folds fitted side by side (smaller ones in this process)."""
 
 
 def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dict[str, Recipe],
-                 on_fold: FoldCallback | None = None) -> tuple[pd.DataFrame, list[dict]]:
+                 on_fold: FoldCallback | None = None, workers: int | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Fit every model on each fold's training rows and predict its test rows.
+
+    Folds are fitted side by side, one thread each, by ``workers`` processes sharing the frame's
+    memory: a fit's threads wait on each other at every tree, so separate folds use the cores
+    better, and a run beside other jobs slows by the share of cores it loses rather than stalls.
+    The predictions do not depend on how many run at once.
 
     Parameters
     ----------
@@ -52,7 +61,10 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
     models : dict
         Name -> (a factory of unfitted estimators, the columns it reads).
     on_fold : callable, optional
-        Progress callback ``(fold, k, n)``.
+        Progress callback ``(fold, k, n)``, called as each fold's fits end (``k`` folds ended before it).
+    workers : int, optional
+        Folds fitted at once (default :func:`sahelrisk.cores.thread_count`; one below
+        :data:`PARALLEL_MIN_ROWS` rows, where starting processes costs more than it saves).
 
     Returns
     -------
@@ -62,7 +74,6 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
     """
     week = frame["week"]
     observed = frame[target].notna()
-    preds, log = [], []
     folds = list(splitter.split())  # type: ignore[attr-defined]
     masks = [((week >= f.train_start) & (week <= f.train_end) & observed, week.isin(f.test_weeks) & observed)
              for f in folds]
@@ -75,22 +86,44 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
             raise DataError(f"{fold.name}: no test week has an observed {target} (the data ends "
                             f"{frame.loc[observed, 'week'].max().date() if observed.any() else 'before it'}); "
                             "set [backtest] first_origin / last_origin within the data")
-    for k, (fold, (in_train, in_test)) in enumerate(zip(folds, masks)):
+    if workers is None:
+        workers = thread_count() if len(frame) >= PARALLEL_MIN_ROWS else 1
+    workers = max(1, min(workers, len(folds)))
+    read = list(dict.fromkeys(["unit_id", "week", target, *(c for _, columns in models.values() for c in columns)]))
+    data = frame[read]
+    results: dict[int, tuple[pd.DataFrame, dict]] = {}
+    if workers == 1:
+        fitted = (_fit_fold(k, data, fold, target, models) for k, fold in enumerate(folds))
+    else:
+        from joblib import Parallel, delayed
+        fitted = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")(
+            delayed(_fit_fold)(k, data, fold, target, models, threads=1) for k, fold in enumerate(folds))
+    for k, out, entry in fitted:
         if on_fold:
-            on_fold(fold, k, len(folds))
-        train, test = frame[in_train], frame[in_test]
-        out = test[["unit_id", "week", target]].copy()
-        out["fold"] = fold.name
-        entry = {"fold": fold.name, "train_rows": len(train), "test_rows": len(test)}
-        for name, (factory, columns) in models.items():
-            model = factory()
-            started = time.perf_counter()
-            model.fit(train[columns], train[target].to_numpy(), weeks=train["week"])  # type: ignore[attr-defined]
-            entry[f"fit_s_{name}"] = round(time.perf_counter() - started, 3)
-            out[f"p_{name}"] = model.predict_proba(test[columns])[:, 1]  # type: ignore[attr-defined]
-        preds.append(out)
-        log.append(entry)
-    return pd.concat(preds, ignore_index=True), log
+            on_fold(folds[k], len(results), len(folds))
+        results[k] = out, entry
+    ordered = [results[k] for k in range(len(folds))]
+    return pd.concat([out for out, _ in ordered], ignore_index=True), [entry for _, entry in ordered]
+
+
+def _fit_fold(k: int, frame: pd.DataFrame, fold: Fold, target: str, models: dict[str, Recipe],
+              threads: int | None = None) -> tuple[int, pd.DataFrame, dict]:
+    """One fold: every model fitted on its training rows and scored on its test rows."""
+    if threads is not None:
+        os.environ[THREADS_VARIABLE] = str(threads)  # this worker's fits (its own process)
+    week, observed = frame["week"], frame[target].notna()
+    train = frame[(week >= fold.train_start) & (week <= fold.train_end) & observed]
+    test = frame[week.isin(fold.test_weeks) & observed]
+    out = test[["unit_id", "week", target]].copy()
+    out["fold"] = fold.name
+    entry = {"fold": fold.name, "train_rows": len(train), "test_rows": len(test)}
+    for name, (factory, columns) in models.items():
+        model = factory()
+        started = time.perf_counter()
+        model.fit(train[columns], train[target].to_numpy(), weeks=train["week"])  # type: ignore[attr-defined]
+        entry[f"fit_s_{name}"] = round(time.perf_counter() - started, 3)
+        out[f"p_{name}"] = model.predict_proba(test[columns])[:, 1]  # type: ignore[attr-defined]
+    return k, out, entry
 
 
 @dataclass

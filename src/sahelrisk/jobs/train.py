@@ -183,7 +183,8 @@ def decide(spec: TrainingSpec, tf: TrainingFrame, version: str, run_id: str, bac
     else:
         folds: LatestFolds = LatestFolds.of(spec.splitter(data_end=tf.data_end), spec.promotion_folds)
         compared = compare_on_latest_folds(folds, tf.frame, spec.target, recipe(spec, tf.feature_columns), theirs,
-                                           champion_frame=their_frame)
+                                           champion_frame=their_frame,
+                                           challenger_predictions=backtest.predictions[spec.horizon_weeks])
         decision = decide_promotion(compared, metric=metric, min_improvement=spec.min_improvement)
         outcome.compared_folds = folds.names
     with tracking.resume(run_id):

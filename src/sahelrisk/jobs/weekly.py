@@ -351,7 +351,7 @@ def _retrain_if_due(job: WeeklyJob, steps: _Steps, record: dict, spec: TrainingS
         outcome = steps.run("retrain", lambda s: retrain_step(
             spec, job.data_dir, window, catalog=job.catalog, out_dir=job.out_dir / "training",
             models_dir=job.models_dir, tracking_uri=job.tracking_uri, mlruns=job.mlruns,
-            on_fold=lambda fold, k, n: steps.log(f"backtest fold {k + 1}/{n} ({fold.name})")))
+            on_fold=lambda fold, k, n: steps.log(f"backtest fold {k + 1}/{n} ({fold.name}) done")))
         record["promotion"] = {"challenger": outcome.version, "champion_before": outcome.champion_before,
                                "promoted": outcome.promoted, "reason": outcome.decision,
                                "deaths_forecast": outcome.severity_note}

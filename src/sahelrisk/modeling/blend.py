@@ -40,6 +40,9 @@ class BlendedModel(BaseEstimator):
         The columns each member reads.
     glm_C : float
         Inverse penalty of the logistic member.
+    glm_negative_share : float
+        Share of negative rows the logistic member is fitted on (weighted back, see
+        :class:`~sahelrisk.modeling.logistic.IntensityGLM`).
     baseline : str
         The calibrated baseline member (default ``decay_neighbours``).
     horizon : int
@@ -52,13 +55,14 @@ class BlendedModel(BaseEstimator):
 
     def __init__(self, model_params: Mapping | None = None, model_columns: tuple[str, ...] = (),
                  glm_columns: tuple[str, ...] = (), glm_C: float = 1.0, baseline: str = "decay_neighbours",
-                 horizon: int = 4):
+                 horizon: int = 4, glm_negative_share: float = 1.0):
         self.model_params = model_params
         self.model_columns = model_columns
         self.glm_columns = glm_columns
         self.glm_C = glm_C
         self.baseline = baseline
         self.horizon = horizon
+        self.glm_negative_share = glm_negative_share
 
     def columns(self) -> list[str]:
         """Every column a member reads, in a stable order (the LightGBM member's first)."""
@@ -78,7 +82,9 @@ class BlendedModel(BaseEstimator):
         if missing:
             raise SpecError(f"BlendedModel.fit: X lacks column(s) {missing[:5]}; pass the columns of .columns()")
         lgbm = RiskModel(**dict(self.model_params or {})).fit(X[list(self.model_columns)], y, weeks=weeks)
-        glm = IntensityGLM(C=self.glm_C).fit(X[list(self.glm_columns)], y)
+        seed = int(dict(self.model_params or {}).get("seed", 42))
+        glm = IntensityGLM(C=self.glm_C, negative_share=self.glm_negative_share, seed=seed).fit(
+            X[list(self.glm_columns)], y)
         rule = BaselineModel(self.baseline, self.horizon).fit(X[required_columns(self.horizon)], y)
         self.members_ = {"lgbm": lgbm, "glm": glm, self.baseline: rule}
         self.feature_names_ = self.columns()

@@ -9,7 +9,7 @@ trees are fitted on the true class balance with a large ``min_child_samples`` so
 enough positives, and a calibrator fitted on the *latest* training weeks (held out from the
 trees) maps scores to probabilities. Reweighting would inflate probabilities that planners read
 at face value. Same data, parameters and seed give the same model (LightGBM's deterministic mode,
-fixed thread count).
+the same thread count).
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from sahelrisk.cores import thread_count
 from sahelrisk.errors import SpecError
 from sahelrisk.modeling.calibration import Calibrator
+from sahelrisk.modeling.sampling import case_control
 
 __all__ = ["RiskModel"]
 
@@ -28,8 +30,8 @@ _PARAMS = {
     "n_estimators": (int, 1, 20000), "learning_rate": (float, 1e-4, 1.0), "num_leaves": (int, 2, 4096),
     "min_child_samples": (int, 1, 10**7), "subsample": (float, 0.05, 1.0), "colsample_bytree": (float, 0.05, 1.0),
     "reg_lambda": (float, 0.0, 1e6), "calibration_weeks": (int, 0, 5000), "recency_half_life_weeks": (float, 0.0, 1e6),
-    "scale_pos_weight": (float, 1e-3, 1e4), "seed": (int, 0, 2**31 - 1), "n_jobs": (int, 1, 256),
-    "max_bin": (int, 8, 1024), "neg_bagging_fraction": (float, 0.001, 1.0),
+    "scale_pos_weight": (float, 1e-3, 1e4), "seed": (int, 0, 2**31 - 1), "n_jobs": (int, 0, 256),
+    "max_bin": (int, 8, 1024), "neg_bagging_fraction": (float, 0.001, 1.0), "negative_share": (float, 0.001, 1.0),
 }
 _FLAGS = ("monotone_history", "refit_full", "linear_tree")
 
@@ -57,9 +59,17 @@ class RiskModel(BaseEstimator):
     refit_full : bool
         After calibrating, refit the trees on every training week.
     neg_bagging_fraction : float
-        Share of negatives each tree sees (every positive is kept); the calibration restores rates.
-    seed, n_jobs
-        Same data, parameters and seed give the same model.
+        Share of all negative rows each tree sees (every positive is kept); the calibration restores
+        rates. At most ``negative_share``.
+    negative_share : float
+        Share of negative rows the trees are fitted on, drawn once per fit with ``seed`` (every
+        positive is kept, see :mod:`sahelrisk.modeling.sampling`). The calibration weeks are scored
+        in full, so probabilities keep the true rates.
+    seed : int
+        Same data, parameters, seed and thread count give the same model.
+    n_jobs : int
+        LightGBM's threads; 0, the default, uses :func:`sahelrisk.cores.thread_count` (the cores
+        this process may run on, or ``--threads``).
 
     Attributes
     ----------
@@ -76,8 +86,8 @@ class RiskModel(BaseEstimator):
                  min_child_samples: int = 200, subsample: float = 0.8, colsample_bytree: float = 0.8,
                  reg_lambda: float = 1.0, calibration: str = "isotonic", calibration_weeks: int = 52,
                  recency_half_life_weeks: float = 0.0, scale_pos_weight: float = 1.0, objective: str = "binary",
-                 seed: int = 42, n_jobs: int = 2, max_bin: int = 63, neg_bagging_fraction: float = 1.0,
-                 monotone_history: bool = False, refit_full: bool = False, linear_tree: bool = False):
+                 seed: int = 42, n_jobs: int = 0, max_bin: int = 63, neg_bagging_fraction: float = 1.0,
+                 negative_share: float = 1.0, monotone_history: bool = False, refit_full: bool = False, linear_tree: bool = False):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -94,6 +104,7 @@ class RiskModel(BaseEstimator):
         self.n_jobs = n_jobs
         self.max_bin = max_bin
         self.neg_bagging_fraction = neg_bagging_fraction
+        self.negative_share = negative_share
         self.monotone_history = monotone_history
         self.refit_full = refit_full
         self.linear_tree = linear_tree
@@ -109,6 +120,10 @@ class RiskModel(BaseEstimator):
                 raise SpecError(f"RiskModel parameter {name}={getattr(self, name)!r} is invalid; use true or false")
         if self.calibration not in ("isotonic", "sigmoid", "none"):
             raise SpecError(f"RiskModel calibration={self.calibration!r}; use 'isotonic', 'sigmoid' or 'none'")
+        if self.neg_bagging_fraction > self.negative_share:
+            raise SpecError(f"RiskModel neg_bagging_fraction={self.neg_bagging_fraction} exceeds negative_share="
+                            f"{self.negative_share}: a tree cannot see more negatives than the fit keeps; lower it "
+                            "or raise negative_share")
         if self.objective not in ("binary", "lambdarank"):
             raise SpecError(f"RiskModel objective={self.objective!r}; use 'binary' or 'lambdarank'")
 
@@ -117,15 +132,16 @@ class RiskModel(BaseEstimator):
             "objective": self.objective, "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
             "min_child_samples": self.min_child_samples, "bagging_fraction": self.subsample, "bagging_freq": 1,
             "feature_fraction": self.colsample_bytree, "lambda_l2": self.reg_lambda, "seed": self.seed,
-            "num_threads": self.n_jobs, "deterministic": True, "force_col_wise": True, "verbosity": -1,
+            "num_threads": self.n_jobs or thread_count(), "deterministic": True, "force_row_wise": True, "verbosity": -1,
             "max_bin": self.max_bin, "scale_pos_weight": self.scale_pos_weight,
         }
         if self.linear_tree:
             params["linear_tree"] = True
-        if self.neg_bagging_fraction < 1.0:
+        if self.neg_bagging_fraction < self.negative_share:
             # Keep every positive and a share of negatives in each tree: faster, and each tree sees
             # more balanced data; the calibrator restores true probabilities.
-            params.update({"pos_bagging_fraction": 1.0, "neg_bagging_fraction": self.neg_bagging_fraction})
+            params.update({"pos_bagging_fraction": 1.0,
+                           "neg_bagging_fraction": self.neg_bagging_fraction / self.negative_share})
         if self.monotone_history:
             params["monotone_constraints"] = [_monotone(c) for c in self.feature_names_]
         if self.objective == "lambdarank":
@@ -141,6 +157,8 @@ class RiskModel(BaseEstimator):
 
     def _train(self, X: pd.DataFrame, y: np.ndarray, weeks: pd.Series):
         import lightgbm as lgb
+        rows, _ = case_control(y, self.negative_share, self.seed)
+        X, y, weeks = X.iloc[rows], y[rows], weeks.iloc[rows]
         order = np.argsort(weeks.to_numpy(), kind="stable")
         X, y, weeks = X.iloc[order], y[order], weeks.iloc[order]
         group = weeks.value_counts(sort=False).sort_index().to_numpy() if self.objective == "lambdarank" else None

@@ -18,10 +18,19 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from sahelrisk.errors import DataError, SpecError
+from sahelrisk.modeling.sampling import case_control
 
 __all__ = ["IntensityGLM"]
+
+
+def _one_blas_thread():
+    """Sums in one BLAS thread: the same coefficients and probabilities on any number of cores
+    (threads split sums differently, and the last digits with them). The solver's products are
+    small; a thread is enough."""
+    return threadpool_limits(1, user_api="blas")
 
 
 class IntensityGLM(BaseEstimator):
@@ -36,15 +45,23 @@ class IntensityGLM(BaseEstimator):
         Inverse strength of the L2 penalty (positive).
     max_iter : int
         Solver iterations.
+    negative_share : float
+        Share of negative rows fitted on, drawn once with ``seed``; each kept negative weighs
+        ``1 / negative_share``, so the fit estimates the same model as one on every row
+        (:mod:`sahelrisk.modeling.sampling`).
+    seed : int
+        The sampling's seed.
 
     Examples
     --------
     >>> IntensityGLM(C=1.0).fit(X, y).predict_proba(X)[:, 1]     # doctest: +SKIP
     """
 
-    def __init__(self, C: float = 1.0, max_iter: int = 2000):
+    def __init__(self, C: float = 1.0, max_iter: int = 2000, negative_share: float = 1.0, seed: int = 42):
         self.C = C
         self.max_iter = max_iter
+        self.negative_share = negative_share
+        self.seed = seed
 
     def _design(self, X: pd.DataFrame) -> np.ndarray:
         values = X[self.feature_names_].to_numpy(dtype=np.float64, copy=True)
@@ -62,7 +79,11 @@ class IntensityGLM(BaseEstimator):
             raise DataError("IntensityGLM.fit: the training rows hold a single class; widen the training window")
         self.feature_names_ = list(X.columns)
         self.log_columns_ = np.asarray([bool((X[c].dropna() >= 0).all()) for c in self.feature_names_])
-        self.model_ = self._pipeline().fit(self._design(X), y)
+        rows, weights = case_control(y, self.negative_share, self.seed)
+        with _one_blas_thread():
+            self.model_ = self._pipeline().fit(self._design(X.iloc[rows]), y[rows],
+                                               standardscaler__sample_weight=weights,
+                                               logisticregression__sample_weight=weights)
         return self
 
     def _pipeline(self):
@@ -75,4 +96,5 @@ class IntensityGLM(BaseEstimator):
         if missing:
             raise SpecError(f"IntensityGLM: X lacks feature column(s) {missing[:5]}; build the panel with the "
                               "spec the model was trained on")
-        return self.model_.predict_proba(self._design(X))
+        with _one_blas_thread():
+            return self.model_.predict_proba(self._design(X))

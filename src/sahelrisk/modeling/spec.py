@@ -62,6 +62,7 @@ class ModelFeaturesSection(StrictModel):
 class BlendSection(StrictModel):
     glm_include: Annotated[list[str], Field(min_length=1)]
     glm_C: Annotated[float, Field(gt=0)] = 1.0
+    glm_negative_share: Annotated[float, Field(gt=0, le=1)] = 1.0
     baseline: Baseline = "decay_neighbours"
 
 
@@ -206,6 +207,7 @@ class TrainingSpec:
         glm = self._match(columns, tuple(self.blend["glm_include"]), "[blend] glm_include")
         return BlendedModel(model_params=dict(self.model), model_columns=tuple(self.select_features(columns)),
                             glm_columns=tuple(glm), glm_C=float(self.blend.get("glm_C", 1.0)),
+                            glm_negative_share=float(self.blend.get("glm_negative_share", 1.0)),
                             baseline=self.blend.get("baseline", "decay_neighbours"), horizon=horizon or self.horizon_weeks)
 
     @property
@@ -289,7 +291,8 @@ def training_spec_from_text(text: str, path: str | Path = "<text>", *,
     given = lambda section: section.model_dump(exclude_unset=True) if section is not None else {}  # noqa: E731
     blend = given(spec.blend)
     if blend:
-        blend = {"glm_C": spec.blend.glm_C, "baseline": spec.blend.baseline, **blend}
+        blend = {"glm_C": spec.blend.glm_C, "glm_negative_share": spec.blend.glm_negative_share,
+                 "baseline": spec.blend.baseline, **blend}
     target = spec.target
     promotion = spec.promotion or PromotionSection()
     return TrainingSpec(

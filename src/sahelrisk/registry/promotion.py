@@ -4,7 +4,8 @@ scores better on the same folds of the same data.
 A logged backtest score is not comparable across runs (other data end, other origins), so the
 champion's recipe (its logged training and feature specs) is backtested again beside the
 challenger on the latest folds of the challenger's data. Both are refitted per fold: the champion's
-fitted model has already seen those weeks, so scoring it as it is would flatter it.
+fitted model has already seen those weeks, so scoring it as it is would flatter it. The
+challenger's fits are its backtest's, and a champion of the same recipe shares them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 
 from sahelrisk.data.catalog import Catalog
 from sahelrisk.errors import SpecError
-from sahelrisk.evaluation.backtest import run_backtest
+from sahelrisk.evaluation.backtest import MODEL_NAME, run_backtest
 from sahelrisk.evaluation.metrics import metrics_by
 from sahelrisk.modeling.fit import Recipe, recipe
 from sahelrisk.modeling.folds import Fold
@@ -24,7 +25,7 @@ from sahelrisk.modeling.frame import TrainingFrame, prepare_frame
 from sahelrisk.modeling.spec import TrainingSpec, training_spec_from_text
 
 __all__ = ["PromotionDecision", "decide_promotion", "LatestFolds", "compare_on_latest_folds", "champion_recipe",
-           "UnreadableChampion"]
+           "UnreadableChampion", "same_recipe"]
 
 CHALLENGER, CHAMPION = "challenger", "champion"
 
@@ -113,9 +114,22 @@ class LatestFolds:
         return [f.name for f in self.folds]
 
 
-def compare_on_latest_folds(folds: LatestFolds, frame: pd.DataFrame, target: str, challenger, champion,
-                            champion_frame: pd.DataFrame | None = None) -> pd.DataFrame:
+def same_recipe(a: Recipe, b: Recipe) -> bool:
+    """Whether two recipes read the same columns into estimators of the same parameters.
+
+    Fitted on the same rows they give the same model (fits are deterministic), so one's fold
+    predictions are the other's.
+    """
+    return a[1] == b[1] and a[0]().get_params(deep=True) == b[0]().get_params(deep=True)  # type: ignore[attr-defined]
+
+
+def compare_on_latest_folds(folds: LatestFolds, frame: pd.DataFrame, target: str, challenger: Recipe,
+                            champion: Recipe, champion_frame: pd.DataFrame | None = None,
+                            challenger_predictions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Both recipes refitted and scored on the same folds; metrics indexed by challenger/champion.
+
+    No fit is done twice: the challenger's backtest predictions, when given for these folds, are
+    used as they are, and a champion whose recipe is the challenger's (the same specs, say) shares them.
 
     Parameters
     ----------
@@ -129,12 +143,26 @@ def compare_on_latest_folds(folds: LatestFolds, frame: pd.DataFrame, target: str
         An estimator factory and the columns it reads, for each model.
     champion_frame : pandas.DataFrame, optional
         The champion's own frame when its feature spec differs (same rows, same target).
+    challenger_predictions : pandas.DataFrame, optional
+        The challenger's backtest on the same frame (``fold``, ``unit_id``, ``week``, the target,
+        ``p_model``); refitted when it lacks any of the folds.
     """
-    if champion_frame is None:
+    mine = None
+    if challenger_predictions is not None and set(folds.names) <= set(challenger_predictions["fold"]):
+        mine = (challenger_predictions.loc[challenger_predictions["fold"].isin(folds.names),
+                                           ["unit_id", "week", "fold", target, f"p_{MODEL_NAME}"]]
+                .rename(columns={f"p_{MODEL_NAME}": f"p_{CHALLENGER}"}))
+    if champion_frame is None and same_recipe(challenger, champion):
+        if mine is None:
+            mine, _ = run_backtest(folds, frame, target, {CHALLENGER: challenger})
+        out = mine.assign(**{f"p_{CHAMPION}": mine[f"p_{CHALLENGER}"]})
+    elif mine is None and champion_frame is None:
         out, _ = run_backtest(folds, frame, target, {CHALLENGER: challenger, CHAMPION: champion})
     else:
-        mine, _ = run_backtest(folds, frame, target, {CHALLENGER: challenger})
-        theirs, _ = run_backtest(folds, champion_frame, target, {CHAMPION: champion})
+        if mine is None:
+            mine, _ = run_backtest(folds, frame, target, {CHALLENGER: challenger})
+        theirs, _ = run_backtest(folds, frame if champion_frame is None else champion_frame, target,
+                                 {CHAMPION: champion})
         out = mine.merge(theirs[["unit_id", "week", f"p_{CHAMPION}"]], on=["unit_id", "week"], how="inner")
     return metrics_by(out, target, [CHALLENGER, CHAMPION]).set_index("model")
 
