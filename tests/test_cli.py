@@ -81,3 +81,14 @@ def test_bad_arguments_give_one_clear_line(real_data, tmp_path, args, message, c
 def test_data_list_names_licences(tmp_path):
     result = _cli("data", "list", cwd=tmp_path)
     assert result.returncode == 0 and "CC BY 4.0 (UCDP)" in result.stdout
+
+
+def test_a_bad_thread_count_is_one_line_naming_the_variable(tmp_path):
+    import os
+    result = _cli("data", "list", cwd=tmp_path, env={**os.environ, "SAHELRISK_THREADS": "many"})
+    assert result.returncode == 3 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == ("error: SAHELRISK_THREADS='many' is not a thread count; set a whole number of "
+                                     "at least 1 (e.g. SAHELRISK_THREADS=2) or unset it to use the cores available")
+    assert _cli("--threads", "0", "data", "list", cwd=tmp_path).returncode == 2      # usage: at least 1
+    ok = _cli("--threads", "1", "data", "list", cwd=tmp_path, env={**os.environ, "SAHELRISK_THREADS": "many"})
+    assert ok.returncode == 0, ok.stderr                                              # the option wins

@@ -6,10 +6,12 @@ the same predictions.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
@@ -92,25 +94,45 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
     read = list(dict.fromkeys(["unit_id", "week", target, *(c for _, columns in models.values() for c in columns)]))
     data = frame[read]
     results: dict[int, tuple[pd.DataFrame, dict]] = {}
-    if workers == 1:
-        fitted = (_fit_fold(k, data, fold, target, models) for k, fold in enumerate(folds))
-    else:
-        from joblib import Parallel, delayed
-        fitted = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")(
-            delayed(_fit_fold)(k, data, fold, target, models, threads=1) for k, fold in enumerate(folds))
-    for k, out, entry in fitted:
-        if on_fold:
-            on_fold(folds[k], len(results), len(folds))
-        results[k] = out, entry
+    with tempfile.TemporaryDirectory(prefix="sahelrisk-folds-") as shared:
+        if workers == 1:
+            fitted: Iterable = (_fit_fold(k, data, fold, target, models) for k, fold in enumerate(folds))
+        else:
+            from joblib import Parallel, delayed
+            # One copy on disk that each worker reads once, instead of the frame sent with every fold.
+            path = str(Path(shared) / "frame.arrow")
+            data.reset_index(drop=True).to_feather(path)
+            fitted = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")(
+                delayed(_fit_fold)(k, path, fold, target, models, threads=1) for k, fold in enumerate(folds))
+        for k, out, entry in fitted:
+            if on_fold:
+                on_fold(folds[k], len(results), len(folds))
+            results[k] = out, entry
     ordered = [results[k] for k in range(len(folds))]
     return pd.concat([out for out, _ in ordered], ignore_index=True), [entry for _, entry in ordered]
 
 
-def _fit_fold(k: int, frame: pd.DataFrame, fold: Fold, target: str, models: dict[str, Recipe],
+_SHARED: dict[str, pd.DataFrame] = {}
+"""A worker's copy of the frame it was last sent, by path (read once, used for every fold it fits)."""
+
+
+def _shared_frame(path: str) -> pd.DataFrame:
+    if path not in _SHARED:
+        _SHARED.clear()
+        _SHARED[path] = pd.read_feather(path)
+    return _SHARED[path]
+
+
+def _fit_fold(k: int, frame: pd.DataFrame | str, fold: Fold, target: str, models: dict[str, Recipe],
               threads: int | None = None) -> tuple[int, pd.DataFrame, dict]:
-    """One fold: every model fitted on its training rows and scored on its test rows."""
+    """One fold: every model fitted on its training rows and scored on its test rows.
+
+    ``frame`` is the frame, or in a worker process the path of its shared copy.
+    """
     if threads is not None:
         os.environ[THREADS_VARIABLE] = str(threads)  # this worker's fits (its own process)
+    if isinstance(frame, str):
+        frame = _shared_frame(frame)
     week, observed = frame["week"], frame[target].notna()
     train = frame[(week >= fold.train_start) & (week <= fold.train_end) & observed]
     test = frame[week.isin(fold.test_weeks) & observed]
