@@ -1,12 +1,12 @@
 # Two entry points do all set-up on a fresh machine with Python 3.11+:
 #   make run   - the main job end to end on the default data
-#   make test  - the test suite
+#   make test  - the test suite (the default tier, a few minutes; make test-all adds the slow tier, as CI does)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-all lint bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,12 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/sahelrisk run $(ARGS)
 
+# Tests run on every core (pytest-xdist); those marked slow (real-data trainings) only in test-all.
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto -m "not slow" $(PYTEST_ARGS)
+
+test-all: $(STAMP)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 # The habits: ruff (pydocstyle's numpy convention and annotations on the public API) and mypy.
 lint: $(STAMP)
