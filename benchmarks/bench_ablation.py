@@ -83,6 +83,10 @@ VARIANTS = {
     "validation_glm_actors": variant(VALIDATION, {}, COMPACT + GEOGRAPHY + INTENSITY + ACTORS, kind="glm"),
     "validation_blend": variant(VALIDATION, {**BASE, **SMALL}, COMPACT + GEOGRAPHY, kind="blend",
                                 glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
+    # issue 21: both members on every positive and 10% of the negatives (case-control), against the blend above
+    "validation_blend_sampled": variant(VALIDATION, {**BASE, **SMALL, "negative_share": 0.1}, COMPACT + GEOGRAPHY,
+                                        kind="blend", glm_patterns=COMPACT + GEOGRAPHY + INTENSITY,
+                                        glm_negative_share=0.1),
     "validation_blend_stumps": variant(VALIDATION, {**BASE, **SMALL, **STUMPS}, COMPACT + GEOGRAPHY, kind="blend",
                                        glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
 }
@@ -179,7 +183,7 @@ def factory(v, columns, glm_columns):
         return lambda: OnsetSplit(v["params"])
     if v["kind"] == "blend":
         return lambda: BlendedModel(model_params=v["params"], model_columns=tuple(columns),
-                                    glm_columns=tuple(glm_columns))
+                                    glm_columns=tuple(glm_columns), glm_negative_share=v.get("glm_negative_share", 1.0))
     return lambda: RiskModel(**v["params"])
 
 

@@ -26,6 +26,18 @@ def _isolated_mlflow(monkeypatch):
         mlflow.end_run()
 
 
+def test_the_users_tracking_uri_holds_for_every_call_of_a_run(monkeypatch, tmp_path):
+    """Train then load in one run: both in the store the user named (the load used to fall back to ./mlruns)."""
+    users = f"sqlite:///{tmp_path / 'users.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", users)
+    assert tracking.configure(None, tmp_path / "mlruns") == users
+    assert tracking.configure(None, tmp_path / "mlruns") == users
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    ours = tracking.configure(None, tmp_path / "mlruns")       # MLflow copies our choice into the variable...
+    assert ours.startswith("sqlite:///") and ours.endswith("mlruns/mlflow.db")
+    assert tracking.configure(None, tmp_path / "other") != ours  # ...which is not read as the user's next time
+
+
 def _fitted():
     frame = synthetic_panel(units=30)
     X = frame[["mining_signal", "conflict_events_4w"]]

@@ -9,6 +9,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,10 +48,10 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
                  on_fold: FoldCallback | None = None, workers: int | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Fit every model on each fold's training rows and predict its test rows.
 
-    Folds are fitted side by side, one thread each, by ``workers`` processes sharing the frame's
-    memory: a fit's threads wait on each other at every tree, so separate folds use the cores
-    better, and a run beside other jobs slows by the share of cores it loses rather than stalls.
-    The predictions do not depend on how many run at once.
+    Folds are fitted side by side, one thread each, by ``workers`` processes that each read one
+    shared copy of the frame: a fit's threads wait on each other at every tree, so separate folds
+    use the cores better, and a run beside other jobs slows by the share of cores it loses rather
+    than stalls. The predictions do not depend on how many run at once.
 
     Parameters
     ----------
@@ -94,7 +95,7 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
     read = list(dict.fromkeys(["unit_id", "week", target, *(c for _, columns in models.values() for c in columns)]))
     data = frame[read]
     results: dict[int, tuple[pd.DataFrame, dict]] = {}
-    with tempfile.TemporaryDirectory(prefix="sahelrisk-folds-") as shared:
+    with tempfile.TemporaryDirectory(prefix="sahelrisk-folds-") if workers > 1 else nullcontext("") as shared:
         if workers == 1:
             fitted: Iterable = (_fit_fold(k, data, fold, target, models) for k, fold in enumerate(folds))
         else:

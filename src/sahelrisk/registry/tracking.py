@@ -66,7 +66,10 @@ def configure(tracking_uri: str | None = None, root: str | Path = DEFAULT_ROOT) 
             os.environ.setdefault(name, value)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    _SET_HERE.append(uri)
+    if uri != from_env:
+        # Only our own choices are remembered: the user's $MLFLOW_TRACKING_URI stays theirs on the
+        # next call too (train then load in one run must use the same store).
+        _SET_HERE.append(uri)
     return uri
 
 
