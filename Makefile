@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_routes.py
 	$(BIN)/python benchmarks/bench_severity.py
 	$(BIN)/python benchmarks/bench_weekly.py
+	$(BIN)/python benchmarks/bench_speed.py --before 989c971 --tests
 	$(BIN)/sahelrisk backtest --protocol views-challenge --years 2018-2023 --out outputs
 
 clean:

@@ -69,9 +69,11 @@ n_estimators = 60
 learning_rate = 0.1
 num_leaves = 7
 neg_bagging_fraction = 0.2
+negative_share = 0.2
 calibration_weeks = 52
 [blend]
 glm_include = ["conflict_events_hl*", "conflict_weeks_since_*", "intensity_*"]
+glm_negative_share = 0.2
 [baselines]
 names = ["zero", "persistence", "decay_neighbours"]
 [areas]
