@@ -49,8 +49,9 @@ FeatureSpecOpt = Annotated[Path, typer.Option("--spec", help="Feature spec TOML.
 
 @app.callback()
 def _options(threads: Annotated[Optional[int], typer.Option(
-        "--threads", min=1, help="Threads each fit and solver may use (else $SAHELRISK_THREADS, else the cores "
-                                 "this process may run on: affinity and cgroup quota).")] = None) -> None:
+        "--threads", min=1, help="Cores a run may use: backtest folds fitted at once, threads of a single fit "
+                                 "(else $SAHELRISK_THREADS, else the cores this process may run on: affinity and "
+                                 "cgroup quota).")] = None) -> None:
     """Weekly conflict-attack risk for the central Sahel."""
     from threadpoolctl import threadpool_limits
 

@@ -5,11 +5,11 @@
 ``predict_proba`` returns calibrated probabilities.
 
 Class imbalance (about 3% positive cell-weeks since 2020) is handled by *not* reweighting: the
-trees are fitted on the true class balance with a large ``min_child_samples`` so leaves hold
-enough positives, and a calibrator fitted on the *latest* training weeks (held out from the
-trees) maps scores to probabilities. Reweighting would inflate probabilities that planners read
-at face value. Same data, parameters and seed give the same model (LightGBM's deterministic mode,
-the same thread count).
+trees are fitted, unweighted, on every positive and a share of the negatives, with a large
+``min_child_samples`` so leaves hold enough positives, and a calibrator fitted on the *latest*
+training weeks (held out from the trees, scored in full) maps scores to probabilities.
+Reweighting would inflate probabilities that planners read at face value. Same data, parameters
+and seed give the same model on any number of threads (LightGBM's deterministic row-wise mode).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class RiskModel(BaseEstimator):
         positive is kept, see :mod:`sahelrisk.modeling.sampling`). The calibration weeks are scored
         in full, so probabilities keep the true rates.
     seed : int
-        Same data, parameters, seed and thread count give the same model.
+        Same data, parameters and seed give the same model (and sample).
     n_jobs : int
         LightGBM's threads; 0, the default, uses :func:`sahelrisk.cores.thread_count` (the cores
         this process may run on, or ``--threads``).
