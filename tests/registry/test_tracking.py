@@ -32,10 +32,15 @@ def test_the_users_tracking_uri_holds_for_every_call_of_a_run(monkeypatch, tmp_p
     monkeypatch.setenv("MLFLOW_TRACKING_URI", users)
     assert tracking.configure(None, tmp_path / "mlruns") == users
     assert tracking.configure(None, tmp_path / "mlruns") == users
-    monkeypatch.delenv("MLFLOW_TRACKING_URI")
-    ours = tracking.configure(None, tmp_path / "mlruns")       # MLflow copies our choice into the variable...
-    assert ours.startswith("sqlite:///") and ours.endswith("mlruns/mlflow.db")
-    assert tracking.configure(None, tmp_path / "other") != ours  # ...which is not read as the user's next time
+
+
+def test_our_choice_of_store_is_not_left_for_child_processes(tmp_path):
+    """MLflow copies the URI into the variable; a child would take it for the user's."""
+    ours = tracking.configure(None, tmp_path / "mlruns")
+    assert ours.endswith("mlruns/mlflow.db") and "MLFLOW_TRACKING_URI" not in os.environ
+    assert tracking.configure(None, tmp_path / "other").endswith("other/mlflow.db")
+    import mlflow
+    assert mlflow.get_tracking_uri().endswith("other/mlflow.db")   # this process still uses it
 
 
 def _fitted():

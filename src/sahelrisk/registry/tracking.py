@@ -44,15 +44,19 @@ class ModelRef:
         return f"models:/{self.name}/{self.version}"
 
 
-_SET_HERE: list[str] = []   # the URI this module last set (MLflow copies it into $MLFLOW_TRACKING_URI)
+_URI_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
 
 
 def configure(tracking_uri: str | None = None, root: str | Path = DEFAULT_ROOT) -> str:
-    """Point MLflow at ``tracking_uri``, else $MLFLOW_TRACKING_URI, else SQLite under ``root``."""
-    from_env = os.environ.get("MLFLOW_TRACKING_URI")
-    if from_env and _SET_HERE and from_env == _SET_HERE[-1]:
-        from_env = None     # our own earlier choice, not the user's: another root may be asked now
-    uri = tracking_uri or from_env
+    """Point MLflow at ``tracking_uri``, else $MLFLOW_TRACKING_URI, else SQLite under ``root``.
+
+    The variables stay as the user left them. MLflow copies the URI it is given into
+    ``MLFLOW_TRACKING_URI`` for child processes. Those, and this process's next call, would then
+    take our choice for the user's: a run would train in one store and look for its champion in
+    another, and a test's ``sahelrisk`` child would register in a store the test did not give it.
+    """
+    users = {name: os.environ.get(name) for name in _URI_VARIABLES}
+    uri = tracking_uri or users["MLFLOW_TRACKING_URI"]
     if not uri:
         root = Path(root).resolve()
         root.mkdir(parents=True, exist_ok=True)
@@ -66,10 +70,11 @@ def configure(tracking_uri: str | None = None, root: str | Path = DEFAULT_ROOT) 
             os.environ.setdefault(name, value)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    if uri != from_env:
-        # Only our own choices are remembered: the user's $MLFLOW_TRACKING_URI stays theirs on the
-        # next call too (train then load in one run must use the same store).
-        _SET_HERE.append(uri)
+    for name, value in users.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     return uri
 
 
