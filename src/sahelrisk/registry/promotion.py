@@ -147,20 +147,15 @@ def compare_on_latest_folds(folds: LatestFolds, frame: pd.DataFrame, target: str
         The challenger's backtest on the same frame (``fold``, ``unit_id``, ``week``, the target,
         ``p_model``); refitted when it lacks any of the folds.
     """
-    mine = None
     if challenger_predictions is not None and set(folds.names) <= set(challenger_predictions["fold"]):
         mine = (challenger_predictions.loc[challenger_predictions["fold"].isin(folds.names),
                                            ["unit_id", "week", "fold", target, f"p_{MODEL_NAME}"]]
                 .rename(columns={f"p_{MODEL_NAME}": f"p_{CHALLENGER}"}))
-    if champion_frame is None and same_recipe(challenger, champion):
-        if mine is None:
-            mine, _ = run_backtest(folds, frame, target, {CHALLENGER: challenger})
-        out = mine.assign(**{f"p_{CHAMPION}": mine[f"p_{CHALLENGER}"]})
-    elif mine is None and champion_frame is None:
-        out, _ = run_backtest(folds, frame, target, {CHALLENGER: challenger, CHAMPION: champion})
     else:
-        if mine is None:
-            mine, _ = run_backtest(folds, frame, target, {CHALLENGER: challenger})
+        mine, _ = run_backtest(folds, frame, target, {CHALLENGER: challenger})
+    if champion_frame is None and same_recipe(challenger, champion):
+        out = mine.assign(**{f"p_{CHAMPION}": mine[f"p_{CHALLENGER}"]})
+    else:
         theirs, _ = run_backtest(folds, frame if champion_frame is None else champion_frame, target,
                                  {CHAMPION: champion})
         out = mine.merge(theirs[["unit_id", "week", f"p_{CHAMPION}"]], on=["unit_id", "week"], how="inner")
