@@ -107,8 +107,8 @@ def weekly_runs(site: Path) -> dict[str, float]:
 
 
 def _fresh_shell() -> dict[str, str]:
-    """This process's environment without what the weekly runs above set (MLflow copies its store
-    into $MLFLOW_TRACKING_URI): a user's shell running make."""
+    """This process's environment without MLflow's variables: ``make`` as a user runs it, with the
+    default store under its own folder."""
     return {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
 
 
