@@ -70,11 +70,11 @@ def configure(tracking_uri: str | None = None, root: str | Path = DEFAULT_ROOT) 
             os.environ.setdefault(name, value)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    for name, value in users.items():
-        if value is None:
+    for name, set_by_user in users.items():
+        if set_by_user is None:
             os.environ.pop(name, None)
         else:
-            os.environ[name] = value
+            os.environ[name] = set_by_user
     return uri
 
 
