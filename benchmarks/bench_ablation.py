@@ -3,7 +3,9 @@ every 26 weeks for speed), and the candidates on earlier origins (2017-2019, "va
 the weeks used to choose; the 2020-2023 test weeks only report.
 
 Usage: .venv/bin/python benchmarks/bench_ablation.py [VARIANT ...]   (default: all; about 100 min)
-Prints a table and writes benchmarks/ablation.json.
+       .venv/bin/python benchmarks/bench_ablation.py --compare VARIANT_A VARIANT_B
+Prints a table and writes benchmarks/ablation.json; with --compare, also each metric's difference
+(B - A) with its 95% interval from resampled whole weeks ("comparisons").
 """
 
 from __future__ import annotations
@@ -87,6 +89,12 @@ VARIANTS = {
     "validation_blend_sampled": variant(VALIDATION, {**BASE, **SMALL, "negative_share": 0.1}, COMPACT + GEOGRAPHY,
                                         kind="blend", glm_patterns=COMPACT + GEOGRAPHY + INTENSITY,
                                         glm_negative_share=0.1),
+    "validation_blend_trees_sampled": variant(VALIDATION, {**BASE, **SMALL, "negative_share": 0.1},
+                                              COMPACT + GEOGRAPHY, kind="blend",
+                                              glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
+    "validation_blend_trees_sampled_20": variant(VALIDATION, {**BASE, **SMALL, "negative_share": 0.2},
+                                                 COMPACT + GEOGRAPHY, kind="blend",
+                                                 glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
     "validation_blend_stumps": variant(VALIDATION, {**BASE, **SMALL, **STUMPS}, COMPACT + GEOGRAPHY, kind="blend",
                                        glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
 }
@@ -196,7 +204,9 @@ def main() -> None:
     from sahelrisk.modeling.frame import prepare_frame
     from sahelrisk.modeling.spec import load_training_spec
 
-    chosen = sys.argv[1:] or list(VARIANTS)
+    compare = sys.argv[1:2] == ["--compare"]
+    chosen = sys.argv[2:4] if compare else sys.argv[1:] or list(VARIANTS)
+    predictions = {}
     spec = load_training_spec(ROOT / "training/default.toml")
     spec = replace(spec, backtest={**spec.backtest, "train_start": "2000-01-03", "first_origin": "2020-01-06"},
                    model_features=(), blend={})
@@ -217,6 +227,7 @@ def main() -> None:
             "model": (factory(v, columns, glm_columns), read),
             "decay_neighbours": ((lambda: BaselineModel("decay_neighbours", 4)), required_columns(4))})
         table = metrics_by(preds, spec.target, ["model", "decay_neighbours"]).set_index("model")
+        predictions[name] = preds
         results[name] = {"train_start": v["train_start"], "origins": f"{v['first']}..{v['last']}", "kind": v["kind"],
                          "params": v["params"], "features": len(read),
                          **{k: round(float(table.loc["model", k]), 4) for k in ("ap", "roc_auc", "brier_skill", "top10_recall")},
@@ -225,8 +236,17 @@ def main() -> None:
         r = results[name]
         print(f"{name:<32}{r['features']:>4} AP {r['ap']:.4f} (baseline {r['baseline_ap']:.4f}) AUC {r['roc_auc']:.4f} "
               f"BSS {r['brier_skill']:.4f} top10 {r['top10_recall']:.4f}", flush=True)
-        OUT.write_text(json.dumps({"benchmark": "model ablation on the real data, horizon 4 weeks", "variants": results},
-                                  indent=2) + "\n")
+        record = json.loads(OUT.read_text()) if OUT.exists() else {}
+        record.update({"benchmark": "model ablation on the real data, horizon 4 weeks", "variants": results})
+        OUT.write_text(json.dumps(record, indent=2) + "\n")
+    if compare:
+        from bench_speed import _markdown, compare_backtests
+        first, second = chosen
+        table = compare_backtests(predictions[first], predictions[second], spec.target)
+        print(f"\n{second} against {first} (difference and 95% interval over resampled weeks)\n{_markdown(table)}")
+        record = json.loads(OUT.read_text())
+        record.setdefault("comparisons", {})[f"{second} - {first}"] = table.round(4).to_dict(orient="index")
+        OUT.write_text(json.dumps(record, indent=2) + "\n")
 
 
 if __name__ == "__main__":
