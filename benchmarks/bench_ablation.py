@@ -95,6 +95,8 @@ VARIANTS = {
     "validation_blend_trees_sampled_20": variant(VALIDATION, {**BASE, **SMALL, "negative_share": 0.2},
                                                  COMPACT + GEOGRAPHY, kind="blend",
                                                  glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
+    "validation_blend_seed43": variant(VALIDATION, {**BASE, **SMALL, "seed": 43}, COMPACT + GEOGRAPHY, kind="blend",
+                                       glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
     "validation_blend_stumps": variant(VALIDATION, {**BASE, **SMALL, **STUMPS}, COMPACT + GEOGRAPHY, kind="blend",
                                        glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
 }
