@@ -75,11 +75,9 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
         The predictions (one row per unit and test week: ``fold``, the target, one ``p_<model>``
         column per model) and per-fold timings.
     """
-    week = frame["week"]
     observed = frame[target].notna()
     folds = list(splitter.split())  # type: ignore[attr-defined]
-    masks = [((week >= f.train_start) & (week <= f.train_end) & observed, week.isin(f.test_weeks) & observed)
-             for f in folds]
+    masks = [_fold_rows(frame, fold, target) for fold in folds]
     # Every fold is checked before the first is fitted: a bad spec fails in seconds, not after minutes.
     for fold, (in_train, in_test) in zip(folds, masks):
         if frame.loc[in_train, target].nunique() < 2:
@@ -92,17 +90,16 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
     if workers is None:
         workers = thread_count() if len(frame) >= PARALLEL_MIN_ROWS else 1
     workers = max(1, min(workers, len(folds)))
-    read = list(dict.fromkeys(["unit_id", "week", target, *(c for _, columns in models.values() for c in columns)]))
-    data = frame[read]
     results: dict[int, tuple[pd.DataFrame, dict]] = {}
     with tempfile.TemporaryDirectory(prefix="sahelrisk-folds-") if workers > 1 else nullcontext("") as shared:
         if workers == 1:
-            fitted: Iterable = (_fit_fold(k, data, fold, target, models) for k, fold in enumerate(folds))
+            fitted: Iterable = (_fit_fold(k, frame, fold, target, models) for k, fold in enumerate(folds))
         else:
             from joblib import Parallel, delayed
             # One copy on disk that each worker reads once, instead of the frame sent with every fold.
             path = str(Path(shared) / "frame.arrow")
-            data.reset_index(drop=True).to_feather(path)
+            read = dict.fromkeys(["unit_id", "week", target, *(c for _, columns in models.values() for c in columns)])
+            frame[list(read)].reset_index(drop=True).to_feather(path)
             fitted = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")(
                 delayed(_fit_fold)(k, path, fold, target, models, threads=1) for k, fold in enumerate(folds))
         for k, out, entry in fitted:
@@ -111,6 +108,13 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
             results[k] = out, entry
     ordered = [results[k] for k in range(len(folds))]
     return pd.concat([out for out, _ in ordered], ignore_index=True), [entry for _, entry in ordered]
+
+
+def _fold_rows(frame: pd.DataFrame, fold: Fold, target: str) -> tuple[pd.Series, pd.Series]:
+    """A fold's training and test rows: in its weeks, with an observed target."""
+    week, observed = frame["week"], frame[target].notna()
+    return ((week >= fold.train_start) & (week <= fold.train_end) & observed,
+            week.isin(fold.test_weeks) & observed)
 
 
 _SHARED: dict[str, pd.DataFrame] = {}
@@ -134,9 +138,8 @@ def _fit_fold(k: int, frame: pd.DataFrame | str, fold: Fold, target: str, models
         os.environ[THREADS_VARIABLE] = str(threads)  # this worker's fits (its own process)
     if isinstance(frame, str):
         frame = _shared_frame(frame)
-    week, observed = frame["week"], frame[target].notna()
-    train = frame[(week >= fold.train_start) & (week <= fold.train_end) & observed]
-    test = frame[week.isin(fold.test_weeks) & observed]
+    in_train, in_test = _fold_rows(frame, fold, target)
+    train, test = frame[in_train], frame[in_test]
     out = test[["unit_id", "week", target]].copy()
     out["fold"] = fold.name
     entry = {"fold": fold.name, "train_rows": len(train), "test_rows": len(test)}
