@@ -4,8 +4,12 @@ the weeks used to choose; the 2020-2023 test weeks only report.
 
 Usage: .venv/bin/python benchmarks/bench_ablation.py [VARIANT ...]   (default: all; about 100 min)
        .venv/bin/python benchmarks/bench_ablation.py --compare VARIANT_A VARIANT_B
+       .venv/bin/python benchmarks/bench_ablation.py --seeds N VARIANT ...
 Prints a table and writes benchmarks/ablation.json; with --compare, also each metric's difference
-(B - A) with its 95% interval from resampled whole weeks ("comparisons").
+(B - A) with its 95% interval from resampled whole weeks ("comparisons"); with --seeds, each variant
+under N seeds (42, 43, ...), each metric's mean and spread over the seeds and each variant's mean
+difference from the first, beside the seeds' own noise ("seed_study"): the week-resampled interval
+holds one seed fixed, so it misses the noise of the method itself.
 """
 
 from __future__ import annotations
@@ -97,6 +101,13 @@ VARIANTS = {
                                                  glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
     "validation_blend_seed43": variant(VALIDATION, {**BASE, **SMALL, "seed": 43}, COMPACT + GEOGRAPHY, kind="blend",
                                        glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
+    "validation_blend_trees_sampled_30": variant(VALIDATION, {**BASE, **SMALL, "negative_share": 0.3},
+                                                 COMPACT + GEOGRAPHY, kind="blend",
+                                                 glm_patterns=COMPACT + GEOGRAPHY + INTENSITY, glm_negative_share=0.1),
+    "validation_blend_trees_sampled_20_glm_10": variant(VALIDATION, {**BASE, **SMALL, "negative_share": 0.2},
+                                                        COMPACT + GEOGRAPHY, kind="blend",
+                                                        glm_patterns=COMPACT + GEOGRAPHY + INTENSITY,
+                                                        glm_negative_share=0.1),
     "validation_blend_stumps": variant(VALIDATION, {**BASE, **SMALL, **STUMPS}, COMPACT + GEOGRAPHY, kind="blend",
                                        glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
 }
@@ -197,58 +208,113 @@ def factory(v, columns, glm_columns):
     return lambda: RiskModel(**v["params"])
 
 
-def main() -> None:
-    from sahelrisk.data.datadir import resolve_data_dir
+def run_variant(name, v, spec, tf):
+    """Backtest one variant on its folds; its predictions and its row of the table."""
     from sahelrisk.evaluation.backtest import run_backtest
     from sahelrisk.evaluation.metrics import metrics_by
     from sahelrisk.modeling.baselines import BaselineModel, required_columns
     from sahelrisk.modeling.folds import RollingOrigin
+    columns = replace(spec, model_features=tuple(v["patterns"])).select_features(tf.feature_columns)
+    glm_columns = replace(spec, model_features=tuple(v.get("glm_patterns", ()))).select_features(tf.feature_columns)
+    read = list(dict.fromkeys(columns + (glm_columns if v["kind"] == "blend" else [])
+                              + (required_columns(4) if v["kind"] == "blend" else [])))
+    splitter = RollingOrigin(first_origin=v["first"], last_origin=v["last"], horizon=4, train_start=v["train_start"],
+                             refit_every_weeks=26)
+    started = time.perf_counter()
+    preds, _ = run_backtest(splitter, tf.frame, spec.target, {
+        "model": (factory(v, columns, glm_columns), read),
+        "decay_neighbours": ((lambda: BaselineModel("decay_neighbours", 4)), required_columns(4))})
+    table = metrics_by(preds, spec.target, ["model", "decay_neighbours"]).set_index("model")
+    row = {"train_start": v["train_start"], "origins": f"{v['first']}..{v['last']}", "kind": v["kind"],
+           "params": v["params"], "features": len(read),
+           **{k: round(float(table.loc["model", k]), 4) for k in ("ap", "roc_auc", "brier_skill", "top10_recall")},
+           "baseline_ap": round(float(table.loc["decay_neighbours", "ap"]), 4),
+           "seconds": round(time.perf_counter() - started)}
+    print(f"{name:<32}{row['features']:>4} AP {row['ap']:.4f} (baseline {row['baseline_ap']:.4f}) "
+          f"AUC {row['roc_auc']:.4f} BSS {row['brier_skill']:.4f} top10 {row['top10_recall']:.4f} "
+          f"({row['seconds']} s)", flush=True)
+    return preds, row
+
+
+def _record(key, value):
+    record = json.loads(OUT.read_text()) if OUT.exists() else {}
+    record["benchmark"] = "model ablation on the real data, horizon 4 weeks"
+    record[key] = value
+    OUT.write_text(json.dumps(record, indent=2) + "\n")
+
+
+def seed_study(names, seeds, spec, tf):
+    """Each variant under ``seeds`` seeds: the metrics' mean and spread, and each mean's difference
+    from the first variant's with a 95% interval from the seeds alone (Student's t)."""
+    from bench_speed import METRICS, _metrics
+    from scipy import stats
+    runs = {}
+    for name in names:
+        for k in range(seeds):
+            v = VARIANTS[name]
+            v = {**v, "params": {**v["params"], "seed": 42 + k}}
+            preds, _ = run_variant(f"{name} seed {42 + k}", v, spec, tf)
+            got = _metrics(preds.rename(columns={"p_model": "p"}), spec.target)
+            runs.setdefault(name, []).append({m: float(got[m]) for m in METRICS})
+    study = {}
+    first = pd.DataFrame(runs[names[0]])
+    for name in names:
+        table = pd.DataFrame(runs[name])
+        study[name] = {"seeds": [42 + k for k in range(seeds)],
+                       "mean": table.mean().round(4).to_dict(), "sd": table.std(ddof=1).round(4).to_dict()}
+        if name != names[0]:
+            diff = {}
+            for m in METRICS:
+                a, b = first[m], table[m]
+                se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
+                dof = max(len(a) + len(b) - 2, 1)
+                half = float(stats.t.ppf(0.975, dof)) * se
+                d = float(b.mean() - a.mean())
+                diff[m] = {"difference": round(d, 4), "low_95": round(d - half, 4), "high_95": round(d + half, 4)}
+            study[name][f"minus {names[0]}"] = diff
+        print(f"{name}: " + ", ".join(f"{m} {study[name]['mean'][m]:.4f} (sd {study[name]['sd'][m]:.4f})"
+                                       for m in METRICS), flush=True)
+    for name in names[1:]:
+        print(f"{name} - {names[0]}: " + ", ".join(
+            f"{m} {d['difference']:+.4f} ({d['low_95']:+.4f}..{d['high_95']:+.4f})"
+            for m, d in study[name][f"minus {names[0]}"].items()), flush=True)
+    return study
+
+
+def main() -> None:
+    from sahelrisk.data.datadir import resolve_data_dir
     from sahelrisk.modeling.frame import prepare_frame
     from sahelrisk.modeling.spec import load_training_spec
 
     compare = sys.argv[1:2] == ["--compare"]
-    chosen = sys.argv[2:4] if compare else sys.argv[1:] or list(VARIANTS)
-    predictions = {}
+    seeds = int(sys.argv[2]) if sys.argv[1:2] == ["--seeds"] else 0
+    chosen = sys.argv[3:] if seeds else sys.argv[2:4] if compare else sys.argv[1:] or list(VARIANTS)
+    unknown = [name for name in chosen if name not in VARIANTS]
+    if unknown:
+        sys.exit(f"unknown variant(s) {unknown}; choose from {sorted(VARIANTS)}")
     spec = load_training_spec(ROOT / "training/default.toml")
     spec = replace(spec, backtest={**spec.backtest, "train_start": "2000-01-03", "first_origin": "2020-01-06"},
                    model_features=(), blend={})
     tf = prepare_frame(spec, resolve_data_dir(None, cwd=ROOT))
     if any(p in ACTORS for name in chosen for p in VARIANTS[name]["patterns"]):
         actor_columns(spec, tf)
+    if seeds:
+        study = seed_study(chosen, seeds, spec, tf)
+        record = json.loads(OUT.read_text()) if OUT.exists() else {}
+        _record("seed_study", {**record.get("seed_study", {}), **study})
+        return
+    predictions = {}
     results = json.loads(OUT.read_text()).get("variants", {}) if OUT.exists() else {}
     for name in chosen:
-        v = VARIANTS[name]
-        columns = replace(spec, model_features=tuple(v["patterns"])).select_features(tf.feature_columns)
-        glm_columns = replace(spec, model_features=tuple(v.get("glm_patterns", ()))).select_features(tf.feature_columns)
-        read = list(dict.fromkeys(columns + (glm_columns if v["kind"] == "blend" else [])
-                                  + (required_columns(4) if v["kind"] == "blend" else [])))
-        splitter = RollingOrigin(first_origin=v["first"], last_origin=v["last"], horizon=4, train_start=v["train_start"],
-                                 refit_every_weeks=26)
-        started = time.perf_counter()
-        preds, _ = run_backtest(splitter, tf.frame, spec.target, {
-            "model": (factory(v, columns, glm_columns), read),
-            "decay_neighbours": ((lambda: BaselineModel("decay_neighbours", 4)), required_columns(4))})
-        table = metrics_by(preds, spec.target, ["model", "decay_neighbours"]).set_index("model")
-        predictions[name] = preds
-        results[name] = {"train_start": v["train_start"], "origins": f"{v['first']}..{v['last']}", "kind": v["kind"],
-                         "params": v["params"], "features": len(read),
-                         **{k: round(float(table.loc["model", k]), 4) for k in ("ap", "roc_auc", "brier_skill", "top10_recall")},
-                         "baseline_ap": round(float(table.loc["decay_neighbours", "ap"]), 4),
-                         "seconds": round(time.perf_counter() - started)}
-        r = results[name]
-        print(f"{name:<32}{r['features']:>4} AP {r['ap']:.4f} (baseline {r['baseline_ap']:.4f}) AUC {r['roc_auc']:.4f} "
-              f"BSS {r['brier_skill']:.4f} top10 {r['top10_recall']:.4f}", flush=True)
-        record = json.loads(OUT.read_text()) if OUT.exists() else {}
-        record.update({"benchmark": "model ablation on the real data, horizon 4 weeks", "variants": results})
-        OUT.write_text(json.dumps(record, indent=2) + "\n")
+        predictions[name], results[name] = run_variant(name, VARIANTS[name], spec, tf)
+        _record("variants", results)
     if compare:
         from bench_speed import _markdown, compare_backtests
         first, second = chosen
         table = compare_backtests(predictions[first], predictions[second], spec.target)
         print(f"\n{second} against {first} (difference and 95% interval over resampled weeks)\n{_markdown(table)}")
         record = json.loads(OUT.read_text())
-        record.setdefault("comparisons", {})[f"{second} - {first}"] = table.round(4).to_dict(orient="index")
-        OUT.write_text(json.dumps(record, indent=2) + "\n")
+        _record("comparisons", {**record.get("comparisons", {}), f"{second} - {first}": table.round(4).to_dict(orient="index")})
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ KEYWORDS = {"_": None, "N_": None, "gettext": (2,), "ngettext": (2, 3)}
 
 
 def _extracted() -> set[str]:
-    method_map = [("src/sahelrisk/**.py", "python"), ("src/sahelrisk/publishing/templates/**.j2", "jinja2")]
-    options = {"src/sahelrisk/publishing/templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
+    templates = ("src/sahelrisk/publishing/templates/**.j2", "src/sahelrisk/serving/templates/**.j2")
+    method_map = [("src/sahelrisk/**.py", "python"), *[(t, "jinja2") for t in templates]]
+    options = {t: {"extensions": "jinja2.ext.i18n"} for t in templates}
     found = set()
     for _, _, message, _, _ in extract_from_dir(str(REPO), method_map, options, keywords=KEYWORDS):
         found.add(message if isinstance(message, str) else message[0])

@@ -293,7 +293,7 @@ def route_cmd(week: WeekOpt,
               via: Annotated[Optional[list[str]], typer.Option("--via", help="A stop on the way (repeat for several).")] = None,
               destination: Annotated[Optional[str], typer.Option("--to", help="Destination: a place name or lat,lon.")] = None,
               track: Annotated[Optional[Path], typer.Option("--track", help="The route as recorded: a GPX or GeoJSON line (instead of --from/--to).")] = None,
-              alternatives: Annotated[int, typer.Option("--alternatives", min=0, max=5, help="Up to K other routes from origin to destination, each a different way.")] = 0,
+              alternatives: Annotated[int, typer.Option("--alternatives", min=0, max=5, help="Up to K other routes through the same stops, each a different way.")] = 0,
               buffer_km: Annotated[float, typer.Option("--buffer-km", min=0.5, max=100, help="Half-width of the corridor (km).")] = 10.0,
               speed_kmh: Annotated[float, typer.Option("--speed-kmh", min=1, max=150, help="Speed assumed on a --track (km/h).")] = 50.0,
               model: ModelOpt = "champion", spec: SpecOpt = Path(DEFAULT_SPEC), as_of: AsOfOpt = None,
@@ -401,6 +401,37 @@ def run_cmd(data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path
         show.print_training(record.training, load_training_spec(spec))
     show.print_scored(record.scored, "adm2", say)
     show.print_written(record.folder, say)
+
+
+@app.command("serve")
+def serve_cmd(out: Annotated[Path, typer.Option("--out-dir", "--out", help="The weekly job's outputs folder (the published weeks).")] = Path("outputs"),
+              data: DataOpt = None, tracking_uri: TrackingOpt = None,
+              host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0 for every interface, behind a proxy).")] = "127.0.0.1",
+              port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+              root_path: Annotated[str, typer.Option("--root-path", help="The path the app is served under behind a reverse proxy, e.g. /sahelrisk.")] = "",
+              workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Server processes (each keeps its own data in memory).")] = 1) -> None:
+    """The planners' web app: this week's map, the archive, the route planner, mining sites and the JSON API (/api/v1, docs at /docs)."""
+    import uvicorn
+
+    from sahelrisk.data.datadir import resolve_data_dir
+    from sahelrisk.serving.app import ServeSettings, create_app
+
+    if root_path and not root_path.startswith("/"):
+        raise SpecError(f"--root-path {root_path!r} must start with '/', e.g. /sahelrisk")
+    settings = ServeSettings(out_dir=out, data_dir=resolve_data_dir(data), tracking_uri=tracking_uri,
+                             token=os.environ.get("SAHELRISK_API_TOKEN") or None)
+    if not out.is_dir():
+        show.line(f"{out} does not exist yet: the app will show the weeks the weekly job publishes there")
+    show.line(f"serving {out} on http://{host}:{port}{root_path}/ (API docs at {root_path}/docs); Ctrl-C stops")
+    common: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "proxy_headers": True,
+                              "forwarded_allow_ips": "127.0.0.1"}
+    if workers == 1:
+        uvicorn.run(create_app(settings, root_path=root_path.rstrip("/")), **common)
+        return
+    # several processes import the app by name and read their settings from the environment
+    os.environ.update({"SAHELRISK_OUT": str(out.resolve()), "SAHELRISK_DATA": str(settings.data_dir.resolve()),
+                       "SAHELRISK_ROOT_PATH": root_path.rstrip("/"), **({"MLFLOW_TRACKING_URI": tracking_uri} if tracking_uri else {})})
+    uvicorn.run("sahelrisk.serving.app:app_from_environment", factory=True, workers=workers, **common)
 
 
 def main() -> None:

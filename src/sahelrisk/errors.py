@@ -14,6 +14,7 @@ code   class                            cause
 7      :class:`TrackingUnavailableError` the MLflow tracking store cannot be reached
 8      :class:`FetchError`              a download failed or did not match its checksum
 9      :class:`JobBusyError`            another weekly job holds the lock
+10     :class:`NotFoundError`           a published week or file asked for is not there
 =====  ===============================  =====================================================
 
 Exit code 2 is the command line's own usage error (an unknown option); 70 an internal error.
@@ -22,7 +23,7 @@ Exit code 2 is the command line's own usage error (an unknown option); 70 an int
 from __future__ import annotations
 
 __all__ = ["SahelriskError", "SpecError", "DataError", "DataFileError", "DataGapError", "ModelNotFoundError",
-           "TrackingUnavailableError", "FetchError", "JobBusyError", "OutputError", "EXIT_USAGE", "EXIT_INTERNAL"]
+           "TrackingUnavailableError", "FetchError", "JobBusyError", "NotFoundError", "OutputError", "EXIT_USAGE", "EXIT_INTERNAL"]
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70
@@ -88,6 +89,12 @@ class FetchError(SahelriskError):
     """A download failed or its content did not match the catalog."""
 
     exit_code = 8
+
+
+class NotFoundError(SahelriskError):
+    """A published week, file or place asked for is not there (the web app answers 404)."""
+
+    exit_code = 10
 
 
 class OutputError(SahelriskError, OSError):

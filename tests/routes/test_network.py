@@ -45,6 +45,17 @@ def test_alternatives_are_the_next_shortest_different_paths_in_order(network):
     assert list(routes[1].parts["road_id"]) == ["0-2", "2-3"]
 
 
+def test_alternatives_through_a_stop_still_pass_the_stop(network):
+    routes = network.route([_at(0), _at(1), _at(3)], alternatives=1)
+    assert [r.label for r in routes] == ["fastest", "alternative 1"]
+    assert list(routes[0].parts["road_id"]) == ["0-1", "1-3"]
+    # the first leg takes its next way (A-C-D-B, 190 min), the second stays B-D
+    other = routes[1]
+    assert list(other.parts["road_id"]) == ["0-2", "2-3", "1-3", "1-3"] and other.minutes == pytest.approx(250)
+    first_leg = other.parts[other.parts["leg"] == 0]
+    assert first_leg.geometry.iloc[-1].coords[-1] == NODES[1]
+
+
 def test_a_stop_on_the_way_is_visited(network):
     route = network.route([_at(0), _at(2), _at(3)])[0]
     assert list(route.parts["road_id"]) == ["0-2", "2-3"] and route.minutes == pytest.approx(130)
@@ -72,8 +83,6 @@ def test_two_points_on_one_road_take_the_stretch_between_them(network):
 def test_unreachable_places_and_misuse_are_clear_errors(network):
     with pytest.raises(SpecError, match="no road joins '0' to '9'"):
         network.route([_at(0), _at(9)])
-    with pytest.raises(SpecError, match="--alternatives works on an origin and a destination"):
-        network.route([_at(0), _at(1), _at(3)], alternatives=1)
     with pytest.raises(SpecError, match="at least an origin and a destination"):
         network.route([_at(0)])
 

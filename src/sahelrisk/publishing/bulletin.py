@@ -23,7 +23,8 @@ from sahelrisk.i18n import Formatter, check_language, gettext, translations
 from sahelrisk.scoring.drivers import phrase_all
 from sahelrisk.scoring.week import TIER_CUTS, TIERS, tier_index
 
-__all__ = ["render_bulletin", "what_changed", "write_pdf", "tier_name", "violence_name", "template_environment"]
+__all__ = ["render_bulletin", "what_changed", "write_pdf", "tier_name", "violence_name", "template_environment",
+           "area_rows", "site_rows", "tier_rows"]
 
 
 def N_(message: str) -> str:
@@ -137,7 +138,8 @@ def _iso2(iso3: str) -> str:
     return country.iso2 if country else iso3
 
 
-def _area_rows(frame: pd.DataFrame, lang: str, fmt: Formatter) -> list[dict]:
+def area_rows(frame: pd.DataFrame, lang: str, fmt: Formatter) -> list[dict]:
+    """Display rows of scored areas: rank, names, probability, tier, change and reasons."""
     rows = []
     for _, r in frame.iterrows():
         rows.append({"rank": r["rank"], "area": r["adm2_name"], "region": r["adm1_name"],
@@ -148,7 +150,8 @@ def _area_rows(frame: pd.DataFrame, lang: str, fmt: Formatter) -> list[dict]:
     return rows
 
 
-def _site_rows(sites: pd.DataFrame | None, top: int, lang: str, fmt: Formatter) -> list[dict] | None:
+def site_rows(sites: pd.DataFrame | None, top: int, lang: str, fmt: Formatter) -> list[dict] | None:
+    """Display rows of the ``top`` scored sites (None when there are no sites)."""
     if sites is None:
         return None
     ranked = sites.dropna(subset=["probability"]).sort_values("rank").head(top)
@@ -197,6 +200,14 @@ def _reasons(row, records: str, text: str, lang: str) -> list[str]:
     return [value] if isinstance(value, str) and value else []
 
 
+def tier_rows(units: pd.DataFrame, fmt: Formatter) -> list[dict]:
+    """Each tier's name, probability range and number of ``units`` in it."""
+    counts = units["risk_tier"].value_counts()
+    cuts = [0.0, *TIER_CUTS, 1.0]
+    return [{"tier": t, "name": tier_name(t, fmt.lang), "count": int(counts.get(t, 0)),
+             "range": f"{fmt.percent(cuts[i])}–{fmt.percent(cuts[i + 1])}"} for i, t in enumerate(TIERS)]
+
+
 def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_event, adm2: pd.DataFrame,
                     metrics: dict, map_png: str | Path | None = None, top: int = 20, risers: int = 10,
                     coverage=(), cells: pd.DataFrame | None = None, recent: pd.DataFrame | None = None,
@@ -227,10 +238,7 @@ def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_even
     check_language(lang)
     fmt = Formatter(lang)
     week = parse_week(week)
-    counts = adm2["risk_tier"].value_counts()
-    cuts = [0.0, *TIER_CUTS, 1.0]
-    tiers = [{"name": tier_name(t, lang), "count": int(counts.get(t, 0)),
-              "range": f"{fmt.percent(cuts[i])}–{fmt.percent(cuts[i + 1])}"} for i, t in enumerate(TIERS)]
+    tiers = tier_rows(adm2, fmt)
     image = None
     if map_png is not None and Path(map_png).is_file():
         image = base64.b64encode(Path(map_png).read_bytes()).decode()
@@ -241,9 +249,9 @@ def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_even
         last_day=fmt.date(week_end(week + pd.Timedelta(weeks=horizon_weeks))), horizon_weeks=horizon_weeks,
         model_version=model_version, latest_event=fmt.date(latest_event) if _is_date(latest_event) else latest_event,
         tiers=tiers, area_note=_area_note(metrics, lang), coverage=[_coverage(c, lang, fmt) for c in coverage],
-        top=_area_rows(adm2.sort_values("rank").head(top), lang, fmt), risers=_area_rows(rising, lang, fmt),
+        top=area_rows(adm2.sort_values("rank").head(top), lang, fmt), risers=area_rows(rising, lang, fmt),
         moved_up=changed["up"], onsets=changed["onsets"], events=changed["events"], map_png=image,
-        accuracy=_accuracy(metrics, fmt), sites=_site_rows(sites, top_sites, lang, fmt),
+        accuracy=_accuracy(metrics, fmt), sites=site_rows(sites, top_sites, lang, fmt),
         site_radius_km=fmt.number(DEFAULT_RADIUS_KM), feeds=_feeds(health, fmt), deadly=_deadly_rows(adm2, lang, fmt),
         drifted=[d["feature"] for d in (health or {}).get("drift", []) if d.get("alert")],
         row_drops=_row_drops(health, fmt), fallback=_fallback(health))
@@ -257,10 +265,12 @@ def _is_date(value) -> bool:
         return False
 
 
-def write_pdf(page: str, path: str | Path) -> None:
-    """The bulletin page as an A4 PDF (the page's own print styles set the paper and margins)."""
+def write_pdf(page: str, path) -> None:
+    """The bulletin page as an A4 PDF (the page's own print styles set the paper and margins) into
+    ``path``, a file path or a binary file object."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
     # The page is self-contained (its map is inline): it fetches nothing, whatever a name in it says.
-    HTML(string=page, base_url=None, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf(str(path))
+    HTML(string=page, base_url=None, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf(
+        path if hasattr(path, "write") else str(path))

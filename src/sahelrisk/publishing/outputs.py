@@ -23,7 +23,8 @@ from sahelrisk.routes.sites import mining_sites
 
 __all__ = ["write_outputs", "output_files", "write_route_outputs", "write_site_outputs"]
 
-DATA_FILES = ("risk_grid.parquet", "risk_grid.geojson", "risk_adm2.csv", "risk_sites.csv", "run.json")
+DATA_FILES = ("risk_grid.parquet", "risk_grid.geojson", "risk_adm2.csv", "risk_adm1.csv", "risk_areas.parquet",
+              "risk_sites.csv", "run.json")
 LANGUAGE_FILES = ("map.{lang}.html", "map.{lang}.png", "bulletin.{lang}.html", "bulletin.{lang}.pdf")
 
 
@@ -74,6 +75,11 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
         cells.to_parquet(tmp / "risk_grid.parquet")
         cells.to_file(tmp / "risk_grid.geojson", driver="GeoJSON")
         write_csv(adm2.drop(columns="geometry"), tmp / "risk_adm2.csv")
+        if "adm1" in result.areas:
+            write_csv(result.areas["adm1"].drop(columns="geometry"), tmp / "risk_adm1.csv")
+        # both levels with their shapes, for the web app's area maps and GeoJSON downloads
+        pd.concat([frame.assign(level=level) for level, frame in result.areas.items()],
+                  ignore_index=True).to_parquet(tmp / "risk_areas.parquet")
         recent = _recent_events(inputs.events, week, loaded.spec.countries)
         sites = None
         if inputs.layers.get("mining_sites") is not None:

@@ -143,9 +143,10 @@ class RoadNetwork:
     def route(self, waypoints: list[Waypoint], alternatives: int = 0, max_shared: float = 0.7) -> list[Route]:
         """The fastest route through ``waypoints`` in order, then up to ``alternatives`` others.
 
-        Alternatives (origin and destination only) are the next shortest simple paths by travel
-        time that share at most ``max_shared`` of their length with every route already kept, so
-        each is a different way, not the same road with a detour.
+        Alternatives pass the same stops: each takes, on one leg, one of that leg's next fastest
+        simple paths (the other legs stay the fastest), from the least extra time up, and is kept
+        when it shares at most ``max_shared`` of its length with every route already kept, so each
+        is a different way, not the same road with a detour.
 
         Returns
         -------
@@ -154,8 +155,6 @@ class RoadNetwork:
         """
         if len(waypoints) < 2:
             raise SpecError("a route needs at least an origin and a destination (--from and --to)")
-        if alternatives and len(waypoints) > 2:
-            raise SpecError("--alternatives works on an origin and a destination; drop --via or the alternatives")
         for a, b in zip(waypoints[:-1], waypoints[1:]):
             if (a.lon, a.lat) == (b.lon, b.lat):
                 raise SpecError(f"{a.query!r} and {b.query!r} are the same place ({a.lat:.4f},{a.lon:.4f}); a route "
@@ -170,24 +169,49 @@ class RoadNetwork:
                 raise SpecError(f"no road joins {a.query!r} to {b.query!r} in the road layer; add a --via on "
                                 "a connected road or give the route as a GPX or GeoJSON track") from None
             legs.append((graph, before, after, first, paths))
-        parts = []
-        for k, (graph, before, after, path, _) in enumerate(legs):
-            parts += [{**p, "leg": k} for p in before + self._parts(graph, path) + after]
-        routes = [Route(self._frame(parts), list(waypoints), "fastest")]
+        fastest = [leg[3] for leg in legs]
+        routes = [Route(self._frame(self._whole(legs, fastest)), list(waypoints), "fastest")]
         if alternatives:
-            graph, before, after, _, paths = legs[0]
-            kept = [set(zip(legs[0][3][:-1], legs[0][3][1:]))]
-            for path in islice(paths, 40):
-                edges = set(zip(path[:-1], path[1:]))
-                km = sum(graph.edges[e]["km"] for e in edges)
-                if all(sum(graph.edges[e]["km"] for e in edges & (other | {(b, a) for a, b in other})) <= max_shared * km
-                       for other in kept):
-                    kept.append(edges)
-                    alt = [{**p, "leg": 0} for p in before + self._parts(graph, path) + after]
-                    routes.append(Route(self._frame(alt), list(waypoints), f"alternative {len(routes)}"))
+            # Other ways: one leg at a time takes one of its next fastest paths (the others stay the
+            # fastest), tried from the least extra time up.
+            leg_minutes = [self._minutes(graph, path) for (graph, *_), path in zip(legs, fastest)]
+            candidates = sorted(((self._minutes(graph, path) - leg_minutes[k], k, n, path)
+                                 for k, (graph, _, _, _, paths) in enumerate(legs)
+                                 for n, path in enumerate(islice(paths, 40))), key=lambda c: (c[0], c[1], c[2]))
+            kept = [self._lengths(legs, fastest)]
+            for _, k, _, path in candidates:
+                chosen = [path if j == k else fastest[j] for j in range(len(legs))]
+                lengths = self._lengths(legs, chosen)
+                km = sum(lengths.values())
+                if all(sum(v for e, v in lengths.items() if e in other) <= max_shared * km for other in kept):
+                    kept.append(lengths)
+                    routes.append(Route(self._frame(self._whole(legs, chosen)), list(waypoints),
+                                        f"alternative {len(routes)}"))
                 if len(routes) > alternatives:
                     break
         return routes
+
+    def _whole(self, legs, paths) -> list[dict]:
+        """The parts of a route made of one path per leg, connectors included."""
+        parts = []
+        for k, ((graph, before, after, _, _), path) in enumerate(zip(legs, paths)):
+            parts += [{**p, "leg": k} for p in before + self._parts(graph, path) + after]
+        return parts
+
+    @staticmethod
+    def _minutes(graph, path) -> float:
+        return sum(graph.edges[e]["minutes"] for e in zip(path[:-1], path[1:]))
+
+    @staticmethod
+    def _lengths(legs, paths) -> dict:
+        """Km of each road link a route uses, keyed without direction (a link driven twice counts once)."""
+        lengths = {}
+        for k, ((graph, *_), path) in enumerate(zip(legs, paths)):
+            for u, v in zip(path[:-1], path[1:]):
+                # a road split where a stop joins it is that leg's own link
+                key = (k, str(u), str(v)) if isinstance(u, tuple) or isinstance(v, tuple) else frozenset((u, v))
+                lengths[key] = graph.edges[u, v]["km"]
+        return lengths
 
     @staticmethod
     def _frame(parts: list[dict]) -> gpd.GeoDataFrame:

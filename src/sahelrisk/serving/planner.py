@@ -1,0 +1,248 @@
+"""Routes and sites checked against a published week, from what the server keeps in memory.
+
+The scored cells come from the week's published grid (:class:`~sahelrisk.serving.archive.Archive`);
+events, places, roads and mining sites from the data directory, loaded once per data cut-off (the
+``as_of`` of the newest published week: events after a week's end are never counted for it, see
+:func:`sahelrisk.routes.risk.events_near`); the corridor and site calibration from the model that
+scored the week, loaded once per model version. A route then answers in milliseconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from threading import Lock
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import LineString
+
+from sahelrisk.data.catalog import Catalog, load_catalog
+from sahelrisk.errors import DataFileError, SahelriskError, SpecError
+from sahelrisk.evaluation.areas import AreaCalibration
+from sahelrisk.features.panel import PanelInputs
+from sahelrisk.jobs.run import ROUTE_LAYERS, load_step
+from sahelrisk.registry.models import LoadedModel, load_model
+from sahelrisk.routes.network import RoadNetwork, Route, track_route
+from sahelrisk.routes.places import resolve_place
+from sahelrisk.routes.risk import assess_routes, site_risk
+from sahelrisk.routes.sites import mining_sites, read_sites
+from sahelrisk.routes.tracks import read_track
+from sahelrisk.serving.archive import Archive
+from sahelrisk.serving.security import TooLargeError
+
+__all__ = ["Planner", "Limits", "fold", "ROUTES_KEPT"]
+
+ROUTES_KEPT = 256
+log = logging.getLogger("sahelrisk.serve")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may send: bytes of an upload, points of a track, sites of a list, stops."""
+
+    upload_bytes: int = 2_000_000
+    track_points: int = 20_000
+    sites: int = 5_000
+    stops: int = 8
+    alternatives: int = 3
+
+
+def fold(text: str) -> str:
+    """``text`` without accents and case, to match "segou" with "Ségou"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", str(text)) if not unicodedata.combining(c)).casefold()
+
+
+class Planner:
+    """Route and site risk for the published weeks of ``archive``.
+
+    Parameters
+    ----------
+    archive : Archive
+    data_dir : Path
+        The data directory (events, places, roads, mining sites).
+    tracking_uri, mlruns
+        The model store holding the models that scored the weeks.
+    catalog : Catalog, optional
+    limits : Limits
+    """
+
+    def __init__(self, archive: Archive, data_dir: Path, *, tracking_uri: str | None = None,
+                 mlruns: str | Path = "mlruns", catalog: Catalog | None = None, limits: Limits = Limits()):
+        self.archive = archive
+        self.data_dir = Path(data_dir)
+        self.tracking_uri, self.mlruns = tracking_uri, mlruns
+        self.catalog = catalog or load_catalog()
+        self.limits = limits
+        self._inputs: tuple[date, PanelInputs, RoadNetwork] | None = None
+        self._models: dict[tuple[str, str], LoadedModel] = {}
+        self._answers: OrderedDict[tuple, gpd.GeoDataFrame] = OrderedDict()
+        self._lock = Lock()
+
+    # what stays in memory -------------------------------------------------------------------
+    def inputs(self) -> tuple[PanelInputs, RoadNetwork]:
+        """Events and layers known at the newest published week's cut-off, and the road network."""
+        run = self.archive.run(self.archive.latest())
+        as_of = date.fromisoformat(str(run["as_of"])[:10])
+        with self._lock:
+            if self._inputs is None or self._inputs[0] != as_of:
+                spec = self._model(run).spec
+                inputs = load_step(self.catalog, self.data_dir, spec, as_of, layers=ROUTE_LAYERS)
+                self._inputs = (as_of, inputs, RoadNetwork(inputs.layers["roads"]))
+            return self._inputs[1], self._inputs[2]
+
+    def _model(self, run: dict) -> LoadedModel:
+        """The model that scored a published week (``run.json``), loaded once per version."""
+        key = (str(run["model"]), str(run["model_version"]))
+        if key not in self._models:
+            self._models[key] = load_model(key[1], name=key[0], tracking_uri=self.tracking_uri, mlruns=self.mlruns)
+        return self._models[key]
+
+    def calibration(self, week: str) -> AreaCalibration | None:
+        """The area calibration of the model that scored ``week`` (None when it has none)."""
+        run = self.archive.run(week)
+        with self._lock:
+            return self._model(run).area_calibration
+
+    def warm(self) -> None:
+        """Load what routes need before the first request asks (a server starting in the background)."""
+        try:
+            self.inputs()
+            self.calibration(self.archive.latest())
+        except SahelriskError as error:   # nothing published yet, or the store is down: the requests will say
+            log.warning("not ready yet: %s", error)
+
+    def countries(self, week: str) -> list[str]:
+        """The countries ``week`` was scored for."""
+        return sorted(set(self.archive.cells(week)["country_iso3"]))
+
+    # look-ups -------------------------------------------------------------------------------
+    def places(self, query: str, limit: int = 12) -> list[dict]:
+        """Places whose name starts with (then contains) ``query``, biggest first."""
+        inputs, _ = self.inputs()
+        places = inputs.layers["places"]
+        wanted = fold(query).strip()
+        if not wanted:
+            return []
+        names = places["name"].astype(str).map(fold)
+        starts, contains = names.str.startswith(wanted), names.str.contains(wanted, regex=False)
+        found = places[contains].assign(_starts=starts[contains].to_numpy())
+        found = found.sort_values(["_starts", "population"], ascending=[False, False], na_position="last")
+        return [{"name": str(r["name"]), "country_iso3": str(r["country_iso3"]), "kind": str(r["place_kind"]),
+                 "latitude": round(float(r["latitude"]), 5), "longitude": round(float(r["longitude"]), 5)}
+                for _, r in found.head(limit).iterrows()]
+
+    # computations ---------------------------------------------------------------------------
+    def route(self, week: str, stops: list[str] | None = None, track: LineString | None = None, *,
+              alternatives: int = 0, buffer_km: float = 10.0, speed_kmh: float = 50.0,
+              name: str = "track") -> gpd.GeoDataFrame:
+        """Segments of the route(s) through ``stops`` (names or "lat,lon") or along ``track``, with
+        the routes' summaries in ``.attrs["routes"]`` (:func:`sahelrisk.routes.risk.assess_routes`)."""
+        week = self.archive.week(week)
+        key = None
+        if track is None:
+            # the same convoy routes are asked again and again: keep the latest answers
+            key = (week, self.archive.file(week, "run.json").stat().st_mtime_ns, tuple(stops or ()), alternatives,
+                   float(buffer_km))
+            with self._lock:
+                if key in self._answers:
+                    self._answers.move_to_end(key)
+                    return self._answers[key].copy()
+        answer = self._route(week, stops, track, alternatives=alternatives, buffer_km=buffer_km, speed_kmh=speed_kmh,
+                             name=name)
+        if key is not None:
+            with self._lock:
+                self._answers[key] = answer
+                while len(self._answers) > ROUTES_KEPT:
+                    self._answers.popitem(last=False)
+        return answer.copy()
+
+    def _route(self, week: str, stops: list[str] | None, track: LineString | None, *, alternatives: int,
+               buffer_km: float, speed_kmh: float, name: str) -> gpd.GeoDataFrame:
+        """The route's segments; ``.attrs`` adds ``stops`` (each place passed, where it resolved)."""
+        if not 0 <= alternatives <= self.limits.alternatives:
+            raise SpecError(f"alternatives must be 0 to {self.limits.alternatives}, not {alternatives}")
+        if not 0 < buffer_km <= 50:
+            raise SpecError(f"buffer_km must be more than 0 and at most 50, not {buffer_km}")
+        inputs, network = self.inputs()
+        if track is not None:
+            routes: list[Route] = [track_route(track, speed_kmh, name)]
+            ends = [track.coords[0], track.coords[-1]]
+            passed = [{"name": name, "latitude": y, "longitude": x} for x, y in ends]
+        else:
+            asked = [s.strip() for s in stops or [] if s and s.strip()]
+            if len(asked) < 2:
+                raise SpecError("a route needs at least an origin and a destination (from and to)")
+            if len(asked) > self.limits.stops:
+                raise SpecError(f"a route may pass {self.limits.stops} places at most, not {len(asked)}")
+            countries = self.countries(week)
+            waypoints = [resolve_place(stop, inputs.layers["places"], countries) for stop in asked]
+            routes = network.route(waypoints, alternatives=alternatives)
+            passed = [{"name": w.name, "latitude": w.lat, "longitude": w.lon} for w in waypoints]
+        segments = assess_routes(routes, self.archive.cells(week), inputs.events, pd.Timestamp(week),
+                                 buffer_km=buffer_km, calibration=self.calibration(week))
+        segments.attrs["stops"] = passed
+        return segments
+
+    def sites(self, week: str, own: gpd.GeoDataFrame | None = None, *, radius_km: float = 25.0,
+              include_mining: bool = True) -> gpd.GeoDataFrame:
+        """The mining sites of the week's countries (and ``own`` sites), scored."""
+        week = self.archive.week(week)
+        if own is None and include_mining:
+            key = ("sites", week, self.archive.file(week, "run.json").stat().st_mtime_ns, float(radius_km))
+            with self._lock:
+                if key in self._answers:
+                    return self._answers[key].copy()
+            scored = self._sites(week, None, radius_km=radius_km, include_mining=True)
+            with self._lock:
+                self._answers[key] = scored
+            return scored.copy()
+        return self._sites(week, own, radius_km=radius_km, include_mining=include_mining)
+
+    def _sites(self, week: str, own: gpd.GeoDataFrame | None, *, radius_km: float,
+               include_mining: bool) -> gpd.GeoDataFrame:
+        inputs, _ = self.inputs()
+        frames = []
+        if include_mining and inputs.layers.get("mining_sites") is not None:
+            frames.append(mining_sites(inputs.layers["mining_sites"], self.countries(week)))
+        if own is not None:
+            frames.append(own)
+        if not frames:
+            raise SpecError("no site to score: the data has no mining sites layer and no list was uploaded")
+        sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+        return site_risk(sites, self.archive.cells(week), inputs.events, pd.Timestamp(week), radius_km=radius_km,
+                         calibration=self.calibration(week))
+
+    # uploads --------------------------------------------------------------------------------
+    def read_upload(self, filename: str, body: bytes, kind: str) -> LineString | gpd.GeoDataFrame:
+        """A track (``kind="track"``) or a site list (``kind="sites"``) sent by a user, checked
+        against :class:`Limits`; errors name the file as the user called it."""
+        if len(body) > self.limits.upload_bytes:
+            raise TooLargeError(f"{filename}: the file is {len(body):,} bytes, over the limit of "
+                            f"{self.limits.upload_bytes:,}; send a shorter track or fewer sites")
+        allowed = (".gpx", ".geojson", ".json") if kind == "track" else (".csv", ".geojson", ".json")
+        suffix = Path(filename).suffix.lower() if filename else ""
+        if suffix not in allowed:
+            raise SpecError(f"{filename or 'the upload'}: unknown file type {suffix or '(none)'}; "
+                            f"send a {', '.join(allowed)} file")
+        # A fixed name in a private folder: the user's file name never becomes a path.
+        with tempfile.TemporaryDirectory(prefix="sahelrisk-upload-") as folder:
+            path = Path(folder) / f"upload{suffix}"
+            path.write_bytes(body)
+            try:
+                value = read_track(path) if kind == "track" else read_sites(path)
+            except DataFileError as e:
+                raise DataFileError(filename, e.problem, e.fix) from None
+        count = len(value.coords) if kind == "track" else len(value)
+        most = self.limits.track_points if kind == "track" else self.limits.sites
+        if count > most:
+            what = "points" if kind == "track" else "sites"
+            raise TooLargeError(f"{filename}: {count:,} {what}, over the limit of {most:,}; simplify the track or split "
+                            "the list")
+        return value
+

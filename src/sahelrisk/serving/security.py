@@ -1,0 +1,65 @@
+"""What keeps the web app safe by default: response headers, the optional bearer token and the
+bounded reading of uploads.
+
+- Every page carries a Content-Security-Policy that allows scripts from the app's own files only:
+  text from the data or a user's upload can reach a page only as escaped text or JSON, and even a
+  slip in escaping could not run as script.
+- The weekly job's own HTML files (the self-contained Leaflet map, the bulletin) carry inline
+  scripts; they are served in a CSP *sandbox* (an opaque origin with no access to the app, its
+  cookies or its API).
+- With ``SAHELRISK_API_TOKEN`` set, computations and uploads need ``Authorization: Bearer <token>``
+  (or the cookie the sign-in page sets); reading published weeks stays open.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+
+from starlette.requests import Request
+
+from sahelrisk.errors import SahelriskError, SpecError
+
+__all__ = ["APP_CSP", "PUBLISHED_HTML_CSP", "TokenError", "TooLargeError", "check_token", "read_bounded", "TOKEN_COOKIE"]
+
+APP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+           "font-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+           "frame-ancestors 'self'")
+PUBLISHED_HTML_CSP = ("sandbox allow-scripts allow-popups; default-src 'none'; script-src 'unsafe-inline'; "
+                      "style-src 'unsafe-inline'; img-src data:; font-src data:")
+TOKEN_COOKIE = "sahelrisk_token"
+
+
+class TooLargeError(SpecError):
+    """An upload over the size limit (HTTP 413)."""
+
+
+class TokenError(SahelriskError):
+    """A request that needs the API token came without it, or with another one."""
+
+    exit_code = 3
+
+
+def check_token(request: Request, token: str | None) -> None:
+    """Refuse ``request`` unless it carries ``token`` (nothing to check when no token is set)."""
+    if not token:
+        return
+    header = request.headers.get("authorization", "")
+    sent = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(TOKEN_COOKIE, "")
+    if not sent:
+        raise TokenError("this server asks for its API token: send 'Authorization: Bearer <token>' "
+                         "or sign in on the /login page")
+    if not hmac.compare_digest(sent.encode(), token.encode()):
+        raise TokenError("the API token sent is not this server's; check SAHELRISK_API_TOKEN with its administrator")
+
+
+async def read_bounded(stream: AsyncIterator[bytes], limit: int, name: str) -> bytes:
+    """The bytes of an upload, refusing it as soon as it passes ``limit`` (never held whole)."""
+    chunks, size = [], 0
+    async for chunk in stream:
+        size += len(chunk)
+        if size > limit:
+            raise TooLargeError(f"{name}: the file is over the limit of {limit:,} bytes; send a shorter track or "
+                            "fewer sites")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,130 @@
+"""What the web app's pages show, as plain records of display text in the page's language.
+
+The templates only lay these out; numbers, dates and tier names are formatted here with
+:class:`sahelrisk.i18n.Formatter`, as in the bulletin, so a page and the bulletin of a week agree.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+
+from sahelrisk.calendar import week_end
+from sahelrisk.countries import known_countries
+from sahelrisk.geo import metric_crs_for
+from sahelrisk.i18n import Formatter
+from sahelrisk.publishing.bulletin import area_rows, site_rows, tier_name, tier_rows, violence_name, what_changed
+from sahelrisk.publishing.route_map import route_label
+from sahelrisk.serving.archive import Archive
+
+__all__ = ["week_view", "archive_view", "route_view", "sites_view", "events_along"]
+
+TOP_AREAS = 10
+
+
+def _downloads(archive: Archive, week: str, lang: str) -> list[dict]:
+    published = set(archive.files(week))
+    wanted = [("bulletin", f"bulletin.{lang}.pdf", "PDF"), ("map", f"map.{lang}.html", "HTML"),
+              ("areas", "risk_adm2.csv", "CSV"), ("areas_adm1", "risk_adm1.csv", "CSV"),
+              ("cells", "risk_grid.geojson", "GeoJSON"), ("sites", "risk_sites.csv", "CSV")]
+    return [{"kind": kind, "file": name, "format": form} for kind, name, form in wanted if name in published]
+
+
+def week_view(archive: Archive, week: str, lang: str) -> dict:
+    """The week page: the run, tier counts, the highest areas, what changed and the downloads."""
+    fmt = Formatter(lang)
+    run = archive.run(week)
+    cells = archive.cells(week)
+    adm2 = archive.adm2_table(week)
+    horizon = int(run["horizon_weeks"])
+    monday = pd.Timestamp(week)
+    changed = what_changed(adm2, cells, None, lang=lang)
+    rising = adm2.dropna(subset=["change_vs_last_week"]).nlargest(5, "change_vs_last_week")
+    falling = adm2.dropna(subset=["change_vs_last_week"]).nsmallest(5, "change_vs_last_week")
+    coverage = [c for c in run.get("country_coverage", []) if isinstance(c, dict)]
+    return {
+        "week": week, "week_long": fmt.date(monday), "as_of": fmt.date(run["as_of"]),
+        "first_day": fmt.date(monday + pd.Timedelta(weeks=1)),
+        "last_day": fmt.date(week_end(monday + pd.Timedelta(weeks=horizon))), "horizon_weeks": horizon,
+        "model": f"{run['model']} v{run['model_version']}", "latest_event": fmt.date(run.get("latest_event")),
+        "cell_tiers": tier_rows(cells, fmt), "area_tiers": tier_rows(adm2, fmt),
+        "top": area_rows(adm2.sort_values("rank").head(TOP_AREAS), lang, fmt),
+        "rising": area_rows(rising[rising["change_vs_last_week"] > 0], lang, fmt),
+        "falling": area_rows(falling[falling["change_vs_last_week"] < 0], lang, fmt),
+        "moved_up": changed["up"], "onsets": changed["onsets"],
+        "stale": [_country(c.get("country"), fmt) for c in coverage if c.get("stale")],
+        "downloads": _downloads(archive, week, lang), "previous": archive.previous(week),
+    }
+
+
+def archive_view(archive: Archive, lang: str) -> list[dict]:
+    """One row per published week, newest first."""
+    fmt = Formatter(lang)
+    rows = []
+    for week in archive.weeks():
+        run = archive.run(week)
+        rows.append({"week": week, "week_long": fmt.date(week), "as_of": fmt.date(run["as_of"]),
+                     "model": f"{run['model']} v{run['model_version']}", "units": fmt.number(run.get("units")),
+                     "downloads": _downloads(archive, week, lang)})
+    return rows
+
+
+def events_along(line: BaseGeometry, events: pd.DataFrame, week: object, buffer_km: float, weeks: int = 52,
+                 limit: int = 10) -> pd.DataFrame:
+    """The latest fatal events within ``buffer_km`` of ``line`` in the ``weeks`` up to the end of ``week``."""
+    end = week_end(pd.Timestamp(week))
+    recent = events[events["has_location"] & (events["date_start"] > end - pd.Timedelta(weeks=weeks))
+                    & (events["date_start"] <= end)]
+    if recent.empty:
+        return recent
+    crs = metric_crs_for(gpd.GeoSeries([line], crs="EPSG:4326"))
+    corridor = gpd.GeoSeries([line], crs="EPSG:4326").to_crs(crs).buffer(buffer_km * 1000).iloc[0]
+    points = gpd.GeoSeries(gpd.points_from_xy(recent["longitude"], recent["latitude"]), crs="EPSG:4326").to_crs(crs)
+    inside = recent[points.within(corridor).to_numpy()]
+    return inside.sort_values("date_start", ascending=False).head(limit)
+
+
+def route_view(segments: gpd.GeoDataFrame, events: pd.DataFrame, lang: str) -> dict:
+    """The route planner's answer: the routes ranked, the riskiest stretches, the events along them."""
+    fmt = Formatter(lang)
+    summaries = sorted(segments.attrs["routes"], key=lambda s: s["rank_by_risk"])
+    routes = [{"label": route_label(s["route"], lang), "p": fmt.percent(s["probability"]),
+               "tier": tier_name(_tier(s["probability"]), lang), "tier_key": _tier(s["probability"]),
+               "km": fmt.number(s["km"]), "hours": fmt.number(s["hours"]),
+               "extra_hours": fmt.number(s["extra_hours"]), "events_4w": fmt.number(s["events_4w"]),
+               "events_52w": fmt.number(s["events_52w"]), "rank_by_risk": s["rank_by_risk"],
+               "rank_by_time": s["rank_by_time"], "km_outside": fmt.number(s["km_outside"])} for s in summaries]
+    first = segments[segments["route"] == segments.attrs["routes"][0]["route"]]
+    riskiest = first.dropna(subset=["probability"]).nlargest(8, "probability")
+    stretches = [{"segment": int(r["segment"]), "area": r["adm2_name"] if isinstance(r["adm2_name"], str) else "-",
+                  "p": fmt.percent(r["probability"]), "tier": tier_name(r["risk_tier"], lang), "tier_key": r["risk_tier"],
+                  "from_km": fmt.number(r["from_km"]), "km": fmt.number(r["km"]), "events_4w": fmt.number(r["events_4w"]),
+                  "events_52w": fmt.number(r["events_52w"])} for _, r in riskiest.iterrows()]
+    along = [{"date": fmt.date(e["date_start"], "medium"), "killed": fmt.number(e["fatalities_best"]),
+              "place": ", ".join(str(v) for v in (e.get("admin2"), e.get("admin1")) if isinstance(v, str) and v) or "-",
+              "kind": violence_name(e["violence_type"], lang)} for _, e in events.iterrows()]
+    return {"week": segments.attrs["week"], "buffer_km": fmt.number(segments.attrs["buffer_km"]), "routes": routes,
+            "stretches": stretches, "events": along}
+
+
+def _country(iso3: object, fmt: Formatter) -> str:
+    known = known_countries().get(str(iso3))
+    return fmt.country(known.iso2) if known else str(iso3)
+
+
+def _tier(p: float) -> str:
+    from sahelrisk.scoring.week import risk_tier
+    return str(risk_tier(np.array([p]))[0])
+
+
+def sites_view(sites: pd.DataFrame, lang: str) -> list[dict]:
+    """Every scored site as a table row (the page sorts them in the browser)."""
+    fmt = Formatter(lang)
+    rows = site_rows(sites, len(sites), lang, fmt) or []
+    ranked = sites.dropna(subset=["probability"]).sort_values("rank")
+    for row, (_, site) in zip(rows, ranked.iterrows()):
+        row["p_value"] = float(site["probability"])
+        row["tier_key"] = site["risk_tier"]
+    return rows

@@ -1,0 +1,168 @@
+"""The web app over a synthetic published archive: pages, formats, errors, the token, limits and
+safety. Route and site computations on the real data are in test_app_real.py."""
+
+import io
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from sahelrisk.serving.app import ServeSettings, create_app
+from sahelrisk.serving.planner import Limits
+from tests.serving.published import publish_week
+
+HOSTILE = "<script>window.pwned=1</script>"
+
+
+@pytest.fixture
+def out(tmp_path):
+    publish_week(tmp_path / "out", "2023-12-18", shift=-0.02)
+    publish_week(tmp_path / "out", "2023-12-25", names=("Ségou", HOSTILE, "Macina", "\" onmouseover=\"x"))
+    return tmp_path / "out"
+
+
+def client(out, tmp_path, **settings) -> TestClient:
+    app = create_app(ServeSettings(out_dir=out, data_dir=tmp_path / "no-data", mlruns=tmp_path / "mlruns", **settings))
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_weeks_lists_the_published_weeks_newest_first_and_a_new_week_shows_without_restart(out, tmp_path):
+    api = client(out, tmp_path)
+    weeks = api.get("/api/v1/weeks").json()
+    assert [w["week"] for w in weeks] == ["2023-12-25", "2023-12-18"]
+    assert weeks[0]["model"] == "test-model" and "risk_grid.parquet" in weeks[0]["files"]
+    (out / "2024-01-01.tmp").mkdir()                  # a folder being written is not a week
+    publish_week(out, "2024-01-01")
+    assert api.get("/api/v1/weeks").json()[0]["week"] == "2024-01-01"
+
+
+def test_cells_come_as_geojson_or_csv(out, tmp_path):
+    api = client(out, tmp_path)
+    geo = api.get("/api/v1/weeks/2023-12-25/cells?format=geojson")
+    assert geo.status_code == 200 and geo.headers["content-type"].startswith("application/geo+json")
+    features = geo.json()["features"]
+    assert len(features) == 4 and features[0]["geometry"]["type"] == "Polygon"
+    assert {f["properties"]["adm2_name"] for f in features} >= {"Ségou", HOSTILE}
+    table = pd.read_csv(io.StringIO(api.get("/api/v1/weeks/latest/cells?format=csv").text))
+    assert len(table) == 4 and "probability" in table and "geometry" not in table
+
+
+def test_areas_of_each_level_and_an_unknown_level_is_a_400(out, tmp_path):
+    api = client(out, tmp_path)
+    adm2 = gpd.read_file(io.BytesIO(api.get("/api/v1/weeks/2023-12-25/areas?level=adm2").content))
+    adm1 = gpd.read_file(io.BytesIO(api.get("/api/v1/weeks/2023-12-25/areas?level=adm1").content))
+    assert len(adm2) == 4 and len(adm1) == 1
+    bad = api.get("/api/v1/weeks/2023-12-25/areas?level=adm3")
+    assert bad.status_code == 422 and "adm1|adm2" in bad.text     # FastAPI's own check of the pattern
+    assert api.get("/api/v1/weeks/2023-12-25/areas?level=adm2&format=csv").text.startswith("unit_id,")
+
+
+@pytest.mark.parametrize("path, status, words", [
+    ("/api/v1/weeks/2020-01-06/cells", 404, "week 2020-01-06 is not published; published weeks run from 2023-12-18"),
+    ("/api/v1/weeks/yesterday/cells", 400, "week 'yesterday' is not a date"),
+    ("/weeks/2023-12-25/files/secret.txt", 404, "is not a file the weekly job publishes"),
+    ("/weeks/2023-12-25/files/bulletin.fr.pdf", 404, "bulletin.fr.pdf was not published"),
+])
+def test_errors_are_one_line_json_with_a_4xx_code(out, tmp_path, path, status, words):
+    answer = client(out, tmp_path).get(path, headers={"Accept": "application/json"})
+    assert answer.status_code == status
+    body = answer.json()
+    assert words in body["error"] and "\n" not in body["error"] and body["status"] == status
+
+
+@pytest.mark.parametrize("path", ["/weeks/..%2F..%2Fetc/files/passwd", "/weeks/2023-12-25/files/..%2Frun.json",
+                                  "/weeks/2023-12-25/files/%2Fetc%2Fpasswd", "/static/..%2F__init__.py",
+                                  "/weeks/2023-12-25/files/../../../../etc/passwd",
+                                  "/api/v1/weeks/..%2F2023-12-25/cells"])
+def test_no_request_reads_outside_the_app_folders(out, tmp_path, path):
+    (tmp_path / "secret.txt").write_text("top secret")
+    answer = client(out, tmp_path).get(path)
+    assert answer.status_code in (400, 404) and "top secret" not in answer.text and "root:" not in answer.text
+
+
+def test_pages_carry_a_policy_forbidding_inline_script_and_published_html_is_sandboxed(out, tmp_path):
+    api = client(out, tmp_path)
+    page = api.get("/weeks/latest")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    published = api.get("/weeks/2023-12-25/files/map.en.html")
+    assert published.status_code == 200 and published.headers["content-security-policy"].startswith("sandbox")
+
+
+def test_names_from_the_data_are_escaped_in_pages(out, tmp_path):
+    html = client(out, tmp_path).get("/weeks/2023-12-25?lang=en").text
+    assert HOSTILE not in html and "&lt;script&gt;window.pwned=1&lt;/script&gt;" in html
+    assert '" onmouseover="x' not in html
+    assert "<script>" not in html.replace('<script src="/static/leaflet.js" defer></script>', "").replace(
+        '<script src="/static/app.js" defer></script>', "")
+
+
+def test_the_week_page_shows_tiers_top_areas_changes_and_downloads_in_french(out, tmp_path):
+    api = client(out, tmp_path)
+    html = api.get("/weeks/2023-12-25?lang=fr").text
+    assert '<html lang="fr">' in html and "Semaine du 25 décembre 2023" in html
+    assert "Téléchargements" in html and "/weeks/2023-12-25/files/risk_adm2.csv" in html
+    assert "Là où le risque a le plus augmenté depuis la semaine dernière" in html
+    assert 'href="/weeks/2023-12-18"' in html                # the previous week
+    english = api.get("/weeks/2023-12-25", cookies={"lang": "en"}).text
+    assert "Downloads" in english and 'id="lang-fr"' in english
+
+
+def test_the_archive_lists_every_week_and_the_home_page_opens_the_latest(out, tmp_path):
+    api = client(out, tmp_path)
+    html = api.get("/archive?lang=en").text
+    assert html.count('href="/weeks/2023-') >= 2
+    home = api.get("/", follow_redirects=False)
+    assert home.status_code == 307 and home.headers["location"] == "/weeks/latest"
+
+
+def test_behind_a_proxy_links_carry_the_root_path(out, tmp_path):
+    app = create_app(ServeSettings(out_dir=out, data_dir=tmp_path), root_path="/sahelrisk")
+    html = TestClient(app, root_path="/sahelrisk").get("/weeks/latest?lang=en").text
+    assert 'href="/sahelrisk/archive"' in html and 'src="/sahelrisk/static/app.js"' in html
+
+
+def test_leaflet_and_the_app_script_are_served_by_the_app(out, tmp_path):
+    api = client(out, tmp_path)
+    assert "Leaflet" in api.get("/static/leaflet.js").text[:2000]
+    assert api.get("/static/app.js").headers["content-type"].startswith("text/javascript")
+    assert api.get("/static/missing.js").status_code == 404
+
+
+def test_with_a_token_set_computations_need_it_and_reading_stays_open(out, tmp_path):
+    api = client(out, tmp_path, token="s3cret")
+    refused = api.get("/api/v1/route?from=Ségou&to=Sokolo")
+    assert refused.status_code == 401 and "Authorization: Bearer" in refused.json()["error"]
+    wrong = api.get("/api/v1/route?from=Ségou&to=Sokolo", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401 and "is not this server's" in wrong.json()["error"]
+    upload = api.post("/api/v1/route", content=b"{}", headers={"Content-Type": "application/geo+json"})
+    assert upload.status_code == 401
+    assert api.get("/api/v1/weeks").status_code == 200 and api.get("/weeks/latest").status_code == 200
+
+
+def test_an_upload_over_the_limit_is_one_clear_error(out, tmp_path):
+    api = client(out, tmp_path, limits=Limits(upload_bytes=1000))
+    big = json.dumps({"type": "LineString", "coordinates": [[-6 + i / 1e4, 13] for i in range(500)]}).encode()
+    answer = api.post("/api/v1/route?name=big.geojson", content=big, headers={"Content-Type": "application/geo+json"})
+    assert answer.status_code == 413 and "over the limit of 1,000" in answer.json()["error"]
+    page = api.post("/route", files={"file": ("big.gpx", b"x" * 5000, "application/gpx+xml")})
+    assert page.status_code == 413 and "big.gpx: the file is over the limit of 1,000 bytes" in page.text
+    huge = api.post("/route", files={"file": ("huge.gpx", b"x" * 100_000, "application/gpx+xml")})
+    assert huge.status_code == 413 and "over the limit" in huge.text
+
+
+def test_an_upload_without_a_length_is_refused(out, tmp_path):
+    def body():
+        yield b'{"type": "LineString"}'
+    answer = client(out, tmp_path).post("/api/v1/route", content=body(), headers={"Content-Type": "application/json"})
+    assert answer.status_code == 411 and "Content-Length" in answer.json()["error"]
+
+
+def test_no_published_week_is_a_404_naming_the_folder(tmp_path):
+    api = client(tmp_path / "empty", tmp_path)
+    answer = api.get("/api/v1/weeks/latest/cells")
+    assert answer.status_code == 404 and "no week is published in" in answer.json()["error"]
+    assert api.get("/api/v1/weeks").json() == []
+    assert "No week is published yet." in api.get("/archive?lang=en").text

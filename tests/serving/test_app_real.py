@@ -1,0 +1,132 @@
+"""The web app on the real data, through httpx against uvicorn: routes (places, via, alternatives,
+tracks), sites (the mining layer and one's own list), formats, errors and the same numbers as the
+Python API."""
+
+import io
+import json
+
+import geopandas as gpd
+import httpx
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from sahelrisk.routes.risk import assess_routes
+from sahelrisk.serving.app import ServeSettings, create_app
+from tests.serving.conftest import LATEST
+
+pytestmark = pytest.mark.slow
+
+GPX = """<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>{name}</name><trkseg>
+<trkpt lat="13.44" lon="-6.26"></trkpt><trkpt lat="13.9" lon="-6.0"></trkpt><trkpt lat="14.27" lon="-5.99"></trkpt>
+</trkseg></trk></gpx>"""
+
+
+@pytest.fixture(scope="module")
+def http(live):
+    with httpx.Client(base_url=live.url, timeout=60) as client:
+        yield client
+
+
+def test_a_route_through_a_stop_with_alternatives_names_each_route_and_its_stretches(http):
+    answer = http.get("/api/v1/route", params={"from": "Ségou", "via": "Niono", "to": "Sokolo", "week": LATEST,
+                                               "alternatives": 2})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    routes = body["routes"]
+    assert routes[0]["route"] == "fastest" and 1 <= len(routes) <= 3
+    assert all(0 < r["probability"] < 1 and r["km"] > 100 for r in routes)
+    assert sorted(r["rank_by_risk"] for r in routes) == list(range(1, len(routes) + 1))
+    stretches = body["segments"]["features"]
+    assert {f["properties"]["route"] for f in stretches} == {r["route"] for r in routes}
+    assert all(f["geometry"]["type"] in ("LineString", "MultiLineString") for f in stretches)
+
+
+def test_the_route_of_the_api_is_the_route_of_the_python_api(http, settings, catalog):
+    from sahelrisk import api
+
+    served = http.get("/api/v1/route", params={"from": "Ségou", "to": "Sokolo", "week": LATEST}).json()
+    loaded = api.load_model("champion", name="test-grid-any-fatal-4w", mlruns=settings.mlruns)
+    scored = api.score_with_layers(LATEST, model=loaded, data_dir=settings.data_dir, catalog=catalog,
+                                   as_of="2023-12-31")
+    routes = api.plan_routes(["Ségou", "Sokolo"], scored.inputs, loaded.spec.countries)
+    direct = assess_routes(routes, scored.result.cells, scored.inputs.events, scored.week,
+                           calibration=loaded.area_calibration).attrs["routes"][0]
+    assert served["routes"][0]["probability"] == pytest.approx(direct["probability"], abs=1e-9)
+    assert served["routes"][0]["km"] == direct["km"] and served["routes"][0]["events_52w"] == direct["events_52w"]
+
+
+@pytest.mark.parametrize("form, kind", [("geojson", "application/geo+json"), ("gpx", "application/gpx+xml")])
+def test_a_route_downloads_as_geojson_and_gpx(http, form, kind):
+    answer = http.get("/api/v1/route", params={"from": "Ségou", "to": "Sokolo", "format": form})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith(kind)
+    if form == "geojson":
+        assert len(gpd.read_file(io.BytesIO(answer.content))) > 2
+    else:
+        import gpxpy
+        points = gpxpy.parse(answer.text).tracks[0].segments[0].points
+        assert len(points) > 10 and 13 < points[0].latitude < 14
+
+
+def test_a_track_posted_as_gpx_or_geojson_is_scored_along_its_line(http):
+    gpx = http.post("/api/v1/route", params={"week": LATEST, "name": "convoy.gpx"},
+                    content=GPX.format(name="convoy").encode(), headers={"Content-Type": "application/gpx+xml"})
+    assert gpx.status_code == 200, gpx.text
+    line = {"type": "LineString", "coordinates": [[-6.26, 13.44], [-6.0, 13.9], [-5.99, 14.27]]}
+    geo = http.post("/api/v1/route", params={"week": LATEST}, content=json.dumps(line).encode(),
+                    headers={"Content-Type": "application/geo+json"})
+    assert geo.status_code == 200, geo.text
+    a, b = gpx.json()["routes"][0], geo.json()["routes"][0]
+    assert a["km"] == b["km"] and a["probability"] == pytest.approx(b["probability"])
+
+
+@pytest.mark.parametrize("params, status, words", [
+    ({"from": "Atlantis", "to": "Sokolo"}, 400, "Atlantis"),
+    ({"from": "Ségou", "to": "Sokolo", "week": "2019-01-07"}, 404, "is not published"),
+    ({"from": "Ségou", "to": "Sokolo", "alternatives": 9}, 400, "alternatives must be 0 to 3"),
+    ({"from": "5.3,-4.0", "to": "5.4,-4.1"}, 422, "runs outside the scored countries"),
+])
+def test_route_mistakes_are_4xx_with_the_clis_one_line_message(http, params, status, words):
+    answer = http.get("/api/v1/route", params=params)
+    assert answer.status_code == status and words in answer.json()["error"]
+
+
+def test_a_broken_track_names_the_uploaded_file_not_a_server_path(http):
+    answer = http.post("/api/v1/route", params={"name": "field.gpx"}, content=b"<gpx><oops",
+                       headers={"Content-Type": "application/gpx+xml"})
+    body = answer.json()
+    assert answer.status_code == 400 and body["error"].startswith("field.gpx: is not a readable GPX file")
+    assert "/tmp" not in body["error"] and "upload" not in body["error"]
+
+
+def test_too_many_track_points_is_one_clear_error(published, real_data):
+    from sahelrisk.serving.planner import Limits
+    out, mlruns = published
+    app = create_app(ServeSettings(out_dir=out, data_dir=real_data, mlruns=mlruns, limits=Limits(track_points=2)))
+    answer = TestClient(app).post("/api/v1/route", params={"name": "long.gpx"}, content=GPX.format(name="x").encode())
+    assert answer.status_code == 413 and "long.gpx: 3 points, over the limit of 2" in answer.json()["error"]
+
+
+def test_sites_are_the_mining_layer_scored_and_ones_own_list_is_scored_beside_it(http):
+    mining = gpd.read_file(io.BytesIO(http.get(f"/api/v1/weeks/{LATEST}/sites").content))
+    assert len(mining) > 50 and mining["probability"].between(0, 1).any()
+    own = "name,latitude,longitude\nMy camp,13.9,-5.4\n<b>x</b>,14.3,-4.1\n"
+    answer = http.post(f"/api/v1/weeks/{LATEST}/sites", params={"name": "mine.csv", "format": "csv"},
+                       content=own.encode(), headers={"Content-Type": "text/csv"})
+    assert answer.status_code == 200, answer.text
+    table = pd.read_csv(io.StringIO(answer.text))
+    assert list(table["name"].sort_values()) == ["<b>x</b>", "My camp"] and table["probability"].between(0, 1).all()
+
+
+def test_the_data_and_model_stay_in_memory_between_requests(http, live):
+    planner = live.server.config.app.state.planner
+    before = planner.inputs()
+    assert http.get("/api/v1/route", params={"from": "Mopti", "to": "Douentza", "week": LATEST}).status_code == 200
+    assert planner.inputs()[0] is before[0] and planner.inputs()[1] is before[1]     # not reloaded
+    assert len(planner._models) == 1                                                  # one model, loaded once
+
+
+def test_the_route_pdf_is_a_pdf(http):
+    answer = http.get("/route.pdf", params={"from": "Ségou", "to": "Sokolo", "via": "", "lang": "fr"})
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")

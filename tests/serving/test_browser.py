@@ -1,0 +1,123 @@
+"""The web app in a real browser: Debian's Chromium driven by Playwright against uvicorn on
+127.0.0.1, on the real data. Screenshots go to $SAHELRISK_SCREENSHOTS when set (the README's)."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("chromium") is None,
+                                 reason="Debian's chromium is not installed (.ci/run installs it)")]
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HOSTILE = "<img src=x onerror=\"window.pwned=1\">"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live):
+    context = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 1000}, locale="en-GB")
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.console_errors = []
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+    yield page
+    context.close()
+
+
+def _shot(page, name: str) -> None:
+    folder = os.environ.get("SAHELRISK_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / name), full_page=False)
+
+
+def test_a_planner_opens_the_week_switches_to_french_and_checks_segou_to_sokolo(page):
+    page.goto("/")
+    page.wait_for_selector("#map[data-drawn]")                         # the cells drawn by Leaflet
+    assert int(page.get_attribute("#map", "data-drawn")) > 1000
+    assert page.locator("#tier-counts li").count() == 4
+    page.click("#lang-fr")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("h2", has_text="Téléchargements").count() == 1
+    page.click("text=Planificateur d'itinéraire")
+    page.fill("#from", "Ségou")
+    page.fill("#to", "Sokolo")
+    page.click("#check")
+    page.wait_for_selector("#route-map[data-drawn]")
+    assert page.locator("#route-map path.leaflet-interactive").count() >= 3   # the stretches, drawn
+    probability = page.locator("#routes .corridor-p").first.inner_text()
+    assert probability.endswith("%") and 0 < float(probability.rstrip(" %\u202f\xa0").replace(",", ".")) < 100
+    assert page.locator("#stretches tbody tr").count() >= 2
+    assert "Itinéraires, du moins risqué au plus risqué" in page.content()
+    assert page.dialogs == [] and not page.console_errors
+    _shot(page, "webapp_route_fr_segou-sokolo.png")
+
+
+def test_an_uploaded_gpx_track_is_checked(page, tmp_path):
+    from tests.serving.test_app_real import GPX
+
+    track = tmp_path / "convoy.gpx"
+    track.write_text(GPX.format(name="convoy"), encoding="utf-8")
+    page.goto("/route?lang=en")
+    page.set_input_files("#track-file", str(track))
+    page.click("#upload")
+    page.wait_for_selector("#route-map[data-drawn]")
+    assert "Track convoy.gpx" in page.inner_text("main")
+    assert page.locator("#routes tbody tr").count() == 1 and page.locator("#stretches tbody tr").count() >= 1
+
+
+def test_a_hostile_place_name_runs_no_script(page):
+    page.goto("/route?lang=en")
+    page.fill("#from", HOSTILE)
+    page.fill("#to", "Sokolo")
+    page.click("#check")
+    page.wait_for_selector("#error")
+    assert "onerror" in page.inner_text("#error")                      # shown as text, not run
+    assert page.evaluate("window.pwned") is None and page.dialogs == []
+    assert page.locator("main img").count() == 0
+
+
+def test_a_hostile_name_inside_an_uploaded_file_runs_no_script(page, tmp_path):
+    sites = tmp_path / "sites.csv"
+    sites.write_text(f'name,latitude,longitude\n"{HOSTILE.replace(chr(34), chr(34) * 2)}",13.9,-5.4\n'
+                     "<script>window.pwned=2</script>,14.3,-4.1\n", encoding="utf-8")
+    page.goto("/sites?lang=en")
+    page.set_input_files("#sites-file", str(sites))
+    page.click("#sites-upload")
+    page.wait_for_selector("#sites tbody tr")
+    assert "<script>window.pwned=2</script>" in page.inner_text("#sites")   # the name, as text
+    assert page.evaluate("window.pwned") is None and page.dialogs == [] and page.locator("#sites img").count() == 0
+    # a hostile file name too, on the route planner
+    track = tmp_path / "track.gpx"
+    from tests.serving.test_app_real import GPX
+    track.write_text(GPX.format(name=HOSTILE.replace("<", "&lt;")), encoding="utf-8")
+    page.goto("/route?lang=en")
+    page.set_input_files("#track-file", {"name": "<img src=x onerror=window.pwned=3>.gpx", "mimeType": "application/gpx+xml",
+                                         "buffer": track.read_bytes()})
+    page.click("#upload")
+    page.wait_for_selector("#route-map[data-drawn]")
+    assert page.evaluate("window.pwned") is None and page.dialogs == []
+
+
+def test_the_mining_sites_table_sorts_in_the_browser(page):
+    page.goto("/sites?lang=en")
+    page.wait_for_selector("#sites tbody tr")
+    first = page.locator("#sites tbody tr").first.inner_text()
+    page.click("#sites th:nth-child(6)")            # probability: ascending, the least risky first
+    assert page.locator("#sites tbody tr").first.inner_text() != first
+    page.click("#sites th:nth-child(6)")            # again: descending, the riskiest first
+    assert page.locator("#sites tbody tr").first.inner_text() == first
