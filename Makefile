@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_weekly.py
 	$(BIN)/python benchmarks/bench_speed.py --before 989c971 --tests
 	$(BIN)/sahelrisk backtest --protocol views-challenge --years 2018-2023 --out outputs
+	$(BIN)/python benchmarks/bench_serve.py   # over what make run published (outputs/, mlruns/)
 
 clean:
 	rm -rf $(VENV) outputs

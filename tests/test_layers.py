@@ -8,7 +8,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "sahelrisk"
 
 # Bottom to top. Root modules not listed (errors, calendar, countries, specs, files, geo, i18n) are the base layer.
 LAYERS = ["data", "units", "features", "modeling", "evaluation", "registry", "scoring", "routes", "publishing",
-          "jobs", "api", "console", "cli"]
+          "jobs", "api", "serving", "console", "cli"]
 
 
 def _layer(module: str) -> int:

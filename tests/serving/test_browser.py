@@ -53,6 +53,8 @@ def test_a_planner_opens_the_week_switches_to_french_and_checks_segou_to_sokolo(
     page.click("#lang-fr")
     assert page.locator("html").get_attribute("lang") == "fr"
     assert page.locator("h2", has_text="Téléchargements").count() == 1
+    page.wait_for_selector("#map[data-drawn]")
+    _shot(page, "webapp_week_fr.png")
     page.click("text=Planificateur d'itinéraire")
     page.fill("#from", "Ségou")
     page.fill("#to", "Sokolo")

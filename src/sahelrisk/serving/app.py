@@ -9,11 +9,13 @@ the app itself (Leaflet included), so it works on a field laptop with no interne
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -43,9 +45,9 @@ from sahelrisk.publishing.maps import TIER_COLOURS
 from sahelrisk.serving.archive import MEDIA_TYPES, Archive
 from sahelrisk.serving.planner import Limits, Planner
 from sahelrisk.serving.security import (
-    APP_CSP,
     PUBLISHED_HTML_CSP,
     TOKEN_COOKIE,
+    SafeHeaders,
     TokenError,
     TooLargeError,
     check_token,
@@ -61,6 +63,7 @@ LEAFLET = resources.files("js_lib_leaflet") / "static" / "js_lib_leaflet"
 VENDOR = {"leaflet.js": (LEAFLET / "leaflet.js", "text/javascript"),
           "leaflet.css": (LEAFLET / "leaflet.css", "text/css")}
 OWN = {"app.js": "text/javascript", "app.css": "text/css"}
+ANSWERS_BYTES = 200_000_000   # answers of GET requests kept in memory, the least recently asked dropped first
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,10 @@ def _csv(frame: pd.DataFrame, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{file_slug(name)}.csv"'})
 
 
+def _table(frame: gpd.GeoDataFrame, name: str, format: str) -> Response:
+    return _geojson(frame, name) if format == "geojson" else _csv(frame, name)
+
+
 def _geojson(frame: gpd.GeoDataFrame, name: str) -> Response:
     return Response(frame.to_json(drop_id=True, default=str), media_type="application/geo+json",
                     headers={"Content-Disposition": f'inline; filename="{file_slug(name)}.geojson"'})
@@ -167,23 +174,40 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
                       limits=settings.limits)
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        threading.Thread(target=planner.warm, name="sahelrisk-warm", daemon=True).start()
+        # Accept requests once the data and the model are in memory: no user waits for the loading.
+        await asyncio.to_thread(planner.warm)
         yield
 
     app = FastAPI(title="sahelrisk", version="1", root_path=root_path, lifespan=lifespan,
                   description="Weekly risk of deadly armed-conflict attacks: the published weeks, their cells, areas "
                               "and mining sites, and the risk along a route.")
     app.state.archive, app.state.planner, app.state.settings = archive, planner, settings
+    answers: OrderedDict[tuple, Response] = OrderedDict()
+    answers_lock = threading.Lock()
+    flights: dict[tuple, threading.Lock] = {}
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = _refuse_upload(request) or await call_next(request)
-        if "content-security-policy" not in response.headers:
-            response.headers["Content-Security-Policy"] = APP_CSP
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        return response
+    def cached(key: tuple, make: Callable[[], Response]) -> Response:
+        """The same answer for the same request of the same published week, computed once: the
+        key holds the week's publication time, so a week published again is computed afresh."""
+        week = archive.week(key[1])
+        key = (key[0], week, archive.file(week, "run.json").stat().st_mtime_ns, *key[2:])
+        with answers_lock:
+            flight = flights.setdefault(key, threading.Lock())
+        with flight:   # the same request asked at once by many: computed by the first, shared
+            with answers_lock:
+                if key in answers:
+                    answers.move_to_end(key)
+                    hit = answers[key]
+                    return Response(hit.body, status_code=hit.status_code, headers=dict(hit.headers))
+            made = make()
+            with answers_lock:
+                answers[key] = made
+                flights.pop(key, None)
+                while len(answers) > 1 and sum(len(a.body) for a in answers.values()) > ANSWERS_BYTES:
+                    answers.popitem(last=False)
+            return made
+
+    app.add_middleware(SafeHeaders, refuse=lambda request: _refuse_upload(request))
 
     def _refuse_upload(request: Request) -> Response | None:
         """An upload refused before its body is read: no length, or a length over the limit."""
@@ -237,8 +261,10 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
 
     @app.get("/weeks/{week}", include_in_schema=False, response_class=HTMLResponse)
     def week_page(request: Request, week: str) -> Response:
-        week = archive.week(week)
-        return _page(request, "week.html.j2", {"view": week_view(archive, week, _lang(request))})
+        lang, base = _lang(request), request.scope.get("root_path", "")
+        # keyed by the query too: a ?lang= page carries its cookie
+        return cached(("week page", week, lang, base, request.url.query),
+                      lambda: _page(request, "week.html.j2", {"view": week_view(archive, archive.week(week), lang)}))
 
     @app.get("/weeks/{week}/files/{name}", include_in_schema=False)
     def week_file(week: str, name: str) -> Response:
@@ -399,27 +425,34 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
         return out
 
     @app.get("/api/v1/weeks/{week}/cells", tags=["weeks"])
-    def api_cells(week: str, format: Annotated[str, Query(pattern="^(geojson|csv)$")] = "geojson") -> Response:
+    def api_cells(week: str, format: Annotated[str, Query(pattern="^(geojson|csv)$")] = "geojson",
+                  fields: Annotated[str | None, Query(max_length=500, description="Comma-separated columns to "
+                                                      "keep (default: all), e.g. probability,risk_tier")] = None
+                  ) -> Response:
         """The week's scored cells as GeoJSON or CSV (``latest`` is the newest week)."""
-        week = archive.week(week)
-        cells = archive.cells(week)
-        return _geojson(cells, f"cells_{week}") if format == "geojson" else _csv(cells, f"cells_{week}")
+        def make() -> Response:
+            cells = archive.cells(archive.week(week))
+            if fields:
+                wanted = [f.strip() for f in fields.split(",") if f.strip()]
+                unknown = [f for f in wanted if f not in cells.columns]
+                if unknown:
+                    raise SpecError(f"fields: unknown column(s) {', '.join(unknown)}; choose from "
+                                    f"{', '.join(c for c in cells.columns if c != 'geometry')}")
+                cells = cells[[*dict.fromkeys(["unit_id", *wanted]), "geometry"]]
+            return _table(cells, f"cells_{archive.week(week)}", format)
+        return cached(("cells", week, format, fields), make)
 
     @app.get("/api/v1/weeks/{week}/areas", tags=["weeks"])
     def api_areas(week: str, level: Annotated[str, Query(pattern="^(adm1|adm2)$")] = "adm2",
                   format: Annotated[str, Query(pattern="^(geojson|csv)$")] = "geojson") -> Response:
         """The week's scored areas of one level as GeoJSON or CSV."""
-        week = archive.week(week)
-        areas = archive.areas(week, level)
-        name = f"{level}_{week}"
-        return _geojson(areas, name) if format == "geojson" else _csv(areas, name)
+        return cached(("areas", week, level, format), lambda: _table(archive.areas(week, level),
+                                                                     f"{level}_{archive.week(week)}", format))
 
     @app.get("/api/v1/weeks/{week}/sites", tags=["sites"])
     def api_sites(week: str, format: Annotated[str, Query(pattern="^(geojson|csv)$")] = "geojson") -> Response:
         """The mining sites of the week's countries, scored."""
-        week = archive.week(week)
-        sites = planner.sites(week)
-        return _geojson(sites, f"sites_{week}") if format == "geojson" else _csv(sites, f"sites_{week}")
+        return cached(("sites", week, format), lambda: _table(planner.sites(week), f"sites_{archive.week(week)}", format))
 
     @app.post("/api/v1/weeks/{week}/sites", tags=["sites"])
     async def api_sites_upload(request: Request, week: str, name: str = "sites.csv",
@@ -430,8 +463,7 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
         week = archive.week(week)
         body = await read_bounded(request.stream(), settings.limits.upload_bytes, name)
         own = planner.read_upload(name, body, "sites")
-        sites = planner.sites(week, own, include_mining=include_mining)
-        return _geojson(sites, f"sites_{week}") if format == "geojson" else _csv(sites, f"sites_{week}")
+        return _table(planner.sites(week, own, include_mining=include_mining), f"sites_{week}", format)
 
     @app.get("/api/v1/places", tags=["routes"])
     def api_places(q: Annotated[str, Query(max_length=80)] = "",
@@ -454,8 +486,9 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
                   origin: Annotated[str, Query(alias="from")] = "") -> Response:
         """Risk along the road route through places (names or ``lat,lon``), stretch by stretch."""
         check_token(request, settings.token)
-        segments = planner.route(week, [origin, *(via or []), to], alternatives=alternatives, buffer_km=buffer_km)
-        return _route_response(segments, format)
+        stops = [origin, *(via or []), to]
+        return cached(("route", week, tuple(stops), alternatives, buffer_km, format), lambda: _route_response(
+            planner.route(week, stops, alternatives=alternatives, buffer_km=buffer_km), format))
 
     @app.post("/api/v1/route", tags=["routes"])
     async def api_route_track(request: Request, week: str = "latest", name: str = "track.geojson",

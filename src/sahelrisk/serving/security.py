@@ -14,13 +14,15 @@ bounded reading of uploads.
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sahelrisk.errors import SahelriskError, SpecError
 
-__all__ = ["APP_CSP", "PUBLISHED_HTML_CSP", "TokenError", "TooLargeError", "check_token", "read_bounded", "TOKEN_COOKIE"]
+__all__ = ["APP_CSP", "PUBLISHED_HTML_CSP", "TokenError", "TooLargeError", "SafeHeaders", "check_token", "read_bounded", "TOKEN_COOKIE"]
 
 APP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
            "font-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -63,3 +65,39 @@ async def read_bounded(stream: AsyncIterator[bytes], limit: int, name: str) -> b
                             "fewer sites")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+DEFAULT_HEADERS = {"content-security-policy": APP_CSP, "x-content-type-options": "nosniff",
+                   "referrer-policy": "no-referrer", "x-frame-options": "SAMEORIGIN"}
+
+
+class SafeHeaders:
+    """ASGI middleware: every response gets :data:`DEFAULT_HEADERS` it does not set itself, and a
+    request ``refuse`` answers (an upload too large, say) is answered before its body is read.
+
+    A plain ASGI wrapper rather than Starlette's ``BaseHTTPMiddleware``, which costs several
+    milliseconds a request under load.
+    """
+
+    def __init__(self, app: ASGIApp, refuse: Callable[[Request], Response | None]):
+        self.app = app
+        self.refuse = refuse
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one ASGI call."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k.encode(), v.encode()) for k, v in DEFAULT_HEADERS.items() if k.encode() not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        refused = self.refuse(Request(scope))
+        if refused is not None:
+            await refused(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
