@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from datetime import date
@@ -43,12 +44,13 @@ def _wait(url: str, process: subprocess.Popen, what: str, seconds: float = 90) -
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
+def postgres():
     """A PostgreSQL server on 127.0.0.1 with an empty database ``mlflow``; its URI."""
     import psycopg2
 
     bin_dir = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
-    root = tmp_path_factory.mktemp("postgres")
+    # not under pytest's folder: that one is private to root, and the server runs as postgres
+    root = Path(tempfile.mkdtemp(prefix="sahelrisk-postgres-"))
     data, sockets = root / "data", root / "sockets"
     data.mkdir()
     sockets.mkdir()
@@ -78,6 +80,7 @@ def postgres(tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -263,6 +263,10 @@ def _run(job: WeeklyJob, steps: _Steps, record: dict) -> WeeklyResult:
         return _nothing_new(job, steps, record, champion.version, week)
     loaded = _model_for_the_week(job, steps, record, spec, window, champion, last, cache)
     record.update(champion=loaded.version, model=loaded.name, model_identity=loaded.identity)
+    # The key names the model that scored the week: after a promotion, next Monday with the same
+    # data finds nothing new instead of scoring the same week again with the same model.
+    key = _key(inputs.fingerprint, spec.text, spec.features.text, loaded.version, week.date())
+    record["key"] = key
     scored = steps.run("score", lambda s: score_step(loaded, week, inputs, catalog=job.catalog, allow_stale=True))
     stale = [c.country for c in scored.result.coverage if c.stale]
     record["health"] = steps.run("health", lambda s: _health(loaded, inputs, week, spec))
