@@ -14,7 +14,8 @@ code   class                            cause
 7      :class:`TrackingUnavailableError` the MLflow tracking store cannot be reached
 8      :class:`FetchError`              a download failed or did not match its checksum
 9      :class:`JobBusyError`            another weekly job holds the lock
-10     :class:`NotFoundError`           a published week or file asked for is not there
+12     :class:`OutputError`             an output folder cannot be written
+13     :class:`NotFoundError`           a published week or file asked for is not there (the web app: 404)
 =====  ===============================  =====================================================
 
 Exit code 2 is the command line's own usage error (an unknown option); 70 an internal error.
@@ -94,7 +95,7 @@ class FetchError(SahelriskError):
 class NotFoundError(SahelriskError):
     """A published week, file or place asked for is not there (the web app answers 404)."""
 
-    exit_code = 10
+    exit_code = 13
 
 
 class OutputError(SahelriskError, OSError):
