@@ -166,3 +166,21 @@ def test_no_published_week_is_a_404_naming_the_folder(tmp_path):
     assert answer.status_code == 404 and "no week is published in" in answer.json()["error"]
     assert api.get("/api/v1/weeks").json() == []
     assert "No week is published yet." in api.get("/archive?lang=en").text
+
+
+def test_serve_refuses_a_bad_root_path_in_one_line(tmp_path, real_data):
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-m", "sahelrisk.cli", "serve", "--root-path", "sahelrisk",
+                             "--data-dir", str(real_data)], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 3 and "must start with '/'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_app_for_several_workers_reads_its_settings_from_the_environment(out, tmp_path, monkeypatch):
+    from sahelrisk.serving.app import app_from_environment
+    monkeypatch.setenv("SAHELRISK_OUT", str(out))
+    monkeypatch.setenv("SAHELRISK_DATA", str(tmp_path))
+    monkeypatch.setenv("SAHELRISK_API_TOKEN", "t0k3n")
+    app = app_from_environment()
+    assert app.state.settings.out_dir == out and app.state.settings.token == "t0k3n"
+    assert TestClient(app).get("/api/v1/weeks").json()[0]["week"] == "2023-12-25"
