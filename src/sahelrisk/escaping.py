@@ -3,6 +3,7 @@
 - HTML, attributes and the JavaScript of the maps: :func:`sahelrisk.publishing.maps.escape_text`
   (and Jinja2's autoescaping in the templates);
 - spreadsheets: :func:`csv_safe` (the OWASP rule against formula injection);
+- GeoJSON and JSON: :func:`geojson_text` (Python's JSON encoder);
 - the console: Rich markup is escaped where it is printed (:mod:`sahelrisk.console`);
 - matplotlib's text (mathtext reads ``$...$``): :func:`plot_text`;
 - file and folder names: :func:`file_slug`.
@@ -13,10 +14,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-__all__ = ["csv_cell", "csv_safe", "write_csv", "plot_text", "file_slug", "FORMULA_START"]
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["csv_cell", "csv_safe", "write_csv", "write_geojson", "geojson_text", "plot_text", "file_slug", "FORMULA_START"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection)."""
@@ -47,6 +52,22 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """Write ``frame`` as a CSV planners open in a spreadsheet: cells through :func:`csv_cell`, and
     CRLF line ends (RFC 4180), so a field holding a lone CR is quoted rather than read as a row end."""
     csv_safe(frame).to_csv(path, index=False, lineterminator="\r\n")
+
+
+def _json_value(value: object) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def geojson_text(frame: gpd.GeoDataFrame) -> str:
+    """A GeoDataFrame as GeoJSON text (RFC 7946: lon/lat; dates in ISO 8601; NaN as null)."""
+    return frame.to_crs("EPSG:4326").to_json(drop_id=True, default=_json_value)
+
+
+def write_geojson(frame: gpd.GeoDataFrame, path: str | Path) -> None:
+    """Write :func:`geojson_text` through Python's own file I/O, so a full or read-only disk is an
+    ``OSError`` naming its cause (GDAL's writer reports it as a feature it could not add)."""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(geojson_text(frame))
 
 
 def plot_text(value: object) -> str:

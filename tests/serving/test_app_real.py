@@ -127,6 +127,27 @@ def test_the_data_and_model_stay_in_memory_between_requests(http, live):
     assert len(planner._models) == 1                                                  # one model, loaded once
 
 
-def test_the_route_pdf_is_a_pdf(http):
+def test_the_route_pdf_is_a_pdf_for_places_and_for_an_uploaded_track(http):
     answer = http.get("/route.pdf", params={"from": "Ségou", "to": "Sokolo", "via": "", "lang": "fr"})
     assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    upload = http.post("/route.pdf?lang=en", files={"file": ("convoy.gpx", GPX.format(name="c").encode())},
+                       data={"week": LATEST, "buffer_km": "10"})
+    assert upload.status_code == 200 and upload.content.startswith(b"%PDF")
+
+
+def test_places_complete_a_name_without_accents_the_biggest_first(http):
+    found = http.get("/api/v1/places", params={"q": "segou"}).json()
+    assert found and fold_all(found[0]["name"]) == "segou" and found[0]["country_iso3"] == "MLI"
+    assert all("segou" in fold_all(p["name"]) for p in found)
+    assert http.get("/api/v1/places", params={"q": ""}).json() == []
+    assert http.get("/api/v1/places", params={"q": "x" * 81}).status_code == 422
+
+
+def fold_all(text: str) -> str:
+    from sahelrisk.serving.planner import fold
+    return fold(text)
+
+
+def test_the_mining_sites_come_as_csv_too(http):
+    table = pd.read_csv(io.StringIO(http.get(f"/api/v1/weeks/{LATEST}/sites", params={"format": "csv"}).text))
+    assert len(table) > 50 and {"name", "probability", "risk_tier", "events_52w"} <= set(table.columns)

@@ -45,9 +45,9 @@ def violence_name(kind, lang: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def template_environment(lang: str) -> Environment:
-    """Jinja2 templates of the package, autoescaped, speaking ``lang``."""
-    env = Environment(loader=PackageLoader("sahelrisk.publishing", "templates"),
+def template_environment(lang: str, package: str = "sahelrisk.publishing") -> Environment:
+    """Jinja2 templates of ``package`` (its ``templates/`` folder), autoescaped, speaking ``lang``."""
+    env = Environment(loader=PackageLoader(package, "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       extensions=["jinja2.ext.i18n"])
     # The i18n extension adds this method when it loads.

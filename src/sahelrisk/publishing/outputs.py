@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from sahelrisk.calendar import parse_week, week_end
-from sahelrisk.escaping import file_slug, write_csv
+from sahelrisk.escaping import file_slug, write_csv, write_geojson
 from sahelrisk.files import write_folder_atomic
 from sahelrisk.i18n import LANGUAGES, Formatter, check_language, gettext
 from sahelrisk.publishing.bulletin import render_bulletin, write_pdf
@@ -73,7 +73,7 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
 
     def fill(tmp: Path) -> None:
         cells.to_parquet(tmp / "risk_grid.parquet")
-        cells.to_file(tmp / "risk_grid.geojson", driver="GeoJSON")
+        write_geojson(cells, tmp / "risk_grid.geojson")
         write_csv(adm2.drop(columns="geometry"), tmp / "risk_adm2.csv")
         if "adm1" in result.areas:
             write_csv(result.areas["adm1"].drop(columns="geometry"), tmp / "risk_adm1.csv")
@@ -126,7 +126,7 @@ def write_route_outputs(segments, cells, inputs, out_dir, name: str, *, langs=LA
     recent = _recent_events(inputs.events, week)
 
     def fill(tmp: Path) -> None:
-        segments.to_file(tmp / "route.geojson", driver="GeoJSON")
+        write_geojson(segments, tmp / "route.geojson")
         write_csv(segments.drop(columns="geometry"), tmp / "segments.csv")
         (tmp / "summary.json").write_text(json.dumps({"week": segments.attrs["week"], "buffer_km": segments.attrs["buffer_km"],
                                                       "routes": segments.attrs["routes"]}, indent=2, default=str) + "\n")
@@ -148,6 +148,6 @@ def write_site_outputs(sites, out_dir, week) -> Path:
 
     def fill(tmp: Path) -> None:
         write_csv(sites.drop(columns="geometry"), tmp / "sites.csv")
-        sites.to_file(tmp / "sites.geojson", driver="GeoJSON")
+        write_geojson(sites, tmp / "sites.geojson")
 
     return write_folder_atomic(Path(out_dir) / "sites" / str(week.date()), fill)

@@ -18,7 +18,6 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -27,7 +26,7 @@ import geopandas as gpd
 import pandas as pd
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from sahelrisk.errors import (
@@ -39,8 +38,9 @@ from sahelrisk.errors import (
     SpecError,
     TrackingUnavailableError,
 )
-from sahelrisk.escaping import csv_safe, file_slug
-from sahelrisk.i18n import LANGUAGES, Formatter, translations
+from sahelrisk.escaping import csv_safe, file_slug, geojson_text
+from sahelrisk.i18n import LANGUAGES, Formatter
+from sahelrisk.publishing.bulletin import template_environment
 from sahelrisk.publishing.maps import TIER_COLOURS
 from sahelrisk.serving.archive import MEDIA_TYPES, Archive
 from sahelrisk.serving.planner import Limits, Planner
@@ -101,13 +101,8 @@ def status_of(error: SahelriskError) -> int:
     return next(code for kind, code in _STATUS if isinstance(error, kind))
 
 
-@lru_cache(maxsize=None)
 def _templates(lang: str) -> Environment:
-    env = Environment(loader=PackageLoader("sahelrisk.serving", "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      extensions=["jinja2.ext.i18n"])
-    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    return env
+    return template_environment(lang, "sahelrisk.serving")
 
 
 def _lang(request: Request) -> str:
@@ -129,7 +124,7 @@ def _table(frame: gpd.GeoDataFrame, name: str, format: str) -> Response:
 
 
 def _geojson(frame: gpd.GeoDataFrame, name: str) -> Response:
-    return Response(frame.to_json(drop_id=True, default=str), media_type="application/geo+json",
+    return Response(geojson_text(frame), media_type="application/geo+json",
                     headers={"Content-Disposition": f'inline; filename="{file_slug(name)}.geojson"'})
 
 
@@ -153,7 +148,7 @@ def _route_json(segments: gpd.GeoDataFrame) -> dict:
     routes = [{k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in s.items()}
               for s in segments.attrs["routes"]]
     return {"week": segments.attrs["week"], "buffer_km": segments.attrs["buffer_km"], "routes": routes,
-            "segments": json.loads(segments.to_json(drop_id=True, default=str))}
+            "segments": json.loads(geojson_text(segments))}
 
 
 def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
@@ -289,7 +284,7 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
         x0, y0, x1, y1 = segments.total_bounds
         cells = archive.cells(segments.attrs["week"]).cx[x0 - 0.6:x1 + 0.6, y0 - 0.6:y1 + 0.6]
         drawn = {**_route_json(segments), "stops": segments.attrs.get("stops", []),
-                 "cells": json.loads(cells[["adm2_name", "probability", "risk_tier", "geometry"]].to_json(drop_id=True)),
+                 "cells": json.loads(geojson_text(cells[["adm2_name", "probability", "risk_tier", "geometry"]])),
                  "events": [{"latitude": float(e["latitude"]), "longitude": float(e["longitude"]),
                              "date": str(pd.Timestamp(e["date_start"]).date()), "deaths": int(e["fatalities_best"])}
                             for _, e in line_events.iterrows()]}
@@ -348,19 +343,28 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
             return _page(request, "route.html.j2", context, status=status_of(error))
         return _page(request, "route.html.j2", context)
 
-    @app.get("/route.pdf", include_in_schema=False)
-    def route_pdf(request: Request) -> Response:
+    def _pdf(request: Request, form: dict, segments: gpd.GeoDataFrame) -> Response:
         from sahelrisk.publishing.bulletin import write_pdf
 
-        form = _route_form(request)
-        segments = _named_route(request, form)
-        page = _templates(_lang(request)).get_template("route_print.html.j2").render(
-            lang=_lang(request), fmt=Formatter(_lang(request)), form=form,
-            **_route_answer(request, segments, _events_for(segments)))
+        lang = _lang(request)
+        page = _templates(lang).get_template("route_print.html.j2").render(
+            lang=lang, fmt=Formatter(lang), form=form, **_route_answer(request, segments, _events_for(segments)))
         buffer = io.BytesIO()
         write_pdf(page, buffer)
         return Response(buffer.getvalue(), media_type="application/pdf",
                         headers={"Content-Disposition": 'attachment; filename="route.pdf"'})
+
+    @app.get("/route.pdf", include_in_schema=False)
+    def route_pdf(request: Request) -> Response:
+        form = _route_form(request)
+        return _pdf(request, form, _named_route(request, form))
+
+    @app.post("/route.pdf", include_in_schema=False)
+    async def route_pdf_upload(request: Request) -> Response:
+        track, fields = await _uploaded(request, "track")
+        segments = planner.route(fields.get("week") or archive.latest(), track=track, name=fields["filename"],
+                                 buffer_km=_float(fields.get("buffer_km", "10"), "buffer_km"))
+        return _pdf(request, {"from": fields["filename"], "via": "", "to": ""}, segments)
 
     @app.get("/sites", include_in_schema=False, response_class=HTMLResponse)
     def sites_page(request: Request, week: str = "latest") -> Response:
