@@ -167,6 +167,7 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
     archive = Archive(settings.out_dir)
     planner = Planner(archive, settings.data_dir, tracking_uri=settings.tracking_uri, mlruns=settings.mlruns,
                       limits=settings.limits)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Accept requests once the data and the model are in memory: no user waits for the loading.
@@ -194,10 +195,13 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
                     answers.move_to_end(key)
                     hit = answers[key]
                     return Response(hit.body, status_code=hit.status_code, headers=dict(hit.headers))
-            made = make()
+            try:
+                made = make()
+            finally:
+                with answers_lock:
+                    flights.pop(key, None)
             with answers_lock:
                 answers[key] = made
-                flights.pop(key, None)
                 while len(answers) > 1 and sum(len(a.body) for a in answers.values()) > ANSWERS_BYTES:
                     answers.popitem(last=False)
             return made

@@ -4,7 +4,8 @@ The scored cells come from the week's published grid (:class:`~sahelrisk.serving
 events, places, roads and mining sites from the data directory, loaded once per data cut-off (the
 ``as_of`` of the newest published week: events after a week's end are never counted for it, see
 :func:`sahelrisk.routes.risk.events_near`); the corridor and site calibration from the model that
-scored the week, loaded once per model version. A route then answers in milliseconds.
+scored the week, loaded once per model version. A new route then takes about 0.16 s of one core,
+and one asked before is kept.
 """
 
 from __future__ import annotations
