@@ -197,11 +197,13 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
                     return Response(hit.body, status_code=hit.status_code, headers=dict(hit.headers))
             try:
                 made = make()
-            finally:
+            except BaseException:
                 with answers_lock:
                     flights.pop(key, None)
+                raise
             with answers_lock:
                 answers[key] = made
+                flights.pop(key, None)
                 while len(answers) > 1 and sum(len(a.body) for a in answers.values()) > ANSWERS_BYTES:
                     answers.popitem(last=False)
             return made
