@@ -65,3 +65,14 @@ def test_a_source_that_reports_late_covers_fewer_weeks():
 def test_the_catalog_declares_each_sources_reporting_lag(catalog):
     lags = catalog.reporting_lags()
     assert lags["acled"] == 1 and lags["ucdp_ged"] == 0 and lags["ucdp_candidate"] == 0
+
+
+def test_a_long_quiet_country_is_at_peace_and_a_violent_one_that_stops_is_stale():
+    from sahelrisk.data.extent import country_coverage
+    rare = pd.DataFrame({"date_start": pd.to_datetime(["1998-06-01", "1999-03-01", "2000-04-10"]),
+                         "has_location": True, "country_iso3": "GNB"})
+    busy = pd.DataFrame({"date_start": pd.date_range("2012-01-02", "2023-05-01", freq="7D"), "has_location": True,
+                         "country_iso3": "MLI"})
+    gnb, mli = country_coverage(pd.concat([rare, busy]), ["GNB", "MLI"], "2023-12-25")
+    assert not gnb.stale and "its silence reads as peace" in gnb.reason and str(gnb.last_event) == "2000-04-10"
+    assert mli.stale and "its located events stop in the week of 2023-05-01" in mli.reason

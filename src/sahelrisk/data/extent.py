@@ -21,6 +21,7 @@ __all__ = ["DataExtent", "data_extent", "CountryCoverage", "country_coverage", "
 
 LOOKBACK_WEEKS = 52      # a scored week needs a year of located events before it
 MAX_QUIET_WEEKS = 13     # longer without a single located event in the whole region is a hole, not peace
+HISTORY_YEARS = 10       # a country's usual rate of events: the year to the week and the nine before
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,10 @@ class CountryCoverage:
     expected : float
         The mean of the three 52-week windows before that (what its own history makes expected).
     stale : bool
-        True when the events stop more than ``max_quiet_weeks`` before the week, or fall below a
-        quarter of what is expected: the country would read as calm when its data went dark.
+        True when the events stop more than ``max_quiet_weeks`` before the week in a country whose
+        previous nine years held at least ``min_expected`` a year (a quieter country's silence is
+        peace), or fall below a quarter of what is expected: the country would read as calm when
+        its data went dark.
     reason : str
     """
 
@@ -155,11 +158,13 @@ def country_coverage(events: pd.DataFrame, countries, week, *, max_quiet_weeks: 
     week : date-like
         The week forecast from (or the last week the data covers).
     max_quiet_weeks : int
-        Longer without a located event is a stop, not peace.
+        Longer without a located event is a stop, not peace, in a country whose previous nine
+        years averaged at least ``min_expected`` located events a year.
     low_share : float
         A last year with fewer than this share of the expected events is a country gone dark...
     min_expected : float
-        ...when at least this many were expected.
+        ...when at least this many were expected (and the rate a year below which a long silence
+        is a quiet country's peace).
     lag_weeks : dict, optional
         Each source's declared reporting lag (``source`` value -> weeks, from the catalog's
         ``reporting_lag_weeks``): the last weeks of a source that reports late are not yet complete,
@@ -184,15 +189,22 @@ def country_coverage(events: pd.DataFrame, countries, week, *, max_quiet_weeks: 
     for country in sorted(countries):
         mine = weeks[(located["country_iso3"] == country).to_numpy() & (weeks <= week).to_numpy()]
         windows = [int(((mine > week - pd.Timedelta(weeks=52 * (k + 1))) & (mine <= week - pd.Timedelta(weeks=52 * k))).sum())
-                   for k in range(4)]
-        recent, expected = windows[0], float(np.mean(windows[1:]))
+                   for k in range(HISTORY_YEARS)]
+        recent, expected = windows[0], float(np.mean(windows[1:4]))
+        usual = float(np.mean(windows[1:]))    # located events a year over the nine years before
         if mine.empty:
             out.append(CountryCoverage(country, None, 0, expected, True,
                                        f"{country}: no located event on or before the week of {week.date()}"))
             continue
         last = _covered_until(located, weeks, country, week, lag_weeks or {})
         quiet = (week - last).days // 7
-        if quiet > max_quiet_weeks:
+        if quiet > max_quiet_weeks and usual < min_expected:
+            # A country that has long been quiet (Guinea-Bissau, Senegal) is at peace, not dark: the
+            # silence is what its own history makes likely.
+            reason = (f"{country}: quiet, {recent} located events in the 52 weeks to {week.date()} and {usual:.1f} a "
+                      f"year over the nine years before (last {last.date()}); its silence reads as peace")
+            stale = False
+        elif quiet > max_quiet_weeks:
             reason = (f"{country}: its located events stop in the week of {last.date()}, {quiet} weeks before the "
                       f"week of {week.date()}; its risk would read as calm")
             stale = True
