@@ -333,15 +333,20 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
         fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         return planner.read_upload(upload.filename, body, kind), {**fields, "filename": upload.filename}
 
+    async def _uploaded_route(request: Request) -> tuple[gpd.GeoDataFrame, dict]:
+        """The route along an uploaded track, and the form's fields."""
+        track, fields = await _uploaded(request, "track")
+        segments = planner.route(fields.get("week") or archive.latest(), track=track, name=fields["filename"],
+                                 buffer_km=_float(fields.get("buffer_km", "10"), "buffer_km"))
+        return segments, fields
+
     @app.post("/route", include_in_schema=False, response_class=HTMLResponse)
     async def route_upload(request: Request) -> Response:
         context: dict = {"form": {"from": "", "via": "", "to": "", "week": "", "alternatives": "0", "buffer_km": "10"},
                          "weeks": archive.weeks()}
         try:
-            track, fields = await _uploaded(request, "track")
+            segments, fields = await _uploaded_route(request)
             context["form"].update({k: fields[k] for k in ("week", "buffer_km") if fields.get(k)})
-            segments = planner.route(fields.get("week") or archive.latest(), track=track, name=fields["filename"],
-                                     buffer_km=_float(fields.get("buffer_km", "10"), "buffer_km"))
             context.update(_route_answer(request, segments, _events_for(segments)))
             context["uploaded"] = fields["filename"]
         except SahelriskError as error:
@@ -353,8 +358,9 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
         from sahelrisk.publishing.bulletin import write_pdf
 
         lang = _lang(request)
+        # the printed page has the tables only, not the map's JSON
         page = _templates(lang).get_template("route_print.html.j2").render(
-            lang=lang, fmt=Formatter(lang), form=form, **_route_answer(request, segments, _events_for(segments)))
+            lang=lang, fmt=Formatter(lang), form=form, answer=route_view(segments, _events_for(segments), lang))
         buffer = io.BytesIO()
         write_pdf(page, buffer)
         return Response(buffer.getvalue(), media_type="application/pdf",
@@ -367,9 +373,7 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
 
     @app.post("/route.pdf", include_in_schema=False)
     async def route_pdf_upload(request: Request) -> Response:
-        track, fields = await _uploaded(request, "track")
-        segments = planner.route(fields.get("week") or archive.latest(), track=track, name=fields["filename"],
-                                 buffer_km=_float(fields.get("buffer_km", "10"), "buffer_km"))
+        segments, fields = await _uploaded_route(request)
         return _pdf(request, {"from": fields["filename"], "via": "", "to": ""}, segments)
 
     @app.get("/sites", include_in_schema=False, response_class=HTMLResponse)
