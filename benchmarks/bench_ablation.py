@@ -36,6 +36,8 @@ ALL = ["conflict_*", "mining_*", "roads_*", "displacement_*", "static_*", "calen
 SMALL = {"neg_bagging_fraction": 0.1, "refit_full": True, "num_leaves": 7, "min_child_samples": 1000}
 STUMPS = {"num_leaves": 2, "n_estimators": 1200}  # one split per tree: an additive model of the features
 ACTORS = ["actor_*"]  # intensity columns of each actor family (see actor_columns)
+STRATIFIED = {"negative_share": 0.3, "neg_bagging_fraction": 0.3, "quiet_column": "conflict_events_r100km_52w",
+              "quiet_negative_share": 0.03}
 BASE = {"n_estimators": 400, "learning_rate": 0.03, "num_leaves": 15, "min_child_samples": 200, "calibration_weeks": 52}
 TEST, VALIDATION = ("2012-01-02", "2020-01-06", "2023-11-27"), ("2005-01-03", "2017-01-02", "2019-12-02")
 
@@ -108,6 +110,20 @@ VARIANTS = {
                                                         COMPACT + GEOGRAPHY, kind="blend",
                                                         glm_patterns=COMPACT + GEOGRAPHY + INTENSITY,
                                                         glm_negative_share=0.1),
+    # issue 21: the trees on a stratified sample (more negatives near recent violence, fewer in
+    # structurally quiet cells, a log-odds offset per stratum), at about the shipped row count
+    "validation_blend_stratified_30_3": variant(VALIDATION, {**BASE, **SMALL, **STRATIFIED}, COMPACT + GEOGRAPHY,
+                                                kind="blend", glm_patterns=COMPACT + GEOGRAPHY + INTENSITY,
+                                                glm_negative_share=0.1),
+    "validation_blend_stratified_50_2": variant(VALIDATION, {**BASE, **SMALL, **STRATIFIED, "negative_share": 0.5,
+                                                             "neg_bagging_fraction": 0.5, "quiet_negative_share": 0.02},
+                                                COMPACT + GEOGRAPHY, kind="blend",
+                                                glm_patterns=COMPACT + GEOGRAPHY + INTENSITY, glm_negative_share=0.1),
+    # the shipped sample with leaves as fine as before it (min_child_samples counts sampled rows)
+    "validation_blend_sampled_leaves100": variant(VALIDATION, {**BASE, **SMALL, "negative_share": 0.1,
+                                                               "min_child_samples": 100},
+                                                  COMPACT + GEOGRAPHY, kind="blend",
+                                                  glm_patterns=COMPACT + GEOGRAPHY + INTENSITY, glm_negative_share=0.1),
     "validation_blend_stumps": variant(VALIDATION, {**BASE, **SMALL, **STUMPS}, COMPACT + GEOGRAPHY, kind="blend",
                                        glm_patterns=COMPACT + GEOGRAPHY + INTENSITY),
 }

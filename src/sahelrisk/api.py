@@ -24,6 +24,7 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from sahelrisk.calendar import parse_date, parse_week
+from sahelrisk.countries import country_codes
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.datadir import resolve_data_dir
 from sahelrisk.errors import SpecError
@@ -158,7 +159,7 @@ def score_all(week: object, *, horizon_weeks: int | None = None, model: str | Lo
 def score(week: object, *, horizon_weeks: int | None = None, units: str = "grid",
           model: str | LoadedModel = "champion", data_dir: str | Path | None = None, spec: str | Path = DEFAULT_SPEC,
           as_of: object = None, tracking_uri: str | None = None, mlruns: str | Path = "mlruns",
-          catalog: Catalog | None = None) -> gpd.GeoDataFrame:
+          catalog: Catalog | None = None, countries: str | Sequence[str] | None = None) -> gpd.GeoDataFrame:
     """Risk of at least one fatal event in the ``horizon_weeks`` weeks after ``week``.
 
     Parameters
@@ -173,11 +174,19 @@ def score(week: object, *, horizon_weeks: int | None = None, units: str = "grid"
         A registry alias or version number, or a loaded model.
     data_dir, spec, as_of, tracking_uri, mlruns, catalog
         As for :func:`score_with_layers`.
+    countries : str or sequence of str, optional
+        Only the units of these countries (ISO3); each must be one the model was trained on.
+        Default all of the model's.
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per unit, sorted by rank.
+
+    Raises
+    ------
+    SpecError
+        A horizon, unit level or country the model was not trained for.
 
     Examples
     --------
@@ -185,11 +194,14 @@ def score(week: object, *, horizon_weeks: int | None = None, units: str = "grid"
     """
     check_unit_level(units)
     monday = parse_week(week)   # before the model is loaded
+    wanted = country_codes(countries)
     loaded = _model(model, spec, tracking_uri, mlruns)
-    loaded.check_scores(horizon_weeks, units)
+    loaded.check_scores(horizon_weeks, units, wanted)
     levels = () if units == "grid" else (units,)
     result, _ = score_all(monday, model=loaded, data_dir=data_dir, levels=levels, as_of=as_of, catalog=catalog)
     frame = result.cells if units == "grid" else result.areas[units]
+    if wanted is not None:
+        frame = frame[frame["country_iso3"].isin(sorted(wanted))]
     return frame.sort_values("rank").reset_index(drop=True)
 
 

@@ -266,7 +266,8 @@ def score_cmd(week: WeekOpt,
               units: Annotated[str, typer.Option("--units", help="grid, adm2 or adm1 (table printed; all are written).")] = "grid",
               model: ModelOpt = "champion", spec: SpecOpt = Path(DEFAULT_SPEC), as_of: AsOfOpt = None,
               data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
-              tracking_uri: TrackingOpt = None, lang: LangOpt = None) -> None:
+              tracking_uri: TrackingOpt = None, lang: LangOpt = None,
+              countries: Annotated[Optional[str], typer.Option("--countries", help="Comma-separated ISO3 codes the printed table shows; each must be one the model was trained on (all of the model's are written).")] = None) -> None:
     """Score one week with a registered model; write grids, maps and the bulletins to <out>/<week>/."""
     from sahelrisk.api import load_model, score_with_layers
     from sahelrisk.calendar import parse_week
@@ -275,15 +276,16 @@ def score_cmd(week: WeekOpt,
 
     check_unit_level(units)
     langs, say = _languages(lang)
+    wanted = _countries(countries)
     loaded = load_model(model, spec, tracking_uri=tracking_uri)
-    loaded.check_scores(horizon_weeks, units)
+    loaded.check_scores(horizon_weeks, units, wanted)
     monday = parse_week(week, "--week")
     with show.status(f"scoring the week of {monday.date()}"):
         scored = score_with_layers(monday, model=loaded, data_dir=data, as_of=_date_arg(as_of, "--as-of"),
                                    catalog=load_catalog(catalog), levels=("adm2", "adm1"), layers=())
     with show.status("writing maps and the bulletin"):
         folder = publish_step(scored, out, langs=langs)
-    show.print_scored(scored, units, say)
+    show.print_scored(scored, units, say, countries=wanted)
     show.print_written(folder, say)
 
 

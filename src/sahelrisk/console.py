@@ -148,10 +148,14 @@ def print_training(outcome: Any, spec: Any) -> None:
         line(f"written {path}")
 
 
-def print_scored(scored: Any, units: str, lang: str) -> None:
-    """The highest-risk units of a scored week, in ``lang``."""
+def print_scored(scored: Any, units: str, lang: str, countries: Any = None) -> None:
+    """The highest-risk units of a scored week, in ``lang`` (of ``countries`` only, if given)."""
     from sahelrisk.publishing.summaries import top_units
     frame = scored.result.cells if units == "grid" else scored.result.areas[units]
+    if countries:
+        frame = frame[frame["country_iso3"].isin(sorted(countries))]
+    for note in scored.result.notes:
+        line(note)
     print_summary(top_units(frame, units=units, week=scored.week, horizon_weeks=scored.model.horizon_weeks,
                              lang=lang))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sahelrisk.evaluation.backtest import run_backtests
+from sahelrisk.evaluation.backtest import onset_metrics, run_backtests
 from tests.conftest import REPO
 
 
@@ -20,6 +20,13 @@ def test_backtest_on_real_data_scores_model_and_baselines_per_horizon(small_spec
     assert table.loc["decay_neighbours", "roc_auc"] > 0.85 and table.loc["model", "roc_auc"] > 0.85
     assert table.loc["zero", "ap"] < 0.1 < table.loc["model", "ap"]
     assert set(result.by_country["country_iso3"]) == {"BFA", "MLI", "NER"}
+    onsets = result.onsets[result.onsets["horizon"] == 4].set_index(["country_iso3", "model"])
+    assert set(onsets.index.get_level_values(0)) == {"all", "BFA", "MLI", "NER"}
+    # onsets are a minority of the positives, and rarer per row than positives overall
+    everything = table.loc["model"]
+    assert 0 < onsets.loc[("all", "model"), "positives"] < everything["positives"] / 2
+    assert onsets.loc[("all", "model"), "positives"] / onsets.loc[("all", "model"), "rows"] < \
+        everything["positives"] / everything["rows"]
     assert (result.predictions[4]["week"].max(), result.predictions[1]["week"].max()) == (
         pd.Timestamp("2023-11-27"), pd.Timestamp("2023-12-18"))
 
@@ -78,3 +85,18 @@ def test_folds_fitted_side_by_side_give_exactly_the_one_by_one_predictions():
     pd.testing.assert_frame_equal(one, two)
     assert [e["fold"] for e in log_one] == [e["fold"] for e in log_two] == list(dict.fromkeys(one["fold"]))
     assert sorted(seen) == [(k, len(log_one)) for k in range(len(log_one))]
+
+
+def test_onset_rows_are_cell_weeks_quiet_for_a_year_scored_per_country():
+    weeks = pd.date_range("2021-01-04", periods=4, freq="7D")
+    frame = pd.DataFrame({"unit_id": [1] * 4 + [2] * 4 + [3] * 4, "week": list(weeks) * 3,
+                          "conflict_weeks_since_fatal": [60, 61, 62, 0] + [3, 4, 5, 6] + [52, 53, 54, 55]})
+    preds = frame[["unit_id", "week"]].assign(
+        country_iso3=["MLI"] * 8 + ["BEN"] * 4, target=[0, 1, 0, 0] + [1, 1, 1, 1] + [0, 0, 1, 0],
+        p_model=[0.1, 0.6, 0.2, 0.9] + [0.9] * 4 + [0.3, 0.1, 0.4, 0.2])
+    table = onset_metrics(preds.sample(frac=1, random_state=0), frame, "target", ["model"]).set_index("country_iso3")
+    # unit 1's last week and unit 2 are not onsets; the rest are, positives ranked first in each country
+    assert table.loc["all", "rows"] == 7 and table.loc["all", "positives"] == 2
+    assert table.loc["MLI", "rows"] == 3 and table.loc["BEN", "rows"] == 4
+    assert table.loc["MLI", "ap"] == 1.0 and table.loc["BEN", "ap"] == 1.0
+    assert onset_metrics(preds, frame.drop(columns="conflict_weeks_since_fatal"), "target", ["model"]).empty

@@ -70,6 +70,29 @@ def test_trees_on_a_share_of_negatives_still_give_calibrated_probabilities():
     assert rows_in_a_tree < 0.35 * len(y)   # every positive, a tenth of the negatives: not 80% of every row
 
 
+def test_trees_on_a_stratified_sample_fit_the_true_rate_of_each_stratum():
+    """Quiet rows (the quiet column at 0) keep 3% of their negatives, the others 30%: without the
+    log-odds offset the quiet stratum's odds would be inflated ten times more than the others',
+    which a calibration cannot undo. Uncalibrated, the trees' probabilities match each stratum."""
+    rng = np.random.default_rng(3)
+    n = 120_000
+    active = rng.random(n) < 0.25
+    X = pd.DataFrame({"conflict_events_r100km_52w": np.where(active, rng.gamma(2.0, 2.0, n), 0.0),
+                      "mining_signal": rng.normal(size=n)})
+    logit = -6.5 + 0.4 * X["conflict_events_r100km_52w"] + 0.5 * X["mining_signal"] + 2.5 * active
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).to_numpy(dtype=float)
+    stratified = dict(FAST, calibration="none", negative_share=0.3, neg_bagging_fraction=0.3,
+                      quiet_column="conflict_events_r100km_52w", quiet_negative_share=0.03)
+    model = RiskModel(**stratified).fit(X, y)
+    p = model.predict_proba(X)[:, 1]
+    for stratum in (active, ~active):
+        assert abs(p[stratum].mean() - y[stratum].mean()) < 0.15 * y[stratum].mean()
+    rows_in_a_tree = model.booster_.dump_model()["tree_info"][0]["tree_structure"]["internal_count"]
+    assert rows_in_a_tree < 0.15 * n   # 0.8 of (positives, 30% of 25% and 3% of 75% of the negatives)
+    uniform = RiskModel(**dict(FAST, calibration="none", negative_share=0.1, neg_bagging_fraction=0.1)).fit(X, y)
+    assert uniform.predict_proba(X)[:, 1].mean() > 2 * y.mean()   # what the offset corrects
+
+
 def test_calibrated_probabilities_keep_the_score_order():
     frame = synthetic_panel(units=40)
     X, y, weeks = frame[["mining_signal"]], frame["target_any_fatal_4w"], frame["week"]
@@ -99,6 +122,10 @@ def test_errors_name_the_problem():
         RiskModel(refit_full="yes").fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
     with pytest.raises(SpecError, match="neg_bagging_fraction=0.5 exceeds negative_share=0.2"):
         RiskModel(neg_bagging_fraction=0.5, negative_share=0.2).fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
+    with pytest.raises(SpecError, match="quiet_negative_share=0.1 needs quiet_column"):
+        RiskModel(quiet_negative_share=0.1).fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
+    with pytest.raises(SpecError, match="quiet_column='b' is not among the model's features"):
+        RiskModel(quiet_column="b", quiet_negative_share=0.1).fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
     with pytest.raises(SpecError, match="calibration='beta'"):
         RiskModel(calibration="beta").fit(pd.DataFrame({"a": [1.0, 2.0]}), [0, 1])
     frame = synthetic_panel(units=10)

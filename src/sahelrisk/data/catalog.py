@@ -62,6 +62,17 @@ class Dataset:
         return self.options.get("written_by") == "data update"
 
     @property
+    def countries(self) -> tuple[str, ...] | None:
+        """The countries (ISO3) the dataset declares it covers; None where it declares none."""
+        value = self.options.get("countries")
+        return tuple(value) if value is not None else None
+
+    def uncovered(self, countries) -> list[str]:
+        """Those of ``countries`` the dataset declares it does not cover (none if it declares nothing)."""
+        held = self.countries
+        return [] if held is None else [c for c in sorted(countries) if c not in held]
+
+    @property
     def released(self) -> date | None:
         value = self.options.get("released")
         return date.fromisoformat(str(value)) if value is not None else None
@@ -125,6 +136,8 @@ class _DatasetEntry(StrictModel):
     level: Optional[Annotated[int, Field(ge=0, le=2)]] = None
     written_by: Optional[Literal["data update"]] = None
     reporting_lag_weeks: Optional[Annotated[int, Field(ge=0, le=52)]] = None
+    # the countries (ISO3) the dataset's files cover; absent: any country they hold
+    countries: Optional[Annotated[list[Annotated[str, Field(pattern=r"^[A-Z]{3}$")]], Field(min_length=1)]] = None
 
 
 class _CatalogFile(StrictModel):

@@ -34,8 +34,8 @@ from sahelrisk.modeling.folds import Fold
 from sahelrisk.modeling.frame import TrainingFrame
 from sahelrisk.modeling.spec import TrainingSpec
 
-__all__ = ["run_backtest", "run_backtests", "BacktestResult", "model_factories", "MODEL_NAME", "FoldCallback",
-           "Evaluation", "evaluate", "PARALLEL_MIN_ROWS"]
+__all__ = ["run_backtest", "run_backtests", "BacktestResult", "onset_metrics", "ONSET_QUIET_WEEKS", "model_factories",
+           "MODEL_NAME", "FoldCallback", "Evaluation", "evaluate", "PARALLEL_MIN_ROWS"]
 
 MODEL_NAME = "model"  # the trained estimator in backtest tables and MLflow metrics ("model_ap")
 FoldCallback = Callable[[Fold, int, int], None]
@@ -162,6 +162,10 @@ class BacktestResult:
         Horizon -> rows of (unit, week, fold, target, ``p_<model>``...).
     overall, by_year, by_country : pandas.DataFrame
         Model x horizon metrics, overall and per year and country.
+    onsets : pandas.DataFrame
+        The same metrics on onset rows only (cell-weeks with no fatal event in the unit for at
+        least :data:`ONSET_QUIET_WEEKS` weeks, so a positive is a first deadly event after a quiet
+        year), for all countries (``country_iso3`` "all") and per country, with their counts.
     folds : dict
         Horizon -> per-fold rows and timings.
     seconds : float
@@ -177,6 +181,7 @@ class BacktestResult:
     models: list[str] = field(default_factory=list)
     as_of: date | None = None
     data_end: date | None = None
+    onsets: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def table(self, horizon: int) -> pd.DataFrame:
         """The overall metrics of one horizon, indexed by model."""
@@ -197,6 +202,41 @@ def model_factories(spec: TrainingSpec, tf: TrainingFrame, horizon: int, include
     return factories
 
 
+ONSET_QUIET_WEEKS = 52
+_QUIET_COLUMN = "conflict_weeks_since_fatal"
+
+
+def onset_metrics(preds: pd.DataFrame, frame: pd.DataFrame, target: str, models: list[str]) -> pd.DataFrame:
+    """Metrics on the onset rows of ``preds`` (quiet for :data:`ONSET_QUIET_WEEKS` weeks at the
+    origin, read from the panel ``frame``), for all countries and per country.
+
+    Parameters
+    ----------
+    preds : pandas.DataFrame
+        Backtest rows with ``unit_id``, ``week``, ``country_iso3``, the target and ``p_<model>``.
+    frame : pandas.DataFrame
+        The panel the rows came from, with ``conflict_weeks_since_fatal``.
+    target : str
+        The target column.
+    models : list of str
+        The models to score.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model and country (``"all"`` first); empty without the quiet column.
+    """
+    if _QUIET_COLUMN not in frame:
+        return pd.DataFrame()
+    since = preds[["unit_id", "week"]].merge(frame[["unit_id", "week", _QUIET_COLUMN]], on=["unit_id", "week"],
+                                             how="left")[_QUIET_COLUMN]
+    onset = preds[(since >= ONSET_QUIET_WEEKS).to_numpy()]
+    if onset.empty:
+        return pd.DataFrame()
+    return pd.concat([metrics_by(onset, target, models).assign(country_iso3="all"),
+                      metrics_by(onset, target, models, by="country_iso3")], ignore_index=True)
+
+
 def run_backtests(spec: TrainingSpec, tf: TrainingFrame, horizons: list[int] | None = None, *,
                   include_model: bool = True, on_fold: FoldCallback | None = None) -> BacktestResult:
     """The model and every baseline, on the same folds, for each horizon (default the spec's)."""
@@ -206,6 +246,7 @@ def run_backtests(spec: TrainingSpec, tf: TrainingFrame, horizons: list[int] | N
     overall: list[pd.DataFrame] = []
     years: list[pd.DataFrame] = []
     countries: list[pd.DataFrame] = []
+    onsets: list[pd.DataFrame] = []
     names: list[str] = []
     for h in horizons or [spec.horizon_weeks]:
         target = target_column(spec.target_kind, h)
@@ -217,10 +258,12 @@ def run_backtests(spec: TrainingSpec, tf: TrainingFrame, horizons: list[int] | N
         names = list(factories)
         for by, sink in ((None, overall), ("year", years), ("country_iso3", countries)):
             sink.append(metrics_by(out, target, names, by=by).assign(horizon=h))
+        onsets.append(onset_metrics(out, tf.frame, target, names).assign(horizon=h))
         preds[h], folds[h] = out, log
     return BacktestResult(preds, pd.concat(overall, ignore_index=True), pd.concat(years, ignore_index=True),
                           pd.concat(countries, ignore_index=True), folds, round(time.perf_counter() - started, 1),
-                          models=names, as_of=tf.as_of, data_end=tf.data_end)
+                          models=names, as_of=tf.as_of, data_end=tf.data_end,
+                          onsets=pd.concat(onsets, ignore_index=True))
 
 
 @dataclass(frozen=True)

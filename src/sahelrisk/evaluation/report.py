@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sahelrisk.evaluation.backtest import ONSET_QUIET_WEEKS
 from sahelrisk.files import write_text_atomic
 
 __all__ = ["reliability_figure", "pr_figure", "write_backtest_report", "write_model_card", "backtest_summary"]
@@ -69,7 +70,7 @@ def backtest_summary(result, spec) -> dict:
         "backtest": {k: str(v) for k, v in spec.backtest.items()},
         "model_params": dict(spec.model), "seconds": result.seconds,
         "overall": records(result.overall), "by_year": records(result.by_year),
-        "by_country": records(result.by_country),
+        "by_country": records(result.by_country), "onsets": records(result.onsets),
         "folds": {str(h): log for h, log in result.folds.items()},
     }
 
@@ -95,7 +96,10 @@ def write_backtest_report(result, spec, out_dir: str | Path) -> tuple[Path, Path
                         f"<img alt='reliability diagram' src='data:image/png;base64,{_png(reliability_figure(preds, target, result.models))}'>"
                         f"<img alt='precision-recall curves' src='data:image/png;base64,{_png(pr_figure(preds, target, result.models))}'>"
                         f"<h3>By year</h3>{_table_html(result.by_year[result.by_year['horizon'] == h])}"
-                        f"<h3>By country</h3>{_table_html(result.by_country[result.by_country['horizon'] == h])}")
+                        f"<h3>By country</h3>{_table_html(result.by_country[result.by_country['horizon'] == h])}"
+                        + (f"<h3>Onsets: cells with no fatal event for {ONSET_QUIET_WEEKS} weeks, all countries "
+                           f"and per country</h3>{_table_html(result.onsets[result.onsets['horizon'] == h])}"
+                           if not result.onsets.empty else ""))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>sahelrisk backtest: {html.escape(spec.name)}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}} table.t{{border-collapse:collapse;font-size:13px}}
 table.t td,table.t th{{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}} img{{max-width:49%}}</style></head><body>

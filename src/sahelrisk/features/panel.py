@@ -92,7 +92,7 @@ def build_units(spec: PanelSpec, inputs: PanelInputs) -> Units:
         if spec.resolution is None:   # the spec schema requires it for grid units
             raise ValueError(f"feature spec {spec.name}: grid units without a resolution")
         return build_grid(of("admin0"), spec.resolution, adm1=of("admin1"), adm2=of("admin2"))
-    return build_admin_units(int(spec.units[-1]), of("admin1"), of("admin2"))
+    return build_admin_units(int(spec.units[-1]), of("admin1"), of("admin2"), countries=sorted(countries))
 
 
 def _context(spec: PanelSpec, inputs: PanelInputs, units: Units, weeks: pd.DatetimeIndex) -> tuple[PanelContext, pd.DataFrame]:
@@ -162,7 +162,7 @@ def compute_panel(spec: PanelSpec, inputs: PanelInputs, start=None, end=None, un
         "as_of": str(inputs.as_of), "units": units.kind, "resolution": units.resolution, "n_units": len(units),
         "start": str(weeks[0].date()), "end": str(weeks[-1].date()), "columns": declared,
         "event_assignment": dict(zip(counts["rule"], counts["events"].astype(int))),
-        "build_seconds": round(time.perf_counter() - started, 2),
+        "build_seconds": round(time.perf_counter() - started, 2), "notes": list(units.notes),
     }
     return frame
 

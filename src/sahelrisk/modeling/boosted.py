@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from sahelrisk.cores import thread_count
 from sahelrisk.errors import SpecError
 from sahelrisk.modeling.calibration import Calibrator
-from sahelrisk.modeling.sampling import case_control
+from sahelrisk.modeling.sampling import case_control, log_odds_offset
 
 __all__ = ["RiskModel"]
 
@@ -32,6 +32,7 @@ _PARAMS = {
     "reg_lambda": (float, 0.0, 1e6), "calibration_weeks": (int, 0, 5000), "recency_half_life_weeks": (float, 0.0, 1e6),
     "scale_pos_weight": (float, 1e-3, 1e4), "seed": (int, 0, 2**31 - 1), "n_jobs": (int, 0, 256),
     "max_bin": (int, 8, 1024), "neg_bagging_fraction": (float, 0.001, 1.0), "negative_share": (float, 0.001, 1.0),
+    "quiet_negative_share": (float, 0.001, 1.0),
 }
 _FLAGS = ("monotone_history", "refit_full", "linear_tree")
 
@@ -64,7 +65,15 @@ class RiskModel(BaseEstimator):
     negative_share : float
         Share of negative rows the trees are fitted on, drawn once per fit with ``seed`` (every
         positive is kept, see :mod:`sahelrisk.modeling.sampling`). The calibration weeks are scored
-        in full, so probabilities keep the true rates.
+        in full, so probabilities keep the true rates. With ``quiet_column``, the share of the
+        negatives that are not quiet.
+    quiet_column : str
+        A feature column that is 0 on structurally quiet rows (e.g. ``conflict_events_r100km_52w``:
+        no event within 100 km for a year); "" (the default) samples every negative alike.
+    quiet_negative_share : float
+        Share of quiet negative rows the trees are fitted on. The strata's different shares are
+        undone by a log-odds offset in the fit (:func:`sahelrisk.modeling.sampling.log_odds_offset`),
+        so the trees' scores stay on one scale across strata.
     seed : int
         Same data, parameters and seed give the same model (and sample).
     n_jobs : int
@@ -75,6 +84,9 @@ class RiskModel(BaseEstimator):
     ----------
     booster_, calibrator_, feature_names_
         Set by :meth:`fit`.
+    intercept_ : float
+        Added to the trees' raw score: 0 unstratified; with ``quiet_column``, the true base rate's
+        log-odds the stratified fit started from.
 
     Examples
     --------
@@ -87,7 +99,8 @@ class RiskModel(BaseEstimator):
                  reg_lambda: float = 1.0, calibration: str = "isotonic", calibration_weeks: int = 52,
                  recency_half_life_weeks: float = 0.0, scale_pos_weight: float = 1.0, objective: str = "binary",
                  seed: int = 42, n_jobs: int = 0, max_bin: int = 63, neg_bagging_fraction: float = 1.0,
-                 negative_share: float = 1.0, monotone_history: bool = False, refit_full: bool = False, linear_tree: bool = False):
+                 negative_share: float = 1.0, quiet_column: str = "", quiet_negative_share: float = 1.0,
+                 monotone_history: bool = False, refit_full: bool = False, linear_tree: bool = False):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -105,6 +118,8 @@ class RiskModel(BaseEstimator):
         self.max_bin = max_bin
         self.neg_bagging_fraction = neg_bagging_fraction
         self.negative_share = negative_share
+        self.quiet_column = quiet_column
+        self.quiet_negative_share = quiet_negative_share
         self.monotone_history = monotone_history
         self.refit_full = refit_full
         self.linear_tree = linear_tree
@@ -124,6 +139,11 @@ class RiskModel(BaseEstimator):
             raise SpecError(f"RiskModel neg_bagging_fraction={self.neg_bagging_fraction} exceeds negative_share="
                             f"{self.negative_share}: a tree cannot see more negatives than the fit keeps; lower it "
                             "or raise negative_share")
+        if not isinstance(self.quiet_column, str):
+            raise SpecError(f"RiskModel quiet_column={self.quiet_column!r} must be a feature column's name or \"\"")
+        if self.quiet_negative_share < 1.0 and not self.quiet_column:
+            raise SpecError(f"RiskModel quiet_negative_share={self.quiet_negative_share} needs quiet_column, the "
+                            "feature that is 0 on quiet rows (e.g. conflict_events_r100km_52w)")
         if self.objective not in ("binary", "lambdarank"):
             raise SpecError(f"RiskModel objective={self.objective!r}; use 'binary' or 'lambdarank'")
 
@@ -155,16 +175,33 @@ class RiskModel(BaseEstimator):
         age = (weeks.max() - weeks).dt.days.to_numpy() / 7.0
         return 0.5 ** (age / self.recency_half_life_weeks)
 
+    def _sample(self, X: pd.DataFrame, y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, float]:
+        """The kept rows, their log-odds offsets in the fit (None: unstratified) and the intercept
+        that puts the trees' scores back on the true log-odds scale."""
+        if not self.quiet_column:
+            rows, _ = case_control(y, self.negative_share, self.seed)
+            return rows, None, 0.0
+        if self.quiet_column not in X:
+            raise SpecError(f"RiskModel quiet_column={self.quiet_column!r} is not among the model's features; add "
+                            "it to [model_features] include or name another column")
+        quiet = (X[self.quiet_column] == 0).to_numpy()   # a missing value is not known to be quiet
+        rows, weights = case_control(y, self.negative_share, self.seed, quiet=quiet,
+                                     quiet_share=self.quiet_negative_share)
+        rate = float(np.clip(np.sum(weights * y[rows]) / np.sum(weights), 1e-6, 1 - 1e-6))
+        intercept = float(np.log(rate / (1 - rate)))
+        return rows, intercept + log_odds_offset(self.negative_share, quiet[rows], self.quiet_negative_share), intercept
+
     def _train(self, X: pd.DataFrame, y: np.ndarray, weeks: pd.Series):
         import lightgbm as lgb
-        rows, _ = case_control(y, self.negative_share, self.seed)
+        rows, offset, intercept = self._sample(X, y)
         X, y, weeks = X.iloc[rows], y[rows], weeks.iloc[rows]
         order = np.argsort(weeks.to_numpy(), kind="stable")
         X, y, weeks = X.iloc[order], y[order], weeks.iloc[order]
         group = weeks.value_counts(sort=False).sort_index().to_numpy() if self.objective == "lambdarank" else None
-        data = lgb.Dataset(X, label=y, weight=self._weights(weeks), group=group, free_raw_data=True,
+        data = lgb.Dataset(X, label=y, weight=self._weights(weeks), group=group,
+                           init_score=None if offset is None else offset[order], free_raw_data=True,
                            params={"max_bin": self.max_bin, "verbosity": -1})
-        return lgb.train(self._lgb_params(), data, num_boost_round=self.n_estimators)
+        return lgb.train(self._lgb_params(), data, num_boost_round=self.n_estimators), intercept
 
     def fit(self, X: pd.DataFrame, y, weeks=None):
         """Fit on (X, y); ``weeks`` (the rows' weeks) set the calibration slice and recency weights."""
@@ -184,15 +221,15 @@ class RiskModel(BaseEstimator):
             if self.calibration != "none" and self.calibration_weeks else np.zeros(len(y), dtype=bool)
         if calib.all() or (calib.any() and len(np.unique(y[calib])) < 2):
             calib = np.zeros(len(y), dtype=bool)  # too little to calibrate on: fall back to raw scores
-        self.booster_ = self._train(X[~calib], y[~calib], weeks[~calib])
+        self.booster_, self.intercept_ = self._train(X[~calib], y[~calib], weeks[~calib])
         self.calibrator_ = None
         if calib.any():
-            raw = self.booster_.predict(X[calib], raw_score=True)
+            raw = self.decision_function(X[calib])
             self.calibrator_ = Calibrator(self.calibration).fit(raw, y[calib])
             if self.refit_full:
                 # The latest weeks matter most under a changing conflict: refit the trees on every
                 # week, keeping the map learnt on held-out scores (same parameters, same score scale).
-                self.booster_ = self._train(X, y, weeks)
+                self.booster_, self.intercept_ = self._train(X, y, weeks)
         self.base_rate_ = float(y.mean())
         return self
 
@@ -208,7 +245,8 @@ class RiskModel(BaseEstimator):
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         self._check_fitted()
-        return self.booster_.predict(self._frame(X), raw_score=True)
+        # models pickled before stratified sampling have no intercept_
+        return self.booster_.predict(self._frame(X), raw_score=True) + getattr(self, "intercept_", 0.0)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         raw = self.decision_function(X)

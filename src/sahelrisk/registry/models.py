@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from sahelrisk.errors import ModelNotFoundError, SpecError
 from sahelrisk.evaluation.areas import AreaCalibration
@@ -73,8 +74,21 @@ class LoadedModel:
         """The target column it forecasts, e.g. ``target_any_fatal_4w``."""
         return self.identity["target"]
 
-    def check_scores(self, horizon_weeks: int | None = None, units: str | None = None) -> None:
-        """Raise :class:`SpecError` when asked for a horizon or unit level the model was not trained for."""
+    @property
+    def countries(self) -> tuple[str, ...]:
+        """The countries (ISO3) it was trained on."""
+        return tuple(self.identity.get("countries") or self.spec.countries)
+
+    def check_scores(self, horizon_weeks: int | None = None, units: str | None = None,
+                     countries: Iterable[str] | None = None) -> None:
+        """Raise :class:`SpecError` when asked for a horizon, unit level or country the model was not
+        trained for."""
+        unknown = sorted(set(countries) - set(self.countries)) if countries else []
+        if unknown:
+            raise SpecError(f"model {self.name} v{self.version} was trained on {', '.join(self.countries)} and cannot "
+                            f"score {', '.join(unknown)}; use a model trained on a feature spec that covers "
+                            f"{'them' if len(unknown) > 1 else 'it'} (training/west_africa.toml: the eight UEMOA "
+                            "countries)")
         if horizon_weeks is not None and int(horizon_weeks) != self.horizon_weeks:
             raise SpecError(f"model {self.name} v{self.version} forecasts {self.horizon_weeks} weeks ahead, not "
                             f"{horizon_weeks}; score with horizon_weeks={self.horizon_weeks} or train a model for "

@@ -58,6 +58,7 @@ class ScoreResult:
     areas: dict[str, gpd.GeoDataFrame]
     seconds: dict
     coverage: list = field(default_factory=list)  # per country, from the check before scoring
+    notes: tuple[str, ...] = ()                    # per country and admin level the units leave out
 
 
 def _drivers(model: RiskModel | BlendedModel, X_now: pd.DataFrame, X_before: pd.DataFrame, p: np.ndarray,
@@ -163,7 +164,7 @@ def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelIn
     areas = {level: aggregate(cells, level, inputs, model_version, latest_event, area_calibration, samples)
              for level in levels}
     timings["total_s"] = round(time.perf_counter() - started, 3)
-    return ScoreResult(cells=cells, areas=areas, seconds=timings, coverage=coverage)
+    return ScoreResult(cells=cells, areas=areas, seconds=timings, coverage=coverage, notes=units.notes)
 
 
 _EXPLAINED = ("top_drivers", "top_changes", "driver_records", "change_records")

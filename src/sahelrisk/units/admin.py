@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import geopandas as gpd
 import pandas as pd
 
@@ -11,8 +13,12 @@ from sahelrisk.units.base import AREA_CRS, UNIT_COLUMNS, Units
 __all__ = ["build_admin_units"]
 
 
-def build_admin_units(level: int, adm1: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = None) -> Units:
-    """Units from the canonical admin tables; centroids are computed in an equal-area CRS."""
+def build_admin_units(level: int, adm1: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = None, *,
+                      countries: Sequence[str] = ()) -> Units:
+    """Units from the canonical admin tables; centroids are computed in an equal-area CRS.
+
+    A country of ``countries`` with no area of the level is skipped, with a line in ``Units.notes``.
+    """
     if level not in (1, 2):
         raise SpecError(f"admin units must be level 1 or 2, got {level}")
     areas = adm1 if level == 1 else adm2
@@ -31,4 +37,8 @@ def build_admin_units(level: int, adm1: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame
     table["centroid_lon"], table["centroid_lat"] = centroids.x.to_numpy(), centroids.y.to_numpy()
     table["area_km2"] = areas["area_km2"].to_numpy()
     table = gpd.GeoDataFrame(table, geometry=areas.geometry.to_numpy(), crs="EPSG:4326")
-    return Units(kind=f"adm{level}", table=table[UNIT_COLUMNS].sort_values("unit_id").reset_index(drop=True))
+    held = set(areas["country_iso3"])
+    notes = tuple(f"ADM{level}: no ADM{level} areas for {iso3} in the data; {iso3} is skipped (a grid feature "
+                  "spec covers it)" for iso3 in countries if iso3 not in held)
+    return Units(kind=f"adm{level}", table=table[UNIT_COLUMNS].sort_values("unit_id").reset_index(drop=True),
+                 notes=notes)

@@ -26,11 +26,13 @@ class Units:
     """Spatial units: ``kind`` is ``grid``, ``adm1`` or ``adm2``; ``table`` has :data:`UNIT_COLUMNS`.
 
     Units are addressed by position (0..n-1) in array computations and by ``unit_id`` in tables.
+    ``notes`` holds one line per country and admin level the units could not place in an area.
     """
 
     kind: str
     table: gpd.GeoDataFrame
     resolution: float | None = None
+    notes: tuple[str, ...] = ()
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):

@@ -8,7 +8,11 @@ each resolution its own id scheme (ids of different resolutions must not be mixe
 A cell belongs to the grid when it intersects a country of the run; ``area_km2`` is the area of
 the part inside those countries (equal-area CRS), and ``centroid_lon/lat`` is the full cell's
 centre, as in PRIO-GRID. Each cell's country, ADM1 and ADM2 are those holding a point inside the
-clipped cell (the nearest area where simplified borders leave a gap).
+clipped cell (the nearest area where simplified borders leave a gap). A cell's ADM1 and ADM2 are
+looked for among its own country's areas only, and no farther than :data:`GAP_DEG`: a country the
+admin layers do not cover (no ADM2 outside Mali, Burkina Faso and Niger in the shipped data), or
+cover in part, leaves those cells in no area rather than in a neighbour's, and ``Units.notes``
+says so in one line per country and level.
 """
 
 from __future__ import annotations
@@ -28,10 +32,16 @@ from sahelrisk.units.cells import (
     queen_neighbours,
 )
 
-__all__ = ["build_grid", "cell_ids", "cell_row_col", "queen_neighbours", "SUPPORTED_RESOLUTIONS"]
+__all__ = ["build_grid", "cell_ids", "cell_row_col", "queen_neighbours", "SUPPORTED_RESOLUTIONS", "GAP_DEG"]
 
-def _assign(points: np.ndarray, areas: gpd.GeoDataFrame, columns: list[str]) -> pd.DataFrame:
-    """Attributes of the area holding each point, or of the nearest area where none holds it."""
+# How far (degrees, about 20 km) a cell's point may lie from its nearest area and still be taken
+# as in it: the gaps simplified borders leave are a few hundred metres, a missing area is wider.
+GAP_DEG = 0.2
+
+def _assign(points: np.ndarray, areas: gpd.GeoDataFrame, columns: list[str],
+            max_distance: float | None = None) -> pd.DataFrame:
+    """Attributes of the area holding each point, or of the nearest area where none holds it
+    (within ``max_distance`` degrees; farther points get missing values)."""
     tree = shapely.STRtree(areas.geometry.values)
     pt, ar = tree.query(points, predicate="intersects")
     order = np.lexsort((ar, pt))
@@ -40,9 +50,32 @@ def _assign(points: np.ndarray, areas: gpd.GeoDataFrame, columns: list[str]) -> 
     idx[hit] = ar[order][first]
     missing = np.flatnonzero(idx < 0)
     if len(missing):
-        _, nearest = tree.query_nearest(points[missing], return_distance=False, all_matches=False)
-        idx[missing] = nearest
-    return areas.iloc[idx][columns].reset_index(drop=True)
+        found, nearest = tree.query_nearest(points[missing], max_distance=max_distance, return_distance=False,
+                                            all_matches=False)
+        idx[missing[found]] = nearest
+    got = areas.iloc[np.where(idx < 0, 0, idx)][columns].reset_index(drop=True).astype(object)
+    got[idx < 0] = pd.NA
+    return got
+
+
+def _assign_areas(table: pd.DataFrame, inside: np.ndarray, areas: gpd.GeoDataFrame | None,
+                  level: str) -> tuple[pd.DataFrame, list[str]]:
+    """Each cell's area of one level among its own country's, and a note per country left out."""
+    got = pd.DataFrame({"pcode": pd.NA, "name": pd.NA}, index=table.index, dtype=object)
+    notes = []
+    for iso3, rows in table.groupby("country_iso3", sort=True).indices.items():
+        own = areas[areas["country_iso3"] == iso3] if areas is not None else None
+        if own is None or own.empty:
+            notes.append(f"{level.upper()}: no {level.upper()} areas for {iso3} in the data; its cells are in no "
+                         f"{level.upper()} area (the {level} tables leave them out)")
+            continue
+        found = _assign(inside[rows], own, ["pcode", "name"], max_distance=GAP_DEG)
+        got.iloc[rows] = found.to_numpy()
+        outside = int(found["pcode"].isna().sum())
+        if outside:
+            notes.append(f"{level.upper()}: {outside} of {len(rows)} {iso3} cells lie in no {level.upper()} area of "
+                         f"the data (the {level} tables leave them out)")
+    return got, notes
 
 
 def build_grid(countries: gpd.GeoDataFrame, resolution: float = 0.5, *, adm1: gpd.GeoDataFrame | None = None,
@@ -71,12 +104,11 @@ def build_grid(countries: gpd.GeoDataFrame, resolution: float = 0.5, *, adm1: gp
         "centroid_lon": west + resolution / 2, "centroid_lat": south + resolution / 2, "area_km2": area,
     })
     table["country_iso3"] = _assign(inside, countries, ["country_iso3"])["country_iso3"].to_numpy()
+    notes: list[str] = []
     for level, areas in (("adm1", adm1), ("adm2", adm2)):
-        if areas is not None and len(areas):
-            got = _assign(inside, areas, ["pcode", "name"])
-            table[f"{level}_pcode"], table[f"{level}_name"] = got["pcode"].to_numpy(), got["name"].to_numpy()
-        else:
-            table[f"{level}_pcode"], table[f"{level}_name"] = pd.NA, pd.NA
+        got, missing = _assign_areas(table, inside, areas, level)
+        table[f"{level}_pcode"], table[f"{level}_name"] = got["pcode"].to_numpy(), got["name"].to_numpy()
+        notes += missing
     table = gpd.GeoDataFrame(table, geometry=boxes, crs="EPSG:4326")
     table = table.sort_values("unit_id").reset_index(drop=True)
-    return Units(kind="grid", table=table[UNIT_COLUMNS + ["row", "col"]], resolution=resolution)
+    return Units(kind="grid", table=table[UNIT_COLUMNS + ["row", "col"]], resolution=resolution, notes=tuple(notes))

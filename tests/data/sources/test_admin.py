@@ -30,10 +30,16 @@ def test_areas_match_sources_md(real_data, catalog):
     assert mali["area_km2"].sum() == pytest.approx(1_254_307, rel=0.001)
 
 
-def test_adm1_has_the_cod_frames(real_data, catalog):
+def test_adm1_has_the_cod_frames_and_natural_earth_for_the_coastal_countries(real_data, catalog):
     adm1 = _load("admin1", real_data, catalog).table
-    assert adm1.groupby("country_iso3").size().to_dict() == {"BFA": 13, "MLI": 10, "NER": 8}
+    assert adm1.groupby("country_iso3").size().to_dict() == {
+        "BFA": 13, "MLI": 10, "NER": 8,                              # OCHA COD frames
+        "BEN": 5, "CIV": 8, "GNB": 9, "SEN": 14, "TGO": 4}            # Natural Earth north of 8°N
     assert "ML10" in set(adm1["pcode"])  # Menaka region of the 2021 frame
+    benin = adm1[adm1["country_iso3"] == "BEN"].set_index("pcode")
+    assert benin.loc["BJ-AL", "name"] == "Alibori" and benin["area_km2"].sum() > 90_000
+    assert set(catalog["admin1"].countries) == set(adm1["country_iso3"])
+    assert catalog["admin2"].uncovered(["BEN", "MLI", "TGO"]) == ["BEN", "TGO"]
 
 
 def test_mojibake_names_are_repaired(real_data, catalog):

@@ -20,12 +20,12 @@ def select_fields(frame: pd.DataFrame, fields: dict, path: Path, layout: str) ->
 
 
 def apply_where(frame: pd.DataFrame, where: dict, path: Path) -> pd.DataFrame:
-    """Keep rows whose columns equal the catalog entry's ``where`` values."""
+    """Keep rows whose columns equal the catalog entry's ``where`` values (one of them, for a list)."""
     for column, value in where.items():
         if column not in frame:
             raise DataFileError(path, f"has no column {column!r} to filter on",
                                 "Fix the 'where' of this file in the catalog")
-        frame = frame[frame[column] == value]
+        frame = frame[frame[column].isin(value) if isinstance(value, list) else frame[column] == value]
     return frame
 
 
