@@ -7,7 +7,6 @@ import numpy as np
 import shapely
 
 from sahelrisk.features.base import Feature
-from sahelrisk.features.conflict import event_xy
 from sahelrisk.features.windows import points_within, rolling_sum
 from sahelrisk.units import DISTANCE_CRS, Units
 
@@ -68,7 +67,7 @@ def near_event_features(ctx, theme: str, what: str, geoms: np.ndarray, radii_km,
     lines in the distance CRS): ``<theme>_events_r<r>km_<w>w`` and ``<theme>_fatalities_...``."""
     ev = ctx.events
     ok = ev["precise"].to_numpy(dtype=bool)
-    xy = event_xy(ev)
+    xy = ctx.events_xy()
     only_points = len(geoms) and (shapely.get_type_id(geoms) == 0).all()
     tree = None if only_points else shapely.STRtree(geoms)
     for r in radii_km:

@@ -45,6 +45,7 @@ class PanelContext:
     layers: dict[str, Any] = field(default_factory=dict)
     reporting_lag_weeks: int = 0
     max_window: int = 260
+    _xy: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_units(self) -> int:
@@ -69,6 +70,14 @@ class PanelContext:
         count = weekly_matrix(units, week_pos, None, self.n_units, self.n_history)
         fatal = weekly_matrix(units, week_pos, ev["fatalities"].to_numpy(), self.n_units, self.n_history)
         return lag_weeks(count, self.reporting_lag_weeks), lag_weeks(fatal, self.reporting_lag_weeks)
+
+    def events_xy(self) -> np.ndarray:
+        """The events' coordinates in the distance CRS (metres, NaN where unknown), projected once
+        for every builder of the panel."""
+        if self._xy is None:
+            from sahelrisk.features.conflict import event_xy
+            self._xy = event_xy(self.events)
+        return self._xy
 
     def once_per_units(self, theme: str, options: dict, layer_names: tuple[str, ...],
                        compute: Callable[[], Iterator[Feature]]) -> list[Feature]:

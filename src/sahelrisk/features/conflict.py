@@ -90,7 +90,7 @@ def build_conflict(ctx: PanelContext, options: dict) -> Iterator[Feature]:
                       np.asarray(queen @ rolling_sum(fatal, w, fatal_cs, ctx.n_out), dtype=np.float32))
     # Precisely located events count for rings even outside the run's units (across a border).
     located = ev["precise"].to_numpy(dtype=bool)
-    xy = event_xy(ev)
+    xy = ctx.events_xy()
     for r in opt["radii_km"]:
         units_idx, ev_idx = points_within(ctx.units.centroids_xy(), xy[located], r * 1000.0)
         # one (unit, event) pair per unit within the radius: spread events over those units

@@ -20,7 +20,6 @@ from scipy.spatial import cKDTree
 
 from sahelrisk.errors import SpecError
 from sahelrisk.features.base import Feature, PanelContext, check_options, register
-from sahelrisk.features.conflict import event_xy
 from sahelrisk.features.windows import (
     decayed_sum,
     lag_weeks,
@@ -48,7 +47,7 @@ def build_intensity(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     ev = ctx.events
     # Precisely located events with a death: the kind of event the target counts.
     keep = ev["precise"].to_numpy(dtype=bool) & (ev["fatalities"].to_numpy() >= 1) & (ev["week_pos"].to_numpy() >= 0)
-    xy, week_pos = event_xy(ev)[keep], ev["week_pos"].to_numpy()[keep]
+    xy, week_pos = ctx.events_xy()[keep], ev["week_pos"].to_numpy()[keep]
     centres = ctx.units.centroids_xy()
     # Decay in time per place, then spread over units: GED repeats village and town coordinates,
     # so places are fewer than events, and a week's score needs no (units x history) array.

@@ -83,6 +83,16 @@ class Units:
         out[np.flatnonzero(ok)] = found
         return out
 
+    def subset(self, positions) -> "Units":
+        """The units at ``positions``, in unit order, with a cache of their own (a tile of a
+        partitioned build)."""
+        table = self.table.iloc[np.sort(np.asarray(positions, dtype=np.int64))].reset_index(drop=True)
+        return Units(kind=self.kind, table=table, resolution=self.resolution, notes=self.notes)
+
+    def without_cache(self) -> "Units":
+        """The same units with nothing computed yet (what is sent to a worker process)."""
+        return Units(kind=self.kind, table=self.table, resolution=self.resolution, notes=self.notes)
+
     @property
     def tree(self) -> shapely.STRtree:
         if "tree" not in self._cache:

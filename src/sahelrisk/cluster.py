@@ -1,0 +1,146 @@
+"""Where the heavy work runs: in this process (the default), or on a Dask cluster.
+
+``--cluster`` (on every command that builds, trains, backtests or scores) or the
+``SAHELRISK_CLUSTER`` variable names the cluster:
+
+- absent: in-process, nothing to start;
+- ``local:N``: a ``distributed.LocalCluster`` of N worker processes on 127.0.0.1, one thread
+  each, started for the run and stopped after it;
+- ``tcp://host:8786``: an existing Dask scheduler (``dask scheduler`` / ``dask worker``,
+  dask-jobqueue on SLURM, dask-kubernetes), joined and left as it was.
+
+Work sent to the cluster is made of tasks that are retried when a worker is lost; what comes back
+to the driver is small (partition records, fold predictions), so its memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sahelrisk.errors import SpecError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+__all__ = ["ClusterSpec", "parse_cluster", "cluster_from", "connect", "CLUSTER_VARIABLE", "TASK_RETRIES"]
+
+CLUSTER_VARIABLE = "SAHELRISK_CLUSTER"
+TASK_RETRIES = 3
+"""Times a task is run again after its worker died (on top of Dask's own rescheduling)."""
+_LOCAL = re.compile(r"^local:(\d{1,3})$")
+_REMOTE = re.compile(r"^(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """A cluster to run on: ``workers`` local processes, or the ``address`` of a running scheduler."""
+
+    workers: int | None = None
+    address: str | None = None
+
+    def describe(self) -> str:
+        """One line for logs: what is started or joined."""
+        if self.address:
+            return f"the Dask scheduler at {self.address}"
+        return f"a local Dask cluster of {self.workers} worker process{'es' if self.workers != 1 else ''}"
+
+
+def parse_cluster(value: str | None, where: str = "--cluster") -> ClusterSpec | None:
+    """The cluster named by ``value``, None for in-process.
+
+    Parameters
+    ----------
+    value : str or None
+        ``local:N``, ``tcp://host:port`` (or ``tls://``), or None / "" for in-process.
+    where : str
+        The option or variable named in messages.
+
+    Returns
+    -------
+    ClusterSpec or None
+
+    Raises
+    ------
+    SpecError
+        Any other value, or ``local:0``.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    local = _LOCAL.match(text)
+    if local:
+        workers = int(local.group(1))
+        if not 1 <= workers <= 256:
+            raise SpecError(f"{where}={text!r}: a local cluster needs 1 to 256 workers, e.g. local:2")
+        return ClusterSpec(workers=workers)
+    if _REMOTE.match(text):
+        return ClusterSpec(address=text)
+    raise SpecError(f"{where}={text!r} is not a cluster; use local:N (N worker processes on this machine) or "
+                    "tcp://host:8786 (a running Dask scheduler), or leave it unset to run in this process")
+
+
+def cluster_from(option: str | None, environ: dict[str, str] | None = None) -> ClusterSpec | None:
+    """The cluster of ``--cluster``, else of ``SAHELRISK_CLUSTER``, else None (in-process)."""
+    if option:
+        return parse_cluster(option, "--cluster")
+    env = os.environ if environ is None else environ
+    return parse_cluster(env.get(CLUSTER_VARIABLE), CLUSTER_VARIABLE)
+
+
+@contextmanager
+def connect(spec: ClusterSpec | None, *, log: Callable[[str], None] = lambda _: None,
+            memory_limit: str | None = None, timeout_s: float = 30.0) -> Iterator[Client | None]:
+    """A Dask client for ``spec`` (None: yields None, nothing is started).
+
+    Parameters
+    ----------
+    spec : ClusterSpec or None
+        The cluster.
+    log : callable
+        Receives what is started or joined and the dashboard's address.
+    memory_limit : str, optional
+        Per worker of a local cluster (Dask's form, e.g. ``"6GiB"``; default an equal share of the
+        machine's memory).
+    timeout_s : float
+        How long to wait for a remote scheduler.
+
+    Yields
+    ------
+    distributed.Client or None
+
+    Raises
+    ------
+    SpecError
+        The scheduler cannot be reached in time.
+    """
+    if spec is None:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    cluster: Any = None
+    if spec.workers is not None:
+        # One thread per worker: LightGBM and BLAS threads inside tasks are capped by the workers'
+        # environment, so N workers on N cores do not contend.
+        cluster = LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address="127.0.0.1:0", memory_limit=memory_limit or "auto",
+                               env={"SAHELRISK_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(spec.address, timeout=timeout_s)
+        except OSError as e:
+            raise SpecError(f"--cluster {spec.address}: no Dask scheduler answered within {timeout_s:.0f} s ({e}); "
+                            "start one (dask scheduler) or check the address") from None
+    log(f"running on {spec.describe()}; dashboard {client.dashboard_link}")
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
