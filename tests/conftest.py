@@ -68,8 +68,10 @@ refit_every_weeks = 26
 n_estimators = 60
 learning_rate = 0.1
 num_leaves = 7
-neg_bagging_fraction = 0.2
-negative_share = 0.2
+neg_bagging_fraction = 0.5
+negative_share = 0.5
+quiet_column = "conflict_events_r100km_52w"
+quiet_negative_share = 0.05
 calibration_weeks = 52
 [blend]
 glm_include = ["conflict_events_hl*", "conflict_weeks_since_*", "intensity_*"]

@@ -92,3 +92,25 @@ def test_a_bad_thread_count_is_one_line_naming_the_variable(tmp_path):
     assert _cli("--threads", "0", "data", "list", cwd=tmp_path).returncode == 2      # usage: at least 1
     ok = _cli("--threads", "1", "data", "list", cwd=tmp_path, env={**os.environ, "SAHELRISK_THREADS": "many"})
     assert ok.returncode == 0, ok.stderr                                              # the option wins
+
+
+def test_a_bad_cluster_is_one_line_and_a_command_that_needs_none_starts_none(tmp_path):
+    import os
+    bad = _cli("--cluster", "local:many", "data", "list", cwd=tmp_path)
+    assert bad.returncode == 3 and bad.stderr.strip().startswith("error: --cluster='local:many' is not a cluster")
+    env = {**os.environ, "SAHELRISK_CLUSTER": "local:2"}
+    listed = _cli("data", "list", cwd=tmp_path, env=env)
+    assert listed.returncode == 0 and "Dask" not in listed.stdout + listed.stderr
+
+
+@pytest.mark.slow
+def test_a_backtest_on_a_local_cluster_prints_its_dashboard_and_the_table(small_spec, real_data, tmp_path):
+    import os
+    from pathlib import Path
+    env = {**os.environ, "SAHELRISK_PANELS": str(tmp_path / "panels")}
+    result = _cli("--cluster", "local:2", "backtest", "--spec", str(Path(small_spec.origin)), "--baselines-only",
+                  "--data-dir", str(real_data), "--out", str(tmp_path), cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "running on a local Dask cluster of 2 worker processes; dashboard http://127.0.0.1:" in result.stdout
+    assert "decay_neighbours" in result.stdout and "INFO distributed" not in result.stdout + result.stderr
+    assert [p.name.split("-")[0] for p in (tmp_path / "panels").iterdir()] == ["default"]

@@ -48,17 +48,23 @@ FeatureSpecOpt = Annotated[Path, typer.Option("--spec", help="Feature spec TOML.
 
 
 @app.callback()
-def _options(threads: Annotated[Optional[int], typer.Option(
+def _options(ctx: typer.Context, threads: Annotated[Optional[int], typer.Option(
         "--threads", min=1, help="Cores a run may use: backtest folds fitted at once, threads of a single fit "
                                  "(else $SAHELRISK_THREADS, else the cores this process may run on: affinity and "
-                                 "cgroup quota).")] = None) -> None:
+                                 "cgroup quota).")] = None,
+             cluster: Annotated[Optional[str], typer.Option(
+        "--cluster", help="Where panels are built and backtest folds fitted: local:N (N Dask worker processes "
+                          "here) or tcp://host:8786 (a running Dask scheduler); else $SAHELRISK_CLUSTER, else "
+                          "this process. Started only when a step needs it.")] = None) -> None:
     """Weekly conflict-attack risk for the central Sahel."""
     from threadpoolctl import threadpool_limits
 
+    from sahelrisk.cluster import cluster_from, use_cluster
     from sahelrisk.cores import THREADS_VARIABLE, thread_count
     if threads is not None:
         os.environ[THREADS_VARIABLE] = str(threads)  # the process and any worker it starts
     threadpool_limits(thread_count())  # BLAS and OpenMP pools of numpy and scikit-learn too
+    ctx.with_resource(use_cluster(cluster_from(cluster), log=show.line))  # closed when the command ends
 
 
 def _date_arg(value: str | None, name: str) -> date | None:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sahelrisk.errors import SpecError
@@ -27,9 +28,11 @@ from sahelrisk.errors import SpecError
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["ClusterSpec", "parse_cluster", "cluster_from", "connect", "CLUSTER_VARIABLE", "TASK_RETRIES"]
+__all__ = ["ClusterSpec", "parse_cluster", "cluster_from", "connect", "use_cluster", "active_client",
+           "panels_dir", "CLUSTER_VARIABLE", "PANELS_VARIABLE", "TASK_RETRIES"]
 
 CLUSTER_VARIABLE = "SAHELRISK_CLUSTER"
+PANELS_VARIABLE = "SAHELRISK_PANELS"
 TASK_RETRIES = 3
 """Times a task is run again after its worker died (on top of Dask's own rescheduling)."""
 _LOCAL = re.compile(r"^local:(\d{1,3})$")
@@ -121,14 +124,20 @@ def connect(spec: ClusterSpec | None, *, log: Callable[[str], None] = lambda _: 
     if spec is None:
         yield None
         return
+    import logging
+
     from distributed import Client, LocalCluster
 
+    # Dask's own INFO lines (every worker, every connection) would drown the run's progress.
+    quiet = max(logging.WARNING, logging.getLogger().level)
+    logging.getLogger("distributed").setLevel(quiet)
     cluster: Any = None
     if spec.workers is not None:
         # One thread per worker: LightGBM and BLAS threads inside tasks are capped by the workers'
         # environment, so N workers on N cores do not contend.
         cluster = LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                dashboard_address="127.0.0.1:0", memory_limit=memory_limit or "auto",
+                               silence_logs=quiet,
                                env={"SAHELRISK_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
         client = Client(cluster)
     else:
@@ -144,3 +153,67 @@ def connect(spec: ClusterSpec | None, *, log: Callable[[str], None] = lambda _: 
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+class _Session:
+    """The cluster of a run, started on first use (a command that never needs it starts nothing)."""
+
+    def __init__(self, spec: ClusterSpec, log: Callable[[str], None]):
+        self.spec, self.log = spec, log
+        self._context: Any = None
+        self._client: Client | None = None
+
+    def client(self) -> Client:
+        if self._client is None:
+            self._context = connect(self.spec, log=self.log)
+            self._client = self._context.__enter__()
+        assert self._client is not None
+        return self._client
+
+    def close(self) -> None:
+        if self._context is not None:
+            self._context.__exit__(None, None, None)
+        self._context = self._client = None
+
+
+_SESSION: _Session | None = None
+
+
+@contextmanager
+def use_cluster(spec: ClusterSpec | None, *, log: Callable[[str], None] = lambda _: None) -> Iterator[None]:
+    """Within the block, :func:`active_client` answers with ``spec``'s cluster, started the first
+    time a step asks for it and stopped (a local one) or left (a remote one) at the end.
+
+    Parameters
+    ----------
+    spec : ClusterSpec or None
+        The cluster (None: every step runs in this process).
+    log : callable
+        Receives what is started and the dashboard's address.
+
+    Examples
+    --------
+    >>> with use_cluster(parse_cluster("local:2")):            # doctest: +SKIP
+    ...     sahelrisk.backtest("training/default.toml")
+    """
+    global _SESSION
+    previous, _SESSION = _SESSION, (_Session(spec, log) if spec is not None else None)
+    try:
+        yield
+    finally:
+        if _SESSION is not None:
+            _SESSION.close()
+        _SESSION = previous
+
+
+def active_client() -> Client | None:
+    """The Dask client of the enclosing :func:`use_cluster`, started if need be; None in-process."""
+    return _SESSION.client() if _SESSION is not None else None
+
+
+def panels_dir() -> Path:
+    """Where partitioned panels are written: ``$SAHELRISK_PANELS``, else a folder in the temporary
+    directory. On a remote cluster it must be a path the driver and every worker see (a shared
+    file system)."""
+    import tempfile
+    return Path(os.environ.get(PANELS_VARIABLE) or Path(tempfile.gettempdir()) / "sahelrisk-panels")

@@ -8,14 +8,16 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from sahelrisk.cluster import TASK_RETRIES, active_client
 from sahelrisk.cores import THREADS_VARIABLE, thread_count
 from sahelrisk.data.sources.families import select_sources
 from sahelrisk.errors import DataError
@@ -51,7 +53,8 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
     Folds are fitted side by side, one thread each, by ``workers`` processes that each read one
     shared copy of the frame: a fit's threads wait on each other at every tree, so separate folds
     use the cores better, and a run beside other jobs slows by the share of cores it loses rather
-    than stalls. The predictions do not depend on how many run at once.
+    than stalls. Within :func:`sahelrisk.cluster.use_cluster`, the folds are Dask tasks on the
+    cluster's workers instead. The predictions do not depend on how many run at once, or where.
 
     Parameters
     ----------
@@ -91,15 +94,19 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
         workers = thread_count() if len(frame) >= PARALLEL_MIN_ROWS else 1
     workers = max(1, min(workers, len(folds)))
     results: dict[int, tuple[pd.DataFrame, dict]] = {}
-    with tempfile.TemporaryDirectory(prefix="sahelrisk-folds-") if workers > 1 else nullcontext("") as shared:
-        if workers == 1:
-            fitted: Iterable = (_fit_fold(k, frame, fold, target, models) for k, fold in enumerate(folds))
+    client = active_client() if len(folds) > 1 else None
+    with tempfile.TemporaryDirectory(prefix="sahelrisk-folds-") if workers > 1 and client is None \
+            else nullcontext("") as shared:
+        fitted: Iterable
+        if client is not None:
+            fitted = _fit_on_cluster(client, frame, folds, target, models)
+        elif workers == 1:
+            fitted = (_fit_fold(k, frame, fold, target, models) for k, fold in enumerate(folds))
         else:
             from joblib import Parallel, delayed
             # One copy on disk that each worker reads once, instead of the frame sent with every fold.
             path = str(Path(shared) / "frame.arrow")
-            read = dict.fromkeys(["unit_id", "week", target, *(c for _, columns in models.values() for c in columns)])
-            frame[list(read)].reset_index(drop=True).to_feather(path)
+            _narrow(frame, target, models).to_feather(path)
             fitted = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")(
                 delayed(_fit_fold)(k, path, fold, target, models, threads=1) for k, fold in enumerate(folds))
         for k, out, entry in fitted:
@@ -108,6 +115,25 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
             results[k] = out, entry
     ordered = [results[k] for k in range(len(folds))]
     return pd.concat([out for out, _ in ordered], ignore_index=True), [entry for _, entry in ordered]
+
+
+def _narrow(frame: pd.DataFrame, target: str, models: dict[str, Recipe]) -> pd.DataFrame:
+    """The frame's columns a fold reads (keys, target, every model's columns), renumbered."""
+    read = dict.fromkeys(["unit_id", "week", target, *(c for _, columns in models.values() for c in columns)])
+    return frame[list(read)].reset_index(drop=True)
+
+
+def _fit_on_cluster(client: Any, frame: pd.DataFrame, folds: list[Fold], target: str,
+                    models: dict[str, Recipe]) -> Iterator[tuple[int, pd.DataFrame, dict]]:
+    """Each fold a Dask task on one worker thread, the frame sent once to every worker; a fold whose
+    worker dies is run again elsewhere."""
+    from distributed import as_completed
+    shared = client.scatter(_narrow(frame, target, models), broadcast=True, hash=False)
+    futures = [client.submit(_fit_fold, k, shared, fold, target, models, threads=1, retries=TASK_RETRIES, pure=False)
+               for k, fold in enumerate(folds)]
+    for future in as_completed(futures):
+        yield future.result()
+        future.release()
 
 
 def _fold_rows(frame: pd.DataFrame, fold: Fold, target: str) -> tuple[pd.Series, pd.Series]:

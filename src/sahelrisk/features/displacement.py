@@ -34,17 +34,16 @@ def latest_known(figures: pd.DataFrame, areas: list, history: pd.DatetimeIndex, 
     given = np.full((n_areas, n_weeks), np.nan)
     if len(figures) and n_areas:
         area_idx = pd.Index(areas).get_indexer(figures["area"])
-        week_pos = history.get_indexer(week_of(figures["reference_date"]) + pd.Timedelta(weeks=lag))
-        ok = (area_idx >= 0) & (week_pos >= 0)
-        # Figures dated before the history window still count: they are the latest known at its start.
-        early = (area_idx >= 0) & (week_of(figures["reference_date"]).to_numpy() + pd.Timedelta(weeks=lag) < history[0])
-        week_pos = np.where(early, 0, week_pos)
-        ok |= early
-        frame = pd.DataFrame({"a": area_idx[ok], "w": week_pos[ok], "v": figures["idps"].to_numpy()[ok],
-                              "d": figures["_order"].to_numpy()[ok]})
-        frame = frame.sort_values(["a", "w", "d"]).drop_duplicates(["a", "w"], keep="last")
+        known = week_of(figures["reference_date"]) + pd.Timedelta(weeks=lag)
+        # Weeks from the window's start, negative before it: a figure dated before the window still
+        # counts (the latest of them is the latest known at its start), and keeps its true age.
+        true_pos = ((known - history[0]) // pd.Timedelta(weeks=1)).to_numpy()
+        ok = (area_idx >= 0) & (true_pos < n_weeks)
+        frame = pd.DataFrame({"a": area_idx[ok], "w": np.maximum(true_pos[ok], 0), "p": true_pos[ok],
+                              "v": figures["idps"].to_numpy()[ok], "d": figures["_order"].to_numpy()[ok]})
+        frame = frame.sort_values(["a", "w", "p", "d"]).drop_duplicates(["a", "w"], keep="last")
         values[frame["a"], frame["w"]] = frame["v"]
-        given[frame["a"], frame["w"]] = frame["w"]
+        given[frame["a"], frame["w"]] = frame["p"]
     values = pd.DataFrame(values.T).ffill().to_numpy().T
     last = pd.DataFrame(given.T).ffill().to_numpy().T
     age = np.arange(n_weeks)[None, :] - last

@@ -1,0 +1,110 @@
+"""Where the work runs: in this process, or on a Dask cluster started on 127.0.0.1 by the test."""
+
+import os
+import signal
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from sahelrisk import cluster
+from sahelrisk.cluster import ClusterSpec, active_client, cluster_from, connect, parse_cluster, use_cluster
+from sahelrisk.errors import SpecError
+
+
+def test_a_cluster_is_named_local_n_or_a_scheduler_address():
+    assert parse_cluster(None) is None and parse_cluster("  ") is None
+    assert parse_cluster("local:2") == ClusterSpec(workers=2)
+    assert parse_cluster("tcp://10.0.0.5:8786") == ClusterSpec(address="tcp://10.0.0.5:8786")
+    assert parse_cluster("tls://scheduler.example.org:8786").address == "tls://scheduler.example.org:8786"
+    for bad, message in (("local:0", "needs 1 to 256 workers"), ("local", "is not a cluster"),
+                         ("http://host:8786", "is not a cluster"), ("tcp://host", "is not a cluster")):
+        with pytest.raises(SpecError, match=message):
+            parse_cluster(bad)
+
+
+def test_the_option_wins_over_the_variable_which_wins_over_in_process():
+    assert cluster_from(None, {}) is None
+    assert cluster_from(None, {"SAHELRISK_CLUSTER": "local:3"}) == ClusterSpec(workers=3)
+    assert cluster_from("local:1", {"SAHELRISK_CLUSTER": "local:3"}) == ClusterSpec(workers=1)
+    with pytest.raises(SpecError, match="SAHELRISK_CLUSTER='nope' is not a cluster"):
+        cluster_from(None, {"SAHELRISK_CLUSTER": "nope"})
+
+
+def test_nothing_is_started_until_a_step_asks_and_in_process_is_none():
+    with use_cluster(None):
+        assert active_client() is None
+    with use_cluster(ClusterSpec(workers=2)):
+        assert cluster._SESSION is not None and cluster._SESSION._client is None   # not started
+    assert cluster._SESSION is None
+
+
+def test_an_unreachable_scheduler_is_one_clear_error():
+    with pytest.raises(SpecError, match="no Dask scheduler answered within 2 s"):
+        with connect(ClusterSpec(address="tcp://127.0.0.1:9"), timeout_s=2):
+            pass
+
+
+@pytest.fixture(scope="module")
+def client():
+    lines = []
+    with connect(ClusterSpec(workers=2), log=lines.append) as c:
+        assert lines and "dashboard http://127.0.0.1:" in lines[0]
+        yield c
+
+
+@pytest.fixture(scope="module")
+def short_panel(default_spec, real_inputs, real_grid):
+    from sahelrisk.features.panel import compute_panel
+    return compute_panel(default_spec, real_inputs, start="2021-01-04", end="2023-12-25", units=real_grid)
+
+
+@pytest.mark.slow
+def test_the_panel_built_on_a_local_cluster_is_the_in_process_panel(client, default_spec, real_inputs, real_grid,
+                                                                      short_panel, tmp_path):
+    from sahelrisk.features.partitions import build_panel_dataset
+    dataset = build_panel_dataset(default_spec, real_inputs, tmp_path, start="2021-01-04", end="2023-12-25",
+                                  units=real_grid, client=client, tile_deg=6.0, block_weeks=80)
+    assert dataset.manifest["where"] == "cluster" and len(dataset.files) > 8
+    # the tasks ran in the workers' processes, not here
+    assert {p["peak_rss_mib"] for p in dataset.manifest["partitions"]} and len(client.scheduler_info()["workers"]) == 2
+    pd.testing.assert_frame_equal(dataset.read()[list(short_panel.columns)], short_panel)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_build_is_survived(client, default_spec, real_inputs, real_grid, short_panel, tmp_path):
+    from sahelrisk.features.partitions import build_panel_dataset
+    pids = list(client.run(os.getpid).values())
+    killed = []
+
+    def kill_one(record, k, n):
+        if not killed:   # after the first partition ends, while the others are running
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+
+    dataset = build_panel_dataset(default_spec, real_inputs, tmp_path, start="2021-01-04", end="2023-12-25",
+                                  units=real_grid, client=client, tile_deg=4.0, block_weeks=60, on_partition=kill_one)
+    assert killed and pids[0] not in client.run(os.getpid).values()   # the nanny started a new worker
+    pd.testing.assert_frame_equal(dataset.read()[list(short_panel.columns)], short_panel)
+
+
+@pytest.mark.slow
+def test_backtest_folds_on_a_cluster_give_exactly_the_in_process_predictions(small_spec, small_frame):
+    from sahelrisk.evaluation.backtest import run_backtests
+    here = run_backtests(small_spec, small_frame).predictions[small_spec.horizon_weeks]
+    with use_cluster(ClusterSpec(workers=2)):
+        there = run_backtests(small_spec, small_frame).predictions[small_spec.horizon_weeks]
+        assert active_client() is not None
+    pd.testing.assert_frame_equal(there, here)
+
+
+@pytest.mark.slow
+def test_the_training_frame_on_a_cluster_is_the_in_process_frame(small_spec, real_data, real_inputs, tmp_path,
+                                                                   monkeypatch):
+    from sahelrisk.modeling.frame import prepare_frame
+    monkeypatch.setenv("SAHELRISK_PANELS", str(tmp_path))
+    here = prepare_frame(small_spec, real_data, inputs=real_inputs, data_end=date(2023, 12, 31))
+    with use_cluster(ClusterSpec(workers=2)):
+        there = prepare_frame(small_spec, real_data, inputs=real_inputs, data_end=date(2023, 12, 31))
+    assert [p.name.split("-")[0] for p in tmp_path.iterdir()] == [small_spec.features.name]
+    pd.testing.assert_frame_equal(there.frame, here.frame)
