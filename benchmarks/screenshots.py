@@ -1,8 +1,10 @@
 """Screenshots for the README: the French map zoomed on central Mali (headless Chromium), the
 first page of the French PDF bulletin (pdftoppm), from an output folder of `sahelrisk score`, and
-the French route maps written by `sahelrisk route` for the same week.
+the French route maps written by `sahelrisk route` for the same week. With ``--west-africa``, the
+map of a West Africa run zoomed on northern Benin and Togo instead.
 
     python benchmarks/screenshots.py outputs/2023-12-25
+    python benchmarks/screenshots.py outputs-west-africa/2023-12-25 --west-africa
 """
 
 from __future__ import annotations
@@ -16,27 +18,37 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent / "screenshots"
 # Central Mali: Ségou, Mopti and the inner Niger delta, at a zoom where towns of 15,000+ are labelled.
 VIEW = "#14.2,-4.6,7"
+# Northern Benin and Togo with Burkina Faso's south-east, where the violence crossed the border.
+COAST_VIEW = "#11.0,1.0,7"
 
 
-def main(folder: Path) -> None:
+def _shoot(shot: str, url: str) -> None:
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                        f"--user-data-dir={profile}", "--virtual-time-budget=8000", "--window-size=1200,850",
+                        f"--screenshot={HERE / shot}", url], check=True, capture_output=True, timeout=180)
+    print(f"{HERE / shot}  {(HERE / shot).stat().st_size // 1024} KiB")
+
+
+def main(folder: Path, west_africa: bool = False) -> None:
     HERE.mkdir(exist_ok=True)
     if shutil.which("chromium") is None or shutil.which("pdftoppm") is None:
         sys.exit("needs chromium and pdftoppm (Debian: chromium, poppler-utils)")
+    if west_africa:
+        _shoot("map_fr_benin_togo.png", (folder / "map.fr.html").as_uri() + COAST_VIEW)
+        return
     shots = {"map_fr_central_mali.png": (folder / "map.fr.html").as_uri() + VIEW}
     routes = folder.parent / "routes" / folder.name
     for name in ("segou-niono-sokolo", "bamako-mopti"):
         if (routes / name / "route.fr.html").is_file():
             shots[f"route_fr_{name}.png"] = (routes / name / "route.fr.html").as_uri()
     for shot, url in shots.items():
-        with tempfile.TemporaryDirectory() as profile:
-            subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                            f"--user-data-dir={profile}", "--virtual-time-budget=8000", "--window-size=1200,850",
-                            f"--screenshot={HERE / shot}", url], check=True, capture_output=True, timeout=180)
+        _shoot(shot, url)
     subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile",
                     str(folder / "bulletin.fr.pdf"), str(HERE / "bulletin_fr_page1")], check=True, timeout=120)
-    for name in [*shots, "bulletin_fr_page1.png"]:
-        print(f"{HERE / name}  {(HERE / name).stat().st_size // 1024} KiB")
+    print(f"{HERE / 'bulletin_fr_page1.png'}  {(HERE / 'bulletin_fr_page1.png').stat().st_size // 1024} KiB")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "outputs/2023-12-25").resolve())
+    args = [a for a in sys.argv[1:] if a != "--west-africa"]
+    main(Path(args[0] if args else "outputs/2023-12-25").resolve(), west_africa="--west-africa" in sys.argv)

@@ -111,3 +111,15 @@ def test_a_broken_or_extreme_address_still_draws_the_map_and_its_labels(tmp_path
     done = subprocess.run(["chromium", *flags, hop.as_uri()], capture_output=True, text=True, timeout=120)
     assert "leaflet-container" in done.stdout and "leaflet-tooltip place-label" in done.stdout
     assert "Uncaught" not in done.stderr, [line for line in done.stderr.splitlines() if "Uncaught" in line]
+
+
+def test_countries_without_adm2_are_outlined_by_their_adm1_areas():
+    cells, adm2, *_ = _layers()
+    adm1 = gpd.GeoDataFrame({
+        "unit_id": ["ML04", "BJ-AL"], "country_iso3": ["MLI", "BEN"], "adm1_name": ["Ségou", "Alibori"],
+        "probability": [0.5, 0.26]}, geometry=[box(-6, 14, -3, 14.5), box(2, 10.5, 4, 12)], crs="EPSG:4326")
+    page = interactive_map(cells, adm2, adm1=adm1, lang="fr")
+    assert "Zones (ADM1)" in page and "Alibori" in page
+    assert "Ségou" not in page and "S\\u00e9gou" not in page   # Mali has its ADM2 outlines: no ADM1 layer for it
+    only_sahel = interactive_map(cells, adm2, adm1=adm1[adm1["country_iso3"] == "MLI"], lang="fr")
+    assert "Zones (ADM1)" not in only_sahel

@@ -143,7 +143,8 @@ def add_place_labels(fmap, places: gpd.GeoDataFrame | None, countries: gpd.GeoDa
 def interactive_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = None, events: pd.DataFrame | None = None,
                     mining: gpd.GeoDataFrame | None = None, roads: gpd.GeoDataFrame | None = None,
                     title: str = "Risk of a fatal attack", *, places: gpd.GeoDataFrame | None = None,
-                    countries: gpd.GeoDataFrame | None = None, lang: str = "en") -> str:
+                    countries: gpd.GeoDataFrame | None = None, adm1: gpd.GeoDataFrame | None = None,
+                    lang: str = "en") -> str:
     """The map as one self-contained HTML page in ``lang``.
 
     Parameters
@@ -156,6 +157,9 @@ def interactive_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = Non
         The places layer: towns are labelled by size as the map zooms and can be searched.
     countries : geopandas.GeoDataFrame, optional
         Country polygons (``country_iso3``), named in ``lang``.
+    adm1 : geopandas.GeoDataFrame, optional
+        Scored ADM1 areas: those of countries with no ADM2 area in ``adm2`` are outlined in a
+        layer of their own (the coastal countries of a West Africa run).
     lang : {"fr", "en"}
 
     Returns
@@ -188,15 +192,23 @@ def interactive_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = Non
                                                                     gettext(lang, "probability"), gettext(lang, "tier"))]),
         name="risk-cells").add_to(layer)
     layer.add_to(fmap)
-    if adm2 is not None:
-        outlines = folium.FeatureGroup(name=escape_text(gettext(lang, "Areas (ADM2)")), show=True)
-        areas = adm2[["unit_id", "adm2_name", "probability", "geometry"]].copy()
+    held = set(adm2["country_iso3"]) if adm2 is not None and "country_iso3" in adm2 else set()
+    for level, areas_of_level, label in (("adm2", adm2, gettext(lang, "Areas (ADM2)")),
+                                         ("adm1", adm1, gettext(lang, "Areas (ADM1)"))):
+        if areas_of_level is None:
+            continue
+        if level == "adm1":   # only where no ADM2 area is drawn
+            areas_of_level = areas_of_level[~areas_of_level["country_iso3"].isin(sorted(held))]
+            if areas_of_level.empty:
+                continue
+        outlines = folium.FeatureGroup(name=escape_text(label), show=True)
+        areas = areas_of_level[["unit_id", f"{level}_name", "probability", "geometry"]].copy()
         areas["p"] = [fmt.percent(v) for v in areas.pop("probability")]
         folium.GeoJson(safe_frame(areas).to_json(),
                        style_function=lambda f: {"fill": False, "color": "#333", "weight": 0.8},
-                       tooltip=folium.GeoJsonTooltip(fields=["adm2_name", "p"], aliases=[
+                       tooltip=folium.GeoJsonTooltip(fields=[f"{level}_name", "p"], aliases=[
                            escape_text(gettext(lang, "area")), escape_text(gettext(lang, "probability"))]),
-                       name="adm2").add_to(outlines)
+                       name=level).add_to(outlines)
         outlines.add_to(fmap)
     if events is not None and len(events):
         group = folium.FeatureGroup(name=escape_text(gettext(lang, "Events, last 4 weeks")), show=True)

@@ -95,7 +95,8 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
             subtitle = gettext(lang, "week of %(week)s, model %(model)s", week=fmt.date(week), model=model_version)
             (tmp / f"map.{lang}.html").write_text(interactive_map(
                 cells, adm2, recent, inputs.layers.get("mining_sites"), inputs.layers.get("roads"), title=title,
-                places=inputs.layers.get("places"), countries=countries, lang=lang), encoding="utf-8")
+                places=inputs.layers.get("places"), countries=countries, adm1=result.areas.get("adm1"), lang=lang),
+                encoding="utf-8")
             static_map(cells, adm2, countries, tmp / f"map.{lang}.png", title=title, subtitle=subtitle, lang=lang)
             page = render_bulletin(
                 week=week, horizon_weeks=horizon_weeks, model_version=model_version,
