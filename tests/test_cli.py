@@ -98,6 +98,8 @@ def test_a_bad_cluster_is_one_line_and_a_command_that_needs_none_starts_none(tmp
     import os
     bad = _cli("--cluster", "local:many", "data", "list", cwd=tmp_path)
     assert bad.returncode == 3 and bad.stderr.strip().startswith("error: --cluster='local:many' is not a cluster")
+    own = _cli("backtest", "--cluster", "tcp://nowhere", cwd=tmp_path)    # a command's own option
+    assert own.returncode == 3 and own.stderr.strip().startswith("error: --cluster='tcp://nowhere' is not a cluster")
     env = {**os.environ, "SAHELRISK_CLUSTER": "local:2"}
     listed = _cli("data", "list", cwd=tmp_path, env=env)
     assert listed.returncode == 0 and "Dask" not in listed.stdout + listed.stderr
@@ -108,7 +110,7 @@ def test_a_backtest_on_a_local_cluster_prints_its_dashboard_and_the_table(small_
     import os
     from pathlib import Path
     env = {**os.environ, "SAHELRISK_PANELS": str(tmp_path / "panels")}
-    result = _cli("--cluster", "local:2", "backtest", "--spec", str(Path(small_spec.origin)), "--baselines-only",
+    result = _cli("backtest", "--spec", str(Path(small_spec.origin)), "--baselines-only", "--cluster", "local:2",
                   "--data-dir", str(real_data), "--out", str(tmp_path), cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert "running on a local Dask cluster of 2 worker processes; dashboard http://127.0.0.1:" in result.stdout

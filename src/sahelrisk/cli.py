@@ -45,6 +45,14 @@ TrackingOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLfl
 WeekOpt = Annotated[str, typer.Option("--week", help="The week to forecast from: its Monday or any day of it (YYYY-MM-DD).")]
 ModelOpt = Annotated[str, typer.Option("--model", help="Registry alias or version number.")]
 FeatureSpecOpt = Annotated[Path, typer.Option("--spec", help="Feature spec TOML.")]
+ClusterOpt = Annotated[Optional[str], typer.Option("--cluster", help="This command on a Dask cluster: local:N or tcp://host:8786 (as the global --cluster, which it overrides).")]
+
+
+def _on_cluster(ctx: typer.Context, value: str | None) -> None:
+    """A command's own ``--cluster``: the cluster of this command, over the global option's."""
+    if value:
+        from sahelrisk.cluster import parse_cluster, use_cluster
+        ctx.with_resource(use_cluster(parse_cluster(value), log=show.line))
 
 
 @app.callback()
@@ -177,16 +185,20 @@ def data_update(data: DataOpt = None,
 
 
 @features_app.command("build")
-def features_build(spec: FeatureSpecOpt = Path("features/default.toml"), data: DataOpt = None,
+def features_build(ctx: typer.Context, spec: FeatureSpecOpt = Path("features/default.toml"), data: DataOpt = None,
                    catalog: CatalogOpt = None, as_of: AsOfOpt = None,
                    start: Annotated[Optional[str], typer.Option("--start", help="First week (default: the spec's).")] = None,
                    end: Annotated[Optional[str], typer.Option("--end", help="Last week (default: the spec's).")] = None,
-                   out: Annotated[Optional[Path], typer.Option("--out", help="Parquet file to write.")] = None) -> None:
-    """Build the (unit_id, week) feature panel from a spec and save it as Parquet."""
+                   out: Annotated[Optional[Path], typer.Option("--out", help="Parquet file to write (on a cluster: the folder of panel datasets).")] = None,
+                   cluster: ClusterOpt = None) -> None:
+    """Build the (unit_id, week) feature panel from a spec and save it as Parquet (on a cluster, by
+    partition into a Parquet dataset)."""
+    from sahelrisk.cluster import active_client
     from sahelrisk.data.window import find_window
     from sahelrisk.features.panel import compute_panel, load_inputs, save_panel
     from sahelrisk.features.spec import load_spec
 
+    _on_cluster(ctx, cluster)
     panel_spec = load_spec(spec)
     data_dir, cat = resolve_data_dir(data), load_catalog(catalog)
     started = time.perf_counter()
@@ -195,6 +207,10 @@ def features_build(spec: FeatureSpecOpt = Path("features/default.toml"), data: D
                              as_of=_date_arg(as_of, "--as-of"))
         inputs = load_inputs(cat, data_dir, as_of=window.as_of, spec=panel_spec)
     show.line(window.describe())
+    client = active_client()
+    if client is not None:
+        return _build_partitioned(panel_spec, inputs, client, out, _date_arg(start, "--start"), _date_arg(end, "--end"),
+                                  started)
     with show.status(f"building the {panel_spec.name} panel"):
         frame = compute_panel(panel_spec, inputs, start=_date_arg(start, "--start"), end=_date_arg(end, "--end"))
     target = save_panel(frame, out or Path("outputs") / f"panel_{panel_spec.name}.parquet")
@@ -205,14 +221,32 @@ def features_build(spec: FeatureSpecOpt = Path("features/default.toml"), data: D
     show.line("events: " + ", ".join(f"{k} {v:,}" for k, v in meta["event_assignment"].items()))
 
 
+def _build_partitioned(panel_spec: Any, inputs: Any, client: Any, out: Path | None, start: date | None,
+                       end: date | None, started: float) -> None:
+    from sahelrisk.cluster import panels_dir
+    from sahelrisk.features.partitions import build_panel_dataset
+
+    def progress(record: dict, k: int, n: int) -> None:
+        show.line(f"partition {k + 1}/{n} (tile {record['tile']}, weeks {record['start']}..{record['end']}): "
+                  f"{record['rows']:,} rows in {record['seconds']:.1f} s")
+
+    dataset = build_panel_dataset(panel_spec, inputs, out or panels_dir(), start=start, end=end, client=client,
+                                  on_partition=progress)
+    m = dataset.manifest
+    show.line(f"{dataset.rows:,} rows ({m['n_units']:,} {m['units']} units, {m['start']} .. {m['end']}), "
+              f"{len(m['columns'])} features in {len(m['partitions'])} partitions, "
+              f"{'reused' if dataset.reused else f'{time.perf_counter() - started:.1f} s'} -> {dataset.path}")
+
+
 @app.command("backtest")
-def backtest_cmd(spec: SpecOpt = Path(DEFAULT_SPEC), data: DataOpt = None, catalog: CatalogOpt = None,
+def backtest_cmd(ctx: typer.Context, spec: SpecOpt = Path(DEFAULT_SPEC), data: DataOpt = None, catalog: CatalogOpt = None,
                  out: OutOpt = Path("outputs"), as_of: AsOfOpt = None, data_end: DataEndOpt = None,
                  all_horizons: Annotated[bool, typer.Option("--all-horizons", help="Every report horizon of the spec, not only the trained one.")] = False,
                  baselines_only: Annotated[bool, typer.Option("--baselines-only", help="Skip the model (fast).")] = False,
                  protocol: Annotated[str, typer.Option("--protocol", help="rolling (the spec's rolling origins) or views-challenge (the ViEWS 2023/24 challenge: monthly state-based deaths, 3-14 months ahead, draws).")] = "rolling",
                  years: Annotated[str, typer.Option("--years", help="views-challenge: the window years, e.g. 2018-2023.")] = "2018-2023",
-                 draws: Annotated[int, typer.Option("--draws", min=10, max=10000, help="views-challenge: draws per cell-month.")] = 1000) -> None:
+                 draws: Annotated[int, typer.Option("--draws", min=10, max=10000, help="views-challenge: draws per cell-month.")] = 1000,
+                 cluster: ClusterOpt = None) -> None:
     """Rolling-origin backtest of the model and every baseline: backtest.json and an HTML report
     (or, with --protocol views-challenge, the challenge's draws, actuals and metrics per window)."""
     from sahelrisk.data.window import DataWindow
@@ -221,6 +255,7 @@ def backtest_cmd(spec: SpecOpt = Path(DEFAULT_SPEC), data: DataOpt = None, catal
     from sahelrisk.modeling.frame import prepare_frame
     from sahelrisk.modeling.spec import load_training_spec
 
+    _on_cluster(ctx, cluster)
     if protocol not in ("rolling", "views-challenge"):
         raise SpecError(f"unknown protocol {protocol!r}; use rolling or views-challenge")
     training_spec = load_training_spec(spec)
@@ -248,15 +283,17 @@ def _views_challenge(spec: Any, data: Path | None, catalog: Path | None, out: Pa
 
 
 @app.command("train")
-def train_cmd(spec: SpecOpt = Path(DEFAULT_SPEC), data: DataOpt = None, catalog: CatalogOpt = None,
+def train_cmd(ctx: typer.Context, spec: SpecOpt = Path(DEFAULT_SPEC), data: DataOpt = None, catalog: CatalogOpt = None,
               out: OutOpt = Path("outputs"), tracking_uri: TrackingOpt = None, as_of: AsOfOpt = None,
               data_end: DataEndOpt = None,
               register: Annotated[bool, typer.Option("--register", help="Register a model version; promote it to champion if better on the same folds.")] = False,
-              models_dir: Annotated[Path, typer.Option("--models-dir", help="Where model cards of promoted models go.")] = Path("models")) -> None:
+              models_dir: Annotated[Path, typer.Option("--models-dir", help="Where model cards of promoted models go.")] = Path("models"),
+              cluster: ClusterOpt = None) -> None:
     """Backtest, train on every observed week, log to MLflow and (with --register) register and promote."""
     from sahelrisk.jobs.train import train_and_track
     from sahelrisk.modeling.spec import load_training_spec
 
+    _on_cluster(ctx, cluster)
     training_spec = load_training_spec(spec)
     with show.fold_progress() as on_fold:
         outcome = train_and_track(training_spec, resolve_data_dir(data), as_of=_date_arg(as_of, "--as-of"),
@@ -366,18 +403,19 @@ def sites_cmd(week: WeekOpt,
 
 
 @app.command("weekly")
-def weekly_cmd(data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
+def weekly_cmd(ctx: typer.Context, data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
                spec: SpecOpt = Path(DEFAULT_SPEC), tracking_uri: TrackingOpt = None,
                offline: Annotated[bool, typer.Option("--offline", help="Skip the data update (air-gapped machines, tests).")] = False,
                ucdp_url: Annotated[Optional[str], typer.Option("--ucdp-url", envvar="SAHELRISK_UCDP_URL", help="A site laid out like UCDP's download site.")] = None,
                retrain: Annotated[bool, typer.Option("--retrain", help="Retrain even if the schedule does not ask for it.")] = False,
-               as_of: AsOfOpt = None, data_end: DataEndOpt = None) -> None:
+               as_of: AsOfOpt = None, data_end: DataEndOpt = None, cluster: ClusterOpt = None) -> None:
     """The weekly job: update, check, retrain when due, promote only a better model, score, publish, record.
 
     --as-of and --data-end replay a past week. Exits 0 when published, 10 when published with some
     data stale, 11 when there was nothing new."""
     from sahelrisk.jobs.weekly import run_weekly
 
+    _on_cluster(ctx, cluster)
     now = datetime.now(timezone.utc)   # the CLI is the edge: the library takes the date as an argument
     result = run_weekly(spec, data_dir=data, out_dir=out, tracking_uri=tracking_uri, offline=offline,
                         ucdp_url=ucdp_url, today=now.date(), started_at=now.isoformat(timespec="seconds"),
@@ -390,15 +428,16 @@ def weekly_cmd(data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = P
 
 
 @app.command("run")
-def run_cmd(data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
+def run_cmd(ctx: typer.Context, data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
             spec: SpecOpt = Path(DEFAULT_SPEC), tracking_uri: TrackingOpt = None, as_of: AsOfOpt = None,
             data_end: DataEndOpt = None,
             skip_training: Annotated[bool, typer.Option("--skip-training", help="Score with the current champion; do not retrain.")] = False,
-            lang: LangOpt = None) -> None:
+            lang: LangOpt = None, cluster: ClusterOpt = None) -> None:
     """The main job end to end: check the data, backtest, train and register, score the latest week the data supports, write outputs."""
     from sahelrisk.jobs.run import run_once
     from sahelrisk.modeling.spec import load_training_spec
 
+    _on_cluster(ctx, cluster)
     langs, say = _languages(lang)
     with show.fold_progress() as on_fold:
         record = run_once(spec, data_dir=data, catalog=load_catalog(catalog), out_dir=out,
