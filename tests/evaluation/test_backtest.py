@@ -32,7 +32,7 @@ def test_backtest_on_real_data_scores_model_and_baselines_per_horizon(small_spec
 
 
 @pytest.mark.slow
-def test_cli_backtest_baselines_only(small_spec, tmp_path):
+def test_cli_backtest_baselines_only(small_spec, real_data, tmp_path):
     spec_path = Path(small_spec.origin)
     result = subprocess.run([sys.executable, "-m", "sahelrisk.cli", "backtest", "--spec", str(spec_path), "--baselines-only",
                              "--out", str(tmp_path)], capture_output=True, text=True, cwd=REPO)

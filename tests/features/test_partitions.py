@@ -1,5 +1,7 @@
 """The panel built by partition equals the panel built whole, and its dataset appears whole or not at all."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,3 +102,14 @@ def test_a_bad_partitioning_is_refused(world, tile_deg, block_weeks, message):
     spec, _, units = world
     with pytest.raises(SpecError, match=message):
         plan_partitions(units, week_range(spec.start, spec.end), tile_deg=tile_deg, block_weeks=block_weeks)
+
+
+def test_a_task_keeps_the_events_in_reach_and_those_of_its_countries(world):
+    spec, inputs, units = world
+    assert partitions.reach_km(spec) == 1000.0          # the nearest-event distance's cap
+    far = inputs.events.iloc[:3].assign(longitude=[20.0, 20.0, -5.0], latitude=[14.5, 14.5, 40.0],
+                                        country_iso3=["NER", "MLI", "DZA"], event_id=["far1", "far2", "far3"])
+    padded = dataclasses.replace(inputs, events=pd.concat([inputs.events, far], ignore_index=True))
+    kept = partitions.events_in_reach(padded, units, 1000.0).events
+    assert set(kept["event_id"]) == set(inputs.events["event_id"]) | {"far2"}   # far2 is in Mali's totals
+    assert partitions.reach_km(dataclasses.replace(spec, builders={"conflict": {"radii_km": [30]}})) == 30.0

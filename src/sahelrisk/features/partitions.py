@@ -10,6 +10,11 @@ built as many small panels, one per (tile, block), each a task that a Dask worke
 - a **block** is ``block_weeks`` consecutive weeks; its task reads the events of the
   ``max_window`` weeks before it, as :func:`~sahelrisk.features.panel.compute_panel` always does.
 
+Each task keeps only the events that can reach its tile (:func:`events_in_reach`): those within
+the farthest distance a builder looks from a unit, and every event of the tile's countries (the
+country totals count them wherever they are). The rest cannot change a value, so a region's size
+does not make every task read every event of the region.
+
 Each partition keeps only its tile's rows and its block's weeks, so the partitions laid end to end
 are the in-process panel, row for row and value for value (a test checks it on the real data).
 
@@ -21,6 +26,7 @@ reused.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -45,7 +51,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
 __all__ = ["Partition", "PanelDataset", "plan_partitions", "build_partition", "build_panel_dataset",
-           "open_panel_dataset", "partition_summary", "MANIFEST", "DEFAULT_TILE_DEG", "DEFAULT_BLOCK_WEEKS"]
+           "open_panel_dataset", "partition_summary", "events_in_reach", "reach_km", "MANIFEST", "DEFAULT_TILE_DEG", "DEFAULT_BLOCK_WEEKS"]
 
 MANIFEST = "_sahelrisk.json"
 DEFAULT_TILE_DEG = 4.0
@@ -123,6 +129,60 @@ def plan_partitions(units: Units, weeks: pd.DatetimeIndex, *, tile_deg: float = 
     return partitions
 
 
+REACH_MARGIN = 1.25
+"""Safety factor on the reach: the distance CRS is not exact everywhere, a degree is not a fixed
+number of kilometres."""
+
+
+def reach_km(spec: PanelSpec) -> float:
+    """The farthest an event can be from a unit and still change one of its values.
+
+    Rings (``conflict`` ``radii_km``), the intensity kernels (3 bandwidths) and the distance to
+    the nearest recent event (capped at ``nearest_cap_km``) look beyond the unit; the other
+    builders read only the unit's own events or no event. A builder that looks farther must be
+    added here.
+    """
+    from sahelrisk.features.conflict import DEFAULTS as CONFLICT
+    from sahelrisk.features.intensity import DEFAULTS as INTENSITY
+    from sahelrisk.features.intensity import KERNEL_REACH
+    reach = 0.0
+    if "conflict" in spec.builders:
+        reach = max(reach, *dict(CONFLICT, **spec.builders["conflict"])["radii_km"])
+    if "intensity" in spec.builders:
+        options = dict(INTENSITY, **spec.builders["intensity"])
+        reach = max(reach, KERNEL_REACH * max(options["bandwidths_km"]), float(options["nearest_cap_km"]))
+    return float(reach)
+
+
+def events_in_reach(inputs: PanelInputs, units: Units, reach: float) -> PanelInputs:
+    """``inputs`` with only the events within ``reach`` km (times :data:`REACH_MARGIN`) of the
+    units' bounding box, and every event of the units' countries.
+
+    Parameters
+    ----------
+    inputs : PanelInputs
+        Every event and layer.
+    units : Units
+        The units a task builds (a tile and its halo).
+    reach : float
+        Kilometres, from :func:`reach_km`.
+
+    Returns
+    -------
+    PanelInputs
+        The same layers and fingerprint, fewer events.
+    """
+    west, south, east, north = units.table.total_bounds
+    margin = reach * REACH_MARGIN
+    dlat = margin / 110.5
+    widest = min(max(abs(south - dlat), abs(north + dlat)), 89.0)
+    dlon = min(margin / (111.3 * np.cos(np.radians(widest))), 360.0)
+    ev = inputs.events
+    near = ev["longitude"].between(west - dlon, east + dlon) & ev["latitude"].between(south - dlat, north + dlat)
+    own = ev["country_iso3"].isin(sorted(set(units.table["country_iso3"].dropna())))
+    return dataclasses.replace(inputs, events=ev[(near | own).to_numpy()])
+
+
 def build_partition(spec: PanelSpec, inputs: PanelInputs, units: Units, part: Partition) -> pd.DataFrame:
     """The panel rows of one partition: its tile's units over its block's weeks.
 
@@ -142,7 +202,9 @@ def build_partition(spec: PanelSpec, inputs: PanelInputs, units: Units, part: Pa
     pandas.DataFrame
         Sorted by ``unit_id`` then ``week``, with the panel's metadata in ``.attrs``.
     """
-    panel = compute_panel(spec, inputs, start=part.start, end=part.end, units=units.subset(part.halo))
+    built = units.subset(part.halo)
+    panel = compute_panel(spec, events_in_reach(inputs, built, reach_km(spec)), start=part.start, end=part.end,
+                          units=built)
     keep = panel["unit_id"].isin(units.ids[part.core]).to_numpy()
     rows = panel[keep].reset_index(drop=True)
     rows.attrs = panel.attrs
