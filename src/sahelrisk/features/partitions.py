@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sahelrisk.calendar import week_range
+from sahelrisk.cluster import TASK_RETRIES
 from sahelrisk.errors import DataError, SpecError
 from sahelrisk.features.panel import KEY_COLUMNS, PanelInputs, build_units, compute_panel
 from sahelrisk.features.spec import PanelSpec
@@ -299,29 +300,24 @@ def open_panel_dataset(path: str | Path) -> PanelDataset:
     manifest = path / MANIFEST
     if not manifest.is_file():
         raise DataError(f"{path} is not a finished panel dataset (no {MANIFEST}); build it with "
-                        "'sahelrisk features build --partitioned'")
+                        "'sahelrisk features build --cluster local:N'")
     return PanelDataset(path, json.loads(manifest.read_text("utf-8")), reused=True)
 
 
-def _run(tasks: list[Partition], work: Callable[[Partition], dict], client: Client | None, scatter: dict,
-         on_partition: PartitionCallback | None) -> Iterator[dict]:
-    """Each partition's record as it ends: in this process, or as Dask tasks (retried on a lost worker)."""
+def _run(tasks: list[Partition], spec: PanelSpec, inputs: PanelInputs, units: Units, folder: str,
+         client: Client | None, on_partition: PartitionCallback | None) -> Iterator[dict]:
+    """Each partition's record as it ends: in this process, or as Dask tasks (retried on a lost
+    worker), the inputs and units sent once to every worker."""
     if client is None:
-        for k, part in enumerate(tasks):
-            record = work(part)
-            if on_partition:
-                on_partition(record, k, len(tasks))
-            yield record
-        return
-    from distributed import as_completed
-
-    from sahelrisk.cluster import TASK_RETRIES
-    shared = {name: client.scatter(value, broadcast=True, hash=False) for name, value in scatter.items()}
-    futures = [client.submit(_write_partition, shared["spec"], shared["inputs"], shared["units"], part,
-                             scatter["folder"], retries=TASK_RETRIES, pure=False) for part in tasks]
-    for k, future in enumerate(as_completed(futures)):
-        record = future.result()
-        future.release()
+        records: Iterator[dict] = (_write_partition(spec, inputs, units, part, folder) for part in tasks)
+    else:
+        from distributed import as_completed
+        shared_inputs = client.scatter(inputs, broadcast=True, hash=False)
+        shared_units = client.scatter(units, broadcast=True, hash=False)
+        futures = [client.submit(_write_partition, spec, shared_inputs, shared_units, part, folder,
+                                 retries=TASK_RETRIES, pure=False) for part in tasks]
+        records = (future.result() for future in as_completed(futures))
+    for k, record in enumerate(records):
         if on_partition:
             on_partition(record, k, len(tasks))
         yield record
@@ -371,9 +367,7 @@ def build_panel_dataset(spec: PanelSpec, inputs: PanelInputs, root: str | Path, 
     building = final.with_name(final.name + ".building")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
-    sent = units.without_cache()
-    records = list(_run(tasks, lambda part: _write_partition(spec, inputs, sent, part, str(building)), client,
-                        {"spec": spec, "inputs": inputs, "units": sent, "folder": str(building)}, on_partition))
+    records = list(_run(tasks, spec, inputs, units.without_cache(), str(building), client, on_partition))
     records.sort(key=lambda r: (r["tile"], r["block"]))
     columns = records[0].pop("columns")
     for r in records[1:]:
