@@ -193,7 +193,7 @@ def features_build(ctx: typer.Context, spec: FeatureSpecOpt = Path("features/def
                    cluster: ClusterOpt = None) -> None:
     """Build the (unit_id, week) feature panel from a spec and save it as Parquet (on a cluster, by
     partition into a Parquet dataset)."""
-    from sahelrisk.cluster import active_client
+    from sahelrisk.cluster import cluster_configured
     from sahelrisk.data.window import find_window
     from sahelrisk.features.panel import compute_panel, load_inputs, save_panel
     from sahelrisk.features.spec import load_spec
@@ -207,10 +207,8 @@ def features_build(ctx: typer.Context, spec: FeatureSpecOpt = Path("features/def
                              as_of=_date_arg(as_of, "--as-of"))
         inputs = load_inputs(cat, data_dir, as_of=window.as_of, spec=panel_spec)
     show.line(window.describe())
-    client = active_client()
-    if client is not None:
-        return _build_partitioned(panel_spec, inputs, client, out, _date_arg(start, "--start"), _date_arg(end, "--end"),
-                                  started)
+    if cluster_configured():
+        return _build_partitioned(panel_spec, inputs, out, _date_arg(start, "--start"), _date_arg(end, "--end"), started)
     with show.status(f"building the {panel_spec.name} panel"):
         frame = compute_panel(panel_spec, inputs, start=_date_arg(start, "--start"), end=_date_arg(end, "--end"))
     target = save_panel(frame, out or Path("outputs") / f"panel_{panel_spec.name}.parquet")
@@ -221,16 +219,16 @@ def features_build(ctx: typer.Context, spec: FeatureSpecOpt = Path("features/def
     show.line("events: " + ", ".join(f"{k} {v:,}" for k, v in meta["event_assignment"].items()))
 
 
-def _build_partitioned(panel_spec: Any, inputs: Any, client: Any, out: Path | None, start: date | None,
-                       end: date | None, started: float) -> None:
-    from sahelrisk.cluster import panels_dir
+def _build_partitioned(panel_spec: Any, inputs: Any, out: Path | None, start: date | None, end: date | None,
+                       started: float) -> None:
+    from sahelrisk.cluster import active_client, panels_dir
     from sahelrisk.features.partitions import build_panel_dataset
 
     def progress(record: dict, k: int, n: int) -> None:
         show.line(f"partition {k + 1}/{n} (tile {record['tile']}, weeks {record['start']}..{record['end']}): "
                   f"{record['rows']:,} rows in {record['seconds']:.1f} s")
 
-    dataset = build_panel_dataset(panel_spec, inputs, out or panels_dir(), start=start, end=end, client=client,
+    dataset = build_panel_dataset(panel_spec, inputs, out or panels_dir(), start=start, end=end, client=active_client,
                                   on_partition=progress)
     m = dataset.manifest
     show.line(f"{dataset.rows:,} rows ({m['n_units']:,} {m['units']} units, {m['start']} .. {m['end']}), "

@@ -28,7 +28,7 @@ from sahelrisk.errors import SpecError
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["ClusterSpec", "parse_cluster", "cluster_from", "connect", "use_cluster", "active_client",
+__all__ = ["ClusterSpec", "parse_cluster", "cluster_from", "connect", "use_cluster", "active_client", "cluster_configured",
            "panels_dir", "CLUSTER_VARIABLE", "PANELS_VARIABLE", "TASK_RETRIES"]
 
 CLUSTER_VARIABLE = "SAHELRISK_CLUSTER"
@@ -209,6 +209,11 @@ def use_cluster(spec: ClusterSpec | None, *, log: Callable[[str], None] = lambda
 def active_client() -> Client | None:
     """The Dask client of the enclosing :func:`use_cluster`, started if need be; None in-process."""
     return _SESSION.client() if _SESSION is not None else None
+
+
+def cluster_configured() -> bool:
+    """Whether the enclosing :func:`use_cluster` names a cluster (without starting it)."""
+    return _SESSION is not None
 
 
 def panels_dir() -> Path:

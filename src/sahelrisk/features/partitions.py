@@ -325,7 +325,7 @@ def _run(tasks: list[Partition], spec: PanelSpec, inputs: PanelInputs, units: Un
 
 def build_panel_dataset(spec: PanelSpec, inputs: PanelInputs, root: str | Path, *, start: object = None,
                         end: object = None,
-                        units: Units | None = None, client: Client | None = None,
+                        units: Units | None = None, client: Client | Callable[[], Client | None] | None = None,
                         tile_deg: float = DEFAULT_TILE_DEG, block_weeks: int = DEFAULT_BLOCK_WEEKS,
                         on_partition: PartitionCallback | None = None) -> PanelDataset:
     """Build the panel partition by partition into ``<root>/<spec name>-<key>/`` (or reuse it).
@@ -342,8 +342,10 @@ def build_panel_dataset(spec: PanelSpec, inputs: PanelInputs, root: str | Path, 
         The first and last week (default the spec's; an open end is the data's last week).
     units : Units, optional
         Units already built for the spec.
-    client : distributed.Client, optional
-        Run the partitions as Dask tasks on its cluster (default: one after another here).
+    client : distributed.Client or callable, optional
+        Run the partitions as Dask tasks on its cluster (default: one after another here). A
+        callable (:func:`sahelrisk.cluster.active_client`) is called only if there is something to
+        build, so a reused dataset starts no cluster.
     tile_deg, block_weeks
         The partitioning (see :func:`plan_partitions`).
     on_partition : callable, optional
@@ -362,12 +364,13 @@ def build_panel_dataset(spec: PanelSpec, inputs: PanelInputs, root: str | Path, 
     final = Path(root) / f"{spec.name}-{key}"
     if (final / MANIFEST).is_file():
         return open_panel_dataset(final)
+    runner: Client | None = client() if callable(client) and not hasattr(client, "submit") else client  # type: ignore[assignment]
     started = time.perf_counter()
     tasks = plan_partitions(units, weeks, tile_deg=tile_deg, block_weeks=block_weeks)
     building = final.with_name(final.name + ".building")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
-    records = list(_run(tasks, spec, inputs, units.without_cache(), str(building), client, on_partition))
+    records = list(_run(tasks, spec, inputs, units.without_cache(), str(building), runner, on_partition))
     records.sort(key=lambda r: (r["tile"], r["block"]))
     columns = records[0].pop("columns")
     for r in records[1:]:
@@ -377,7 +380,7 @@ def build_panel_dataset(spec: PanelSpec, inputs: PanelInputs, root: str | Path, 
         "as_of": str(inputs.as_of), "units": units.kind, "resolution": units.resolution, "n_units": len(units),
         "start": str(weeks[0].date()), "end": str(weeks[-1].date()), "tile_deg": tile_deg,
         "block_weeks": block_weeks, "notes": list(units.notes), "columns": columns, "partitions": records,
-        "seconds": round(time.perf_counter() - started, 2), "where": "cluster" if client is not None else "in-process",
+        "seconds": round(time.perf_counter() - started, 2), "where": "cluster" if runner is not None else "in-process",
     }
     (building / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str), "utf-8")
     if final.exists():   # a half-written folder of another run (no manifest): replaced

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sahelrisk.calendar import last_full_week
-from sahelrisk.cluster import active_client, panels_dir
+from sahelrisk.cluster import active_client, cluster_configured, panels_dir
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.sources.families import select_sources
 from sahelrisk.data.window import DataWindow, find_window, resolve_window
@@ -105,11 +105,10 @@ def frame_from_inputs(spec: TrainingSpec, inputs: PanelInputs, window: DataWindo
     end = last_full_week(window.data_end)
     panel_spec = spec.features.with_period(start, end)
     units = build_units(panel_spec, inputs)
-    client = active_client()
-    if client is None:
+    if not cluster_configured():
         panel = compute_panel(panel_spec, inputs, units=units)
-    else:   # built partition by partition on the cluster's workers, read back here
-        panel = build_panel_dataset(panel_spec, inputs, panels_dir(), units=units, client=client).read()
+    else:   # built partition by partition on the cluster's workers (started if need be), read back here
+        panel = build_panel_dataset(panel_spec, inputs, panels_dir(), units=units, client=active_client).read()
     horizons = sorted({spec.horizon_weeks, *spec.report_horizons})
     # The target reads one source family whatever else the catalog holds.
     targets = build_targets(select_sources(inputs.events, (spec.target_source,)), units, start, end, horizons=horizons,
