@@ -67,11 +67,6 @@ class Dataset:
         value = self.options.get("countries")
         return tuple(value) if value is not None else None
 
-    def uncovered(self, countries) -> list[str]:
-        """Those of ``countries`` the dataset declares it does not cover (none if it declares nothing)."""
-        held = self.countries
-        return [] if held is None else [c for c in sorted(countries) if c not in held]
-
     @property
     def released(self) -> date | None:
         value = self.options.get("released")

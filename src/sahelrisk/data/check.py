@@ -96,6 +96,13 @@ def _check_one(dataset: Dataset, data_dir: Path, as_of: date, countries, out_dir
         report.status = "error"
         report.message = (f"no valid row loaded ({report.rows_read} read, {report.quarantined} rejected); "
                           "see the quarantine file, fix the files or run 'sahelrisk data fetch'")
+        return report
+    # A country the dataset declares, in scope, with no row left has gone dark there.
+    dark = [c for c in dataset.countries or () if (countries is None or c in countries) and c not in report.countries]
+    if dark:
+        report.status = "error"
+        report.message = (f"declares {', '.join(dark)} but no valid row of {'them' if len(dark) > 1 else 'it'} "
+                          "loaded; see the quarantine file, fix the files or run 'sahelrisk data fetch'")
     return report
 
 
