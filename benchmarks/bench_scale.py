@@ -1,13 +1,19 @@
-"""How the partitioned panel scales (issue 22): West Africa at 0.1 degree on the real data, built on a
+"""How the pipeline scales on a cluster (issue 22): West Africa at 0.1 degree on the real data, on a
 local Dask cluster of 1 and of 2 worker processes.
 
-For each run: wall time, the tasks' summed time, panel throughput (cell-weeks per second per
-worker), the peak resident memory of a worker (the largest over its partitions) and of the driver
-(this process, which also runs the scheduler), and the dataset's size on disk. Then a projection
+For each run, three steps as ``sahelrisk train --cluster`` runs them:
+- the panel, built by partition: wall time, the tasks' summed time, throughput (cell-weeks per
+  second per worker), the dataset's size on disk;
+- training the model of ``training/west_africa.toml`` on every observed week (the stated sample
+  drawn by partition, the trees by ``lightgbm.dask``, the other members in the driver): wall time
+  and the rows it was fitted on;
+- scoring the last 52 weeks partition by partition: wall time and cell-weeks per second;
+with the peak resident memory of a worker and of the driver (this process, which also runs the
+scheduler) after each step. Then a projection
 from the measured per-cell-week cost to all of Africa at 0.1 degree (about 250,000 cells)
 over 2011-2026 on a 32-worker cluster.
 
-Usage: .venv/bin/python benchmarks/bench_scale.py [--start 2019-01-07] [--end 2023-12-25] [--workers 1 2]
+Usage: .venv/bin/python benchmarks/bench_scale.py [--end 2023-12-25] [--workers 1 2]
 Prints a table and writes benchmarks/scale.json.
 """
 
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import tempfile
@@ -33,24 +40,67 @@ def _rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _workers_peak_mib(client) -> float:
+    return round(max(client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss).values()) / 1024, 1)
+
+
+def _measure(tspec, inputs, units, args, n: int) -> dict:
+    """Panel, training and scoring of ``tspec`` on the cluster of the enclosing ``use_cluster``."""
+    import pandas as pd
+
+    from sahelrisk.cluster import active_client
+    from sahelrisk.data.window import resolve_window
+    from sahelrisk.features.partitions import partition_summary
+    from sahelrisk.modeling.fit import fit_final_model
+    from sahelrisk.modeling.frame import frame_from_inputs
+
+    window = resolve_window(inputs.events, tspec.features.countries, reporting_lag_weeks=0,
+                            data_end=date.fromisoformat(args.end) + pd.Timedelta(days=6))
+    t0 = time.perf_counter()
+    tf = frame_from_inputs(tspec, inputs, window)
+    wall = time.perf_counter() - t0
+    client = active_client()
+    dataset = tf.frame.dataset
+    summary = partition_summary(dataset)
+    run = {**summary, "workers": n, "wall_s": round(wall, 1), "cell_weeks_per_s": round(dataset.rows / wall),
+           "cell_weeks_per_s_per_worker": round(dataset.rows / wall / n),
+           "disk_mib": round(sum(f.stat().st_size for f in dataset.files) / 2**20, 1),
+           "features": len(dataset.manifest["columns"]), "panel_worker_peak_rss_mib": _workers_peak_mib(client),
+           "panel_driver_peak_rss_mib": _rss_mib()}
+    t0 = time.perf_counter()
+    model = fit_final_model(tspec, tf)
+    run["train_s"] = round(time.perf_counter() - t0, 1)
+    how = next(iter(tf.frame._samples))
+    run["train_rows"] = int(sum(len(part) for part in client.gather(tf.frame.sample(how))))
+    run["train_worker_peak_rss_mib"], run["train_driver_peak_rss_mib"] = _workers_peak_mib(client), _rss_mib()
+    weeks = pd.date_range(end=pd.Timestamp(args.end), periods=52, freq="7D")
+    columns = tspec.model_columns(tf.feature_columns)
+    t0 = time.perf_counter()
+    preds = tf.frame.predict([("score", weeks, {"model": (model, columns)})], tspec.target, columns)
+    run["score_s"] = round(time.perf_counter() - t0, 1)
+    run["score_cell_weeks"] = len(preds)
+    run["score_cell_weeks_per_s"] = round(len(preds) / run["score_s"])
+    run["worker_peak_rss_mib"], run["driver_peak_rss_mib"] = _workers_peak_mib(client), _rss_mib()
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spec", default=str(ROOT / "features" / "west_africa.toml"))
-    parser.add_argument("--start", default="2019-01-07")
+    parser.add_argument("--training", default=str(ROOT / "training" / "west_africa.toml"),
+                        help="the training spec whose panel is built and whose model is trained and scored")
     parser.add_argument("--end", default="2023-12-25")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--tile-deg", type=float, default=4.0)
-    parser.add_argument("--block-weeks", type=int, default=520)
     args = parser.parse_args()
 
-    from sahelrisk.cluster import ClusterSpec, connect
+    from sahelrisk.cluster import PANELS_VARIABLE, ClusterSpec, use_cluster
     from sahelrisk.data.catalog import load_catalog
     from sahelrisk.data.datadir import resolve_data_dir
     from sahelrisk.features.panel import build_units, load_inputs
-    from sahelrisk.features.partitions import build_panel_dataset, partition_summary
-    from sahelrisk.features.spec import load_spec
+    from sahelrisk.features.partitions import DEFAULT_BLOCK_WEEKS, DEFAULT_TILE_DEG
+    from sahelrisk.modeling.spec import load_training_spec
 
-    spec = load_spec(args.spec)
+    tspec = load_training_spec(args.training)
+    spec = tspec.features
     started = time.perf_counter()
     inputs = load_inputs(load_catalog(), resolve_data_dir(None, cwd=ROOT), as_of=date(2023, 12, 31), spec=spec)
     units = build_units(spec, inputs)
@@ -59,31 +109,21 @@ def main() -> None:
           f"{setup_s} s; driver {_rss_mib()} MiB", flush=True)
     record: dict = {"benchmark": "partitioned panel on a local Dask cluster (issue 22)", "spec": spec.name,
                     "resolution": spec.resolution, "countries": list(spec.countries), "units": len(units),
-                    "start": args.start, "end": args.end, "tile_deg": args.tile_deg, "block_weeks": args.block_weeks,
+                    "training_spec": tspec.name, "start": str(tspec.backtest["train_start"]), "end": args.end,
+                    "tile_deg": DEFAULT_TILE_DEG, "block_weeks": DEFAULT_BLOCK_WEEKS,
                     "setup_s": setup_s, "runs": {}}
     for n in args.workers:
         work = Path(tempfile.mkdtemp(prefix="sahelrisk-scale-"))
+        os.environ[PANELS_VARIABLE] = str(work)
         try:
-            with connect(ClusterSpec(workers=n)) as client:
-                t0 = time.perf_counter()
-                dataset = build_panel_dataset(
-                    spec, inputs, work, start=args.start, end=args.end, units=units, client=client,
-                    tile_deg=args.tile_deg, block_weeks=args.block_weeks,
-                    on_partition=lambda r, k, total: print(f"  partition {k + 1}/{total}: tile {r['tile']} block "
-                                                           f"{r['block']}, {r['rows']:,} rows, {r['seconds']} s",
-                                                           flush=True))
-                wall = time.perf_counter() - t0
-            summary = partition_summary(dataset)
-            disk = sum(f.stat().st_size for f in dataset.files)
-            run = {**summary, "workers": n, "wall_s": round(wall, 1),
-                   "cell_weeks_per_s": round(dataset.rows / wall),
-                   "cell_weeks_per_s_per_worker": round(dataset.rows / wall / n),
-                   "worker_peak_rss_mib": summary["peak_rss_mib"], "driver_peak_rss_mib": _rss_mib(),
-                   "disk_mib": round(disk / 2**20, 1), "features": len(dataset.manifest["columns"])}
+            with use_cluster(ClusterSpec(workers=n)):
+                run = _measure(tspec, inputs, units, args, n)
             record["runs"][str(n)] = run
-            print(f"{n} worker(s): {dataset.rows:,} cell-weeks in {wall:.1f} s ({run['cell_weeks_per_s_per_worker']:,} "
-                  f"per s per worker), worker peak {run['worker_peak_rss_mib']} MiB, driver {run['driver_peak_rss_mib']} "
-                  f"MiB, {run['disk_mib']} MiB on disk", flush=True)
+            print(f"{n} worker(s): panel {run['rows']:,} cell-weeks in {run['wall_s']:.1f} s "
+                  f"({run['cell_weeks_per_s_per_worker']:,} per s per worker); training {run['train_s']} s on "
+                  f"{run['train_rows']:,} sampled rows; scoring {run['score_cell_weeks']:,} cell-weeks in "
+                  f"{run['score_s']} s; worker peak {run['worker_peak_rss_mib']} MiB, driver "
+                  f"{run['driver_peak_rss_mib']} MiB, {run['disk_mib']} MiB on disk", flush=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     # Projection: every partition costs its cell-weeks at the measured rate (task seconds per cell-week,
@@ -102,11 +142,13 @@ def main() -> None:
         "worker_memory_mib": best["worker_peak_rss_mib"],
         "disk_gib": round(best["disk_mib"] / best["rows"] * africa / 1024, 1),
     }
-    print("\n| workers | cell-weeks | wall s | cell-weeks/s/worker | worker peak MiB | driver peak MiB | disk MiB |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| workers | cell-weeks | panel s | cell-weeks/s/worker | training s | scoring s (52 weeks) | "
+          "worker peak MiB | driver peak MiB | disk MiB |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in record["runs"].values():
         print(f"| {r['workers']} | {r['rows']:,} | {r['wall_s']} | {r['cell_weeks_per_s_per_worker']:,} | "
-              f"{r['worker_peak_rss_mib']} | {r['driver_peak_rss_mib']} | {r['disk_mib']} |")
+              f"{r['train_s']} | {r['score_s']} | {r['worker_peak_rss_mib']} | {r['driver_peak_rss_mib']} | "
+              f"{r['disk_mib']} |")
     print(f"\nprojection: {record['projection']}")
     OUT.write_text(json.dumps(record, indent=2) + "\n")
 

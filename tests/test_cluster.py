@@ -2,8 +2,8 @@
 
 import os
 import signal
-from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -99,12 +99,38 @@ def test_backtest_folds_on_a_cluster_give_exactly_the_in_process_predictions(sma
 
 
 @pytest.mark.slow
-def test_the_training_frame_on_a_cluster_is_the_in_process_frame(small_spec, real_data, real_inputs, tmp_path,
-                                                                   monkeypatch):
+def test_on_a_cluster_the_frame_stays_there_and_the_model_trained_there_scores_as_in_process(
+        small_spec, small_frame, real_data, real_inputs, tmp_path, monkeypatch):
+    from scipy.stats import spearmanr
+
+    from sahelrisk.evaluation.backtest import run_backtests
+    from sahelrisk.modeling.distributed import ClusterFrame
+    from sahelrisk.modeling.fit import fit_final_model, fit_severity
     from sahelrisk.modeling.frame import prepare_frame
     monkeypatch.setenv("SAHELRISK_PANELS", str(tmp_path))
-    here = prepare_frame(small_spec, real_data, inputs=real_inputs, data_end=date(2023, 12, 31))
+    here = small_frame
     with use_cluster(ClusterSpec(workers=2)):
-        there = prepare_frame(small_spec, real_data, inputs=real_inputs, data_end=date(2023, 12, 31))
-    assert [p.name.split("-")[0] for p in tmp_path.iterdir()] == [small_spec.features.name]
-    pd.testing.assert_frame_equal(there.frame, here.frame)
+        there = prepare_frame(small_spec, real_data, inputs=real_inputs)
+        assert isinstance(there.frame, ClusterFrame) and there.data_end == here.data_end
+        assert [p.name.split("-")[0] for p in tmp_path.iterdir()] == [small_spec.features.name]
+        pd.testing.assert_frame_equal(there.frame.to_pandas(), here.frame, check_dtype=False)
+        backtest = run_backtests(small_spec, there)
+        model, severity = fit_final_model(small_spec, there), fit_severity(small_spec, there)
+        again = fit_final_model(small_spec, there)
+    assert {entry["where"] for entry in backtest.folds[4]} == {"cluster"}
+    # the deaths model reads every row with a death: exactly the in-process fit
+    alone = fit_severity(small_spec, here)
+    assert severity.note == alone.note
+    np.testing.assert_allclose(severity.model.coef_, alone.model.coef_, rtol=1e-9)
+    # the rest is fitted on the stated sample, the trees by lightgbm.dask: within what a new seed moves
+    week = here.frame[here.frame["week"] == here.frame["week"].max()]
+    mine = fit_final_model(small_spec, here).predict_proba(week)[:, 1]
+    for other in (model, again):
+        theirs = other.predict_proba(week)[:, 1]
+        top = len(set(np.argsort(-mine)[:50]) & set(np.argsort(-theirs)[:50]))
+        assert np.abs(mine - theirs).mean() < 0.006 and spearmanr(mine, theirs)[0] > 0.99 and top >= 42
+    table, alone_table = backtest.table(4), run_backtests(small_spec, here).table(4)
+    assert table.loc["model", "rows"] == alone_table.loc["model", "rows"]
+    assert abs(table.loc["model", "ap"] - alone_table.loc["model", "ap"]) < 0.01
+    assert table.loc["model", "ap"] > table.loc["decay_neighbours", "ap"]
+    assert not backtest.onsets.empty

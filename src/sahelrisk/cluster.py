@@ -131,6 +131,10 @@ def connect(spec: ClusterSpec | None, *, log: Callable[[str], None] = lambda _: 
     # Dask's own INFO lines (every worker, every connection) would drown the run's progress.
     quiet = max(logging.WARNING, logging.getLogger().level)
     logging.getLogger("distributed").setLevel(quiet)
+    # lightgbm.dask prints how it wires the workers ("Finding random open ports ..."); route it to logging.
+    import lightgbm
+    lightgbm.register_logger(logging.getLogger("lightgbm"))
+    logging.getLogger("lightgbm").setLevel(max(logging.ERROR, logging.getLogger().level))
     cluster: Any = None
     if spec.workers is not None:
         # One thread per worker: LightGBM and BLAS threads inside tasks are capped by the workers'

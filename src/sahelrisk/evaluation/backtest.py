@@ -31,6 +31,7 @@ from sahelrisk.evaluation.metrics import metrics_by
 from sahelrisk.evaluation.zones import ZONE_REPORTED, evaluate_zones, fit_zone_maps
 from sahelrisk.features.targets import target_column
 from sahelrisk.modeling.baselines import BaselineModel, required_columns
+from sahelrisk.modeling.distributed import ONSET_COLUMN, ClusterFrame
 from sahelrisk.modeling.fit import Recipe, recipe
 from sahelrisk.modeling.folds import Fold
 from sahelrisk.modeling.frame import TrainingFrame
@@ -46,7 +47,7 @@ PARALLEL_MIN_ROWS = 100_000
 """Frames this large have their folds fitted side by side (smaller ones in this process)."""
 
 
-def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dict[str, Recipe],
+def run_backtest(splitter: object, frame: pd.DataFrame | ClusterFrame, target: str, models: dict[str, Recipe],
                  on_fold: FoldCallback | None = None, workers: int | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Fit every model on each fold's training rows and predict its test rows.
 
@@ -60,8 +61,10 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
     ----------
     splitter : RollingOrigin or LatestFolds
         Anything whose ``split()`` yields :class:`~sahelrisk.modeling.folds.Fold`.
-    frame : pandas.DataFrame
-        ``unit_id``, ``week``, the features and the target.
+    frame : pandas.DataFrame or ClusterFrame
+        ``unit_id``, ``week``, the features and the target; a
+        :class:`~sahelrisk.modeling.distributed.ClusterFrame` is fitted on its stated sample and
+        scored by partition (:meth:`~sahelrisk.modeling.distributed.ClusterFrame.backtest`).
     target : str
         The target column.
     models : dict
@@ -78,8 +81,10 @@ def run_backtest(splitter: object, frame: pd.DataFrame, target: str, models: dic
         The predictions (one row per unit and test week: ``fold``, the target, one ``p_<model>``
         column per model) and per-fold timings.
     """
-    observed = frame[target].notna()
     folds = list(splitter.split())  # type: ignore[attr-defined]
+    if isinstance(frame, ClusterFrame):   # the rows stay on the cluster
+        return frame.backtest(folds, target, models, on_fold)
+    observed = frame[target].notna()
     masks = [_fold_rows(frame, fold, target) for fold in folds]
     # Every fold is checked before the first is fitted: a bad spec fails in seconds, not after minutes.
     for fold, (in_train, in_test) in zip(folds, masks):
@@ -229,7 +234,6 @@ def model_factories(spec: TrainingSpec, tf: TrainingFrame, horizon: int, include
 
 
 ONSET_QUIET_WEEKS = 52
-_QUIET_COLUMN = "conflict_weeks_since_fatal"
 
 
 def onset_metrics(preds: pd.DataFrame, frame: pd.DataFrame, target: str, models: list[str]) -> pd.DataFrame:
@@ -239,9 +243,10 @@ def onset_metrics(preds: pd.DataFrame, frame: pd.DataFrame, target: str, models:
     Parameters
     ----------
     preds : pandas.DataFrame
-        Backtest rows with ``unit_id``, ``week``, ``country_iso3``, the target and ``p_<model>``.
-    frame : pandas.DataFrame
-        The panel the rows came from, with ``conflict_weeks_since_fatal``.
+        Backtest rows with ``unit_id``, ``week``, ``country_iso3``, the target and ``p_<model>``
+        (and ``conflict_weeks_since_fatal`` when scored on a cluster).
+    frame : pandas.DataFrame or ClusterFrame
+        The panel the rows came from, with ``conflict_weeks_since_fatal`` (read when the rows lack it).
     target : str
         The target column.
     models : list of str
@@ -252,10 +257,13 @@ def onset_metrics(preds: pd.DataFrame, frame: pd.DataFrame, target: str, models:
     pandas.DataFrame
         One row per model and country (``"all"`` first); empty without the quiet column.
     """
-    if _QUIET_COLUMN not in frame:
+    if ONSET_COLUMN in preds:   # scored on a cluster, the rows carry it
+        since = preds[ONSET_COLUMN]
+    elif ONSET_COLUMN in frame:
+        since = preds[["unit_id", "week"]].merge(frame[["unit_id", "week", ONSET_COLUMN]], on=["unit_id", "week"],
+                                                 how="left")[ONSET_COLUMN]
+    else:
         return pd.DataFrame()
-    since = preds[["unit_id", "week"]].merge(frame[["unit_id", "week", _QUIET_COLUMN]], on=["unit_id", "week"],
-                                             how="left")[_QUIET_COLUMN]
     onset = preds[(since >= ONSET_QUIET_WEEKS).to_numpy()]
     if onset.empty:
         return pd.DataFrame()

@@ -155,7 +155,7 @@ def training_log(spec: TrainingSpec, tf: TrainingFrame, evaluation: Evaluation, 
         files={path: "backtest" for path in report_paths},
         figures={"plots/reliability.png": reliability_figure(preds, spec.target, evaluation.backtest.models),
                  "plots/precision_recall.png": pr_figure(preds, spec.target, evaluation.backtest.models)},
-        model=model, example=tf.frame[tf.feature_columns],
+        model=model, example=tf.example(),
         registered_name=spec.registered_model if register else None)
 
 

@@ -60,14 +60,17 @@ class BaselineModel(BaseEstimator):
         self.name = name
         self.horizon = horizon
 
-    def fit(self, X: pd.DataFrame, y, weeks=None):
+    def fit(self, X: pd.DataFrame, y, weeks=None, sample_weight=None):
+        """Learn the rule's score-to-probability map; ``sample_weight``: how many training rows each
+        row stands for (a weighted sample, as on a cluster)."""
         if self.name not in BASELINES:
             raise SpecError(f"unknown baseline {self.name!r}; known: {', '.join(BASELINES)}")
         y = np.asarray(y, dtype=float)
-        self.base_rate_ = float(y.mean())
+        self.base_rate_ = float(np.average(y, weights=sample_weight))
         self.calibrator_ = None
         if self.name != "zero":
-            self.calibrator_ = Calibrator("isotonic").fit(baseline_score(self.name, X, self.horizon), y)
+            self.calibrator_ = Calibrator("isotonic").fit(baseline_score(self.name, X, self.horizon), y,
+                                                          sample_weight=sample_weight)
         return self
 
     def score(self, X: pd.DataFrame) -> np.ndarray:

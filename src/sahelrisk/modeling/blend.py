@@ -81,11 +81,23 @@ class BlendedModel(BaseEstimator):
         missing = [c for c in self.columns() if c not in X]
         if missing:
             raise SpecError(f"BlendedModel.fit: X lacks column(s) {missing[:5]}; pass the columns of .columns()")
-        lgbm = RiskModel(**dict(self.model_params or {})).fit(X[list(self.model_columns)], y, weeks=weeks)
-        seed = int(dict(self.model_params or {}).get("seed", 42))
-        glm = IntensityGLM(C=self.glm_C, negative_share=self.glm_negative_share, seed=seed).fit(
-            X[list(self.glm_columns)], y)
-        rule = BaselineModel(self.baseline, self.horizon).fit(X[required_columns(self.horizon)], y)
+        lgbm, glm, rule = self.members()
+        lgbm.fit(X[list(self.model_columns)], y, weeks=weeks)
+        glm.fit(X[list(self.glm_columns)], y)
+        rule.fit(X[required_columns(self.horizon)], y)
+        return self.with_members(lgbm, glm, rule)
+
+    def members(self) -> tuple[RiskModel, IntensityGLM, BaselineModel]:
+        """Unfitted members as this blend's parameters make them (the logistic one samples with the
+        trees' seed)."""
+        self._validate()
+        params = dict(self.model_params or {})
+        return (RiskModel(**params),
+                IntensityGLM(C=self.glm_C, negative_share=self.glm_negative_share, seed=int(params.get("seed", 42))),
+                BaselineModel(self.baseline, self.horizon))
+
+    def with_members(self, lgbm: RiskModel, glm: IntensityGLM, rule: BaselineModel) -> "BlendedModel":
+        """Set the three fitted members (fitted here, or on a cluster) and return the fitted blend."""
         self.members_ = {"lgbm": lgbm, "glm": glm, self.baseline: rule}
         self.feature_names_ = self.columns()
         return self

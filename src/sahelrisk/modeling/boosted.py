@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from sahelrisk.cores import thread_count
 from sahelrisk.errors import SpecError
 from sahelrisk.modeling.calibration import Calibrator
-from sahelrisk.modeling.sampling import case_control, log_odds_offset
+from sahelrisk.modeling.sampling import base_log_odds, case_control, log_odds_offset
 
 __all__ = ["RiskModel"]
 
@@ -187,8 +187,7 @@ class RiskModel(BaseEstimator):
         quiet = (X[self.quiet_column] == 0).to_numpy()   # a missing value is not known to be quiet
         rows, weights = case_control(y, self.negative_share, self.seed, quiet=quiet,
                                      quiet_share=self.quiet_negative_share)
-        rate = float(np.clip(np.sum(weights * y[rows]) / np.sum(weights), 1e-6, 1 - 1e-6))
-        intercept = float(np.log(rate / (1 - rate)))
+        intercept = base_log_odds(y[rows], weights)
         return rows, intercept + log_odds_offset(self.negative_share, quiet[rows], self.quiet_negative_share), intercept
 
     def _train(self, X: pd.DataFrame, y: np.ndarray, weeks: pd.Series):
@@ -203,6 +202,13 @@ class RiskModel(BaseEstimator):
                            params={"max_bin": self.max_bin, "verbosity": -1})
         return lgb.train(self._lgb_params(), data, num_boost_round=self.n_estimators), intercept
 
+    def calibration_start(self, last_week: pd.Timestamp) -> pd.Timestamp | None:
+        """Rows of the weeks after this one are held out from the trees to fit the calibration
+        (the last ``calibration_weeks`` of training); None: no calibration."""
+        if self.calibration == "none" or not self.calibration_weeks:
+            return None
+        return last_week - pd.Timedelta(weeks=self.calibration_weeks)
+
     def fit(self, X: pd.DataFrame, y, weeks=None):
         """Fit on (X, y); ``weeks`` (the rows' weeks) set the calibration slice and recency weights."""
         self._validate()
@@ -216,9 +222,8 @@ class RiskModel(BaseEstimator):
         weeks = pd.Series(pd.to_datetime(weeks if weeks is not None else pd.Series(0, index=X.index)),
                           index=X.index)
         self.feature_names_ = list(X.columns)
-        last = weeks.max()
-        calib = (weeks > last - pd.Timedelta(weeks=self.calibration_weeks)).to_numpy() \
-            if self.calibration != "none" and self.calibration_weeks else np.zeros(len(y), dtype=bool)
+        start = self.calibration_start(weeks.max())
+        calib = (weeks > start).to_numpy() if start is not None else np.zeros(len(y), dtype=bool)
         if calib.all() or (calib.any() and len(np.unique(y[calib])) < 2):
             calib = np.zeros(len(y), dtype=bool)  # too little to calibrate on: fall back to raw scores
         self.booster_, self.intercept_ = self._train(X[~calib], y[~calib], weeks[~calib])

@@ -26,12 +26,15 @@ class Calibrator:
             raise SpecError(f"calibration {method!r} unknown; use 'isotonic' or 'sigmoid'")
         self.method = method
 
-    def fit(self, score, y):
+    def fit(self, score, y, sample_weight=None):
+        """Learn the map from ``score`` to the probability of ``y``; ``sample_weight`` counts how many
+        rows each row stands for (a weighted sample: 1 / its chance of being drawn)."""
         score, y = np.asarray(score, dtype=float), np.asarray(y, dtype=float)
         if self.method == "isotonic":
-            self.map_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(score, y)
+            self.map_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(
+                score, y, sample_weight=sample_weight)
         else:
-            self.map_ = LogisticRegression(C=1e6).fit(score.reshape(-1, 1), y)
+            self.map_ = LogisticRegression(C=1e6).fit(score.reshape(-1, 1), y, sample_weight=sample_weight)
         return self
 
     def predict(self, score) -> np.ndarray:

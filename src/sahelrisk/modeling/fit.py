@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sahelrisk.features.targets import target_column
+from sahelrisk.features.targets import last_observed_origin, target_column
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
+from sahelrisk.modeling.distributed import ClusterFrame
 from sahelrisk.modeling.frame import TrainingFrame
 from sahelrisk.modeling.severity import MIN_DEATH_ROWS, SEVERITY_FEATURES, SeverityModel
 from sahelrisk.modeling.spec import TrainingSpec
@@ -29,9 +30,13 @@ def recipe(spec: TrainingSpec, feature_columns: list[str], horizon: int | None =
 
 def fit_final_model(spec: TrainingSpec, tf: TrainingFrame) -> RiskModel | BlendedModel:
     """The spec's model fitted on every week whose target is observed (the registered model)."""
+    model = spec.make_model(tf.feature_columns)
+    if isinstance(tf.frame, ClusterFrame):
+        how = tf.frame.plan([(model, tf.feature_columns)], spec.target)
+        return tf.frame.fit(model, tf.feature_columns, how, pd.Timestamp(spec.backtest["train_start"]),
+                            last_observed_origin(tf.data_end, spec.horizon_weeks))
     observed = tf.frame[spec.target].notna()
     train = tf.frame[observed]
-    model = spec.make_model(tf.feature_columns)
     return model.fit(train[tf.feature_columns], train[spec.target].to_numpy(), weeks=train["week"])
 
 
@@ -63,7 +68,11 @@ def fit_severity(spec: TrainingSpec, tf: TrainingFrame) -> SeverityFit:
     missing = sorted({target, *SEVERITY_FEATURES} - set(tf.frame.columns))
     if missing:
         return SeverityFit(None, f"probabilities only: the panel has no {', '.join(missing)}")
-    rows = tf.frame[tf.frame[target].notna() & (tf.frame["week"] >= pd.Timestamp(spec.backtest["train_start"]))]
+    start = pd.Timestamp(spec.backtest["train_start"])
+    if isinstance(tf.frame, ClusterFrame):   # the rows with a death: the only ones the count model reads
+        rows = tf.frame.rows_with_deaths(target, list(SEVERITY_FEATURES), start)
+    else:
+        rows = tf.frame[tf.frame[target].notna() & (tf.frame["week"] >= start)]
     with_deaths = int((rows[target] >= 1).sum())
     if with_deaths < MIN_DEATH_ROWS:
         return SeverityFit(None, f"probabilities only: {with_deaths} training rows with a death, fewer than the "

@@ -24,6 +24,7 @@ from sahelrisk.features.panel import (
 )
 from sahelrisk.features.partitions import build_panel_dataset
 from sahelrisk.features.targets import build_targets
+from sahelrisk.modeling.distributed import ClusterFrame
 from sahelrisk.modeling.spec import TrainingSpec
 from sahelrisk.units import Units
 
@@ -36,8 +37,9 @@ class TrainingFrame:
 
     Attributes
     ----------
-    frame : pandas.DataFrame
-        ``unit_id``, ``week``, ``country_iso3``, the features and the targets.
+    frame : pandas.DataFrame or ClusterFrame
+        ``unit_id``, ``week``, ``country_iso3``, the features and the targets; on a cluster, a
+        :class:`~sahelrisk.modeling.distributed.ClusterFrame` that keeps them in the panel dataset.
     feature_columns : list of str
         The columns the spec's model reads.
     units : Units
@@ -54,7 +56,7 @@ class TrainingFrame:
         Why that ``data_end`` (when it was derived from the data).
     """
 
-    frame: pd.DataFrame
+    frame: pd.DataFrame | ClusterFrame
     feature_columns: list[str]
     units: Units
     inputs: PanelInputs
@@ -62,6 +64,12 @@ class TrainingFrame:
     as_of: date
     data_end: date
     extent_reason: str = ""
+
+    def example(self) -> pd.DataFrame:
+        """A few rows of the model's columns (the registry's input example)."""
+        if isinstance(self.frame, ClusterFrame):
+            return self.frame.head(self.feature_columns)
+        return self.frame[self.feature_columns].head(50)
 
 
 def prepare_frame(spec: TrainingSpec, data_dir: Path, *, as_of: date | None = None, data_end: date | None = None,
@@ -105,13 +113,20 @@ def frame_from_inputs(spec: TrainingSpec, inputs: PanelInputs, window: DataWindo
     end = last_full_week(window.data_end)
     panel_spec = spec.features.with_period(start, end)
     units = build_units(panel_spec, inputs)
-    if not cluster_configured():
-        panel = compute_panel(panel_spec, inputs, units=units)
-    else:   # built partition by partition on the cluster's workers (started if need be), read back here
-        panel = build_panel_dataset(panel_spec, inputs, panels_dir(), units=units, client=active_client).read()
     horizons = sorted({spec.horizon_weeks, *spec.report_horizons})
     # The target reads one source family whatever else the catalog holds.
-    targets = build_targets(select_sources(inputs.events, (spec.target_source,)), units, start, end, horizons=horizons,
+    events = select_sources(inputs.events, (spec.target_source,))
+    if cluster_configured():
+        # Built partition by partition on the cluster's workers (started if need be) and left there:
+        # the models are fitted on a stated sample and score by partition (sahelrisk.modeling.distributed).
+        dataset = build_panel_dataset(panel_spec, inputs, panels_dir(), units=units, client=active_client)
+        frame = ClusterFrame(dataset, units, events, spec.target_kind, tuple(horizons), window.data_end,
+                             client=active_client)
+        features = spec.model_columns([c for c in dataset.manifest["columns"] if c not in ("unit_id", "week")])
+        return TrainingFrame(frame, features, units, inputs, dataset.panel_meta(), window.as_of, window.data_end,
+                             window.reason)
+    panel = compute_panel(panel_spec, inputs, units=units)
+    targets = build_targets(events, units, start, end, horizons=horizons,
                             kinds=(spec.target_kind, "fatalities"), data_end=window.data_end)
     features = spec.model_columns([c for c in panel.columns if c not in ("unit_id", "week")])
     frame = panel.join(targets.drop(columns=["unit_id", "week"]))  # same row order by construction

@@ -69,7 +69,9 @@ class IntensityGLM(BaseEstimator):
         values[:, log] = np.log1p(np.clip(values[:, log], 0.0, None))
         return values
 
-    def fit(self, X: pd.DataFrame, y, weeks=None):
+    def fit(self, X: pd.DataFrame, y, weeks=None, sample_weight=None):
+        """Fit on (X, y): on every positive and ``negative_share`` of the negatives, weighted back;
+        or, with ``sample_weight``, on rows already drawn, each standing for that many rows."""
         if not isinstance(X, pd.DataFrame):
             raise SpecError("IntensityGLM.fit needs a DataFrame of features")
         if not (isinstance(self.C, (int, float)) and self.C > 0):
@@ -79,7 +81,10 @@ class IntensityGLM(BaseEstimator):
             raise DataError("IntensityGLM.fit: the training rows hold a single class; widen the training window")
         self.feature_names_ = list(X.columns)
         self.log_columns_ = np.asarray([bool((X[c].dropna() >= 0).all()) for c in self.feature_names_])
-        rows, weights = case_control(y, self.negative_share, self.seed)
+        if sample_weight is None:
+            rows, weights = case_control(y, self.negative_share, self.seed)
+        else:
+            rows, weights = np.arange(len(y)), np.asarray(sample_weight, dtype=float)
         with _one_blas_thread():
             self.model_ = self._pipeline().fit(self._design(X.iloc[rows]), y[rows],
                                                standardscaler__sample_weight=weights,

@@ -23,7 +23,7 @@ import numpy as np
 
 from sahelrisk.errors import SpecError
 
-__all__ = ["case_control", "log_odds_offset"]
+__all__ = ["case_control", "log_odds_offset", "base_log_odds", "log_odds"]
 
 
 def _check_share(share: float, what: str) -> None:
@@ -104,3 +104,15 @@ def log_odds_offset(share: float, quiet: np.ndarray, quiet_share: float) -> np.n
         odds of every row of the stratum by ``1 / share``).
     """
     return -np.log(np.asarray(_shares(len(quiet), share, quiet, quiet_share), dtype=float))
+
+
+def base_log_odds(y: np.ndarray, weights: np.ndarray) -> float:
+    """The log-odds of the weighted rate of ``y``: the population's base rate estimated from a
+    case-control sample whose rows carry ``weights`` (1 / their chance of being drawn)."""
+    return log_odds(float(np.sum(weights * y) / np.sum(weights)))
+
+
+def log_odds(rate: float) -> float:
+    """``log(rate / (1 - rate))``, the rate kept within (1e-6, 1 - 1e-6)."""
+    rate = float(np.clip(rate, 1e-6, 1 - 1e-6))
+    return float(np.log(rate / (1 - rate)))
