@@ -5,6 +5,7 @@ map of a West Africa run zoomed on northern Benin and Togo instead.
 
     python benchmarks/screenshots.py outputs/2023-12-25
     python benchmarks/screenshots.py outputs-west-africa/2023-12-25 --west-africa
+    python benchmarks/screenshots.py outputs-west-africa-01/2023-12-25 --west-africa --shot map_fr_benin_togo_01.png
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ def _shoot(shot: str, url: str) -> None:
     print(f"{HERE / shot}  {(HERE / shot).stat().st_size // 1024} KiB")
 
 
-def main(folder: Path, west_africa: bool = False) -> None:
+def main(folder: Path, west_africa: bool = False, shot: str = "map_fr_benin_togo.png") -> None:
     HERE.mkdir(exist_ok=True)
     if shutil.which("chromium") is None or shutil.which("pdftoppm") is None:
         sys.exit("needs chromium and pdftoppm (Debian: chromium, poppler-utils)")
     if west_africa:
-        _shoot("map_fr_benin_togo.png", (folder / "map.fr.html").as_uri() + COAST_VIEW)
+        _shoot(shot, (folder / "map.fr.html").as_uri() + COAST_VIEW)
         return
     shots = {"map_fr_central_mali.png": (folder / "map.fr.html").as_uri() + VIEW}
     routes = folder.parent / "routes" / folder.name
@@ -50,5 +51,7 @@ def main(folder: Path, west_africa: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--west-africa"]
-    main(Path(args[0] if args else "outputs/2023-12-25").resolve(), west_africa="--west-africa" in sys.argv)
+    argv = sys.argv[1:]
+    name = argv[argv.index("--shot") + 1] if "--shot" in argv else "map_fr_benin_togo.png"
+    args = [a for a in argv if a not in ("--west-africa", "--shot", name)]
+    main(Path(args[0] if args else "outputs/2023-12-25").resolve(), west_africa="--west-africa" in argv, shot=name)
