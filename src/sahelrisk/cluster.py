@@ -28,7 +28,7 @@ from sahelrisk.errors import SpecError
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["ClusterSpec", "parse_cluster", "cluster_from", "connect", "use_cluster", "active_client", "cluster_configured",
+__all__ = ["ClusterSpec", "parse_cluster", "cluster_from", "connect", "use_cluster", "active_client", "cluster_configured", "report",
            "panels_dir", "CLUSTER_VARIABLE", "PANELS_VARIABLE", "TASK_RETRIES"]
 
 CLUSTER_VARIABLE = "SAHELRISK_CLUSTER"
@@ -213,6 +213,13 @@ def use_cluster(spec: ClusterSpec | None, *, log: Callable[[str], None] = lambda
 def active_client() -> Client | None:
     """The Dask client of the enclosing :func:`use_cluster`, started if need be; None in-process."""
     return _SESSION.client() if _SESSION is not None else None
+
+
+def report(message: str) -> None:
+    """A line for the log the enclosing :func:`use_cluster` was given (progress of work on the
+    cluster, also in a log file); nothing without a cluster."""
+    if _SESSION is not None:
+        _SESSION.log(message)
 
 
 def cluster_configured() -> bool:

@@ -14,7 +14,7 @@ per-feature contributions.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -98,7 +98,7 @@ class BlendedModel(BaseEstimator):
 
     def with_members(self, lgbm: RiskModel, glm: IntensityGLM, rule: BaselineModel) -> "BlendedModel":
         """Set the three fitted members (fitted here, or on a cluster) and return the fitted blend."""
-        self.members_ = {"lgbm": lgbm, "glm": glm, self.baseline: rule}
+        self.members_: dict[str, Any] = {"lgbm": lgbm, "glm": glm, self.baseline: rule}
         self.feature_names_ = self.columns()
         return self
 

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from sahelrisk.cluster import TASK_RETRIES
+from sahelrisk.cluster import TASK_RETRIES, report
 from sahelrisk.errors import DataError, SpecError
 from sahelrisk.features.panel import KEY_COLUMNS
 from sahelrisk.features.partitions import PanelDataset, Partition, plan_partitions
@@ -279,6 +279,8 @@ class ClusterFrame:
             self._samples[how] = [client.submit(_sample_partition, path, units, events, part, how, self.target_kind,
                                                 self.horizons, self.data_end, retries=TASK_RETRIES, pure=False)
                                   for path, part in self._partitions()]
+            rows = sum(client.gather([client.submit(len, f) for f in self._samples[how]]))
+            report(f"stated sample of {how.target}: {rows:,} of {len(self):,} rows kept on the workers")
         return self._samples[how]
 
     def _gather(self, futures: Iterable[Future]) -> pd.DataFrame:

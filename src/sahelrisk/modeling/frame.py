@@ -4,6 +4,7 @@ data's last full week, joined with every target the spec reports, and the window
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sahelrisk.calendar import last_full_week
-from sahelrisk.cluster import active_client, cluster_configured, panels_dir
+from sahelrisk.cluster import active_client, cluster_configured, panels_dir, report
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.sources.families import select_sources
 from sahelrisk.data.window import DataWindow, find_window, resolve_window
@@ -119,7 +120,8 @@ def frame_from_inputs(spec: TrainingSpec, inputs: PanelInputs, window: DataWindo
     if cluster_configured():
         # Built partition by partition on the cluster's workers (started if need be) and left there:
         # the models are fitted on a stated sample and score by partition (sahelrisk.modeling.distributed).
-        dataset = build_panel_dataset(panel_spec, inputs, panels_dir(), units=units, client=active_client)
+        dataset = build_panel_dataset(panel_spec, inputs, panels_dir(), units=units, client=active_client,
+                                      on_partition=_partition_progress(panel_spec.name))
         frame = ClusterFrame(dataset, units, events, spec.target_kind, tuple(horizons), window.data_end,
                              client=active_client)
         features = spec.model_columns([c for c in dataset.manifest["columns"] if c not in ("unit_id", "week")])
@@ -133,3 +135,11 @@ def frame_from_inputs(spec: TrainingSpec, inputs: PanelInputs, window: DataWindo
     frame.insert(2, "country_iso3", np.repeat(units.table["country_iso3"].to_numpy(), len(panel) // len(units)))
     return TrainingFrame(frame, features, units, inputs, panel.attrs["sahelrisk"], window.as_of, window.data_end,
                          window.reason)
+
+
+def _partition_progress(name: str) -> Callable[[dict, int, int], None]:
+    """A line in the run's log at every tenth of the partitions built."""
+    def progress(record: dict, k: int, n: int) -> None:
+        if (k + 1) % max(1, n // 10) == 0 or k + 1 == n:
+            report(f"panel {name}: {k + 1}/{n} partitions built")
+    return progress
