@@ -39,6 +39,15 @@ def test_nothing_is_started_until_a_step_asks_and_in_process_is_none():
     assert cluster._SESSION is None
 
 
+def test_progress_goes_to_the_runs_log_only_on_a_cluster():
+    lines: list[str] = []
+    cluster.report("nothing to say")   # in-process: no log, no error
+    with use_cluster(ClusterSpec(workers=2), log=lines.append):
+        cluster.report("panel west_africa: 7/70 partitions built")
+        assert cluster._SESSION is not None and cluster._SESSION._client is None   # reporting starts nothing
+    assert lines == ["panel west_africa: 7/70 partitions built"]
+
+
 def test_an_unreachable_scheduler_is_one_clear_error():
     with pytest.raises(SpecError, match="no Dask scheduler answered within 2 s"):
         with connect(ClusterSpec(address="tcp://127.0.0.1:9"), timeout_s=2):

@@ -243,7 +243,7 @@ def backtest_cmd(ctx: typer.Context, spec: SpecOpt = Path(DEFAULT_SPEC), data: D
                  baselines_only: Annotated[bool, typer.Option("--baselines-only", help="Skip the model (fast).")] = False,
                  protocol: Annotated[str, typer.Option("--protocol", help="rolling (the spec's rolling origins) or views-challenge (the ViEWS 2023/24 challenge: monthly state-based deaths, 3-14 months ahead, draws).")] = "rolling",
                  years: Annotated[str, typer.Option("--years", help="views-challenge: the window years, e.g. 2018-2023.")] = "2018-2023",
-                 draws: Annotated[int, typer.Option("--draws", min=10, max=10000, help="views-challenge: draws per cell-month.")] = 1000,
+                 draws: Annotated[int, typer.Option("--draws", min=10, max=10000, help="views-challenge: draws per cell-month of the model, zero, last and boot_240 (the conflictology benchmarks draw their own 12 and 108 months).")] = 1000,
                  cluster: ClusterOpt = None) -> None:
     """Rolling-origin backtest of the model and every baseline: backtest.json and an HTML report
     (or, with --protocol views-challenge, the challenge's draws, actuals and metrics per window)."""

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
 __all__ = ["ClusterSpec", "parse_cluster", "cluster_from", "connect", "use_cluster", "active_client", "cluster_configured", "report",
-           "panels_dir", "CLUSTER_VARIABLE", "PANELS_VARIABLE", "TASK_RETRIES"]
+           "panels_dir", "peak_memory_mib", "CLUSTER_VARIABLE", "PANELS_VARIABLE", "TASK_RETRIES"]
 
 CLUSTER_VARIABLE = "SAHELRISK_CLUSTER"
 PANELS_VARIABLE = "SAHELRISK_PANELS"
@@ -225,6 +225,20 @@ def report(message: str) -> None:
 def cluster_configured() -> bool:
     """Whether the enclosing :func:`use_cluster` names a cluster (without starting it)."""
     return _SESSION is not None
+
+
+def peak_memory_mib() -> float:
+    """The peak resident memory of this process, in MiB: VmHWM, its own address space's high-water
+    mark. Not ``ru_maxrss``, which is kept across exec, so a worker started by exec from the
+    driver would report the driver's peak at the time it was started."""
+    import resource
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def panels_dir() -> Path:

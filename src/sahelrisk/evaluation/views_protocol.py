@@ -8,9 +8,13 @@ window year Y, models see the data up to the end of October of Y-1 and forecast 
 
 Forecasters, each giving draws per cell-month:
 
-- the challenge's benchmarks: ``zero``; ``last`` (the cell's last month, October of Y-1, with
-  Poisson noise); ``boot_240`` (the cell's last 240 months resampled); ``conflictology`` (its last
-  12 months resampled); ``conflictology_neighbours`` (its and its queen neighbours' last 12 months);
+- the challenge's five benchmarks, as its ``benchmark.py`` draws them (:func:`benchmark_draws`):
+  ``zero`` (1,000 draws of 0); ``last`` (1,000 Poisson draws around the cell's deaths in October of
+  Y-1); ``boot_240`` (1,000 draws from the deaths of *every* cell over the 240 months to October of
+  Y-1, pooled); ``conflictology`` (12 draws: the cell's own 12 months, November Y-2 to October Y-1,
+  the same for every month of Y); ``conflictology_neighbours`` (108 draws: those 12 months of the
+  cell and of each of its 8 neighbouring gids, +-1, +-719, +-720, +-721, a neighbour absent from the
+  data counting 12 zeros);
 - ``sahelrisk``: a hurdle fitted on the history before the cutoff only: a logistic model of any
   death in the month from the cell's log-scaled deaths over the last 1, 3, 12 and 36 months, its
   neighbours' last 12 months, months since its last death and the lead; then 1 + a negative
@@ -31,9 +35,16 @@ from sklearn.linear_model import LogisticRegression
 from sahelrisk.modeling.severity import SeverityModel
 from sahelrisk.units import Units
 
-__all__ = ["month_id", "monthly_deaths", "window_forecasts", "score_draws", "ignorance", "interval_score", "FORECASTERS", "IGNORANCE_BINS",
+__all__ = ["month_id", "monthly_deaths", "window_forecasts", "benchmark_draws", "NEIGHBOUR_OFFSETS", "score_draws", "ignorance", "interval_score", "FORECASTERS", "IGNORANCE_BINS",
            "ViewsWindow"]
 
+BOOT_MONTHS = 240
+CONFLICTOLOGY_MONTHS = 12
+PRIOGRID_ROW = 720
+"""PRIO-GRID gids run west to east in rows of 720 cells, south to north."""
+NEIGHBOUR_OFFSETS = (-1, 1, -PRIOGRID_ROW, PRIOGRID_ROW, -(PRIOGRID_ROW - 1), PRIOGRID_ROW - 1, -(PRIOGRID_ROW + 1),
+                     PRIOGRID_ROW + 1)
+"""The 8 neighbouring gids, in the order the challenge concatenates them after the cell's own months."""
 IGNORANCE_BINS = np.array([0, 0.5, 2.5, 5.5, 10.5, 25.5, 50.5, 100.5, 250.5, 500.5, 1000.5, np.inf])
 FORECASTERS = ("zero", "last", "boot_240", "conflictology", "conflictology_neighbours", "sahelrisk")
 LEADS = range(3, 15)
@@ -120,6 +131,51 @@ def _fit_sahelrisk(deaths: np.ndarray, neighbours, cutoff: int, step: int = 3):
     return classifier, count
 
 
+def benchmark_draws(matrix: np.ndarray, gids: np.ndarray, cutoff: int, n_draws: int,
+                    rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The challenge's benchmarks for the 12 months of a window, from the months up to ``cutoff``.
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray
+        Deaths per cell (rows) and month (columns).
+    gids : numpy.ndarray
+        Each row's PRIO-GRID gid (neighbours are found by gid, as the challenge does).
+    cutoff : int
+        The column of the last month known (October of the year before the window).
+    n_draws : int
+        Draws of ``zero``, ``last`` and ``boot_240`` (the challenge: 1,000); the conflictology
+        benchmarks have 12 and 108 draws, their months themselves.
+    rng : numpy.random.Generator
+        For ``last`` and ``boot_240``.
+
+    Returns
+    -------
+    dict
+        Benchmark name -> draws, cells x 12 months x draws.
+    """
+    n = len(matrix)
+    if cutoff + 1 < BOOT_MONTHS:
+        raise ValueError(f"boot_240 needs {BOOT_MONTHS} months up to the cutoff; the data starts "
+                         f"{cutoff + 1} months before it")
+    pool = matrix[:, cutoff + 1 - BOOT_MONTHS: cutoff + 1].ravel()   # every cell's months, pooled
+    own = matrix[:, cutoff + 1 - CONFLICTOLOGY_MONTHS: cutoff + 1]
+    row = {gid: i for i, gid in enumerate(gids.tolist())}
+    blank = np.zeros(CONFLICTOLOGY_MONTHS)
+    around = np.stack([np.concatenate([own[i], *(own[row[g + d]] if g + d in row else blank for d in NEIGHBOUR_OFFSETS)])
+                       for i, g in enumerate(gids.tolist())]) if n else np.zeros((0, 9 * CONFLICTOLOGY_MONTHS))
+
+    def every_month(values: np.ndarray) -> np.ndarray:
+        return np.repeat(values[:, None, :], 12, axis=1).astype(np.int64)
+    return {
+        "zero": np.zeros((n, 12, n_draws), dtype=np.int64),
+        "last": rng.poisson(np.repeat(matrix[:, cutoff][:, None, None], 12, axis=1), size=(n, 12, n_draws)),
+        "boot_240": rng.choice(pool, size=(n, 12, n_draws)).astype(np.int64),
+        "conflictology": every_month(own),
+        "conflictology_neighbours": every_month(around),
+    }
+
+
 def window_forecasts(deaths: pd.DataFrame, units: Units, year: int, n_draws: int = 1000, seed: int = 0) -> ViewsWindow:
     """Every forecaster's draws for the 12 months of ``year``, from the data up to October of ``year - 1``."""
     rng = np.random.default_rng(seed)
@@ -131,19 +187,7 @@ def window_forecasts(deaths: pd.DataFrame, units: Units, year: int, n_draws: int
         raise ValueError(f"window {year}: the outcomes of {year} are not in the data")
     neighbours = units.neighbours()
     n = len(units)
-    draws = {"zero": np.zeros((n, 12, n_draws), dtype=np.int64)}
-    draws["last"] = rng.poisson(np.repeat(matrix[:, cutoff][:, None, None], 12, axis=1), size=(n, 12, n_draws))
-
-    def resample(pool):
-        picks = rng.integers(0, pool.shape[1], (n, 12, n_draws))
-        return np.take_along_axis(pool[:, None, :].repeat(12, axis=1), picks, axis=2)
-    draws["boot_240"] = resample(matrix[:, max(0, cutoff - 239): cutoff + 1])
-    draws["conflictology"] = resample(matrix[:, cutoff - 11: cutoff + 1])
-    own = matrix[:, cutoff - 11: cutoff + 1]
-    pooled = [np.concatenate([own[i], own[neighbours[i].indices].ravel()]) for i in range(n)]
-    picks = rng.random((n, 12, n_draws))
-    draws["conflictology_neighbours"] = np.stack(
-        [np.asarray(p)[(picks[i] * len(p)).astype(int)] for i, p in enumerate(pooled)])
+    draws = benchmark_draws(matrix, np.asarray(units.ids, dtype=np.int64), cutoff, n_draws, rng)
     classifier, count = _fit_sahelrisk(matrix, neighbours, cutoff)
     features = _history(matrix, neighbours, cutoff)
     model = np.zeros((n, 12, n_draws), dtype=np.int64)

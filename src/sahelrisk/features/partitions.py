@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sahelrisk.calendar import week_range
-from sahelrisk.cluster import TASK_RETRIES
+from sahelrisk.cluster import TASK_RETRIES, peak_memory_mib
 from sahelrisk.errors import DataError, SpecError
 from sahelrisk.features.panel import KEY_COLUMNS, PanelInputs, build_units, compute_panel
 from sahelrisk.features.spec import PanelSpec
@@ -214,7 +214,6 @@ def build_partition(spec: PanelSpec, inputs: PanelInputs, units: Units, part: Pa
 
 def _write_partition(spec: PanelSpec, inputs: PanelInputs, units: Units, part: Partition, folder: str) -> dict:
     """A worker's task: build one partition and write it whole (temporary name, then rename)."""
-    import resource
     started = time.perf_counter()
     rows = build_partition(spec, inputs, units, part)
     path = Path(folder) / part.file_name
@@ -225,8 +224,7 @@ def _write_partition(spec: PanelSpec, inputs: PanelInputs, units: Units, part: P
             "units": len(part.core), "halo_units": len(part.halo) - len(part.core),
             "start": str(part.start.date()), "end": str(part.end.date()),
             "seconds": round(time.perf_counter() - started, 3),
-            # peak resident memory of the process that built it (kB on Linux)
-            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_rss_mib": peak_memory_mib(),   # of the process that built it
             "columns": rows.attrs["sahelrisk"]["columns"]}
 
 

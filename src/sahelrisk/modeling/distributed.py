@@ -61,6 +61,7 @@ STATED_SHARE = 0.1
 """Share of negatives the history rules are fitted on when no logistic member states one."""
 ONSET_COLUMN = "conflict_weeks_since_fatal"
 """Carried with the forecasts, for the backtest's onset rows."""
+NETWORK_TIMEOUT_MINUTES = 10
 _SHARE, _DRAW = "_share", "_draw"
 
 
@@ -418,6 +419,8 @@ class ClusterFrame:
         meta = client.submit(lambda f: f.iloc[:0], kept[0]).result()
         frame = dd.from_delayed(kept, meta=meta, verify_meta=False)
         params = {k: v for k, v in model._lgb_params().items() if k not in ("num_threads", "objective")}
+        # a worker lost mid-training leaves the others waiting on its socket: fail in minutes, not LightGBM's 2 hours
+        params["time_out"] = NETWORK_TIMEOUT_MINUTES
         trees = DaskLGBMClassifier(client=client, n_estimators=model.n_estimators, **params)
         trees.fit(frame[model.feature_names_], frame[how.target], init_score=frame["offset"] + intercept)
         return trees.booster_, intercept, positives / weight
