@@ -1,6 +1,7 @@
 """The ViEWS 2023/24 challenge protocol on the real cells, with the challenge's exact benchmarks
-(issue 24): every forecaster's CRPS, ignorance and 90% interval score per window, and sahelrisk's
-CRPS against the best benchmark of each window with a 95% interval from resampled months.
+(issue 24): every forecaster's CRPS, ignorance and 90% interval score per window, and the CRPS of
+sahelrisk and of the ensemble against the best benchmark of each window, with 95% intervals from
+resampled months.
 
 Windows 2014-2017 are validation windows (for choosing), 2018-2023 the reported ones; both are
 written, apart.
@@ -23,10 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).with_name("views_challenge.json")
 BENCHMARKS = ("zero", "last", "boot_240", "conflictology", "conflictology_neighbours")
 RESAMPLES = 2000
+MODELS = ("sahelrisk", "ensemble")
 MIX_WITH = "conflictology_neighbours"
 MIX_WEIGHTS = (0.25, 0.5, 0.75)
-"""A candidate (issue 24): sahelrisk's draws mixed with a benchmark's, the weight of sahelrisk chosen
-on the validation windows only, as the ViEWS ensembles weigh their members."""
+"""The ensemble's candidates (issue 24): sahelrisk's draws mixed with a benchmark's at these weights of
+sahelrisk, scored exactly (weighted draws); the weight is chosen on the validation windows only."""
 
 
 def _years(text: str) -> list[int]:
@@ -55,6 +57,10 @@ def _mixture_crps(model: np.ndarray, other: np.ndarray, weight: float, actuals: 
     return np.asarray(crps).reshape(n_cells, n_months).mean(axis=0)
 
 
+def _summary(diff_by_month: np.ndarray, rng: np.random.Generator) -> dict:
+    return {"difference": round(float(diff_by_month.mean()), 5), "interval_95": _interval(diff_by_month, rng)}
+
+
 def _interval(diff_by_month: np.ndarray, rng: np.random.Generator) -> list[float]:
     """95% interval of the mean difference, resampling whole months."""
     picks = rng.integers(0, len(diff_by_month), (RESAMPLES, len(diff_by_month)))
@@ -71,7 +77,13 @@ def main() -> None:
 
     from sahelrisk.data.catalog import load_catalog
     from sahelrisk.data.datadir import resolve_data_dir
-    from sahelrisk.evaluation.views_protocol import FORECASTERS, monthly_deaths, score_draws, window_forecasts
+    from sahelrisk.evaluation.views_protocol import (
+        ENSEMBLE,
+        FORECASTERS,
+        monthly_deaths,
+        score_draws,
+        window_forecasts,
+    )
     from sahelrisk.features.panel import build_units, load_inputs
     from sahelrisk.jobs.views import FIRST_MONTH_YEAR
     from sahelrisk.modeling.spec import load_training_spec
@@ -88,57 +100,55 @@ def main() -> None:
                                  f"months ahead; the challenge's benchmarks as its benchmark.py draws them",
                     "command": "python benchmarks/bench_views.py", "draws": args.draws, "resamples": RESAMPLES}
     for role, window_years in years.items():
-        rows, versus, monthly = [], [], {}
+        rows, monthly, best = [], {}, {}
         for year in window_years:
             started = time.perf_counter()
             window = window_forecasts(deaths, units, year, n_draws=args.draws)
             crps = {name: _monthly_crps(window.draws[name], window.actuals) for name in FORECASTERS}
-            for w in MIX_WEIGHTS:
+            for w in MIX_WEIGHTS:   # the exact mixture (weighted draws), for choosing its weight
                 crps[f"mix_{w}"] = _mixture_crps(window.draws["sahelrisk"], window.draws[MIX_WITH], w, window.actuals)
             for name in FORECASTERS:
                 rows.append({"window": year, "forecaster": name,
                              **{k: round(v, 4) for k, v in score_draws(window.draws[name], window.actuals).items()}})
-            best = min(BENCHMARKS, key=lambda name: crps[name].mean())
-            diff = crps["sahelrisk"] - crps[best]
-            versus.append({"window": year, "best_benchmark": best, "crps_best": round(float(crps[best].mean()), 4),
-                           "crps_sahelrisk": round(float(crps["sahelrisk"].mean()), 4),
-                           "difference": round(float(diff.mean()), 5), "interval_95": _interval(diff, rng)})
+            best[year] = min(BENCHMARKS, key=lambda name: crps[name].mean())
             monthly[year] = crps
-            print(f"{role} {year}: best benchmark {best} {crps[best].mean():.4f}, sahelrisk "
-                  f"{crps['sahelrisk'].mean():.4f} ({time.perf_counter() - started:.0f} s)", flush=True)
-        # over the windows: each benchmark's months laid end to end, against sahelrisk's
-        overall = {}
-        for name in BENCHMARKS:
-            diff = np.concatenate([monthly[y]["sahelrisk"] - monthly[y][name] for y in window_years])
-            overall[name] = {"difference": round(float(diff.mean()), 5), "interval_95": _interval(diff, rng)}
-        means = {name: round(float(np.mean([r["crps"] for r in rows if r["forecaster"] == name])), 4)
-                 for name in FORECASTERS}
-        mixtures = {}
-        for w in MIX_WEIGHTS:
-            by_month = np.concatenate([monthly[y][f"mix_{w}"] for y in window_years])
-            best_by_window = [monthly[y][v["best_benchmark"]] for y, v in zip(window_years, versus)]
-            diff = by_month - np.concatenate(best_by_window)
-            mixtures[str(w)] = {"mean_crps": round(float(by_month.mean()), 4),
-                                "minus_best_benchmark": round(float(diff.mean()), 5), "interval_95": _interval(diff, rng),
-                                "per_window": {str(y): round(float(monthly[y][f"mix_{w}"].mean()), 4)
-                                               for y in window_years}}
-        record[role] = {"windows": window_years, "per_window": rows, "sahelrisk_vs_best": versus,
-                        "mean_crps": means, "sahelrisk_minus_benchmark_over_windows": overall,
-                        "windows_below_best": sum(v["difference"] < 0 for v in versus),
-                        "windows_below_best_beyond_noise": sum(v["interval_95"][1] < 0 for v in versus),
-                        f"sahelrisk_mixed_with_{MIX_WITH}": mixtures}
-    chosen = min(MIX_WEIGHTS, key=lambda w: record["validation"][f"sahelrisk_mixed_with_{MIX_WITH}"][str(w)]["mean_crps"])
-    record["mixture_weight_chosen_on_validation"] = chosen
-    test_mix = record["test"][f"sahelrisk_mixed_with_{MIX_WITH}"][str(chosen)]
-    print(f"\nmixture: weight {chosen} of sahelrisk chosen on the validation windows; on the test windows its CRPS "
-          f"is {test_mix['mean_crps']} ({test_mix['minus_best_benchmark']:+.5f} against each window's best "
-          f"benchmark, 95% interval {test_mix['interval_95']})")
-    print("\n| role | window | best benchmark | its CRPS | sahelrisk | difference (95% interval, months resampled) |")
+            print(f"{role} {year}: best benchmark {best[year]} {crps[best[year]].mean():.4f}, sahelrisk "
+                  f"{crps['sahelrisk'].mean():.4f}, ensemble {crps['ensemble'].mean():.4f} "
+                  f"({time.perf_counter() - started:.0f} s)", flush=True)
+        record[role] = {"windows": window_years, "per_window": rows,
+                        "mean_crps": {name: round(float(np.mean([r["crps"] for r in rows if r["forecaster"] == name])), 4)
+                                      for name in FORECASTERS}}
+        for model in MODELS:
+            versus = []
+            for year in window_years:
+                diff = monthly[year][model] - monthly[year][best[year]]
+                versus.append({"window": year, "best_benchmark": best[year],
+                               "crps_best": round(float(monthly[year][best[year]].mean()), 4),
+                               f"crps_{model}": round(float(monthly[year][model].mean()), 4),
+                               "difference": round(float(diff.mean()), 5), "interval_95": _interval(diff, rng)})
+            # over the windows: the months laid end to end, against each benchmark and each window's best
+            overall = {name: _summary(np.concatenate([monthly[y][model] - monthly[y][name] for y in window_years]), rng)
+                       for name in BENCHMARKS}
+            overall["best_of_each_window"] = _summary(
+                np.concatenate([monthly[y][model] - monthly[y][best[y]] for y in window_years]), rng)
+            record[role][model] = {"vs_best_benchmark": versus, "minus_benchmark_over_windows": overall,
+                                   "windows_below_best": sum(v["difference"] < 0 for v in versus),
+                                   "windows_below_best_beyond_noise": sum(v["interval_95"][1] < 0 for v in versus)}
+        record[role][f"sahelrisk_mixed_with_{MIX_WITH}"] = {
+            str(w): {"mean_crps": round(float(np.concatenate([monthly[y][f"mix_{w}"] for y in window_years]).mean()), 4),
+                     "per_window": {str(y): round(float(monthly[y][f"mix_{w}"].mean()), 4) for y in window_years}}
+            for w in MIX_WEIGHTS}
+    mixtures = record["validation"][f"sahelrisk_mixed_with_{MIX_WITH}"]
+    record["mixture_weight_chosen_on_validation"] = min(MIX_WEIGHTS, key=lambda w: mixtures[str(w)]["mean_crps"])
+    print(f"\nweight of sahelrisk in the mixture, chosen on the validation windows: "
+          f"{record['mixture_weight_chosen_on_validation']} (the ensemble forecaster uses {ENSEMBLE[1]})")
+    print("\n| role | window | best benchmark | its CRPS | sahelrisk - best (95% interval) | ensemble - best (95% interval) |")
     print("|---|---|---|---|---|---|")
     for role in years:
-        for v in record[role]["sahelrisk_vs_best"]:
-            print(f"| {role} | {v['window']} | {v['best_benchmark']} | {v['crps_best']} | {v['crps_sahelrisk']} | "
-                  f"{v['difference']:+.4f} ({v['interval_95'][0]:+.4f} .. {v['interval_95'][1]:+.4f}) |")
+        for a, b in zip(record[role]["sahelrisk"]["vs_best_benchmark"], record[role]["ensemble"]["vs_best_benchmark"]):
+            print(f"| {role} | {a['window']} | {a['best_benchmark']} | {a['crps_best']} | "
+                  f"{a['difference']:+.4f} ({a['interval_95'][0]:+.4f} .. {a['interval_95'][1]:+.4f}) | "
+                  f"{b['difference']:+.4f} ({b['interval_95'][0]:+.4f} .. {b['interval_95'][1]:+.4f}) |")
     OUT.write_text(json.dumps(record, indent=2) + "\n")
 
 

@@ -116,17 +116,33 @@ def test_on_a_cluster_the_frame_stays_there_and_the_model_trained_there_scores_a
     from sahelrisk.modeling.distributed import ClusterFrame
     from sahelrisk.modeling.fit import fit_final_model, fit_severity
     from sahelrisk.modeling.frame import prepare_frame
+    from distributed import KilledWorker
+    from lightgbm.dask import DaskLGBMClassifier
     monkeypatch.setenv("SAHELRISK_PANELS", str(tmp_path))
-    here = small_frame
-    with use_cluster(ClusterSpec(workers=2)):
+    here, lines, calls = small_frame, [], []
+    real_fit = DaskLGBMClassifier.fit
+
+    def loses_a_worker_once(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise KilledWorker("_train_part", None, 3)
+        return real_fit(self, *args, **kwargs)
+
+    with use_cluster(ClusterSpec(workers=2), log=lines.append):
         there = prepare_frame(small_spec, real_data, inputs=real_inputs)
         assert isinstance(there.frame, ClusterFrame) and there.data_end == here.data_end
         assert [p.name.split("-")[0] for p in tmp_path.iterdir()] == [small_spec.features.name]
         pd.testing.assert_frame_equal(there.frame.to_pandas(), here.frame, check_dtype=False)
         backtest = run_backtests(small_spec, there)
         model, severity = fit_final_model(small_spec, there), fit_severity(small_spec, there)
-        again = fit_final_model(small_spec, there)
+        monkeypatch.setattr(DaskLGBMClassifier, "fit", loses_a_worker_once)
+        again = fit_final_model(small_spec, there)   # its first training loses a worker and is run again
     assert {entry["where"] for entry in backtest.folds[4]} == {"cluster"}
+    assert any(line.startswith(f"panel {small_spec.features.name}: ") and line.endswith("partitions built")
+               for line in lines)
+    assert any(line.startswith("stated sample of target_any_fatal_4w: ") for line in lines)
+    assert "a worker was lost while the trees trained (KilledWorker); training again (1/3)" in lines
+    assert len(calls) == 2   # the failed training and its second try (the test spec does not refit_full)
     # the deaths model reads every row with a death: exactly the in-process fit
     alone = fit_severity(small_spec, here)
     assert severity.note == alone.note

@@ -107,6 +107,21 @@ def test_conflictology_is_the_cells_last_12_months_and_with_neighbours_108_draws
     assert not around[3].any()   # the far cell's last year was quiet and so were its neighbours
 
 
+def test_the_ensemble_draws_each_member_at_its_weight():
+    from sahelrisk.evaluation.views_protocol import mixture_draws
+    first = np.full((3, 12, 4000), 500)
+    second = np.stack([np.repeat(np.arange(108)[None, :], 12, axis=0)] * 3)   # 108 draws: 0..107
+    mixed = mixture_draws(first, second, 0.25, np.random.default_rng(4))
+    assert mixed.shape == first.shape
+    assert (mixed == 500).mean() == pytest.approx(0.25, abs=0.01)
+    others = mixed[mixed != 500]
+    assert set(np.unique(others)) <= set(range(108))
+    assert np.bincount(others, minlength=108).min() > 0   # every draw of the second member is reachable
+    assert (mixture_draws(first, second, 1.0, np.random.default_rng(0)) == 500).all()
+    with pytest.raises(ValueError, match="must be in"):
+        mixture_draws(first, second, 1.5, np.random.default_rng(0))
+
+
 def test_the_draws_are_written_in_the_challenges_long_format(window):
     frame = window.frame("sahelrisk")
     assert list(frame.columns) == ["month_id", "priogrid_gid", "draw", "outcome"]

@@ -18,7 +18,10 @@ Forecasters, each giving draws per cell-month:
 - ``sahelrisk``: a hurdle fitted on the history before the cutoff only: a logistic model of any
   death in the month from the cell's log-scaled deaths over the last 1, 3, 12 and 36 months, its
   neighbours' last 12 months, months since its last death and the lead; then 1 + a negative
-  binomial count (:class:`sahelrisk.modeling.severity.SeverityModel` on the same history).
+  binomial count (:class:`sahelrisk.modeling.severity.SeverityModel` on the same history);
+- ``ensemble``: an equal mixture of ``sahelrisk`` and ``conflictology_neighbours`` (each draw
+  from one or the other with probability 1/2), the weight chosen on the validation windows
+  2014-2017 (``benchmarks/bench_views.py``), as the ViEWS ensembles weigh their members.
 
 Scores per window: mean CRPS (scoringrules), the ignorance score on the challenge's bins and the
 90% mean interval score, with coverage.
@@ -35,7 +38,7 @@ from sklearn.linear_model import LogisticRegression
 from sahelrisk.modeling.severity import SeverityModel
 from sahelrisk.units import Units
 
-__all__ = ["month_id", "monthly_deaths", "window_forecasts", "benchmark_draws", "NEIGHBOUR_OFFSETS", "score_draws", "ignorance", "interval_score", "FORECASTERS", "IGNORANCE_BINS",
+__all__ = ["month_id", "monthly_deaths", "window_forecasts", "benchmark_draws", "mixture_draws", "NEIGHBOUR_OFFSETS", "ENSEMBLE", "score_draws", "ignorance", "interval_score", "FORECASTERS", "IGNORANCE_BINS",
            "ViewsWindow"]
 
 BOOT_MONTHS = 240
@@ -46,7 +49,10 @@ NEIGHBOUR_OFFSETS = (-1, 1, -PRIOGRID_ROW, PRIOGRID_ROW, -(PRIOGRID_ROW - 1), PR
                      PRIOGRID_ROW + 1)
 """The 8 neighbouring gids, in the order the challenge concatenates them after the cell's own months."""
 IGNORANCE_BINS = np.array([0, 0.5, 2.5, 5.5, 10.5, 25.5, 50.5, 100.5, 250.5, 500.5, 1000.5, np.inf])
-FORECASTERS = ("zero", "last", "boot_240", "conflictology", "conflictology_neighbours", "sahelrisk")
+FORECASTERS = ("zero", "last", "boot_240", "conflictology", "conflictology_neighbours", "sahelrisk", "ensemble")
+ENSEMBLE = ("conflictology_neighbours", 0.5)
+"""The benchmark mixed with ``sahelrisk`` in ``ensemble``, and the weight of ``sahelrisk``: chosen on
+the validation windows 2014-2017, where the weights 0.25, 0.5 and 0.75 scored within 0.0001 CRPS."""
 LEADS = range(3, 15)
 HISTORY = ("deaths_1m", "deaths_3m", "deaths_12m", "deaths_36m", "neighbours_12m", "months_since")
 
@@ -176,6 +182,30 @@ def benchmark_draws(matrix: np.ndarray, gids: np.ndarray, cutoff: int, n_draws: 
     }
 
 
+def mixture_draws(first: np.ndarray, second: np.ndarray, weight: float, rng: np.random.Generator) -> np.ndarray:
+    """Draws of the mixture ``weight`` x first + (1 - weight) x second, as many as ``first`` has:
+    each draw is ``first``'s with probability ``weight``, else one of ``second``'s at random.
+
+    Parameters
+    ----------
+    first, second : numpy.ndarray
+        Draws, cells x months x draws (their numbers of draws may differ).
+    weight : float
+        The share of ``first``, in [0, 1].
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray
+        Cells x months x ``first``'s number of draws.
+    """
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"mixture weight {weight} must be in [0, 1]")
+    picks = rng.integers(0, second.shape[2], first.shape)
+    from_second = np.take_along_axis(second, picks, axis=2)
+    return np.where(rng.random(first.shape) < weight, first, from_second)
+
+
 def window_forecasts(deaths: pd.DataFrame, units: Units, year: int, n_draws: int = 1000, seed: int = 0) -> ViewsWindow:
     """Every forecaster's draws for the 12 months of ``year``, from the data up to October of ``year - 1``."""
     rng = np.random.default_rng(seed)
@@ -195,6 +225,8 @@ def window_forecasts(deaths: pd.DataFrame, units: Units, year: int, n_draws: int
         p = classifier.predict_proba(_design(features, lead))[:, 1]
         model[:, j, :] = count.forecast(features.assign(lead=lead), p).sample(n_draws, seed=seed + lead)
     draws["sahelrisk"] = model
+    other, weight = ENSEMBLE
+    draws["ensemble"] = mixture_draws(model, draws[other], weight, rng)
     return ViewsWindow(year, columns[targets], units.ids, draws, matrix[:, targets])
 
 

@@ -421,8 +421,18 @@ class ClusterFrame:
         params = {k: v for k, v in model._lgb_params().items() if k not in ("num_threads", "objective")}
         # a worker lost mid-training leaves the others waiting on its socket: fail in minutes, not LightGBM's 2 hours
         params["time_out"] = NETWORK_TIMEOUT_MINUTES
-        trees = DaskLGBMClassifier(client=client, n_estimators=model.n_estimators, **params)
-        trees.fit(frame[model.feature_names_], frame[how.target], init_score=frame["offset"] + intercept)
+        for attempt in range(TASK_RETRIES + 1):
+            trees = DaskLGBMClassifier(client=client, n_estimators=model.n_estimators, **params)
+            try:
+                trees.fit(frame[model.feature_names_], frame[how.target], init_score=frame["offset"] + intercept)
+                break
+            except _lost_worker_errors() as e:
+                # LightGBM's network training cannot lose a member: train again on the workers left
+                # (Dask recomputes the lost partitions of the sample from their tasks)
+                if attempt == TASK_RETRIES:
+                    raise
+                report(f"a worker was lost while the trees trained ({type(e).__name__}); training again "
+                       f"({attempt + 1}/{TASK_RETRIES})")
         return trees.booster_, intercept, positives / weight
 
     # -- the backtest --------------------------------------------------------------------------
@@ -480,6 +490,13 @@ class ClusterFrame:
                                  self.target_kind, self.horizons, self.data_end, retries=TASK_RETRIES, pure=False)
                    for path, part in self._partitions()]
         return self._gather(futures)
+
+
+def _lost_worker_errors() -> tuple[type[BaseException], ...]:
+    from distributed import KilledWorker
+    from distributed.comm import CommClosedError
+    from lightgbm.basic import LightGBMError
+    return KilledWorker, CommClosedError, LightGBMError, OSError, TimeoutError
 
 
 def _weighted_counts(rows: pd.DataFrame, target: str) -> tuple[int, float, int, float]:
