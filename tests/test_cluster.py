@@ -110,14 +110,14 @@ def test_backtest_folds_on_a_cluster_give_exactly_the_in_process_predictions(sma
 @pytest.mark.slow
 def test_on_a_cluster_the_frame_stays_there_and_the_model_trained_there_scores_as_in_process(
         small_spec, small_frame, real_data, real_inputs, tmp_path, monkeypatch):
+    from distributed import KilledWorker
+    from lightgbm.dask import DaskLGBMClassifier
     from scipy.stats import spearmanr
 
     from sahelrisk.evaluation.backtest import run_backtests
     from sahelrisk.modeling.distributed import ClusterFrame
     from sahelrisk.modeling.fit import fit_final_model, fit_severity
     from sahelrisk.modeling.frame import prepare_frame
-    from distributed import KilledWorker
-    from lightgbm.dask import DaskLGBMClassifier
     monkeypatch.setenv("SAHELRISK_PANELS", str(tmp_path))
     here, lines, calls = small_frame, [], []
     real_fit = DaskLGBMClassifier.fit
