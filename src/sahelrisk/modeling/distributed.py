@@ -153,8 +153,8 @@ def _thin(sample: pd.DataFrame, target: str, start: pd.Timestamp, end: pd.Timest
     return out
 
 
-def _raw_scores(sample: pd.DataFrame, model: RiskModel, target: str, start: pd.Timestamp, end: pd.Timestamp,
-                quiet_column: str) -> pd.DataFrame:
+def _raw_scores(sample: pd.DataFrame, model: RiskModel, target: str, start: pd.Timestamp,
+                end: pd.Timestamp) -> pd.DataFrame:
     """A task: the trees' raw scores on a partition's sampled rows of weeks ``start``..``end``,
     with the target and each row's weight (1 / its chance of being in the sample)."""
     rows = sample[(sample["week"] > start) & (sample["week"] <= end)]
@@ -390,7 +390,7 @@ class ClusterFrame:
         model.calibrator_ = None
         if calib_start is not None:
             scored = self._gather(self.client().submit(_raw_scores, s, model, how.target, calib_start, end,
-                                                       how.quiet_column, retries=TASK_RETRIES)
+                                                       retries=TASK_RETRIES)
                                   for s in self.sample(how))
             if len(scored) and scored["y"].nunique() == 2:
                 model.calibrator_ = Calibrator(model.calibration).fit(scored["raw"], scored["y"],
