@@ -102,6 +102,17 @@ def test_the_sample_is_planned_on_the_largest_share_each_member_asks_for(world):
     assert (alone.near_share, alone.quiet_share, alone.quiet_column) == (STATED_SHARE, STATED_SHARE, "")
 
 
+def test_a_sample_drawn_once_serves_every_later_request_it_covers():
+    from sahelrisk.modeling.distributed import _covers
+    narrower = StatedSample(HOW.target, HOW.deaths, HOW.columns[:1], HOW.quiet_column, 0.3, 0.2, 0.05, HOW.seed)
+    assert _covers(HOW, narrower) and _covers(HOW, HOW)
+    assert not _covers(narrower, HOW)                                              # fewer columns, smaller share
+    assert not _covers(HOW, StatedSample(HOW.target, HOW.deaths, HOW.columns, HOW.quiet_column, 0.6, 0.2, 0.2, 7))
+    assert not _covers(HOW, StatedSample("target_any_fatal_1w", HOW.deaths, HOW.columns, HOW.quiet_column,
+                                         0.5, 0.2, 0.2, 7))                        # another target
+    assert not _covers(HOW, StatedSample(HOW.target, HOW.deaths, HOW.columns, HOW.quiet_column, 0.5, 0.2, 0.2, 8))
+
+
 def test_a_weighted_row_counts_as_that_many_copies_in_the_rules_and_the_logistic_member():
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"conflict_events_hl26w": rng.exponential(1, 400), "conflict_events_queen_52w": rng.poisson(3, 400),

@@ -272,7 +272,11 @@ class ClusterFrame:
 
     # -- the stated sample ---------------------------------------------------------------------
     def sample(self, how: StatedSample) -> list[Future]:
-        """The stated sample on the workers, one future per partition (drawn once per ``how``)."""
+        """The stated sample on the workers, one future per partition: drawn once, and reused for any
+        later ``how`` it covers (the final fit after the backtest reads no partition again)."""
+        drawn = next((d for d in self._samples if _covers(d, how)), None)
+        if drawn is not None:
+            return self._samples[drawn]
         if how not in self._samples:
             client = self.client()
             units, events = self._scattered(client)
@@ -497,6 +501,15 @@ def _lost_worker_errors() -> tuple[type[BaseException], ...]:
     from distributed.comm import CommClosedError
     from lightgbm.basic import LightGBMError
     return KilledWorker, CommClosedError, LightGBMError, OSError, TimeoutError
+
+
+def _covers(drawn: StatedSample, how: StatedSample) -> bool:
+    """Whether the sample ``drawn`` serves ``how``: the same target, strata and seed (so the same
+    draws), every column ``how`` reads, and at least its shares (members thin from the row's own)."""
+    return ((drawn.target, drawn.deaths, drawn.quiet_column, drawn.seed) == (how.target, how.deaths,
+                                                                              how.quiet_column, how.seed)
+            and drawn.near_share >= how.near_share and drawn.quiet_share >= how.quiet_share
+            and set(how.columns) <= set(drawn.columns))
 
 
 def _weighted_counts(rows: pd.DataFrame, target: str) -> tuple[int, float, int, float]:
