@@ -42,6 +42,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_weekly.py
 	$(BIN)/python benchmarks/bench_speed.py --before 989c971 --tests
 	$(BIN)/python benchmarks/bench_views.py   # the ViEWS protocol with the challenge's exact benchmarks (views_challenge.json)
+	$(BIN)/python benchmarks/bench_skill.py   # weekly AP against the rules, chosen on validation (skill.json)
+	$(BIN)/python benchmarks/bench_wins.py    # where the model wins and loses (wins.json; reads bench_skill's forecasts)
+	$(BIN)/python benchmarks/bench_area_deaths.py   # area-level deaths intervals (area_deaths.json)
 	$(BIN)/python benchmarks/bench_serve.py   # over what make run published (outputs/, mlruns/)
 
 clean:

@@ -30,11 +30,12 @@ from sahelrisk.errors import (
 )
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
+from sahelrisk.modeling.hawkes import SelfExcitingModel
 from sahelrisk.modeling.logistic import IntensityGLM
 from sahelrisk.registry.promotion import decide_promotion
 
 __all__ = ["score", "route_risk", "site_risk", "load_model", "backtest", "build_panel", "LoadedModel", "RiskModel", "BlendedModel",
-           "IntensityGLM", "decide_promotion", "load_catalog", "resolve_data_dir", "load_dataset", "load_events",
+           "IntensityGLM", "SelfExcitingModel", "decide_promotion", "load_catalog", "resolve_data_dir", "load_dataset", "load_events",
            "check_data", "SahelriskError", "SpecError", "DataError", "DataFileError", "DataGapError",
            "ModelNotFoundError", "TrackingUnavailableError", "FetchError"]
 __version__ = "0.1.0"

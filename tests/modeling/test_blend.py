@@ -51,3 +51,15 @@ def test_errors_name_the_problem(panel):
         blend(baseline="oracle").fit(panel, panel["target_any_fatal_4w"])
     with pytest.raises(NotFittedError):
         blend().predict_proba(panel)
+
+
+def test_a_self_exciting_member_joins_the_mean_when_the_blend_has_its_columns(panel):
+    model = blend(hawkes_columns=("conflict_events_hl26w", "conflict_events_52w"))
+    X = panel[model.columns()]
+    model.fit(X, panel["target_any_fatal_4w"], weeks=panel["week"])
+    members = model.member_probabilities(X)
+    assert list(members.columns) == ["lgbm", "glm", "decay_neighbours", "hawkes"]
+    np.testing.assert_allclose(model.predict_proba(X)[:, 1], members.mean(axis=1))
+    assert model.members_["hawkes"].negative_share == model.hawkes_negative_share
+    with pytest.raises(SpecError, match="self-exciting member exactly when"):
+        blend().with_members(*model.members())

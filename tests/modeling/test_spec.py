@@ -40,3 +40,15 @@ def test_the_blend_reads_its_members_columns(small_spec, small_frame):
     assert all(c.startswith(("conflict_events_hl", "conflict_weeks_since", "intensity_")) for c in model.glm_columns)
     with pytest.raises(SpecError, match=r"glm_include \['rainfall_\*'\] match no column"):
         replace(small_spec, blend={"glm_include": ["rainfall_*"]}).make_model(columns)
+
+
+def test_area_deaths_loadings_default_to_independent_cells_and_must_leave_room(tmp_path):
+    path = tmp_path / "spec.toml"
+    text = SMALL.format(features=REPO / "features" / "default.toml")
+    path.write_text(text)
+    assert load_training_spec(path).area_deaths_correlation == (0.0, 0.0)
+    path.write_text(text.replace("[areas]\n", "[areas]\ndeaths_correlation_adm1 = 0.2\ndeaths_correlation_adm2 = 0.3\n"))
+    assert load_training_spec(path).area_deaths_correlation == (0.2, 0.3)
+    path.write_text(text.replace("[areas]\n", "[areas]\ndeaths_correlation_adm1 = 0.6\ndeaths_correlation_adm2 = 0.5\n"))
+    with pytest.raises(SpecError, match=r"deaths_correlation_adm1 \+ deaths_correlation_adm2 must stay below 1"):
+        load_training_spec(path)

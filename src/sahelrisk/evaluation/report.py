@@ -117,9 +117,13 @@ climatology of the scored rows; top-10% recall is the share of event rows that w
 def _model_line(spec) -> str:
     if not spec.blend:
         return "LightGBM, isotonic-calibrated on the last training year."
-    return ("the mean of three calibrated probabilities: LightGBM, a logistic model on log-scaled history and\n"
-            "  space-time intensity (the columns of `[blend] glm_include` in the training spec), and the "
-            f"{spec.blend.get('baseline', 'decay_neighbours')} rule.")
+    hawkes = spec.blend.get("hawkes_include")
+    count = "four" if hawkes else "three"
+    last = (",\n  and a self-exciting (Hawkes) process on the space-time kernels of past fatal events "
+            "(`[blend] hawkes_include`)") if hawkes else ""
+    return (f"the mean of {count} probabilities: LightGBM, a logistic model on log-scaled history and\n"
+            "  space-time intensity (the columns of `[blend] glm_include` in the training spec), the "
+            f"{spec.blend.get('baseline', 'decay_neighbours')} rule{last}.")
 
 
 def _promotion_record(promotion, folds) -> dict | None:

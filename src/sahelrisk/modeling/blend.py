@@ -1,15 +1,18 @@
-"""The registered risk model: an equal-weight blend of three calibrated probabilities.
+"""The registered risk model: an equal-weight blend of calibrated probabilities.
 
 - LightGBM on the compact feature set (:class:`~sahelrisk.modeling.boosted.RiskModel`),
 - the logistic intensity model on history and space-time intensity (:class:`~sahelrisk.modeling.logistic.IntensityGLM`),
 - the decayed-history-plus-neighbours rule, calibrated on the training weeks
-  (:class:`~sahelrisk.modeling.baselines.BaselineModel`).
+  (:class:`~sahelrisk.modeling.baselines.BaselineModel`),
+- with ``hawkes_columns``, a fitted self-exciting process on the intensity columns
+  (:class:`~sahelrisk.modeling.hawkes.SelfExcitingModel`).
 
 Each member alone ranks the validation weeks (2017-2019 origins) and the test weeks about
 equally well, and they err on different cells, so their mean beats each of them on both. The
-weights are equal and fixed: fitting them would need yet another held-out slice of a short
-and shifting history. Drivers and importances come from the LightGBM member, the only one with
-per-feature contributions.
+weights are equal and fixed: weights fitted on the validation weeks (a weighted mean, a stacked
+logistic regression) scored lower there, held out by year, than equal ones
+(``benchmarks/bench_skill.py``). Drivers and importances come from the LightGBM member, the only
+one with per-feature contributions.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ from sklearn.utils.validation import check_is_fitted
 from sahelrisk.errors import SpecError
 from sahelrisk.modeling.baselines import BASELINES, BaselineModel, required_columns
 from sahelrisk.modeling.boosted import RiskModel
+from sahelrisk.modeling.hawkes import SelfExcitingModel
 from sahelrisk.modeling.logistic import IntensityGLM
 
 __all__ = ["BlendedModel"]
 
 
 class BlendedModel(BaseEstimator):
-    """The registered model: the mean of the boosted-trees, logistic and baseline probabilities.
+    """The registered model: the mean of the boosted-trees, logistic, baseline (and self-exciting) probabilities.
 
     Parameters
     ----------
@@ -43,6 +47,10 @@ class BlendedModel(BaseEstimator):
     glm_negative_share : float
         Share of negative rows the logistic member is fitted on (weighted back, see
         :class:`~sahelrisk.modeling.logistic.IntensityGLM`).
+    hawkes_columns : tuple of str
+        The excitation columns of the self-exciting member; empty: no such member.
+    hawkes_negative_share : float
+        Share of negative rows the self-exciting member is fitted on (weighted back).
     baseline : str
         The calibrated baseline member (default ``decay_neighbours``).
     horizon : int
@@ -55,7 +63,8 @@ class BlendedModel(BaseEstimator):
 
     def __init__(self, model_params: Mapping | None = None, model_columns: tuple[str, ...] = (),
                  glm_columns: tuple[str, ...] = (), glm_C: float = 1.0, baseline: str = "decay_neighbours",
-                 horizon: int = 4, glm_negative_share: float = 1.0):
+                 horizon: int = 4, glm_negative_share: float = 1.0, hawkes_columns: tuple[str, ...] = (),
+                 hawkes_negative_share: float = 1.0):
         self.model_params = model_params
         self.model_columns = model_columns
         self.glm_columns = glm_columns
@@ -63,10 +72,16 @@ class BlendedModel(BaseEstimator):
         self.baseline = baseline
         self.horizon = horizon
         self.glm_negative_share = glm_negative_share
+        self.hawkes_columns = hawkes_columns
+        self.hawkes_negative_share = hawkes_negative_share
+
+    def _hawkes_columns(self) -> tuple[str, ...]:
+        # a blend pickled before the self-exciting member has no such attribute
+        return tuple(getattr(self, "hawkes_columns", ()))
 
     def columns(self) -> list[str]:
         """Every column a member reads, in a stable order (the LightGBM member's first)."""
-        ordered = [*self.model_columns, *self.glm_columns, *required_columns(self.horizon)]
+        ordered = [*self.model_columns, *self.glm_columns, *required_columns(self.horizon), *self._hawkes_columns()]
         return list(dict.fromkeys(ordered))
 
     def _validate(self) -> None:
@@ -81,24 +96,37 @@ class BlendedModel(BaseEstimator):
         missing = [c for c in self.columns() if c not in X]
         if missing:
             raise SpecError(f"BlendedModel.fit: X lacks column(s) {missing[:5]}; pass the columns of .columns()")
-        lgbm, glm, rule = self.members()
+        lgbm, glm, rule, *hawkes = self.members()
         lgbm.fit(X[list(self.model_columns)], y, weeks=weeks)
         glm.fit(X[list(self.glm_columns)], y)
         rule.fit(X[required_columns(self.horizon)], y)
-        return self.with_members(lgbm, glm, rule)
+        for member in hawkes:
+            member.fit(X[list(self.hawkes_columns)], y)
+        return self.with_members(lgbm, glm, rule, *hawkes)
 
-    def members(self) -> tuple[RiskModel, IntensityGLM, BaselineModel]:
-        """Unfitted members as this blend's parameters make them (the logistic one samples with the
-        trees' seed)."""
+    def members(self) -> tuple[Any, ...]:
+        """Unfitted members as this blend's parameters make them: the trees, the logistic model, the
+        rule and, with ``hawkes_columns``, the self-exciting model (those two sample with the trees'
+        seed)."""
         self._validate()
         params = dict(self.model_params or {})
-        return (RiskModel(**params),
-                IntensityGLM(C=self.glm_C, negative_share=self.glm_negative_share, seed=int(params.get("seed", 42))),
-                BaselineModel(self.baseline, self.horizon))
+        seed = int(params.get("seed", 42))
+        members: tuple[Any, ...] = (RiskModel(**params),
+                                    IntensityGLM(C=self.glm_C, negative_share=self.glm_negative_share, seed=seed),
+                                    BaselineModel(self.baseline, self.horizon))
+        if self._hawkes_columns():
+            members += (SelfExcitingModel(negative_share=self.hawkes_negative_share, seed=seed),)
+        return members
 
-    def with_members(self, lgbm: RiskModel, glm: IntensityGLM, rule: BaselineModel) -> "BlendedModel":
-        """Set the three fitted members (fitted here, or on a cluster) and return the fitted blend."""
+    def with_members(self, lgbm: RiskModel, glm: IntensityGLM, rule: BaselineModel,
+                     hawkes: SelfExcitingModel | None = None) -> "BlendedModel":
+        """Set the fitted members (fitted here, or on a cluster) and return the fitted blend."""
+        if (hawkes is None) != (not self._hawkes_columns()):
+            raise SpecError("BlendedModel.with_members: pass the self-exciting member exactly when the blend has "
+                            "hawkes_columns")
         self.members_: dict[str, Any] = {"lgbm": lgbm, "glm": glm, self.baseline: rule}
+        if hawkes is not None:
+            self.members_["hawkes"] = hawkes
         self.feature_names_ = self.columns()
         return self
 

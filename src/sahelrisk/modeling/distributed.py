@@ -48,6 +48,7 @@ from sahelrisk.modeling.baselines import BaselineModel, required_columns
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
 from sahelrisk.modeling.calibration import Calibrator
+from sahelrisk.modeling.hawkes import SelfExcitingModel
 from sahelrisk.modeling.logistic import IntensityGLM
 from sahelrisk.modeling.sampling import log_odds
 from sahelrisk.units import Units
@@ -322,7 +323,7 @@ class ClusterFrame:
         columns: list[str] = []
         estimators = list(estimators)
         members = [m for estimator, _ in estimators for m in _members(estimator)]
-        glm_shares = [m.negative_share for m in members if isinstance(m, IntensityGLM)]
+        glm_shares = [m.negative_share for m in members if isinstance(m, (IntensityGLM, SelfExcitingModel))]
         rule = min(glm_shares) if glm_shares else STATED_SHARE
         quiet_column, near, quiet = "", rule, rule
         for estimator, cols in estimators:
@@ -334,7 +335,7 @@ class ClusterFrame:
                     near = max(near, member.negative_share)
                     quiet = max(quiet, member.quiet_negative_share if member.quiet_column else member.negative_share)
                     seed = member.seed
-                elif isinstance(member, IntensityGLM):
+                elif isinstance(member, (IntensityGLM, SelfExcitingModel)):
                     near, quiet = max(near, member.negative_share), max(quiet, member.negative_share)
         deaths = target_column("fatalities", int(target.rsplit("_", 1)[1].rstrip("w")))
         return StatedSample(target, deaths, tuple(dict.fromkeys(columns)), quiet_column, near, quiet, rule, seed)
@@ -345,7 +346,7 @@ class ClusterFrame:
 
         Parameters
         ----------
-        estimator : BlendedModel, RiskModel, IntensityGLM or BaselineModel
+        estimator : BlendedModel, RiskModel, IntensityGLM, SelfExcitingModel or BaselineModel
             Unfitted.
         columns : list of str
             The columns it reads.
@@ -359,19 +360,21 @@ class ClusterFrame:
         The fitted estimator.
         """
         if isinstance(estimator, BlendedModel):
-            lgbm, glm, rule = estimator.members()
+            lgbm, glm, rule, *hawkes = estimator.members()
             return estimator.with_members(
                 self._fit_trees(lgbm, list(estimator.model_columns), how, start, end),
                 self._fit_weighted(glm, list(estimator.glm_columns), how, start, end, glm.negative_share),
-                self._fit_weighted(rule, required_columns(rule.horizon), how, start, end, how.rule_share))
+                self._fit_weighted(rule, required_columns(rule.horizon), how, start, end, how.rule_share),
+                *[self._fit_weighted(h, list(estimator.hawkes_columns), how, start, end, h.negative_share)
+                  for h in hawkes])
         if isinstance(estimator, RiskModel):
             return self._fit_trees(estimator, columns, how, start, end)
-        if isinstance(estimator, IntensityGLM):
+        if isinstance(estimator, (IntensityGLM, SelfExcitingModel)):
             return self._fit_weighted(estimator, columns, how, start, end, estimator.negative_share)
         if isinstance(estimator, BaselineModel):
             return self._fit_weighted(estimator, columns, how, start, end, how.rule_share)
         raise SpecError(f"{type(estimator).__name__} cannot be fitted on a cluster; use a blend, RiskModel, "
-                        "IntensityGLM or a baseline, or run without --cluster")
+                        "IntensityGLM, SelfExcitingModel or a baseline, or run without --cluster")
 
     def _fit_weighted(self, estimator: Any, columns: list[str], how: StatedSample, start: pd.Timestamp,
                       end: pd.Timestamp, share: float) -> Any:

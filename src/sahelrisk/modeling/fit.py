@@ -77,4 +77,5 @@ def fit_severity(spec: TrainingSpec, tf: TrainingFrame) -> SeverityFit:
     if with_deaths < MIN_DEATH_ROWS:
         return SeverityFit(None, f"probabilities only: {with_deaths} training rows with a death, fewer than the "
                                  f"{MIN_DEATH_ROWS} the count model needs")
-    return SeverityFit(SeverityModel().fit(rows, rows[target]), f"fitted on {with_deaths} rows with a death")
+    model = SeverityModel(correlation=spec.area_deaths_correlation).fit(rows, rows[target])
+    return SeverityFit(model, f"fitted on {with_deaths} rows with a death")

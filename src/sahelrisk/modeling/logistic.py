@@ -23,10 +23,10 @@ from threadpoolctl import threadpool_limits
 from sahelrisk.errors import DataError, SpecError
 from sahelrisk.modeling.sampling import case_control
 
-__all__ = ["IntensityGLM"]
+__all__ = ["IntensityGLM", "one_blas_thread"]
 
 
-def _one_blas_thread():
+def one_blas_thread():
     """Sums in one BLAS thread: the same coefficients and probabilities on any number of cores
     (threads split sums differently, and the last digits with them). The solver's products are
     small; a thread is enough."""
@@ -85,7 +85,7 @@ class IntensityGLM(BaseEstimator):
             rows, weights = case_control(y, self.negative_share, self.seed)
         else:
             rows, weights = np.arange(len(y)), np.asarray(sample_weight, dtype=float)
-        with _one_blas_thread():
+        with one_blas_thread():
             self.model_ = self._pipeline().fit(self._design(X.iloc[rows]), y[rows],
                                                standardscaler__sample_weight=weights,
                                                logisticregression__sample_weight=weights)
@@ -101,5 +101,5 @@ class IntensityGLM(BaseEstimator):
         if missing:
             raise SpecError(f"IntensityGLM: X lacks feature column(s) {missing[:5]}; build the panel with the "
                               "spec the model was trained on")
-        with _one_blas_thread():
+        with one_blas_thread():
             return self.model_.predict_proba(self._design(X))

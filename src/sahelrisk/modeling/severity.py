@@ -6,6 +6,13 @@ a Poisson regression on log-scaled history (the unit's and its surroundings' rec
 events), its dispersion ``r`` fitted by maximum likelihood on the training rows that had a death.
 So ``P(deaths = 0) = 1 - p`` and ``P(deaths >= k) = p * P(Z >= k - 1)``; expected deaths
 ``p * (1 + m)``; quantiles and samples from the mixture.
+
+An area's deaths are the sum of its cells' draws. Cells of one area rise and fall together (one
+campaign, one armed group), so drawn independently the sum's interval is too narrow. The draws
+can therefore be tied by a Gaussian copula: each cell's uniform comes from a normal with one
+shared factor per ADM1 area and one per ADM2 area (loadings ``correlation``), and each cell keeps
+its own hurdle distribution. The loadings are chosen on validation origins
+(``benchmarks/bench_area_deaths.py``) and travel with the model.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ class SeverityForecast:
     p: np.ndarray
     mean_z: np.ndarray
     dispersion: float
+    correlation: tuple[float, ...] = ()
 
     def _z(self):
         r = self.dispersion
@@ -60,13 +68,52 @@ class SeverityForecast:
         z = self._z().ppf(np.clip(above, 0, 1 - 1e-12))
         return np.where(q <= 1 - self.p, 0.0, 1 + z)
 
-    def sample(self, n: int, seed: int = 0) -> np.ndarray:
-        """``n`` draws per row (rows x n), non-negative integers."""
+    def sample(self, n: int, seed: int = 0, groups=None) -> np.ndarray:
+        """``n`` draws per row (rows x n), non-negative integers.
+
+        Parameters
+        ----------
+        n : int
+            Draws per row.
+        seed : int
+            Seed of the draws.
+        groups : sequence of array-like, optional
+            One array per loading of ``correlation`` (e.g. each row's ADM1 and ADM2 p-code):
+            rows sharing a value share that factor. A missing value shares with no row. Without
+            groups, or with zero loadings, rows are drawn independently.
+        """
         rng = np.random.default_rng(seed)
-        any_death = rng.random((len(self.p), n)) < self.p[:, None]
+        loadings = np.asarray(self.correlation, dtype=float)
+        if groups is None or not loadings.any():
+            any_death = rng.random((len(self.p), n)) < self.p[:, None]
+            r = self.dispersion
+            z = rng.negative_binomial(r, (r / (r + self.mean_z))[:, None], size=(len(self.p), n))
+            return np.where(any_death, 1 + z, 0)
+        if len(groups) != len(loadings):
+            raise ValueError(f"{len(groups)} group arrays for {len(loadings)} correlation loadings")
+        latent = np.sqrt(1 - loadings.sum()) * rng.standard_normal((len(self.p), n))
+        for values, loading in zip(groups, loadings):
+            codes = _codes(values)
+            latent += np.sqrt(loading) * rng.standard_normal((codes.max() + 1, n))[codes]
+        return self._inverse(stats.norm.cdf(latent))
+
+    def _inverse(self, u: np.ndarray) -> np.ndarray:
+        """The deaths at probability levels ``u`` (rows x draws) of each row's distribution."""
+        out = np.zeros(u.shape)
+        rows, cols = np.nonzero(u > 1 - self.p[:, None])
+        p = self.p[rows]
+        above = np.clip((u[rows, cols] - (1 - p)) / p, 0, 1 - 1e-12)
         r = self.dispersion
-        z = rng.negative_binomial(r, (r / (r + self.mean_z))[:, None], size=(len(self.p), n))
-        return np.where(any_death, 1 + z, 0)
+        out[rows, cols] = 1 + stats.nbinom.ppf(above, r, r / (r + self.mean_z[rows]))
+        return out
+
+
+def _codes(values) -> np.ndarray:
+    """Integer group codes; each missing value its own group."""
+    codes, _ = pd.factorize(pd.Series(np.asarray(values, dtype=object)))
+    missing = codes < 0
+    codes[missing] = codes.max(initial=-1) + 1 + np.arange(missing.sum())
+    return codes
 
 
 class SeverityModel(BaseEstimator):
@@ -78,11 +125,15 @@ class SeverityModel(BaseEstimator):
         L2 penalty of the Poisson regression.
     features : tuple of str
         History columns read (log1p-scaled).
+    correlation : tuple of float
+        Copula loadings (ADM1, ADM2) of the forecasts' draws (see :meth:`SeverityForecast.sample`);
+        (0, 0) draws cells independently. Not fitted here: chosen on validation origins.
     """
 
-    def __init__(self, alpha: float = 1.0, features=SEVERITY_FEATURES):
+    def __init__(self, alpha: float = 1.0, features=SEVERITY_FEATURES, correlation: tuple[float, float] = (0.0, 0.0)):
         self.alpha = alpha
         self.features = features
+        self.correlation = correlation
 
     def _design(self, X: pd.DataFrame) -> np.ndarray:
         return np.log1p(np.clip(X[list(self.features)].to_numpy(dtype=float), 0, None))
@@ -110,17 +161,19 @@ class SeverityModel(BaseEstimator):
         """The predictive distribution, given each row's probability ``p`` of any death."""
         check_is_fitted(self, ["coef_", "dispersion_"])
         mean_z = np.exp(self._design(X) @ self.coef_ + self.intercept_)
-        return SeverityForecast(np.asarray(p, dtype=float), mean_z, self.dispersion_)
+        return SeverityForecast(np.asarray(p, dtype=float), mean_z, self.dispersion_, tuple(self.correlation))
 
     def to_dict(self) -> dict:
         """Plain numbers, logged with the model and read back without pickles."""
         check_is_fitted(self, ["coef_", "dispersion_"])
         return {"features": list(self.features), "coef": self.coef_.tolist(), "intercept": self.intercept_,
-                "dispersion": self.dispersion_, "alpha": self.alpha}
+                "dispersion": self.dispersion_, "alpha": self.alpha, "correlation": list(self.correlation)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "SeverityModel":
-        model = cls(alpha=data["alpha"], features=tuple(data["features"]))
+        # a model logged before the copula draws its cells independently
+        model = cls(alpha=data["alpha"], features=tuple(data["features"]),
+                    correlation=tuple(data.get("correlation", (0.0, 0.0))))
         model.coef_, model.intercept_ = np.asarray(data["coef"], dtype=float), float(data["intercept"])
         model.dispersion_ = float(data["dispersion"])
         return model

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Literal, Mapping, Optional, Union
 
 import pandas as pd
-from pydantic import Field, create_model
+from pydantic import Field, create_model, model_validator
 
 from sahelrisk.errors import SpecError
 from sahelrisk.features.spec import PanelSpec, load_spec, spec_from_text
@@ -64,6 +64,8 @@ class BlendSection(StrictModel):
     glm_C: Annotated[float, Field(gt=0)] = 1.0
     glm_negative_share: Annotated[float, Field(gt=0, le=1)] = 1.0
     baseline: Baseline = "decay_neighbours"
+    hawkes_include: list[str] = []   # excitation columns of a self-exciting member; empty: none
+    hawkes_negative_share: Annotated[float, Field(gt=0, le=1)] = 1.0
 
 
 class BaselinesSection(StrictModel):
@@ -72,6 +74,16 @@ class BaselinesSection(StrictModel):
 
 class AreasSection(StrictModel):
     calibration: Literal["none", "logistic", "isotonic"] = "none"
+    # loadings of the copula that ties the deaths draws of cells in one ADM1 / ADM2 area
+    deaths_correlation_adm1: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    deaths_correlation_adm2: Annotated[float, Field(ge=0, lt=1)] = 0.0
+
+    @model_validator(mode="after")
+    def _loadings_leave_room(self):
+        if self.deaths_correlation_adm1 + self.deaths_correlation_adm2 >= 1:
+            raise ValueError("deaths_correlation_adm1 + deaths_correlation_adm2 must stay below 1 "
+                             "(the rest is each cell's own variation); lower one of them")
+        return self
 
 
 class ScheduleSection(StrictModel):
@@ -130,6 +142,9 @@ class TrainingSpec:
         The boosted-trees member's parameters (``[model]``).
     baselines : tuple of str
         Baselines backtested beside the model.
+    area_deaths_correlation : tuple of float
+        The copula loadings (ADM1, ADM2) that tie the deaths draws of one area's cells
+        (:class:`~sahelrisk.modeling.severity.SeverityForecast`); (0, 0) draws cells independently.
     """
 
     name: str
@@ -149,6 +164,7 @@ class TrainingSpec:
     promotion_folds: int
     target_source: str
     area_calibration: str
+    area_deaths_correlation: tuple[float, float]
     retrain_every_weeks: int
     retrain_on_new_ged: bool
     origin: str = "<spec>"
@@ -205,10 +221,14 @@ class TrainingSpec:
         if not self.blend:
             return RiskModel(**dict(self.model))
         glm = self._match(columns, tuple(self.blend["glm_include"]), "[blend] glm_include")
+        hawkes = self._match(columns, tuple(self.blend.get("hawkes_include", ())), "[blend] hawkes_include") \
+            if self.blend.get("hawkes_include") else []
         return BlendedModel(model_params=dict(self.model), model_columns=tuple(self.select_features(columns)),
                             glm_columns=tuple(glm), glm_C=float(self.blend.get("glm_C", 1.0)),
                             glm_negative_share=float(self.blend.get("glm_negative_share", 1.0)),
-                            baseline=self.blend.get("baseline", "decay_neighbours"), horizon=horizon or self.horizon_weeks)
+                            baseline=self.blend.get("baseline", "decay_neighbours"), horizon=horizon or self.horizon_weeks,
+                            hawkes_columns=tuple(hawkes),
+                            hawkes_negative_share=float(self.blend.get("hawkes_negative_share", 1.0)))
 
     @property
     def target(self) -> str:
@@ -292,9 +312,11 @@ def training_spec_from_text(text: str, path: str | Path = "<text>", *,
     blend = given(spec.blend)
     if blend:
         blend = {"glm_C": spec.blend.glm_C, "glm_negative_share": spec.blend.glm_negative_share,
-                 "baseline": spec.blend.baseline, **blend}
+                 "baseline": spec.blend.baseline, "hawkes_include": spec.blend.hawkes_include,
+                 "hawkes_negative_share": spec.blend.hawkes_negative_share, **blend}
     target = spec.target
     promotion = spec.promotion or PromotionSection()
+    areas = spec.areas or AreasSection()
     return TrainingSpec(
         name=spec.name or Path(path).stem, features=features, registered_model=spec.registered_model,
         target_kind=target.kind, horizon_weeks=target.horizon_weeks,
@@ -304,6 +326,7 @@ def training_spec_from_text(text: str, path: str | Path = "<text>", *,
         model_features=tuple((spec.model_features or ModelFeaturesSection()).include), blend=blend,
         promotion_metric=promotion.metric, min_improvement=promotion.min_improvement,
         promotion_folds=promotion.folds, target_source=target.source,
-        area_calibration=(spec.areas or AreasSection()).calibration,
+        area_calibration=areas.calibration,
+        area_deaths_correlation=(areas.deaths_correlation_adm1, areas.deaths_correlation_adm2),
         retrain_every_weeks=(spec.schedule or ScheduleSection()).retrain_every_weeks,
         retrain_on_new_ged=(spec.schedule or ScheduleSection()).retrain_on_new_ged, origin=str(path), text=text)

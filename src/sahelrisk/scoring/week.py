@@ -103,7 +103,8 @@ def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelIn
         Maps an area's independence score to its probability (default: the independence score).
     severity : SeverityModel, optional
         The count part of the deaths forecast: adds :data:`DEATH_COLUMNS` to cells and areas
-        (areas sum their cells' ``draws`` draws, drawn independently: a stated simplification).
+        (areas sum their cells' ``draws`` draws, tied within ADM1 and ADM2 areas by the
+        severity model's copula loadings).
     check : bool
         Run the data guard first (:func:`sahelrisk.scoring.guard.check_week`): refuse a week the
         data does not cover. Only a caller that already ran it on the same inputs opts out.
@@ -156,7 +157,8 @@ def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelIn
     samples = None
     if severity is not None:
         forecast = severity.forecast(panel.loc[now].reset_index(drop=True), current.to_numpy())
-        samples = forecast.sample(draws, seed=seed)
+        # cells of one area drawn together (the model's copula loadings, ADM1 then ADM2)
+        samples = forecast.sample(draws, seed=seed, groups=[cells["adm1_pcode"], cells["adm2_pcode"]])
         _deaths(cells, samples)
         for k in (10, 25):   # exact for cells; areas take them from the draws
             cells[f"p_{k}plus_deaths"] = forecast.prob_at_least(k)
