@@ -77,6 +77,7 @@ calibration_weeks = 52
 glm_include = ["conflict_events_hl*", "conflict_weeks_since_*", "intensity_*"]
 glm_negative_share = 0.2
 hawkes_include = ["conflict_events_260w", "intensity_k*"]
+hawkes_negative_share = 0.2   # as on a cluster: a sample, weighted back
 [baselines]
 names = ["zero", "persistence", "decay_neighbours"]
 [areas]
