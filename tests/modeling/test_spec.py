@@ -40,6 +40,11 @@ def test_the_blend_reads_its_members_columns(small_spec, small_frame):
     assert all(c.startswith(("conflict_events_hl", "conflict_weeks_since", "intensity_")) for c in model.glm_columns)
     with pytest.raises(SpecError, match=r"glm_include \['rainfall_\*'\] match no column"):
         replace(small_spec, blend={"glm_include": ["rainfall_*"]}).make_model(columns)
+    assert model.hawkes_columns == ("conflict_events_260w", *[c for c in columns if c.startswith("intensity_k")])
+    assert model.hawkes_negative_share == 0.2
+    with pytest.raises(SpecError, match=r"hawkes_include \['rainfall_\*'\] match no column"):
+        replace(small_spec, blend={**small_spec.blend, "hawkes_include": ["rainfall_*"]}).make_model(columns)
+    assert replace(small_spec, blend={**small_spec.blend, "hawkes_include": []}).make_model(columns).hawkes_columns == ()
 
 
 def test_area_deaths_loadings_default_to_independent_cells_and_must_leave_room(tmp_path):
