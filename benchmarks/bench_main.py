@@ -32,13 +32,16 @@ def main() -> None:
     folds = backtest["folds"][str(backtest["trained_horizon"])]
     table = [{k: r[k] for k in ("model", "ap", "roc_auc", "brier", "brier_skill", "ece", "top10_recall")}
              for r in backtest["overall"]]
+    # onsets and countries beside the headline (their intervals: bench_skill.py)
+    beside = {key: [{k: r[k] for k in ("model", "country_iso3", "ap", "roc_auc", "brier_skill", "rows", "positives")}
+                    for r in backtest[key]] for key in ("by_country", "onsets")}
     result = {"benchmark": "main command (sahelrisk run) end to end", "wall_s": round(wall),
               "backtest_s": backtest["seconds"], "folds": len(folds),
               "mean_model_fit_s": round(sum(f[f"fit_s_{MODEL_NAME}"] for f in folds) / len(folds), 1),
               "scored_week": run["week"], "as_of": run["as_of"], "scoring_timings_s": run["timings_s"],
               "promotion": next((line.split(": ", 1)[1] for line in done.stdout.splitlines()
                                  if line.startswith("MLflow run ")), None),
-              "backtest": table}
+              "backtest": table, **beside}
     (ROOT / "benchmarks" / "main.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"main command: {wall:.0f} s (backtest {backtest['seconds']:.0f} s over {len(folds)} folds)")
     print(f"{'model':<18}{'AP':>8}{'ROC AUC':>9}{'Brier sk':>10}{'top10':>8}")
