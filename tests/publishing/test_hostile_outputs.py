@@ -79,7 +79,8 @@ def _check_csv(path: Path, names=()) -> None:
     with open(path, newline="", encoding="utf-8") as f:
         cells = [cell for row in csv.reader(f) for cell in row]
     for cell in cells:
-        if cell.startswith(FORMULA_START):
+        # a lone dash is the outputs' "no value" mark (csv_cell keeps it): no spreadsheet runs it
+        if cell.startswith(FORMULA_START) and cell != "-":
             float(cell)              # only a plain number may start with - or +
     for name in names:
         assert name in cells or "'" + name in cells, f"{name!r} lost from {path.name}"
