@@ -60,6 +60,8 @@ __all__ = ["ClusterFrame", "StatedSample", "STATED_SHARE", "ONSET_COLUMN"]
 
 STATED_SHARE = 0.1
 """Share of negatives the history rules are fitted on when no logistic member states one."""
+WEIGHTED_MEMBERS = (IntensityGLM, SelfExcitingModel)
+"""Members fitted in the driver on the stated sample at their own ``negative_share``, weighted back."""
 ONSET_COLUMN = "conflict_weeks_since_fatal"
 """Carried with the forecasts, for the backtest's onset rows."""
 NETWORK_TIMEOUT_MINUTES = 10
@@ -278,15 +280,14 @@ class ClusterFrame:
         drawn = next((d for d in self._samples if _covers(d, how)), None)
         if drawn is not None:
             return self._samples[drawn]
-        if how not in self._samples:
-            client = self.client()
-            units, events = self._scattered(client)
-            self._samples.clear()   # one target at a time: free the workers' memory
-            self._samples[how] = [client.submit(_sample_partition, path, units, events, part, how, self.target_kind,
-                                                self.horizons, self.data_end, retries=TASK_RETRIES, pure=False)
-                                  for path, part in self._partitions()]
-            rows = sum(client.gather([client.submit(len, f) for f in self._samples[how]]))
-            report(f"stated sample of {how.target}: {rows:,} of {len(self):,} rows kept on the workers")
+        client = self.client()
+        units, events = self._scattered(client)
+        self._samples.clear()   # one target at a time: free the workers' memory
+        self._samples[how] = [client.submit(_sample_partition, path, units, events, part, how, self.target_kind,
+                                            self.horizons, self.data_end, retries=TASK_RETRIES, pure=False)
+                              for path, part in self._partitions()]
+        rows = sum(client.gather([client.submit(len, f) for f in self._samples[how]]))
+        report(f"stated sample of {how.target}: {rows:,} of {len(self):,} rows kept on the workers")
         return self._samples[how]
 
     def _gather(self, futures: Iterable[Future]) -> pd.DataFrame:
@@ -323,7 +324,7 @@ class ClusterFrame:
         columns: list[str] = []
         estimators = list(estimators)
         members = [m for estimator, _ in estimators for m in _members(estimator)]
-        glm_shares = [m.negative_share for m in members if isinstance(m, (IntensityGLM, SelfExcitingModel))]
+        glm_shares = [m.negative_share for m in members if isinstance(m, WEIGHTED_MEMBERS)]
         rule = min(glm_shares) if glm_shares else STATED_SHARE
         quiet_column, near, quiet = "", rule, rule
         for estimator, cols in estimators:
@@ -335,7 +336,7 @@ class ClusterFrame:
                     near = max(near, member.negative_share)
                     quiet = max(quiet, member.quiet_negative_share if member.quiet_column else member.negative_share)
                     seed = member.seed
-                elif isinstance(member, (IntensityGLM, SelfExcitingModel)):
+                elif isinstance(member, WEIGHTED_MEMBERS):
                     near, quiet = max(near, member.negative_share), max(quiet, member.negative_share)
         deaths = target_column("fatalities", int(target.rsplit("_", 1)[1].rstrip("w")))
         return StatedSample(target, deaths, tuple(dict.fromkeys(columns)), quiet_column, near, quiet, rule, seed)
@@ -369,7 +370,7 @@ class ClusterFrame:
                   for h in hawkes])
         if isinstance(estimator, RiskModel):
             return self._fit_trees(estimator, columns, how, start, end)
-        if isinstance(estimator, (IntensityGLM, SelfExcitingModel)):
+        if isinstance(estimator, WEIGHTED_MEMBERS):
             return self._fit_weighted(estimator, columns, how, start, end, estimator.negative_share)
         if isinstance(estimator, BaselineModel):
             return self._fit_weighted(estimator, columns, how, start, end, how.rule_share)

@@ -221,7 +221,8 @@ class TrainingSpec:
         if not self.blend:
             return RiskModel(**dict(self.model))
         glm = self._match(columns, tuple(self.blend["glm_include"]), "[blend] glm_include")
-        hawkes = self._match(columns, tuple(self.blend.get("hawkes_include", ())), "[blend] hawkes_include") \
+        # no patterns, no member (an empty pattern list would match every column)
+        hawkes = self._match(columns, tuple(self.blend["hawkes_include"]), "[blend] hawkes_include") \
             if self.blend.get("hawkes_include") else []
         return BlendedModel(model_params=dict(self.model), model_columns=tuple(self.select_features(columns)),
                             glm_columns=tuple(glm), glm_C=float(self.blend.get("glm_C", 1.0)),
