@@ -40,7 +40,10 @@ LEVELS = ("adm1", "adm2")
 
 def cell_forecasts(spec, tf, first, last):
     """Backtest the registered model; per fold, the count model fitted on that fold's training weeks.
-    Returns the rows (cell-weeks) and their :class:`SeverityForecast` pieces."""
+    Returns the cell-weeks with their probability, ADM1/ADM2 p-codes and the pieces of their
+    :class:`SeverityForecast` (``mean_z``, ``dispersion``)."""
+    from bench_severity import fold_count_model
+
     from sahelrisk.evaluation.backtest import run_backtest
     from sahelrisk.features.targets import target_column
     from sahelrisk.modeling.fit import recipe
@@ -57,11 +60,10 @@ def cell_forecasts(spec, tf, first, last):
     for level in LEVELS:
         rows[level] = rows["unit_id"].map(units[f"{level}_pcode"])
     mean_z, dispersion = np.empty(len(rows)), np.empty(len(rows))
-    for fold, part in rows.groupby("fold", sort=False):
-        start = part["week"].min()
-        train = tf.frame[(tf.frame["week"] + pd.Timedelta(weeks=spec.horizon_weeks) <= start)
-                         & tf.frame[deaths].notna() & (tf.frame["week"] >= pd.Timestamp(spec.backtest["train_start"]))]
-        forecast = SeverityModel().fit(train, train[deaths]).forecast(part, part["p_model"])
+    for _, part in rows.groupby("fold", sort=False):
+        model, _ = fold_count_model(tf.frame, part["week"].min(), deaths, spec.horizon_weeks,
+                                    spec.backtest["train_start"])
+        forecast = model.forecast(part, part["p_model"])
         mean_z[part.index], dispersion[part.index] = forecast.mean_z, forecast.dispersion
     rows["mean_z"], rows["dispersion"] = mean_z, dispersion
     print(f"backtest {first}..{last}: {len(rows):,} cell-weeks, {time.perf_counter() - started:.0f} s", flush=True)

@@ -35,6 +35,15 @@ def _past_windows(frame: pd.DataFrame) -> np.ndarray:
     return np.nan_to_num(stacked)
 
 
+def fold_count_model(frame: pd.DataFrame, start: pd.Timestamp, deaths: str, horizon: int, train_start):
+    """The count model of a fold whose test weeks start at ``start``: fitted on the training weeks
+    whose ``horizon``-week deaths ``deaths`` were known by then. Returns it and its training rows."""
+    from sahelrisk.modeling.severity import SeverityModel
+    train = frame[(frame["week"] + pd.Timedelta(weeks=horizon) <= start) & frame[deaths].notna()
+                  & (frame["week"] >= pd.Timestamp(train_start))]
+    return SeverityModel().fit(train, train[deaths]), train
+
+
 def main() -> None:
     import scoringrules
 
@@ -65,9 +74,7 @@ def main() -> None:
     fits = []
     for fold, part in rows.groupby("fold", sort=False):
         start = part["week"].min()
-        train = frame[(frame["week"] + pd.Timedelta(weeks=H) <= start) & frame[target].notna()
-                      & (frame["week"] >= pd.Timestamp(spec.backtest["train_start"]))]
-        model = SeverityModel().fit(train, train[target])
+        model, train = fold_count_model(frame, start, target, H, spec.backtest["train_start"])
         forecast = model.forecast(part, part["p_model"])
         samples["model"][part.index] = forecast.sample(DRAWS, seed=int(start.value % 2**31))
         for k in THRESHOLDS:

@@ -226,7 +226,6 @@ def main() -> None:
     target, rules = spec.target, list(spec.baselines)
 
     validation = backtest(spec, tf, *VALIDATION)
-    validation["p_change"] = Candidate("change").predict(validation)
     names = ["three_members", "logit_mean", "weighted", "stacked", "change", "blend", "hawkes_for_glm"]
     # the choice: the best held-out AP, but the three members shipped before stay unless a
     # candidate beats them beyond the noise of resampled validation weeks
