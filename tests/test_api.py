@@ -42,6 +42,8 @@ def _loaded(**identity):
 @pytest.mark.parametrize("call, message", [
     (lambda: sahelrisk.score(20231225, model=_loaded()), r"week 20231225 is not a date"),
     (lambda: sahelrisk.score(None, model=_loaded()), r"week None is not a date"),
+    (lambda: sahelrisk.score("05/06/2023", model=_loaded()), r"week '05/06/2023' can be read two ways"),
+    (lambda: sahelrisk.score("2023-12-25", model=_loaded(), as_of="25/12/2023"), r"as_of '25/12/2023' .* 2023-12-25"),
     (lambda: sahelrisk.score("2023-12-25", model=_loaded(), units="cells"), r"unknown unit level 'cells'"),
     (lambda: sahelrisk.score("2023-12-25", model=_loaded(), as_of=20231231), r"as_of 20231231 is not a date"),
     (lambda: sahelrisk.backtest(horizons=4), r"horizons must be a list of weeks ahead"),

@@ -62,6 +62,10 @@ def test_damaged_file_is_reported_and_bad_rows_quarantined(data_copy, tmp_path):
 
 @pytest.mark.parametrize("args, message, code", [
     (["data", "check", "--as-of", "2023-13-01"], "--as-of '2023-13-01' is not a date", 3),
+    # a French planner's 5 June is never read as 6 May, at any option that takes a date
+    (["data", "check", "--as-of", "05/06/2023"], "--as-of '05/06/2023' can be read two ways (2023-06-05 day first", 3),
+    (["score", "--week", "05/06/2023"], "--week '05/06/2023' can be read two ways (2023-06-05 day first", 3),
+    (["score", "--week", "25/12/2023"], "--week '25/12/2023' is not in YYYY-MM-DD form; write 2023-12-25", 3),
     (["data", "check", "--countries", "MLI,XYZ"], "unknown country code 'XYZ'", 3),
     (["data", "check", "--data", "/does/not/exist"], "does not exist", 4),
     (["data", "check", "--catalog", "/no/catalog.toml"], "catalog /no/catalog.toml not found", 3),

@@ -36,7 +36,7 @@ from sahelrisk.registry.models import DEFAULT_SPEC, LoadedModel, load_model
 from sahelrisk.routes.network import Route
 from sahelrisk.scoring.week import ScoreResult, check_unit_level
 
-__all__ = ["score", "score_all", "load_model", "backtest", "build_panel", "route_risk", "site_risk", "plan_routes",
+__all__ = ["score", "score_all", "load_model", "backtest", "build_panel", "route_risk", "route_of", "site_risk", "plan_routes",
            "score_with_layers", "LoadedModel", "DEFAULT_SPEC"]
 
 def _date(value: object, name: str) -> date | None:
@@ -228,21 +228,19 @@ def plan_routes(route: object, inputs: PanelInputs, countries: Sequence[str], *,
     list of Route
         The fastest first, then up to ``alternatives`` others (places only).
     """
-    from sahelrisk.routes.network import RoadNetwork, track_route
-    from sahelrisk.routes.places import resolve_place
-    from sahelrisk.routes.tracks import read_track
+    from sahelrisk.routes.plan import routes_for
 
     _positive("alternatives", alternatives, allow_zero=True, integer=True)
     _positive("speed_kmh", speed_kmh)
-    if isinstance(route, LineString):
-        return [track_route(route, speed_kmh, "track")]
-    if isinstance(route, (str, Path)) and Path(route).suffix.lower() in (".gpx", ".geojson", ".json"):
-        return [track_route(read_track(route), speed_kmh, Path(route).name)]
-    if not isinstance(route, (str, list, tuple)) or not route:
+    _check_route(route)
+    return routes_for(route, inputs.layers["places"], inputs.layers["roads"], countries, alternatives=alternatives,
+                      speed_kmh=speed_kmh)[0]
+
+
+def _check_route(route: object) -> None:
+    """Refuse, before anything is read, a route that is none of the forms :func:`plan_routes` takes."""
+    if not isinstance(route, (str, Path, list, tuple, LineString)) or (not isinstance(route, LineString) and not route):
         raise SpecError(f"route must be place names in order, a GPX or GeoJSON file, or a LineString, not {route!r}")
-    stops = [route] if isinstance(route, str) else list(route)
-    waypoints = [resolve_place(str(stop), inputs.layers["places"], countries) for stop in stops]
-    return RoadNetwork(inputs.layers["roads"]).route(waypoints, alternatives=alternatives)
 
 
 def route_risk(route: object, week: object, *, alternatives: int = 0, buffer_km: float = 10.0,
@@ -278,17 +276,39 @@ def route_risk(route: object, week: object, *, alternatives: int = 0, buffer_km:
     >>> segments = sahelrisk.route_risk(["Ségou", "Niono", "Sokolo"], "2023-12-25")  # doctest: +SKIP
     >>> segments.attrs["routes"][0]["probability"]                                    # doctest: +SKIP
     """
-    from sahelrisk.routes.risk import assess_routes
-
     _positive("buffer_km", buffer_km)
     _positive("alternatives", alternatives, allow_zero=True, integer=True)
     _positive("speed_kmh", speed_kmh)
+    _check_route(route)
     scored = score_with_layers(week, model=model, data_dir=data_dir, spec=spec, as_of=as_of,
                                tracking_uri=tracking_uri, mlruns=mlruns, catalog=catalog)
-    routes = plan_routes(route, scored.inputs, scored.model.spec.countries, alternatives=alternatives,
-                         speed_kmh=speed_kmh)
-    return assess_routes(routes, scored.result.cells, scored.inputs.events, scored.week, buffer_km=buffer_km,
-                         calibration=scored.model.area_calibration)
+    return route_of(scored, route, alternatives=alternatives, buffer_km=buffer_km, speed_kmh=speed_kmh)
+
+
+def route_of(scored: Scored, route: object, *, alternatives: int = 0, buffer_km: float = 10.0,
+             speed_kmh: float = 50.0) -> gpd.GeoDataFrame:
+    """A route planned and scored against a week already scored (:func:`sahelrisk.routes.plan.plan_route`).
+
+    Parameters
+    ----------
+    scored : Scored
+        The week, its model and the data, with the places and roads layers
+        (:func:`score_with_layers`).
+    route : list of str, str, path or shapely LineString
+        As for :func:`plan_routes`.
+    alternatives, buffer_km, speed_kmh
+        As for :func:`route_risk`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`route_risk` returns.
+    """
+    from sahelrisk.routes.plan import plan_route
+
+    return plan_route(route, scored.week, scored.result.cells, scored.inputs.events, scored.inputs.layers["places"],
+                      scored.inputs.layers["roads"], scored.model.spec.countries, alternatives=alternatives,
+                      buffer_km=buffer_km, speed_kmh=speed_kmh, calibration=scored.model.area_calibration)
 
 
 def site_risk(week: object, sites: str | Path | gpd.GeoDataFrame | None = None, *, radius_km: float = 25.0,
@@ -317,8 +337,7 @@ def site_risk(week: object, sites: str | Path | gpd.GeoDataFrame | None = None, 
     geopandas.GeoDataFrame
         The sites ranked (:func:`sahelrisk.routes.risk.site_risk`).
     """
-    from sahelrisk.routes.risk import site_risk as assess_sites
-    from sahelrisk.routes.sites import mining_sites, read_sites
+    from sahelrisk.routes.plan import plan_sites
 
     _positive("radius_km", radius_km)
     if sites is not None and not isinstance(sites, (str, Path, gpd.GeoDataFrame)):
@@ -327,12 +346,9 @@ def site_risk(week: object, sites: str | Path | gpd.GeoDataFrame | None = None, 
         raise SpecError("no sites to score: pass a sites file or keep the mining sites (include_mining=True)")
     scored = score_with_layers(week, model=model, data_dir=data_dir, spec=spec, as_of=as_of,
                                tracking_uri=tracking_uri, mlruns=mlruns, catalog=catalog)
-    frames = [mining_sites(scored.inputs.layers["mining_sites"], scored.model.spec.countries)] if include_mining else []
-    if sites is not None:
-        frames.append(sites if isinstance(sites, gpd.GeoDataFrame) else read_sites(sites))
-    table = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
-    return assess_sites(table, scored.result.cells, scored.inputs.events, scored.week, radius_km=radius_km,
-                        calibration=scored.model.area_calibration).reset_index(drop=True)
+    return plan_sites(scored.week, scored.result.cells, scored.inputs.events, scored.inputs.layers.get("mining_sites"),
+                      scored.model.spec.countries, own=sites, include_mining=include_mining, radius_km=radius_km,
+                      calibration=scored.model.area_calibration)
 
 
 def backtest(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = None,

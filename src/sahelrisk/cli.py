@@ -76,12 +76,8 @@ def _options(ctx: typer.Context, threads: Annotated[Optional[int], typer.Option(
 
 
 def _date_arg(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise SpecError(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2023-12-25") from None
+    from sahelrisk.calendar import parse_date
+    return None if value is None else parse_date(value, name).date()
 
 
 def _countries(value: str | None) -> set[str] | None:
@@ -129,7 +125,7 @@ def data_fetch(data: DataOpt = None, catalog: CatalogOpt = None,
     """Download the catalog's files (SHA-256 checked, resumable) into the data directory."""
     from sahelrisk.data.fetch import fetch_catalog
 
-    target = Path(data) if data is not None else Path(os.environ.get("SAHELRISK_DATA", "data"))
+    target = resolve_data_dir(data, create=True)   # where every other command reads
     progress, on_progress = show.download_progress()
     with progress:
         outcomes = fetch_catalog(load_catalog(catalog), target, mirror=mirror, datasets=dataset, force=force,
@@ -157,7 +153,7 @@ def data_update(data: DataOpt = None,
     from sahelrisk.features.spec import load_spec
     from sahelrisk.jobs.update import update_step
 
-    target = Path(data) if data is not None else Path(os.environ.get("SAHELRISK_DATA", "data"))
+    target = resolve_data_dir(data, create=True)   # where every other command reads
     now = datetime.now(timezone.utc)  # the edge: the library takes the date from its caller
     progress, on_progress = show.download_progress()
     with progress:
@@ -318,11 +314,11 @@ def score_cmd(week: WeekOpt,
     check_unit_level(units)
     langs, say = _languages(lang)
     wanted = _countries(countries)
+    monday, cut_off = parse_week(week, "--week"), _date_arg(as_of, "--as-of")   # the edge: before any model is read
     loaded = load_model(model, spec, tracking_uri=tracking_uri)
     loaded.check_scores(horizon_weeks, units, wanted)
-    monday = parse_week(week, "--week")
     with show.status(f"scoring the week of {monday.date()}"):
-        scored = score_with_layers(monday, model=loaded, data_dir=data, as_of=_date_arg(as_of, "--as-of"),
+        scored = score_with_layers(monday, model=loaded, data_dir=data, as_of=cut_off,
                                    catalog=load_catalog(catalog), levels=("adm2", "adm1"), layers=())
     with show.status("writing maps and the bulletin"):
         folder = publish_step(scored, out, langs=langs)
@@ -343,11 +339,10 @@ def route_cmd(week: WeekOpt,
               data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
               tracking_uri: TrackingOpt = None, lang: LangOpt = None) -> None:
     """The risk along a convoy route for a week: per stretch and for the whole route, with safer alternatives."""
-    from sahelrisk.api import plan_routes, score_with_layers
+    from sahelrisk.api import route_of, score_with_layers
     from sahelrisk.calendar import parse_week
     from sahelrisk.publishing.outputs import write_route_outputs
     from sahelrisk.publishing.summaries import route_ranking, route_tables, unscored_notes
-    from sahelrisk.routes.risk import assess_routes
 
     langs, say = _languages(lang)
     if (track is None) == (origin is None or destination is None):
@@ -355,13 +350,12 @@ def route_cmd(week: WeekOpt,
     if track is not None and (via or alternatives):
         raise SpecError("--via and --alternatives route on the road network; a --track is taken as recorded")
     stops = [origin, *(via or []), destination] if track is None else None
+    monday, cut_off = parse_week(week, "--week"), _date_arg(as_of, "--as-of")
     with show.status("scoring the week and routing"):
-        scored = score_with_layers(parse_week(week, "--week"), model=model, data_dir=data, spec=spec, tracking_uri=tracking_uri,
-                                   as_of=_date_arg(as_of, "--as-of"), catalog=load_catalog(catalog))
-        routes = plan_routes(stops if track is None else track, scored.inputs, scored.model.spec.countries,
-                             alternatives=alternatives, speed_kmh=speed_kmh)
-        segments = assess_routes(routes, scored.result.cells, scored.inputs.events, scored.week,
-                                 buffer_km=buffer_km, calibration=scored.model.area_calibration)
+        scored = score_with_layers(monday, model=model, data_dir=data, spec=spec, tracking_uri=tracking_uri,
+                                   as_of=cut_off, catalog=load_catalog(catalog))
+        segments = route_of(scored, stops if track is None else track, alternatives=alternatives,
+                            buffer_km=buffer_km, speed_kmh=speed_kmh)
     for summary in route_tables(segments, horizon_weeks=scored.model.horizon_weeks, lang=say):
         show.print_summary(summary)
     ranking = route_ranking(segments, lang=say)

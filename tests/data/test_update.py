@@ -248,3 +248,15 @@ def test_a_suspicious_release_is_held_back_with_the_reason_and_nothing_is_taken(
     assert url in held_back.warnings[0] and reason in held_back.warnings[0] and "Held back" in held_back.warnings[0]
     assert (data / MANIFEST_PATH).read_bytes() == manifest_before
     assert not (data / "events/ucdp/raw/GEDEvent_v26_0_7.csv").exists()
+
+
+def test_cli_update_without_a_folder_writes_where_the_other_commands_read(site, tmp_path):
+    _publish(site, ["GEDEvent_v26_0_1.csv"], ged=False)
+    work, shared = tmp_path / "project", tmp_path / "shared" / "data"
+    work.mkdir(), shared.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if k != "SAHELRISK_DATA"} | {"SAHELRISK_UCDP_URL": site.url}
+    args = [sys.executable, "-m", "sahelrisk.cli", "data", "update", "--countries", "MLI,BFA,NER"]
+    result = subprocess.run(args, capture_output=True, text=True, cwd=work, env=env)
+    assert result.returncode == 0, result.stderr
+    assert not (work / "data").exists()                     # no partial ./data shadowing the real folder
+    assert (shared / MANIFEST_PATH).is_file() and str(shared) in result.stdout

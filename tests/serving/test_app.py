@@ -62,6 +62,8 @@ def test_areas_of_each_level_and_an_unknown_level_is_a_400(out, tmp_path):
 @pytest.mark.parametrize("path, status, words", [
     ("/api/v1/weeks/2020-01-06/cells", 404, "week 2020-01-06 is not published; published weeks run from 2023-12-18"),
     ("/api/v1/weeks/yesterday/cells", 400, "week 'yesterday' is not a date"),
+    ("/api/v1/weeks/05.06.2023/cells", 400, "week '05.06.2023' can be read two ways (2023-06-05 day first"),
+    ("/api/v1/route?from=Segou&to=Sokolo&week=05/06/2023", 400, "week '05/06/2023' can be read two ways"),
     ("/weeks/2023-12-25/files/secret.txt", 404, "is not a file the weekly job publishes"),
     ("/weeks/2023-12-25/files/bulletin.fr.pdf", 404, "bulletin.fr.pdf was not published"),
 ])

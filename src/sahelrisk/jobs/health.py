@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sahelrisk.calendar import week_end
+from sahelrisk.calendar import RECENT_WEEKS, events_in_weeks
 
 __all__ = ["population_stability", "drift_report", "feed_health", "PSI_ALERT"]
 
@@ -47,19 +47,16 @@ def drift_report(panel: pd.DataFrame, features, current_weeks: int = 4) -> list[
     return out
 
 
-def feed_health(events: pd.DataFrame, countries, week, *, recent_weeks: int = 4, history_weeks: int = 52) -> list[dict]:
+def feed_health(events: pd.DataFrame, countries, week, *, recent_weeks: int = RECENT_WEEKS, history_weeks: int = 52) -> list[dict]:
     """Per country: located events in the ``recent_weeks`` up to the end of ``week`` against the
     mean of the same span over the ``history_weeks`` before (``expected``); ``status`` is ``ok``,
     ``low`` (under a quarter of expected) or ``stopped`` (none where two or more were expected)."""
-    end = week_end(week)
-    start = end - pd.Timedelta(weeks=recent_weeks)
-    before = start - pd.Timedelta(weeks=history_weeks)
-    located = events[events["has_location"]]
+    recent = events_in_weeks(events, week, recent_weeks)
+    history = events_in_weeks(events, pd.Timestamp(week) - pd.Timedelta(weeks=recent_weeks), history_weeks)
     out = []
     for country in countries:
-        dates = located.loc[located["country_iso3"] == country, "date_start"]
-        received = int(((dates > start) & (dates <= end)).sum())
-        expected = float(((dates > before) & (dates <= start)).sum()) * recent_weeks / history_weeks
+        received = int((recent["country_iso3"] == country).sum())
+        expected = float((history["country_iso3"] == country).sum()) * recent_weeks / history_weeks
         status = "stopped" if received == 0 and expected >= 2 else "low" if received < LOW_SHARE * expected else "ok"
         out.append({"country": country, "received": received, "expected": round(expected, 1), "status": status})
     return out

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from sahelrisk.calendar import parse_week, week_end
+from sahelrisk.calendar import forecast_period, parse_week
 from sahelrisk.countries import known_countries
 from sahelrisk.evaluation.zones import DEFAULT_RADIUS_KM
 from sahelrisk.i18n import Formatter, check_language, gettext, translations
@@ -244,9 +244,10 @@ def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_even
         image = base64.b64encode(Path(map_png).read_bytes()).decode()
     changed = what_changed(adm2, cells, recent, lang=lang)
     rising = adm2.dropna(subset=["change_vs_last_week"]).nlargest(risers, "change_vs_last_week")
+    first_day, last_day = forecast_period(week, horizon_weeks)
     return template_environment(lang).get_template("bulletin.html.j2").render(
-        lang=lang, week_long=fmt.date(week), first_day=fmt.date(week + pd.Timedelta(weeks=1)),
-        last_day=fmt.date(week_end(week + pd.Timedelta(weeks=horizon_weeks))), horizon_weeks=horizon_weeks,
+        lang=lang, week_long=fmt.date(week), first_day=fmt.date(first_day),
+        last_day=fmt.date(last_day), horizon_weeks=horizon_weeks,
         model_version=model_version, latest_event=fmt.date(latest_event) if _is_date(latest_event) else latest_event,
         tiers=tiers, area_note=_area_note(metrics, lang), coverage=[_coverage(c, lang, fmt) for c in coverage],
         top=area_rows(adm2.sort_values("rank").head(top), lang, fmt), risers=area_rows(rising, lang, fmt),

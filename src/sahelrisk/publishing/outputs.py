@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sahelrisk.calendar import parse_week, week_end
+from sahelrisk.calendar import RECENT_WEEKS, events_in_weeks, parse_week
 from sahelrisk.escaping import file_slug, write_csv, write_geojson
 from sahelrisk.files import write_folder_atomic
 from sahelrisk.i18n import LANGUAGES, Formatter, check_language, gettext
@@ -18,8 +18,7 @@ from sahelrisk.publishing.bulletin import render_bulletin, write_pdf
 from sahelrisk.publishing.maps import interactive_map, static_map
 from sahelrisk.publishing.route_map import route_map
 from sahelrisk.publishing.summaries import unscored_notes
-from sahelrisk.routes.risk import site_risk
-from sahelrisk.routes.sites import mining_sites
+from sahelrisk.routes.plan import plan_sites
 
 __all__ = ["write_outputs", "output_files", "write_route_outputs", "write_site_outputs"]
 
@@ -29,12 +28,9 @@ LANGUAGE_FILES = ("map.{lang}.html", "map.{lang}.png", "bulletin.{lang}.html", "
 
 
 def _recent_events(events: pd.DataFrame, week: pd.Timestamp, countries=None) -> pd.DataFrame:
-    """Located events from four weeks before ``week`` to its end, the ones the maps show."""
-    keep = events["has_location"] & (events["date_start"] > week - pd.Timedelta(weeks=4)) \
-        & (events["date_start"] <= week_end(week))
-    if countries is not None:
-        keep &= events["country_iso3"].isin(list(countries))
-    return events[keep]
+    """Located events of the :data:`RECENT_WEEKS` up to the end of ``week``, the ones the maps show."""
+    recent = events_in_weeks(events, week, RECENT_WEEKS)
+    return recent if countries is None else recent[recent["country_iso3"].isin(list(countries)).to_numpy()]
 
 
 def output_files(langs=LANGUAGES) -> tuple[str, ...]:
@@ -83,8 +79,8 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
         recent = _recent_events(inputs.events, week, loaded.spec.countries)
         sites = None
         if inputs.layers.get("mining_sites") is not None:
-            sites = site_risk(mining_sites(inputs.layers["mining_sites"], loaded.spec.countries), cells, inputs.events,
-                              week, calibration=loaded.area_calibration)
+            sites = plan_sites(week, cells, inputs.events, inputs.layers["mining_sites"], loaded.spec.countries,
+                               calibration=loaded.area_calibration)
             write_csv(sites.drop(columns="geometry"), tmp / "risk_sites.csv")
         countries = inputs.layers["admin0"]
         countries = countries[countries["country_iso3"].isin(list(loaded.spec.countries))]

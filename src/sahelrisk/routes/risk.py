@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point
 
-from sahelrisk.calendar import week_end
+from sahelrisk.calendar import RECENT_WEEKS, events_in_weeks, weeks_up_to
 from sahelrisk.errors import DataGapError
 from sahelrisk.evaluation.zones import independence_score, share_score, zone_weights
 from sahelrisk.geo import metric_crs_for
@@ -29,15 +29,8 @@ from sahelrisk.scoring.week import risk_tier
 
 __all__ = ["route_segments", "route_summary", "assess_routes", "site_risk", "events_near", "EVENT_WINDOWS"]
 
-EVENT_WINDOWS = (4, 52)
+EVENT_WINDOWS = (RECENT_WEEKS, 52)
 SLIVER_M = 25.0
-
-
-def _recent(events: pd.DataFrame, week: pd.Timestamp, weeks: int) -> pd.DataFrame:
-    """Located events of the ``weeks`` weeks up to the end of ``week`` (what the scoring saw)."""
-    end = week_end(week)
-    keep = events["has_location"] & (events["date_start"] > end - pd.Timedelta(weeks=weeks)) & (events["date_start"] <= end)
-    return events[keep.to_numpy()]
 
 
 def events_near(shapes_m: gpd.GeoSeries, events: pd.DataFrame, week, radius_m: float, crs: str) -> pd.DataFrame:
@@ -45,7 +38,7 @@ def events_near(shapes_m: gpd.GeoSeries, events: pd.DataFrame, week, radius_m: f
     :data:`EVENT_WINDOWS` weeks up to the end of ``week``."""
     week = pd.Timestamp(week)
     out = pd.DataFrame(index=shapes_m.index)
-    recent = _recent(events, week, max(EVENT_WINDOWS))
+    recent = events_in_weeks(events, week, max(EVENT_WINDOWS))
     points = gpd.GeoSeries(gpd.points_from_xy(recent["longitude"], recent["latitude"]), crs="EPSG:4326").to_crs(crs)
     zones = gpd.GeoDataFrame(geometry=shapes_m.buffer(radius_m), crs=crs)
     found = gpd.sjoin(gpd.GeoDataFrame({"_event": np.arange(len(points))}, geometry=points.to_numpy(), crs=crs),
@@ -53,8 +46,7 @@ def events_near(shapes_m: gpd.GeoSeries, events: pd.DataFrame, week, radius_m: f
     dates = recent["date_start"].to_numpy()[found["_event"].to_numpy()]
     deaths = recent["fatalities_best"].to_numpy(dtype=float)[found["_event"].to_numpy()]
     for weeks in EVENT_WINDOWS:
-        since = week_end(week) - pd.Timedelta(weeks=weeks)
-        inside = dates > np.datetime64(since)
+        inside = dates >= np.datetime64(weeks_up_to(week, weeks)[0])
         per = pd.Series(inside.astype(int), index=found["index_right"].to_numpy()).groupby(level=0).sum()
         dead = pd.Series(np.where(inside, deaths, 0), index=found["index_right"].to_numpy()).groupby(level=0).sum()
         out[f"events_{weeks}w"] = per.reindex(out.index, fill_value=0).astype(int)

@@ -20,6 +20,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from sahelrisk.calendar import Week
 from sahelrisk.errors import NotFoundError, SpecError
 from sahelrisk.i18n import LANGUAGES
 from sahelrisk.publishing.outputs import output_files
@@ -69,8 +70,9 @@ class Archive:
         """``week`` if it is published (``latest`` means the newest); else a one-line error."""
         if week == "latest":
             return self.latest()
-        if not isinstance(week, str) or not WEEK_PATTERN.match(week):
+        if not isinstance(week, str):
             raise SpecError(f"week {week!r} is not a date; write it as YYYY-MM-DD (a Monday), or 'latest'")
+        week = str(Week.parse(week, "week"))   # the edges' one reader: any day names its week, dd/mm is refused
         published = self.weeks()
         if week not in published:
             hint = f"published weeks run from {published[-1]} to {published[0]}" if published else "none is published"

@@ -20,7 +20,6 @@ from pathlib import Path
 from threading import Lock
 
 import geopandas as gpd
-import pandas as pd
 from shapely.geometry import LineString
 
 from sahelrisk.data.catalog import Catalog, load_catalog
@@ -29,10 +28,9 @@ from sahelrisk.evaluation.areas import AreaCalibration
 from sahelrisk.features.panel import PanelInputs
 from sahelrisk.jobs.run import ROUTE_LAYERS, load_step
 from sahelrisk.registry.models import LoadedModel, load_model
-from sahelrisk.routes.network import RoadNetwork, Route, track_route
-from sahelrisk.routes.places import resolve_place
-from sahelrisk.routes.risk import assess_routes, site_risk
-from sahelrisk.routes.sites import mining_sites, read_sites
+from sahelrisk.routes.network import RoadNetwork
+from sahelrisk.routes.plan import plan_route, plan_sites
+from sahelrisk.routes.sites import read_sites
 from sahelrisk.routes.tracks import read_track
 from sahelrisk.serving.archive import Archive
 from sahelrisk.serving.security import TooLargeError
@@ -170,25 +168,19 @@ class Planner:
             raise SpecError(f"alternatives must be 0 to {self.limits.alternatives}, not {alternatives}")
         if not 0 < buffer_km <= 50:
             raise SpecError(f"buffer_km must be more than 0 and at most 50, not {buffer_km}")
-        inputs, network = self.inputs()
+        route: LineString | list[str]
         if track is not None:
-            routes: list[Route] = [track_route(track, speed_kmh, name)]
-            ends = [track.coords[0], track.coords[-1]]
-            passed = [{"name": name, "latitude": y, "longitude": x} for x, y in ends]
+            route = track
         else:
-            asked = [s.strip() for s in stops or [] if s and s.strip()]
-            if len(asked) < 2:
+            route = [s.strip() for s in stops or [] if s and s.strip()]
+            if len(route) < 2:
                 raise SpecError("a route needs at least an origin and a destination (from and to)")
-            if len(asked) > self.limits.stops:
-                raise SpecError(f"a route may pass {self.limits.stops} places at most, not {len(asked)}")
-            countries = self.countries(week)
-            waypoints = [resolve_place(stop, inputs.layers["places"], countries) for stop in asked]
-            routes = network.route(waypoints, alternatives=alternatives)
-            passed = [{"name": w.name, "latitude": w.lat, "longitude": w.lon} for w in waypoints]
-        segments = assess_routes(routes, self.archive.cells(week), inputs.events, pd.Timestamp(week),
-                                 buffer_km=buffer_km, calibration=self.calibration(week))
-        segments.attrs["stops"] = passed
-        return segments
+            if len(route) > self.limits.stops:
+                raise SpecError(f"a route may pass {self.limits.stops} places at most, not {len(route)}")
+        inputs, network = self.inputs()
+        return plan_route(route, week, self.archive.cells(week), inputs.events, inputs.layers["places"], network,
+                          self.countries(week), alternatives=alternatives, buffer_km=buffer_km, speed_kmh=speed_kmh,
+                          calibration=self.calibration(week), name=name)
 
     def sites(self, week: str, own: gpd.GeoDataFrame | None = None, *, radius_km: float = 25.0,
               include_mining: bool = True) -> gpd.GeoDataFrame:
@@ -208,16 +200,9 @@ class Planner:
     def _sites(self, week: str, own: gpd.GeoDataFrame | None, *, radius_km: float,
                include_mining: bool) -> gpd.GeoDataFrame:
         inputs, _ = self.inputs()
-        frames = []
-        if include_mining and inputs.layers.get("mining_sites") is not None:
-            frames.append(mining_sites(inputs.layers["mining_sites"], self.countries(week)))
-        if own is not None:
-            frames.append(own)
-        if not frames:
-            raise SpecError("no site to score: the data has no mining sites layer and no list was uploaded")
-        sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
-        return site_risk(sites, self.archive.cells(week), inputs.events, pd.Timestamp(week), radius_km=radius_km,
-                         calibration=self.calibration(week))
+        return plan_sites(week, self.archive.cells(week), inputs.events, inputs.layers.get("mining_sites"),
+                          self.countries(week), own=own, include_mining=include_mining, radius_km=radius_km,
+                          calibration=self.calibration(week))
 
     # uploads --------------------------------------------------------------------------------
     def read_upload(self, filename: str, body: bytes, kind: str) -> LineString | gpd.GeoDataFrame:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from sahelrisk.calendar import week_end
+from sahelrisk.calendar import events_in_weeks, forecast_period
 from sahelrisk.countries import known_countries
 from sahelrisk.geo import metric_crs_for
 from sahelrisk.i18n import Formatter
@@ -40,14 +40,14 @@ def week_view(archive: Archive, week: str, lang: str) -> dict:
     adm2 = archive.adm2_table(week)
     horizon = int(run["horizon_weeks"])
     monday = pd.Timestamp(week)
+    first_day, last_day = forecast_period(monday, horizon)
     changed = what_changed(adm2, cells, None, lang=lang)
     rising = adm2.dropna(subset=["change_vs_last_week"]).nlargest(5, "change_vs_last_week")
     falling = adm2.dropna(subset=["change_vs_last_week"]).nsmallest(5, "change_vs_last_week")
     coverage = [c for c in run.get("country_coverage", []) if isinstance(c, dict)]
     return {
         "week": week, "week_long": fmt.date(monday), "as_of": fmt.date(run["as_of"]),
-        "first_day": fmt.date(monday + pd.Timedelta(weeks=1)),
-        "last_day": fmt.date(week_end(monday + pd.Timedelta(weeks=horizon))), "horizon_weeks": horizon,
+        "first_day": fmt.date(first_day), "last_day": fmt.date(last_day), "horizon_weeks": horizon,
         "model": f"{run['model']} v{run['model_version']}", "latest_event": fmt.date(run.get("latest_event")),
         "cell_tiers": tier_rows(cells, fmt), "area_tiers": tier_rows(adm2, fmt),
         "top": area_rows(adm2.sort_values("rank").head(TOP_AREAS), lang, fmt),
@@ -74,9 +74,7 @@ def archive_view(archive: Archive, lang: str) -> list[dict]:
 def events_along(line: BaseGeometry, events: pd.DataFrame, week: object, buffer_km: float, weeks: int = 52,
                  limit: int = 10) -> pd.DataFrame:
     """The latest fatal events within ``buffer_km`` of ``line`` in the ``weeks`` up to the end of ``week``."""
-    end = week_end(pd.Timestamp(week))
-    recent = events[events["has_location"] & (events["date_start"] > end - pd.Timedelta(weeks=weeks))
-                    & (events["date_start"] <= end)]
+    recent = events_in_weeks(events, week, weeks)
     if recent.empty:
         return recent
     crs = metric_crs_for(gpd.GeoSeries([line], crs="EPSG:4326"))
