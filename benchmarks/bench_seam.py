@@ -28,7 +28,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK = "2023-12-25"
-SCORED = ("risk_grid.parquet", "risk_adm2.csv")
+SCORED = ("risk_grid.parquet", "risk_adm2.csv", "risk_adm1.csv", "risk_sites.csv")
 
 
 def snapshot(folder: Path) -> None:

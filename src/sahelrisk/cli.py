@@ -426,7 +426,7 @@ def run_cmd(ctx: typer.Context, data: DataOpt = None, catalog: CatalogOpt = None
             skip_training: Annotated[bool, typer.Option("--skip-training", help="Score with the current champion; do not retrain.")] = False,
             lang: LangOpt = None, cluster: ClusterOpt = None) -> None:
     """The main job end to end: check the data, backtest, train and register, score the latest week the data supports, write outputs."""
-    from sahelrisk.jobs.run import run_once
+    from sahelrisk.jobs.run import RunPolicy, run_once
     from sahelrisk.modeling.spec import load_training_spec
 
     _on_cluster(ctx, cluster)
@@ -434,7 +434,7 @@ def run_cmd(ctx: typer.Context, data: DataOpt = None, catalog: CatalogOpt = None
     with show.fold_progress() as on_fold:
         record = run_once(spec, data_dir=data, catalog=load_catalog(catalog), out_dir=out,
                           as_of=_date_arg(as_of, "--as-of"), data_end=_date_arg(data_end, "--data-end"),
-                          train=not skip_training, langs=langs, tracking_uri=tracking_uri, log=show.line,
+                          policy=RunPolicy(train=not skip_training), langs=langs, tracking_uri=tracking_uri, log=show.line,
                           on_check=show.print_check, on_fold=on_fold)
     if record.training is not None:
         show.print_training(record.training, load_training_spec(spec))

@@ -9,7 +9,7 @@ import pytest
 from sahelrisk import api
 from sahelrisk.data.extent import CountryCoverage
 from sahelrisk.errors import DataGapError
-from sahelrisk.jobs.run import check_step, run_once, week_window
+from sahelrisk.jobs.run import RunPolicy, check_step, run_once, week_window
 
 
 def test_a_given_week_is_its_monday_with_the_data_known_at_its_end():
@@ -38,7 +38,7 @@ def test_run_once_publishes_the_latest_week_with_the_scores_the_api_gives(regist
                                                                           tmp_path):
     mlruns, _ = registered
     lines = []
-    record = run_once(small_spec.origin, data_dir=real_data, catalog=catalog, out_dir=tmp_path, train=False,
+    record = run_once(small_spec.origin, data_dir=real_data, catalog=catalog, out_dir=tmp_path, policy=RunPolicy(train=False),
                       langs=("en",), mlruns=mlruns, log=lines.append)
     assert record.training is None and record.window.data_end == date(2023, 12, 31)
     assert record.scored.week == pd.Timestamp("2023-12-25") and record.folder == tmp_path / "2023-12-25"

@@ -101,3 +101,18 @@ def test_a_site_exactly_on_a_cell_edge_or_corner_gets_a_cell(where):
     sites = gpd.GeoDataFrame({"site_id": ["edge"], "name": ["on the line"]}, geometry=[where], crs="EPSG:4326")
     scored = site_risk(sites, _cells(), _events(), WEEK, radius_km=10)
     assert scored["unit_id"].notna().all() and scored["probability_cell"].notna().all()
+
+
+def test_routes_sites_and_the_map_count_the_same_28_days_of_recent_events():
+    from sahelrisk.publishing.outputs import _recent_events
+    from sahelrisk.routes.risk import events_near
+
+    # 29 days before the week's Sunday is out; 28 days before, and the Sunday itself, are in
+    days = pd.to_datetime(["2023-12-03", "2023-12-04", "2023-12-31"])
+    events = pd.DataFrame({"has_location": True, "fatalities_best": 1.0, "latitude": 14.25, "longitude": -5.3,
+                           "date_start": days, "country_iso3": "MLI"})
+    site = gpd.GeoSeries([Point(-5.3, 14.25)], crs="EPSG:4326").to_crs("EPSG:32630")
+    near = events_near(site, events, WEEK, 5_000, "EPSG:32630")
+    on_map = _recent_events(events, WEEK, ["MLI"])
+    assert near["events_4w"].iloc[0] == len(on_map) == 2
+    assert on_map["date_start"].min() == pd.Timestamp("2023-12-04")

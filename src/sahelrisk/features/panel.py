@@ -29,7 +29,7 @@ from sahelrisk.features import BUILDERS, LAYERS_NEEDED, Feature, PanelContext
 from sahelrisk.features.spec import PanelSpec
 from sahelrisk.units import Units, assign_events, build_admin_units, build_grid
 
-__all__ = ["PanelInputs", "load_inputs", "build_units", "compute_panel", "save_panel", "read_panel", "KEY_COLUMNS"]
+__all__ = ["PanelInputs", "load_inputs", "layers_needed", "inputs_fingerprint", "build_units", "compute_panel", "save_panel", "read_panel", "KEY_COLUMNS"]
 
 KEY_COLUMNS = ["unit_id", "week"]
 _ALWAYS = ("admin0", "admin1", "admin2")
@@ -67,18 +67,45 @@ def _fingerprint(catalog: Catalog, names, data_dir: Path, as_of) -> str:
     return digest.hexdigest()[:16]
 
 
+def layers_needed(spec: PanelSpec | None) -> set[str]:
+    """The layers a feature spec's builders read (every builder's when ``spec`` is None)."""
+    needs = set(_ALWAYS)
+    for theme in (spec.builders if spec else BUILDERS):
+        needs.update(LAYERS_NEEDED[theme])
+    return needs
+
+
+def inputs_fingerprint(catalog: Catalog, data_dir, *, as_of: date, spec: PanelSpec | None = None) -> str:
+    """The fingerprint :func:`load_inputs` would give, from the files' hashes alone (nothing loaded).
+
+    Parameters
+    ----------
+    catalog : Catalog
+        The data catalog.
+    data_dir : path-like
+        The data directory.
+    as_of : date
+        The data cut-off.
+    spec : PanelSpec, optional
+        The feature spec (default every builder's layers).
+
+    Returns
+    -------
+    str
+        16 hexadecimal digits; the same files and cut-off give the same fingerprint.
+    """
+    event_sets = [d.name for d in catalog.of_kind("events")]
+    return _fingerprint(catalog, [*layers_needed(spec), *event_sets], Path(data_dir), as_of)
+
+
 def load_inputs(catalog: Catalog, data_dir, *, as_of: date, spec: PanelSpec | None = None) -> PanelInputs:
     """Load the events and the layers the spec's builders need, for every country in the registry
     (events across a border count for rings around border units)."""
     data_dir = Path(data_dir)
-    needs = set(_ALWAYS)
-    for theme in (spec.builders if spec else BUILDERS):
-        needs.update(LAYERS_NEEDED[theme])
     events = load_events(catalog, data_dir, as_of=as_of)
-    layers = {name: load_dataset(catalog[name], data_dir, as_of=as_of).table for name in sorted(needs)}
-    event_sets = [d.name for d in catalog.of_kind("events")]
+    layers = {name: load_dataset(catalog[name], data_dir, as_of=as_of).table for name in sorted(layers_needed(spec))}
     return PanelInputs(events=events.table, layers=layers, as_of=as_of,
-                       fingerprint=_fingerprint(catalog, [*needs, *event_sets], data_dir, as_of))
+                       fingerprint=inputs_fingerprint(catalog, data_dir, as_of=as_of, spec=spec))
 
 
 def build_units(spec: PanelSpec, inputs: PanelInputs) -> Units:

@@ -12,17 +12,20 @@ frozen record:
 5. :func:`score_step`: the week's risk per cell and admin area, behind the data guard;
 6. :func:`publish_step`: maps, bulletins and tables, written whole or not at all.
 
-:func:`run_once` strings them together as ``sahelrisk run``; the weekly job
-(:mod:`sahelrisk.jobs.weekly`) wraps the same steps with the data update, the retrain schedule and
-its run record.
+:func:`run_week` is the one composition of these steps, timed by a :class:`StepRunner` and
+steered by a :class:`RunPolicy`; :func:`run_once` (``sahelrisk run``) finds the window and calls
+it, and so does the weekly job (:mod:`sahelrisk.jobs.weekly`) after its data update, its "nothing
+new" test and its retrain schedule.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -43,22 +46,24 @@ from sahelrisk.data.sources import load_dataset
 from sahelrisk.data.window import GIVEN, DataWindow, find_window
 from sahelrisk.errors import DataError, DataGapError
 from sahelrisk.evaluation.backtest import FoldCallback
-from sahelrisk.features.panel import PanelInputs, load_inputs
+from sahelrisk.features.panel import PanelInputs, layers_needed, load_inputs
 from sahelrisk.features.spec import PanelSpec
 from sahelrisk.i18n import LANGUAGES
 from sahelrisk.jobs.train import TrainOutcome, train_and_track
+from sahelrisk.modeling.frame import frame_from_inputs
 from sahelrisk.modeling.spec import TrainingSpec, load_training_spec
 from sahelrisk.publishing.outputs import write_outputs
 from sahelrisk.registry.models import DEFAULT_SPEC, LoadedModel, load_model
 from sahelrisk.scoring.week import ScoreResult, score_week
 
 __all__ = ["CheckRecord", "check_step", "week_window", "window_step", "load_step", "retrain_step", "Scored", "score_step",
-           "publish_step", "RunRecord", "run_once", "ROUTE_LAYERS"]
+           "publish_step", "Step", "StepRunner", "RunPolicy", "RunRecord", "run_once", "run_week", "ROUTE_LAYERS"]
 
 ROUTE_LAYERS = ("places", "roads", "mining_sites")
 """Layers routes and sites need beyond the model's features (a feature spec without them still routes)."""
 
 Log = Callable[[str], None]
+T = TypeVar("T")
 
 
 def _quiet(line: str) -> None:
@@ -86,8 +91,8 @@ class CheckRecord:
     path: Path
     drops: tuple[RowDrop, ...] = ()
 
-    def raise_for_problems(self) -> None:
-        """Raise when a required dataset is unusable or a country in scope is stale.
+    def raise_for_problems(self, *, allow_stale: bool = False) -> None:
+        """Raise when a required dataset is unusable or (unless ``allow_stale``) a country in scope is stale.
 
         Raises
         ------
@@ -101,7 +106,7 @@ class CheckRecord:
             raise DataError(f"required dataset(s) not usable: {', '.join(r.name for r in missing)}. "
                             "Run 'sahelrisk data fetch' or fix the files named above")
         stale = [c for c in self.coverage if c.stale]
-        if stale:
+        if stale and not allow_stale:
             raise DataGapError(f"the data of {', '.join(c.country for c in stale)} is stale: "
                                + "; ".join(c.reason.split(': ', 1)[1] for c in stale)
                                + ". Bring in newer events ('sahelrisk data update') or fix the files named above")
@@ -160,11 +165,12 @@ def window_step(spec: TrainingSpec, catalog: Catalog, data_dir: Path, *, as_of: 
 
 
 def load_step(catalog: Catalog, data_dir: Path, spec: PanelSpec, as_of: date, *,
-              layers: Sequence[str] = ()) -> PanelInputs:
+              layers: Sequence[str] = (), inputs: PanelInputs | None = None) -> PanelInputs:
     """The sources a feature spec needs (a model's, or the training spec's), as known at ``as_of``,
-    plus the named ``layers``."""
-    inputs = load_inputs(catalog, data_dir, spec=spec, as_of=as_of)
-    for layer in layers:
+    plus the named ``layers``; given ``inputs`` of the same cut-off, only the layers they lack are read."""
+    if inputs is None or inputs.as_of != as_of:
+        inputs = load_inputs(catalog, data_dir, spec=spec, as_of=as_of)
+    for layer in sorted({*layers_needed(spec), *layers}):
         if layer not in inputs.layers:
             inputs.layers[layer] = load_dataset(catalog[layer], data_dir, as_of=as_of).table
     return inputs
@@ -172,11 +178,13 @@ def load_step(catalog: Catalog, data_dir: Path, spec: PanelSpec, as_of: date, *,
 
 def retrain_step(spec: TrainingSpec, data_dir: Path, window: DataWindow, *, catalog: Catalog, out_dir: Path,
                  models_dir: str | Path = "models", tracking_uri: str | None = None, mlruns: str | Path = "mlruns",
-                 on_fold: FoldCallback | None = None) -> TrainOutcome:
-    """Backtest, train on every observed week, register, and promote only a better model."""
+                 on_fold: FoldCallback | None = None, inputs: PanelInputs | None = None) -> TrainOutcome:
+    """Backtest, train on every observed week, register, and promote only a better model (from
+    ``inputs`` when the run has loaded them already: the sources are read once)."""
+    tf = frame_from_inputs(spec, inputs, window) if inputs is not None else None
     return train_and_track(spec, data_dir, as_of=window.as_of, data_end=window.data_end, register=True,
                            out_dir=out_dir, models_dir=models_dir, tracking_uri=tracking_uri, mlruns=mlruns,
-                           on_fold=on_fold, catalog=catalog)
+                           on_fold=on_fold, catalog=catalog, tf=tf)
 
 
 @dataclass(frozen=True)
@@ -219,6 +227,99 @@ def publish_step(scored: Scored, out_dir: Path, *, langs: Sequence[str] = LANGUA
                          langs=tuple(langs), extra=extra, health=health)
 
 
+@dataclass
+class Step:
+    """One step of a run, as its record shows it.
+
+    Attributes
+    ----------
+    name : str
+        What the step does (``check``, ``load``, ``retrain``, ``score``, ``publish``...).
+    status : str
+        ``ok``, ``skipped``, ``warning`` or ``failed``.
+    seconds : float
+        Wall time.
+    detail : str
+        Why it was skipped, what it warns of, or the error.
+    """
+
+    name: str
+    status: str = "ok"
+    seconds: float = 0.0
+    detail: str = ""
+
+
+class StepRunner:
+    """Runs a run's steps, timing each and logging a line as it starts and ends (so a log file
+    shows progress too); the steps are kept for the run record.
+
+    Parameters
+    ----------
+    log : callable
+        Receives each line.
+    """
+
+    def __init__(self, log: Log = _quiet) -> None:
+        self.steps: list[Step] = []
+        self.log = log
+
+    def run(self, name: str, work: Callable[[Step], T], say: str | None = None) -> T:
+        """Run ``work`` as the step ``name`` (it may set the step's status and detail).
+
+        Parameters
+        ----------
+        name : str
+            The step's name in the record.
+        work : callable
+            Called with the :class:`Step`; its result is returned.
+        say : str, optional
+            The line logged as it starts (default ``"<name>..."``).
+
+        Returns
+        -------
+        object
+            What ``work`` returned.
+        """
+        step = Step(name)
+        self.steps.append(step)
+        self.log(say or f"{name}...")
+        started = time.perf_counter()
+        try:
+            return work(step)
+        except BaseException as e:
+            step.status, step.detail = "failed", str(e)[:300] or type(e).__name__
+            raise
+        finally:
+            step.seconds = round(time.perf_counter() - started, 2)
+            self.log(f"{name}: {step.status} ({step.seconds:.1f} s){' - ' + step.detail if step.detail else ''}")
+
+    def skip(self, name: str, detail: str) -> None:
+        """Record the step ``name`` as skipped, and why."""
+        self.steps.append(Step(name, "skipped", 0.0, detail))
+        self.log(f"{name}: skipped - {detail}")
+
+
+@dataclass(frozen=True)
+class RunPolicy:
+    """What a run does besides scoring and publishing.
+
+    Attributes
+    ----------
+    check : bool
+        Check every dataset and each country's coverage first; a required dataset that cannot be
+        used stops the run.
+    allow_stale : bool
+        A country whose feed went dark is published flagged (the weekly job) instead of stopping
+        the run (``sahelrisk run``).
+    train : bool
+        Backtest, train, register and promote before scoring (False: score with the champion).
+    """
+
+    check: bool = True
+    allow_stale: bool = False
+    train: bool = True
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """What :func:`run_once` did.
@@ -235,6 +336,8 @@ class RunRecord:
         The week scored.
     folder : pathlib.Path
         The outputs written.
+    health : dict or None
+        What the run's health hook returned (feeds and drift, for the weekly job).
     """
 
     window: DataWindow
@@ -242,15 +345,16 @@ class RunRecord:
     training: TrainOutcome | None
     scored: Scored
     folder: Path
+    health: dict | None = None
 
 
 def run_once(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = None, catalog: Catalog | None = None,
              out_dir: str | Path = "outputs", as_of: date | None = None, data_end: date | None = None,
-             train: bool = True, check: bool = True, langs: Sequence[str] = LANGUAGES,
+             policy: RunPolicy = RunPolicy(), steps: StepRunner | None = None, langs: Sequence[str] = LANGUAGES,
              models_dir: str | Path = "models", tracking_uri: str | None = None, mlruns: str | Path = "mlruns",
              log: Log = _quiet, on_check: Callable[[CheckRecord], None] | None = None,
              on_fold: FoldCallback | None = None) -> RunRecord:
-    """The main job end to end (``sahelrisk run``): check, retrain, score the latest week, publish.
+    """The main job end to end (``sahelrisk run``): find the window, then :func:`run_week`.
 
     Parameters
     ----------
@@ -264,16 +368,16 @@ def run_once(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = N
         Outputs, reports and quarantine files.
     as_of, data_end : date, optional
         The data window; default what the located events support.
-    train : bool
-        Backtest, train, register and promote before scoring (False: score with the champion).
-    check : bool
-        Check every dataset and each country's coverage first.
+    policy : RunPolicy
+        Check or not, stale countries allowed or not, train or not.
+    steps : StepRunner, optional
+        Times and records each step (default one logging to ``log``).
     langs : sequence of {"fr", "en"}
         Languages of the maps and bulletins.
     models_dir, tracking_uri, mlruns
         Model cards and the MLflow store.
     log : callable
-        Receives a line as each step starts (progress in a log file too).
+        Receives a line as each step starts and ends (progress in a log file too).
     on_check : callable, optional
         Receives the data check's record before its problems are raised (to print it).
     on_fold : callable, optional
@@ -291,27 +395,94 @@ def run_once(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = N
     training_spec = load_training_spec(spec)
     data = resolve_data_dir(data_dir)
     catalog = catalog or load_catalog()
-    out = Path(out_dir)
-    log("finding what the data supports")
-    window, week = window_step(training_spec, catalog, data, as_of=as_of, data_end=data_end)
-    log(window.describe())
-    record = None
-    if check:
-        log("checking the data")
-        record = check_step(catalog, data, as_of=window.as_of, countries=training_spec.features.countries,
-                            out_dir=out, command="run")
-        if on_check:
-            on_check(record)
-        record.raise_for_problems()
+    steps = steps or StepRunner(log)
+    window, week = steps.run("window", lambda s: window_step(training_spec, catalog, data, as_of=as_of,
+                                                             data_end=data_end),
+                             say="finding what the data supports")
+    steps.log(window.describe())
+    return run_week(training_spec, window, week, data_dir=data, catalog=catalog, out_dir=Path(out_dir), policy=policy,
+                    steps=steps, langs=langs, models_dir=models_dir, tracking_uri=tracking_uri, mlruns=mlruns,
+                    on_check=on_check, on_fold=on_fold)
+
+
+def run_week(spec: TrainingSpec, window: DataWindow, week: pd.Timestamp, *, data_dir: Path, catalog: Catalog,
+             out_dir: Path, policy: RunPolicy = RunPolicy(), steps: StepRunner | None = None,
+             champion: Callable[[], LoadedModel] | None = None, training_dir: Path | None = None,
+             langs: Sequence[str] = LANGUAGES, models_dir: str | Path = "models", tracking_uri: str | None = None,
+             mlruns: str | Path = "mlruns", on_check: Callable[[CheckRecord], None] | None = None,
+             on_fold: FoldCallback | None = None,
+             health: Callable[[LoadedModel, PanelInputs, pd.Timestamp], dict] | None = None,
+             extra: dict | None = None, command: str = "run") -> RunRecord:
+    """One week's run once its window is known: the one composition every run goes through.
+
+    check (by ``policy``) -> load the sources once -> retrain (by ``policy``, from the sources
+    loaded) -> load the champion (and any layer its spec needs that the training spec does not)
+    -> score -> health (when given) -> publish.
+
+    Parameters
+    ----------
+    spec : TrainingSpec
+        The training spec (what a retrain fits; its countries are checked).
+    window : DataWindow
+        The data window (:func:`window_step`).
+    week : pandas.Timestamp
+        The Monday forecast from.
+    data_dir, catalog
+        The data.
+    out_dir : pathlib.Path
+        Where the check's report and the week's outputs go.
+    policy : RunPolicy
+        Check or not, stale countries allowed or not, train or not.
+    steps : StepRunner, optional
+        Times and records each step.
+    champion : callable, optional
+        Returns the model to score with (the weekly job's: the registry's, or its cached copy);
+        default the registry's champion of ``spec``.
+    training_dir : pathlib.Path, optional
+        Where a retrain's backtest report goes (default ``out_dir``).
+    langs, models_dir, tracking_uri, mlruns, on_check, on_fold
+        As for :func:`run_once`.
+    health : callable, optional
+        ``(model, inputs, week) -> dict``: shown in the bulletins and kept in ``run.json``.
+    extra : dict, optional
+        More fields for ``run.json``.
+    command : str
+        The command recorded in the data check's report.
+
+    Returns
+    -------
+    RunRecord
+    """
+    steps = steps or StepRunner()
+    checked = None
+    if policy.check:
+        def check(step: Step) -> CheckRecord:
+            found = check_step(catalog, data_dir, as_of=window.as_of, countries=spec.features.countries,
+                               out_dir=out_dir, command=command)
+            if on_check:
+                on_check(found)
+            found.raise_for_problems(allow_stale=policy.allow_stale)
+            stale = [c.country for c in found.coverage if c.stale]
+            if stale:
+                step.status, step.detail = "warning", f"stale: {', '.join(stale)}"
+            return found
+        checked = steps.run("check", check, say="checking the data")
+    inputs = steps.run("load", lambda s: load_step(catalog, data_dir, spec.features, window.as_of),
+                       say="loading the sources")
     training = None
-    if train:
-        log("backtesting, training and registering")
-        training = retrain_step(training_spec, data, window, catalog=catalog, out_dir=out, models_dir=models_dir,
-                                tracking_uri=tracking_uri, mlruns=mlruns, on_fold=on_fold)
-    model = load_model("champion", spec, tracking_uri=tracking_uri, mlruns=mlruns)
-    log(f"scoring the week of {week.date()}: the last complete week of data up to {window.data_end}")
-    inputs = load_step(catalog, data, model.spec, window.as_of)
-    scored = score_step(model, week, inputs, catalog=catalog)
-    log("writing maps and the bulletin")
-    folder = publish_step(scored, out, langs=langs)
-    return RunRecord(window, record, training, scored, folder)
+    if policy.train:
+        training = steps.run("retrain", lambda s: retrain_step(
+            spec, data_dir, window, catalog=catalog, out_dir=training_dir or out_dir, models_dir=models_dir,
+            tracking_uri=tracking_uri, mlruns=mlruns, on_fold=on_fold, inputs=inputs),
+            say="backtesting, training and registering")
+    model = steps.run("load model", lambda s: champion() if champion else load_model(
+        "champion", name=spec.registered_model, tracking_uri=tracking_uri, mlruns=mlruns))
+    inputs = load_step(catalog, data_dir, model.spec, window.as_of, inputs=inputs)   # only what the model adds
+    scored = steps.run("score", lambda s: score_step(model, week, inputs, catalog=catalog,
+                                                     allow_stale=policy.allow_stale),
+                       say=f"scoring the week of {week.date()}: the last complete week of data up to {window.data_end}")
+    checked_health = steps.run("health", lambda s: health(model, inputs, week)) if health else None
+    folder = steps.run("publish", lambda s: publish_step(scored, out_dir, langs=langs, extra=extra,
+                                                         health=checked_health),
+                       say="writing maps and the bulletin")
+    return RunRecord(window, checked, training, scored, folder, checked_health)

@@ -16,12 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -31,11 +29,11 @@ from sahelrisk.data.manifest import Manifest
 from sahelrisk.data.row_counts import row_drops, rows_by_country
 from sahelrisk.data.window import DataWindow
 from sahelrisk.errors import FetchError, ModelNotFoundError, SahelriskError, TrackingUnavailableError
-from sahelrisk.features.panel import PanelInputs, compute_panel
+from sahelrisk.features.panel import PanelInputs, compute_panel, inputs_fingerprint
 from sahelrisk.files import write_text_atomic
 from sahelrisk.jobs.health import drift_report, feed_health
 from sahelrisk.jobs.lock import job_lock
-from sahelrisk.jobs.run import load_step, publish_step, retrain_step, score_step, window_step
+from sahelrisk.jobs.run import RunPolicy, Step, StepRunner, run_week, window_step
 from sahelrisk.modeling.spec import TrainingSpec, load_training_spec
 from sahelrisk.registry import tracking
 from sahelrisk.registry.cache import cached_version, load_cached_champion, save_champion
@@ -53,14 +51,6 @@ CHAMPION_CACHE = "champion"     # under RECORDS: the last champion loaded, for w
 
 
 @dataclass
-class Step:
-    name: str
-    status: str = "ok"            # ok | skipped | warning | failed
-    seconds: float = 0.0
-    detail: str = ""
-
-
-@dataclass
 class WeeklyResult:
     """What a weekly run did: its exit code, status and run record (also written to disk)."""
 
@@ -68,28 +58,6 @@ class WeeklyResult:
     status: str
     record: dict = field(default_factory=dict)
     record_path: Path | None = None
-
-
-class _Steps:
-    """Timed steps, each logged as it starts and ends (a log file shows progress too)."""
-
-    def __init__(self, log: Callable[[str], None]):
-        self.steps: list[Step] = []
-        self.log = log
-
-    def run(self, name: str, work: Callable[[Step], Any]) -> Any:
-        step = Step(name)
-        self.steps.append(step)
-        self.log(f"{name}...")
-        started = time.perf_counter()
-        try:
-            return work(step)
-        except BaseException as e:
-            step.status, step.detail = "failed", str(e)[:300] or type(e).__name__
-            raise
-        finally:
-            step.seconds = round(time.perf_counter() - started, 2)
-            self.log(f"{name}: {step.status} ({step.seconds:.1f} s){' - ' + step.detail if step.detail else ''}")
 
 
 def cleanup_leftovers(out_dir: Path) -> list[str]:
@@ -219,7 +187,7 @@ def run_weekly(spec_path: str | Path, *, data_dir: str | Path | None = None, out
     job = WeeklyJob(Path(spec_path), resolve_data_dir(data_dir), Path(out_dir), catalog or load_catalog(), today,
                     started_at, mlruns, models_dir, tracking_uri, offline, ucdp_url, force_retrain, as_of, data_end)
     with job_lock(job.out_dir / ".weekly.lock"):
-        steps = _Steps(log)
+        steps = StepRunner(log)
         record: dict = {"started_at": started_at, "spec": str(spec_path), "data_dir": str(job.data_dir),
                         "offline": offline, "steps": []}
         try:
@@ -231,7 +199,9 @@ def run_weekly(spec_path: str | Path, *, data_dir: str | Path | None = None, out
             raise
 
 
-def _run(job: WeeklyJob, steps: _Steps, record: dict) -> WeeklyResult:
+def _run(job: WeeklyJob, steps: StepRunner, record: dict) -> WeeklyResult:
+    """Update, then the one composition of a week's run (:func:`sahelrisk.jobs.run.run_week`)
+    with the weekly policy: checked, stale countries published flagged, retrained when due."""
     removed = steps.run("clean up", lambda s: cleanup_leftovers(job.out_dir))
     if removed:
         steps.steps[-1].detail = f"removed {len(removed)} leftover(s) of a stopped run"
@@ -241,40 +211,64 @@ def _run(job: WeeklyJob, steps: _Steps, record: dict) -> WeeklyResult:
                                                              data_end=job.data_end))
     record.update(as_of=str(window.as_of), data_end=str(window.data_end), week=str(week.date()),
                   window_reason=window.reason)
-    inputs = steps.run("load", lambda s: load_step(job.catalog, job.data_dir, spec.features, window.as_of))
-    record["data_fingerprint"] = inputs.fingerprint
+    # From the files' hashes: the same data is known before anything is loaded.
+    fingerprint = inputs_fingerprint(job.catalog, job.data_dir, as_of=window.as_of, spec=spec.features)
+    record["data_fingerprint"] = fingerprint
     last = _read_json(job.out_dir / RECORDS / "last_run.json")
-    record["rows"] = {"events": rows_by_country(inputs.events)}
-    drops = row_drops((last or {}).get("rows") or {}, record["rows"], previous_as_of=(last or {}).get("as_of"),
-                      as_of=window.as_of, countries=spec.features.countries)
     tracking.configure(job.tracking_uri, job.mlruns)
     cache = job.out_dir / RECORDS / CHAMPION_CACHE
     champion = steps.run("champion", lambda s: _champion(s, spec, cache))
     if champion.cached is not None:
         record["fallback"] = {"reason": champion.unreachable, "model": champion.cached.name,
                               "version": champion.cached.version}
-    key = _key(inputs.fingerprint, spec.text, spec.features.text, champion.version, week.date())
+    key = _key(fingerprint, spec.text, spec.features.text, champion.version, week.date())
     record["key"] = key
     update_ok = record["update"].get("status") in ("ok", "skipped")
-    # A source that failed is news: the run goes on and publishes flagged stale (exit 10) rather
-    # than report "nothing new" while the feed is down.
-    if last and last.get("key") == key and update_ok and not drops and not job.force_retrain \
+    # The same files give the same rows, so no country can have fallen since the run published with
+    # this key. A source that failed is news: the run goes on and publishes flagged stale (exit 10)
+    # rather than report "nothing new" while the feed is down.
+    if last and last.get("key") == key and update_ok and not job.force_retrain \
             and (job.out_dir / str(week.date())).is_dir():
         return _nothing_new(job, steps, record, champion.version, week)
-    loaded = _model_for_the_week(job, steps, record, spec, window, champion, last, cache)
+    due = _retrain_due(job, steps, record, spec, window, champion, last)
+    drops: list = []
+
+    def health(loaded: LoadedModel, inputs: PanelInputs, week: pd.Timestamp) -> dict:
+        record["rows"] = {"events": rows_by_country(inputs.events)}
+        drops.extend(row_drops((last or {}).get("rows") or {}, record["rows"], previous_as_of=(last or {}).get("as_of"),
+                               as_of=window.as_of, countries=spec.features.countries))
+        found = _health(loaded, inputs, week, spec)
+        found.update(row_drops=[asdict(d) for d in drops], fallback=record.get("fallback"))
+        return found
+
+    # The key names the model that scores the week: after a promotion, next Monday with the same data
+    # finds nothing new instead of scoring the same week again with the same model. Filled when the
+    # model is loaded, before the week is published with it.
+    published_key: dict = {}
+
+    def model() -> LoadedModel:
+        loaded = _champion_model(job, steps, champion, cache)
+        published_key["weekly_run"] = record["key"] = _key(fingerprint, spec.text, spec.features.text, loaded.version,
+                                                           week.date())
+        return loaded
+
+    run = run_week(spec, window, week, data_dir=job.data_dir, catalog=job.catalog, out_dir=job.out_dir,
+                   policy=RunPolicy(check=True, allow_stale=True, train=due), steps=steps,
+                   champion=model,
+                   training_dir=job.out_dir / "training", models_dir=job.models_dir, tracking_uri=job.tracking_uri,
+                   mlruns=job.mlruns, on_fold=lambda fold, k, n: steps.log(f"backtest fold {k + 1}/{n} ({fold.name}) done"),
+                   health=health, extra=published_key, command="weekly")
+    if run.training is not None:
+        outcome = run.training
+        record["promotion"] = {"challenger": outcome.version, "champion_before": outcome.champion_before,
+                               "promoted": outcome.promoted, "reason": outcome.decision,
+                               "deaths_forecast": outcome.severity_note}
+    loaded = run.scored.model
     record.update(champion=loaded.version, model=loaded.name, model_identity=loaded.identity)
-    # The key names the model that scored the week: after a promotion, next Monday with the same
-    # data finds nothing new instead of scoring the same week again with the same model.
-    key = _key(inputs.fingerprint, spec.text, spec.features.text, loaded.version, week.date())
-    record["key"] = key
-    scored = steps.run("score", lambda s: score_step(loaded, week, inputs, catalog=job.catalog, allow_stale=True))
-    stale = [c.country for c in scored.result.coverage if c.stale]
-    record["health"] = steps.run("health", lambda s: _health(loaded, inputs, week, spec))
-    record["health"].update(row_drops=[asdict(d) for d in drops], fallback=record.get("fallback"))
-    folder = steps.run("publish", lambda s: publish_step(scored, job.out_dir, extra={"weekly_run": key},
-                                                         health=record["health"]))
-    record["outputs"] = str(folder)
-    record["coverage"] = [asdict(c) for c in scored.result.coverage]
+    stale = [c.country for c in run.scored.result.coverage if c.stale]
+    record["health"] = run.health
+    record["outputs"] = str(run.folder)
+    record["coverage"] = [asdict(c) for c in run.scored.result.coverage]
     code = PUBLISHED_STALE if stale or not update_ok or drops or champion.cached else PUBLISHED
     status = STATUS[code] if champion.cached is None else FALLBACK_STATUS
     record.update(status=status, exit_code=code, stale_countries=stale, steps=[asdict(s) for s in steps.steps])
@@ -312,22 +306,17 @@ def _champion(step: Step, spec: TrainingSpec, cache: Path) -> _Champion:
         return _Champion(None, cached, str(e))
 
 
-def _model_for_the_week(job: WeeklyJob, steps: _Steps, record: dict, spec: TrainingSpec, window: DataWindow,
-                        champion: _Champion, last: dict | None, cache: Path) -> LoadedModel:
-    """Retrain when due and load the champion, keeping a copy; or, with the registry down, the copy."""
+def _champion_model(job: WeeklyJob, steps: StepRunner, champion: _Champion, cache: Path) -> LoadedModel:
+    """The champion to score with: the registry's (a copy kept for the weeks it is down), or that copy."""
     if champion.cached is not None:
-        steps.steps.append(Step("retrain", "skipped", 0.0, "the tracking server is unreachable: the registry is "
-                                                           "not written"))
         return champion.cached
-    _retrain_if_due(job, steps, record, spec, window, champion.ref, last)
-    loaded = steps.run("load model", lambda s: load_model("champion", job.spec_path, tracking_uri=job.tracking_uri,
-                                                          mlruns=job.mlruns))
+    loaded = load_model("champion", job.spec_path, tracking_uri=job.tracking_uri, mlruns=job.mlruns)
     if cached_version(cache) != (loaded.name, loaded.version, loaded.run_id):   # another store may reuse a version
         steps.run("keep champion", lambda s: save_champion(loaded, cache))
     return loaded
 
 
-def _nothing_new(job: WeeklyJob, steps: _Steps, record: dict, version: str, week: pd.Timestamp) -> WeeklyResult:
+def _nothing_new(job: WeeklyJob, steps: StepRunner, record: dict, version: str, week: pd.Timestamp) -> WeeklyResult:
     record.update(status=STATUS[NOTHING_NEW], exit_code=NOTHING_NEW, champion=None if version == "none" else version,
                   steps=[asdict(s) for s in steps.steps])
     steps.log(f"nothing new: the data, spec and champion are those of the run published for {week.date()}")
@@ -335,9 +324,14 @@ def _nothing_new(job: WeeklyJob, steps: _Steps, record: dict, version: str, week
     return WeeklyResult(NOTHING_NEW, STATUS[NOTHING_NEW], record, path)
 
 
-def _retrain_if_due(job: WeeklyJob, steps: _Steps, record: dict, spec: TrainingSpec, window: DataWindow,
-                    before: ModelRef | None, last: dict | None) -> None:
-    """Retrain when asked or when the schedule says so; the reasons and the decision go in the record."""
+def _retrain_due(job: WeeklyJob, steps: StepRunner, record: dict, spec: TrainingSpec, window: DataWindow,
+                 champion: _Champion, last: dict | None) -> bool:
+    """Whether to retrain now (asked, or the schedule says so); the reasons go in the record, and a
+    step that will not run is recorded as skipped with why."""
+    if champion.cached is not None:
+        steps.skip("retrain", "the tracking server is unreachable: the registry is not written")
+        return False
+    before = champion.ref
     ged_now = _final_ged_releases(job.data_dir)
     identity = None
     if before is not None:
@@ -349,21 +343,13 @@ def _retrain_if_due(job: WeeklyJob, steps: _Steps, record: dict, spec: TrainingS
         spec, identity, window.data_end, ged_now, (last or {}).get("ged_trained", ged_now if before else None),
         (last or {}).get("trained_data_end"))
     record["retrain"] = {"due": bool(reasons), "reasons": reasons}
-    ged_trained = (last or {}).get("ged_trained", ged_now)
-    trained_end = (last or {}).get("trained_data_end")
     if reasons:
-        outcome = steps.run("retrain", lambda s: retrain_step(
-            spec, job.data_dir, window, catalog=job.catalog, out_dir=job.out_dir / "training",
-            models_dir=job.models_dir, tracking_uri=job.tracking_uri, mlruns=job.mlruns,
-            on_fold=lambda fold, k, n: steps.log(f"backtest fold {k + 1}/{n} ({fold.name}) done")))
-        record["promotion"] = {"challenger": outcome.version, "champion_before": outcome.champion_before,
-                               "promoted": outcome.promoted, "reason": outcome.decision,
-                               "deaths_forecast": outcome.severity_note}
-        ged_trained, trained_end = ged_now, str(window.data_end)
+        record["ged_trained"], record["trained_data_end"] = ged_now, str(window.data_end)
     else:
-        steps.steps.append(Step("retrain", "skipped", 0.0, "not due"))
-    record["ged_trained"] = ged_trained
-    record["trained_data_end"] = trained_end
+        steps.skip("retrain", "not due")
+        record["ged_trained"] = (last or {}).get("ged_trained", ged_now)
+        record["trained_data_end"] = (last or {}).get("trained_data_end")
+    return bool(reasons)
 
 
 def _update(step: Step, job: WeeklyJob, countries: Sequence[str]) -> dict:
