@@ -65,6 +65,26 @@ def test_a_first_run_publishes_cleans_leftovers_and_records_every_step(base):
     assert json.loads((site / "out" / "weekly" / "champion" / "meta.json").read_text())["version"] == "1"
 
 
+def test_a_retraining_run_checks_the_data_first_and_loads_its_sources_once(site, small_spec, real_data, monkeypatch):
+    import sahelrisk.features.panel as panel
+
+    loads = []
+
+    def counted(*args, **kwargs):
+        loads.append(kwargs.get("as_of"))
+        return panel.load_inputs(*args, **kwargs)
+
+    for where in ("sahelrisk.jobs.run.load_inputs", "sahelrisk.modeling.frame.load_inputs"):
+        monkeypatch.setattr(where, counted)
+    run = _job(site, small_spec, real_data, force_retrain=True)
+    names = [s["name"] for s in run.record["steps"]]
+    assert names.index("check") < names.index("load") < names.index("retrain") < names.index("score")
+    assert names.count("load") == 1 and len(loads) == 1                 # the retrain fits from the sources loaded
+    assert run.record["promotion"]["challenger"] and run.exit_code in (PUBLISHED, PUBLISHED_STALE)
+    report = json.loads((site / "out" / "data_check.json").read_text())
+    assert report["command"] == "weekly" and {d["name"] for d in report["datasets"]} >= {"ucdp_ged", "admin2"}
+
+
 def test_a_second_run_on_the_same_data_does_nothing_and_says_so(site, small_spec, real_data):
     before = _snapshot(site / "out" / WEEK)
     again = _job(site, small_spec, real_data)
