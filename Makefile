@@ -6,12 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 
-.PHONY: run test test-all lint bench clean
+.PHONY: run test test-all lint docs bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,docs]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -26,8 +26,12 @@ test-all: $(STAMP)
 
 # The habits: ruff (pydocstyle's numpy convention and annotations on the public API) and mypy.
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs
 	$(BIN)/mypy
+
+# The documentation site (docs/, mkdocs.yml) into site/; --strict: a broken link or reference fails the build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
@@ -48,4 +52,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_serve.py   # over what make run published (outputs/, mlruns/)
 
 clean:
-	rm -rf $(VENV) outputs
+	rm -rf $(VENV) outputs site

@@ -1,4 +1,4 @@
-"""Where the model beats the history rule and where it loses (issue 24, README "What the model
+"""Where the model beats the history rule and where it loses (issue 24, docs/explanation/skill.md "What the model
 knows that the rules do not").
 
 Reads the test-origin forecasts ``bench_skill.py`` leaves in outputs/skill_test_predictions.parquet

@@ -30,7 +30,7 @@ def test_every_text_of_the_code_and_templates_has_a_french_translation():
     extracted = _extracted()
     assert len(extracted) > 80                                     # the extraction found the texts
     missing = sorted(m for m in extracted if not (catalog.get(m) and catalog.get(m).string))
-    assert missing == [], "run the README's pybabel commands and translate these"
+    assert missing == [], "run the pybabel commands of docs/explanation/outputs.md and translate these"
     for message in catalog:
         if message.id:    # the placeholders survive translation
             assert sorted(re.findall(r"%\((\w+)\)s", message.id)) == sorted(re.findall(r"%\((\w+)\)s", message.string))

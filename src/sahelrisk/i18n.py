@@ -2,7 +2,7 @@
 
 Texts are written in English in the templates and the code and translated through a gettext
 catalog (``locale/<lang>/LC_MESSAGES/sahelrisk.po``, kept in sync with ``pybabel extract`` and
-``pybabel update``, see the README). Dates, numbers and percentages follow the language's own
+``pybabel update``, see docs/explanation/outputs.md). Dates, numbers and percentages follow the language's own
 conventions through Babel ("28 décembre 2023", "90 %").
 """
 

@@ -23,7 +23,7 @@ its worker. What comes back to the driver is the stated sample and the forecasts
 
 On a cluster the trees depend on which worker holds which rows: LightGBM's data-parallel learner
 bags each worker's rows with the seed and the worker's rank, and Dask ranks the workers in no fixed
-order. Two fits of the same data differ by about what a new seed does (the README gives the
+order. Two fits of the same data differ by about what a new seed does (docs/how-to/cluster.md gives the
 measure); a fit in one process is the same from run to run.
 """
 
