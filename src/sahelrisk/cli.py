@@ -450,27 +450,11 @@ def serve_cmd(out: Annotated[Path, typer.Option("--out-dir", "--out", help="The 
               root_path: Annotated[str, typer.Option("--root-path", help="The path the app is served under behind a reverse proxy, e.g. /sahelrisk.")] = "",
               workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Server processes (each keeps its own data in memory).")] = 1) -> None:
     """The planners' web app: this week's map, the archive, the route planner, mining sites and the JSON API (/api/v1, docs at /docs)."""
-    import uvicorn
+    from sahelrisk.serving import ServeSettings, serve
 
-    from sahelrisk.data.datadir import resolve_data_dir
-    from sahelrisk.serving.app import ServeSettings, create_app
-
-    if root_path and not root_path.startswith("/"):
-        raise SpecError(f"--root-path {root_path!r} must start with '/', e.g. /sahelrisk")
     settings = ServeSettings(out_dir=out, data_dir=resolve_data_dir(data), tracking_uri=tracking_uri,
                              token=os.environ.get("SAHELRISK_API_TOKEN") or None)
-    if not out.is_dir():
-        show.line(f"{out} does not exist yet: the app will show the weeks the weekly job publishes there")
-    show.line(f"serving {out} on http://{host}:{port}{root_path}/ (API docs at {root_path}/docs); Ctrl-C stops")
-    common: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "proxy_headers": True,
-                              "forwarded_allow_ips": "127.0.0.1"}
-    if workers == 1:
-        uvicorn.run(create_app(settings, root_path=root_path.rstrip("/")), **common)
-        return
-    # several processes import the app by name and read their settings from the environment
-    os.environ.update({"SAHELRISK_OUT": str(out.resolve()), "SAHELRISK_DATA": str(settings.data_dir.resolve()),
-                       "SAHELRISK_ROOT_PATH": root_path.rstrip("/"), **({"MLFLOW_TRACKING_URI": tracking_uri} if tracking_uri else {})})
-    uvicorn.run("sahelrisk.serving.app:app_from_environment", factory=True, workers=workers, **common)
+    serve(settings, host=host, port=port, root_path=root_path, workers=workers, log=show.line)
 
 
 def main() -> None:

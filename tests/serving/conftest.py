@@ -68,5 +68,5 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live(settings):
     with LiveServer(create_app(settings)) as server:
-        server.server.config.app.state.planner.warm()   # the data in memory before the first request
+        server.server.config.app.state.services.planner.warm()   # the data in memory before the first request
         yield server

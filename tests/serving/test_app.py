@@ -184,5 +184,5 @@ def test_the_app_for_several_workers_reads_its_settings_from_the_environment(out
     monkeypatch.setenv("SAHELRISK_DATA", str(tmp_path))
     monkeypatch.setenv("SAHELRISK_API_TOKEN", "t0k3n")
     app = app_from_environment()
-    assert app.state.settings.out_dir == out and app.state.settings.token == "t0k3n"
+    assert app.state.services.settings.out_dir == out and app.state.services.settings.token == "t0k3n"
     assert TestClient(app).get("/api/v1/weeks").json()[0]["week"] == "2023-12-25"

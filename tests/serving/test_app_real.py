@@ -120,7 +120,7 @@ def test_sites_are_the_mining_layer_scored_and_ones_own_list_is_scored_beside_it
 
 
 def test_the_data_and_model_stay_in_memory_between_requests(http, live):
-    planner = live.server.config.app.state.planner
+    planner = live.server.config.app.state.services.planner
     before = planner.inputs()
     assert http.get("/api/v1/route", params={"from": "Mopti", "to": "Douentza", "week": LATEST}).status_code == 200
     assert planner.inputs()[0] is before[0] and planner.inputs()[1] is before[1]     # not reloaded

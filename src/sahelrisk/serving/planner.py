@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import tempfile
 import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,11 +32,17 @@ from sahelrisk.routes.plan import plan_route, plan_sites
 from sahelrisk.routes.sites import read_sites
 from sahelrisk.routes.tracks import read_track
 from sahelrisk.serving.archive import Archive
+from sahelrisk.serving.cache import Answers
 from sahelrisk.serving.security import TooLargeError
 
 __all__ = ["Planner", "Limits", "fold", "ROUTES_KEPT"]
 
 ROUTES_KEPT = 256
+"""Route and site answers kept in memory, the least recently asked dropped first."""
+
+
+def _copy(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return frame.copy()
 log = logging.getLogger("sahelrisk.serve")
 
 
@@ -80,7 +85,7 @@ class Planner:
         self.limits = limits
         self._inputs: tuple[date, PanelInputs, RoadNetwork] | None = None
         self._models: dict[tuple[str, str], LoadedModel] = {}
-        self._answers: OrderedDict[tuple, gpd.GeoDataFrame] = OrderedDict()
+        self._answers: Answers[gpd.GeoDataFrame] = Answers(ROUTES_KEPT, copy=_copy)
         self._lock = Lock()
 
     # what stays in memory -------------------------------------------------------------------
@@ -143,23 +148,17 @@ class Planner:
         """Segments of the route(s) through ``stops`` (names or "lat,lon") or along ``track``, with
         the routes' summaries in ``.attrs["routes"]`` (:func:`sahelrisk.routes.risk.assess_routes`)."""
         week = self.archive.week(week)
-        key = None
-        if track is None:
-            # the same convoy routes are asked again and again: keep the latest answers
-            key = (week, self.archive.file(week, "run.json").stat().st_mtime_ns, tuple(stops or ()), alternatives,
-                   float(buffer_km))
-            with self._lock:
-                if key in self._answers:
-                    self._answers.move_to_end(key)
-                    return self._answers[key].copy()
-        answer = self._route(week, stops, track, alternatives=alternatives, buffer_km=buffer_km, speed_kmh=speed_kmh,
-                             name=name)
-        if key is not None:
-            with self._lock:
-                self._answers[key] = answer
-                while len(self._answers) > ROUTES_KEPT:
-                    self._answers.popitem(last=False)
-        return answer.copy()
+        work = lambda: self._route(week, stops, track, alternatives=alternatives, buffer_km=buffer_km,  # noqa: E731
+                                   speed_kmh=speed_kmh, name=name)
+        if track is not None:   # an upload: asked once
+            return work()
+        # the same convoy routes are asked again and again: keep the latest answers
+        return self._answers.get(("route", week, self._published(week), tuple(stops or ()), alternatives,
+                                  float(buffer_km)), work)
+
+    def _published(self, week: str) -> int:
+        """When ``week`` was published: an answer for a week published again is computed afresh."""
+        return self.archive.file(week, "run.json").stat().st_mtime_ns
 
     def _route(self, week: str, stops: list[str] | None, track: LineString | None, *, alternatives: int,
                buffer_km: float, speed_kmh: float, name: str) -> gpd.GeoDataFrame:
@@ -186,16 +185,10 @@ class Planner:
               include_mining: bool = True) -> gpd.GeoDataFrame:
         """The mining sites of the week's countries (and ``own`` sites), scored."""
         week = self.archive.week(week)
-        if own is None and include_mining:
-            key = ("sites", week, self.archive.file(week, "run.json").stat().st_mtime_ns, float(radius_km))
-            with self._lock:
-                if key in self._answers:
-                    return self._answers[key].copy()
-            scored = self._sites(week, None, radius_km=radius_km, include_mining=True)
-            with self._lock:
-                self._answers[key] = scored
-            return scored.copy()
-        return self._sites(week, own, radius_km=radius_km, include_mining=include_mining)
+        work = lambda: self._sites(week, own, radius_km=radius_km, include_mining=include_mining)  # noqa: E731
+        if own is not None or not include_mining:   # a user's own list: asked once
+            return work()
+        return self._answers.get(("sites", week, self._published(week), float(radius_km)), work)
 
     def _sites(self, week: str, own: gpd.GeoDataFrame | None, *, radius_km: float,
                include_mining: bool) -> gpd.GeoDataFrame:
