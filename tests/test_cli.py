@@ -120,3 +120,11 @@ def test_a_backtest_on_a_local_cluster_prints_its_dashboard_and_the_table(small_
     assert "running on a local Dask cluster of 2 worker processes; dashboard http://127.0.0.1:" in result.stdout
     assert "decay_neighbours" in result.stdout and "INFO distributed" not in result.stdout + result.stderr
     assert [p.name.split("-")[0] for p in (tmp_path / "panels").iterdir()] == ["default"]
+
+
+def test_the_command_line_is_wiring_only():
+    # options, one call, printing: the work lives in jobs/, console and serving (a command that grows
+    # past this is doing a step's job)
+    from pathlib import Path
+    cli = Path(__file__).resolve().parents[1] / "src" / "sahelrisk" / "cli.py"
+    assert len(cli.read_text().splitlines()) < 450

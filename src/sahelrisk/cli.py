@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -162,22 +161,7 @@ def data_update(data: DataOpt = None,
                              countries=sorted(_countries(countries) or load_spec(spec).countries),
                              ucdp_api=ucdp_api or (), acled=acled, deadline_s=timeout, on_progress=on_progress,
                              log=show.line)
-    outcome = record.ucdp
-    if record.acled is not None:
-        show.line(f"ACLED: {record.acled['updated']} events new or updated, {record.acled['deleted']} deleted, "
-              f"{record.acled['rows']} held")
-    for line in outcome.warnings:
-        show.err.print(line, soft_wrap=True, markup=False, highlight=False)
-    if outcome.nothing_new:
-        show.line(f"nothing new: {len(outcome.unchanged)} releases held are up to date -> {target}")
-        return
-    for name in outcome.new:
-        show.line(f"new release {name}")
-    for name in outcome.changed:
-        show.line(f"changed on the server: {name} (the new file is kept beside the old one)")
-    for line in outcome.revisions.lines() or ["no event added, revised or withdrawn"]:
-        show.line(line)
-    show.line(f"report written to {outcome.report_path}")
+    show.print_update(record, target)
 
 
 @features_app.command("build")
@@ -189,47 +173,13 @@ def features_build(ctx: typer.Context, spec: FeatureSpecOpt = Path("features/def
                    cluster: ClusterOpt = None) -> None:
     """Build the (unit_id, week) feature panel from a spec and save it as Parquet (on a cluster, by
     partition into a Parquet dataset)."""
-    from sahelrisk.cluster import cluster_configured
-    from sahelrisk.data.window import find_window
-    from sahelrisk.features.panel import compute_panel, load_inputs, save_panel
     from sahelrisk.features.spec import load_spec
+    from sahelrisk.jobs.panel import build_panel_step
 
     _on_cluster(ctx, cluster)
-    panel_spec = load_spec(spec)
-    data_dir, cat = resolve_data_dir(data), load_catalog(catalog)
-    started = time.perf_counter()
-    with show.status("loading sources"):
-        window = find_window(cat, data_dir, panel_spec.countries, reporting_lag_weeks=panel_spec.reporting_lag_weeks,
-                             as_of=_date_arg(as_of, "--as-of"))
-        inputs = load_inputs(cat, data_dir, as_of=window.as_of, spec=panel_spec)
-    show.line(window.describe())
-    if cluster_configured():
-        return _build_partitioned(panel_spec, inputs, out, _date_arg(start, "--start"), _date_arg(end, "--end"), started)
-    with show.status(f"building the {panel_spec.name} panel"):
-        frame = compute_panel(panel_spec, inputs, start=_date_arg(start, "--start"), end=_date_arg(end, "--end"))
-    target = save_panel(frame, out or Path("outputs") / f"panel_{panel_spec.name}.parquet")
-    meta = frame.attrs["sahelrisk"]
-    show.line(f"{len(frame):,} rows ({meta['n_units']:,} {meta['units']} units x {len(frame) // max(meta['n_units'], 1):,} "
-          f"weeks, {meta['start']} .. {meta['end']}), {len(meta['columns'])} features, "
-          f"{time.perf_counter() - started:.1f} s -> {target}")
-    show.line("events: " + ", ".join(f"{k} {v:,}" for k, v in meta["event_assignment"].items()))
-
-
-def _build_partitioned(panel_spec: Any, inputs: Any, out: Path | None, start: date | None, end: date | None,
-                       started: float) -> None:
-    from sahelrisk.cluster import active_client, panels_dir
-    from sahelrisk.features.partitions import build_panel_dataset
-
-    def progress(record: dict, k: int, n: int) -> None:
-        show.line(f"partition {k + 1}/{n} (tile {record['tile']}, weeks {record['start']}..{record['end']}): "
-                  f"{record['rows']:,} rows in {record['seconds']:.1f} s")
-
-    dataset = build_panel_dataset(panel_spec, inputs, out or panels_dir(), start=start, end=end, client=active_client,
-                                  on_partition=progress)
-    m = dataset.manifest
-    show.line(f"{dataset.rows:,} rows ({m['n_units']:,} {m['units']} units, {m['start']} .. {m['end']}), "
-              f"{len(m['columns'])} features in {len(m['partitions'])} partitions, "
-              f"{'reused' if dataset.reused else f'{time.perf_counter() - started:.1f} s'} -> {dataset.path}")
+    with show.status("loading sources and building the panel"):
+        build_panel_step(load_spec(spec), resolve_data_dir(data), load_catalog(catalog), as_of=_date_arg(as_of, "--as-of"),
+                         start=_date_arg(start, "--start"), end=_date_arg(end, "--end"), out=out, log=show.line)
 
 
 @app.command("backtest")

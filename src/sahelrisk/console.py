@@ -179,3 +179,23 @@ def print_views(metrics: Any, years: str) -> None:
         shown.add_row(str(name), f"{part['crps'].mean():.3f}", f"{part['ignorance'].mean():.3f}",
                       f"{part['mis_90'].mean():.2f}", f"{part['coverage_90'].mean():.3f}")
     console.print(shown)
+
+
+def print_update(record: Any, target: Path) -> None:
+    """What ``data update`` brought in: ACLED's counts, warnings, new and changed releases, revisions."""
+    outcome = record.ucdp
+    if record.acled is not None:
+        line(f"ACLED: {record.acled['updated']} events new or updated, {record.acled['deleted']} deleted, "
+             f"{record.acled['rows']} held")
+    for warning in outcome.warnings:
+        err.print(warning, soft_wrap=True, markup=False, highlight=False)
+    if outcome.nothing_new:
+        line(f"nothing new: {len(outcome.unchanged)} releases held are up to date -> {target}")
+        return
+    for name in outcome.new:
+        line(f"new release {name}")
+    for name in outcome.changed:
+        line(f"changed on the server: {name} (the new file is kept beside the old one)")
+    for change in outcome.revisions.lines() or ["no event added, revised or withdrawn"]:
+        line(change)
+    line(f"report written to {outcome.report_path} (data in {target})")
