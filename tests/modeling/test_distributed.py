@@ -137,3 +137,30 @@ def test_an_estimator_it_cannot_fit_is_refused_with_the_way_out(world):
     from sahelrisk.errors import SpecError
     with pytest.raises(SpecError, match="cannot be fitted on a cluster.*run without --cluster"):
         world[3].fit(object(), [], HOW, pd.Timestamp("2021-01-04"), pd.Timestamp("2022-01-03"))
+
+
+class _Folds:
+    def __init__(self, *folds):
+        self.folds = folds
+
+    def split(self):
+        return iter(self.folds)
+
+
+def test_a_fold_with_no_observed_week_raises_on_a_cluster_as_in_process(world):
+    from sahelrisk.errors import DataError
+    from sahelrisk.evaluation.backtest import run_backtest
+    from sahelrisk.modeling.folds import Fold
+
+    _, _, _, frame = world
+    target = "target_any_fatal_4w"
+    last = frame.last_observed_week(target)
+    assert last == pd.Timestamp("2023-05-22")        # the last full week (06-19) less the 4 weeks ahead
+    late = Fold("late", pd.Timestamp("2020-01-06"), pd.Timestamp("2022-12-26"),
+                tuple(pd.date_range(last + pd.Timedelta(weeks=1), periods=3, freq="7D")))
+    models = {"rate": (lambda: BaselineModel("rate52"), ["conflict_events_52w"])}
+    with pytest.raises(DataError, match="late: no test week has an observed target_any_fatal_4w") as on_cluster:
+        run_backtest(_Folds(late), frame, target, models)   # before any fit: no cluster is even asked for
+    with pytest.raises(DataError) as in_process:
+        run_backtest(_Folds(late), frame.to_pandas(), target, models)
+    assert str(on_cluster.value) == str(in_process.value)

@@ -82,19 +82,22 @@ def run_backtest(splitter: object, frame: pd.DataFrame | ClusterFrame, target: s
         column per model) and per-fold timings.
     """
     folds = list(splitter.split())  # type: ignore[attr-defined]
+    # Every fold is checked before the first is fitted, wherever it runs: a bad spec fails in
+    # seconds, not after minutes, and never as a fold silently empty.
     if isinstance(frame, ClusterFrame):   # the rows stay on the cluster
+        last = frame.last_observed_week(target)
+        for fold in folds:
+            if not any(pd.Timestamp(week) <= last for week in fold.test_weeks):
+                raise _unobserved(fold, target, last)
         return frame.backtest(folds, target, models, on_fold)
     observed = frame[target].notna()
     masks = [_fold_rows(frame, fold, target) for fold in folds]
-    # Every fold is checked before the first is fitted: a bad spec fails in seconds, not after minutes.
     for fold, (in_train, in_test) in zip(folds, masks):
         if frame.loc[in_train, target].nunique() < 2:
             raise DataError(f"{fold.name}: the training weeks hold only one class of {target}; start "
                             "training earlier (train_start)")
         if not in_test.any():
-            raise DataError(f"{fold.name}: no test week has an observed {target} (the data ends "
-                            f"{frame.loc[observed, 'week'].max().date() if observed.any() else 'before it'}); "
-                            "set [backtest] first_origin / last_origin within the data")
+            raise _unobserved(fold, target, frame.loc[observed, "week"].max() if observed.any() else None)
     if workers is None:
         workers = thread_count() if len(frame) >= PARALLEL_MIN_ROWS else 1
     workers = max(1, min(workers, len(folds)))
@@ -120,6 +123,13 @@ def run_backtest(splitter: object, frame: pd.DataFrame | ClusterFrame, target: s
             results[k] = out, entry
     ordered = [results[k] for k in range(len(folds))]
     return pd.concat([out for out, _ in ordered], ignore_index=True), [entry for _, entry in ordered]
+
+
+def _unobserved(fold: Fold, target: str, last: pd.Timestamp | None) -> DataError:
+    """A fold none of whose test weeks has an observed target: the spec's origins pass the data."""
+    return DataError(f"{fold.name}: no test week has an observed {target} (the data ends "
+                     f"{last.date() if last is not None and pd.notna(last) else 'before it'}); "
+                     "set [backtest] first_origin / last_origin within the data")
 
 
 def _narrow(frame: pd.DataFrame, target: str, models: dict[str, Recipe]) -> pd.DataFrame:

@@ -43,7 +43,7 @@ from sahelrisk.cluster import TASK_RETRIES, report
 from sahelrisk.errors import DataError, SpecError
 from sahelrisk.features.panel import KEY_COLUMNS
 from sahelrisk.features.partitions import PanelDataset, Partition, plan_partitions
-from sahelrisk.features.targets import build_targets, target_column
+from sahelrisk.features.targets import build_targets, last_observed_origin, target_column
 from sahelrisk.modeling.baselines import BaselineModel, required_columns
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
@@ -237,6 +237,24 @@ class ClusterFrame:
 
     def __contains__(self, column: object) -> bool:
         return column in self.columns
+
+    def last_observed_week(self, target: str) -> pd.Timestamp:
+        """The last week whose ``target`` is observed: its window ends by the data's last full week.
+
+        Parameters
+        ----------
+        target : str
+            A target column of the frame (``target_<kind>_<h>w``).
+
+        Returns
+        -------
+        pandas.Timestamp
+            A Monday; later weeks have no observed ``target``.
+        """
+        if target not in self:
+            raise DataError(f"{target} is not a target of this frame; it has "
+                            f"{', '.join(c for c in self.columns if c.startswith('target_'))}")
+        return last_observed_origin(self.data_end, int(target.rsplit("_", 1)[1].rstrip("w")))
 
     def __len__(self) -> int:
         return self.dataset.rows
