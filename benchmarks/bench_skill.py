@@ -42,12 +42,14 @@ from scipy.special import expit, logit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 
+from sahelrisk.evaluation.intervals import percentile_interval, resample_weeks
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).with_name("skill.json")
 VALIDATION = ("2017-01-02", "2019-12-02")   # origins whose 4-week targets end before 2020
 MEMBERS = ("lgbm", "glm", "decay_neighbours")   # the three members shipped before this benchmark
 SINGLE = ("lgbm", "glm", "hawkes")   # backtested alone too
-RESAMPLES = 200
+RESAMPLES = 200   # each resample scores every column on 200,000 rows: the shared helper, fewer resamples
 EPS = 1e-6
 
 
@@ -171,15 +173,12 @@ def held_out(candidate_name, rules, preds, target):
 
 def resampled_ap(rows, target, columns, seed=0):
     """AP of each column on week-resampled copies of ``rows`` (RESAMPLES x columns)."""
-    weeks = list(rows.groupby("week").indices.values())
     y = rows[target].to_numpy()
     ps = {c: rows[c].to_numpy() for c in columns}
-    rng = np.random.default_rng(seed)
-    out = np.empty((RESAMPLES, len(columns)))
-    for k in range(RESAMPLES):
-        take = np.concatenate([weeks[i] for i in rng.integers(0, len(weeks), len(weeks))])
-        out[k] = [average_precision_score(y[take], ps[c][take]) if y[take].any() else np.nan for c in columns]
-    return out
+
+    def ap(take):
+        return [average_precision_score(y[take], ps[c][take]) if y[take].any() else np.nan for c in columns]
+    return resample_weeks(rows["week"], ap, resamples=RESAMPLES, seed=seed)
 
 
 def paired(rows, target, a, b):
@@ -188,7 +187,7 @@ def paired(rows, target, a, b):
     diff = draws[:, 0] - draws[:, 1]
     point = average_precision_score(rows[target], rows[f"p_{a}"]) - average_precision_score(rows[target], rows[f"p_{b}"])
     return {"difference": round(float(point), 4),
-            "difference_95": [round(float(np.quantile(diff, 0.025)), 4), round(float(np.quantile(diff, 0.975)), 4)]}
+            "difference_95": [round(float(v), 4) for v in percentile_interval(diff)]}
 
 
 def report(rows, target, models, rules, label):
@@ -202,13 +201,13 @@ def report(rows, target, models, rules, label):
     for m in models:
         ratio = draws[m] / draws[best]
         diff = draws[m] - draws[best]
+        (r_low, r_high), (d_low, d_high) = percentile_interval(ratio), percentile_interval(diff)
         out[m] = {"ratio_to_best_rule": round(ap[m] / ap[best], 3),
-                  "ratio_95": [round(float(ratio.quantile(0.025)), 3), round(float(ratio.quantile(0.975)), 3)],
+                  "ratio_95": [round(float(r_low), 3), round(float(r_high), 3)],
                   "difference": round(ap[m] - ap[best], 4),
-                  "difference_95": [round(float(diff.quantile(0.025)), 4), round(float(diff.quantile(0.975)), 4)]}
+                  "difference_95": [round(float(d_low), 4), round(float(d_high), 4)]}
         print(f"{label:<22}{m:<12} AP {ap[m]:.4f} vs {best} {ap[best]:.4f}: x{ap[m] / ap[best]:.3f} "
-              f"({ratio.quantile(0.025):.3f}..{ratio.quantile(0.975):.3f}), "
-              f"{ap[m] - ap[best]:+.4f} ({diff.quantile(0.025):+.4f}..{diff.quantile(0.975):+.4f})", flush=True)
+              f"({r_low:.3f}..{r_high:.3f}), {ap[m] - ap[best]:+.4f} ({d_low:+.4f}..{d_high:+.4f})", flush=True)
     return out
 
 
@@ -231,10 +230,9 @@ def main() -> None:
     # candidate beats them beyond the noise of resampled validation weeks
     kept = validation[["week", target]].assign(**{n: held_out(n, rules, validation, target) for n in names})
     gains = resampled_ap(kept, target, names)
-    gains = gains - gains[:, [0]]
+    gains = percentile_interval(gains - gains[:, [0]])
     choice = {n: {"held_out_ap": round(float(average_precision_score(kept[target], kept[n])), 4),
-                  "gain_over_three_members_95": [round(float(np.quantile(gains[:, k], 0.025)), 4),
-                                         round(float(np.quantile(gains[:, k], 0.975)), 4)]}
+                  "gain_over_three_members_95": [round(float(gains[0, k]), 4), round(float(gains[1, k]), 4)]}
               for k, n in enumerate(names)}
     for n, c in choice.items():
         print(f"validation, held out by year: {n:<14} AP {c['held_out_ap']:.4f}, gain over three_members 95% "

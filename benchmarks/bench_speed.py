@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sahelrisk.evaluation.intervals import percentile_interval, week_blocks, week_picks
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "training" / "default.toml"
 RESAMPLES = 100
@@ -138,11 +140,9 @@ def compare_backtests(before: pd.DataFrame, after: pd.DataFrame, target: str, se
     """Each metric before and after, the difference and its 95% interval from resampled whole weeks."""
     rows = before[["unit_id", "week", target, "p_model"]].merge(
         after[["unit_id", "week", "p_model"]], on=["unit_id", "week"], suffixes=("_before", "_after"))
-    weeks = list(rows.groupby("week").indices.values())   # row positions of each test week
-    rng = np.random.default_rng(seed)
+    weeks = week_blocks(rows["week"])   # row positions of each test week
     draws = []
-    for _ in range(RESAMPLES):
-        picked = rng.choice(len(weeks), size=len(weeks), replace=True)
+    for picked in week_picks(len(weeks), resamples=RESAMPLES, seed=seed):
         # a week drawn twice is two weeks: distinct labels, so the top-10% recall ranks each copy on its own
         sample = rows.iloc[np.concatenate([weeks[i] for i in picked])].assign(
             week=np.repeat(np.arange(len(picked)), [len(weeks[i]) for i in picked]))
@@ -153,7 +153,8 @@ def compare_backtests(before: pd.DataFrame, after: pd.DataFrame, target: str, se
     a = _metrics(rows.rename(columns={"p_model_before": "p"}), target)
     b = _metrics(rows.rename(columns={"p_model_after": "p"}), target)
     return pd.DataFrame({"before": a, "after": b, "difference": {m: b[m] - a[m] for m in METRICS},
-                         "low_95": spread.quantile(0.025), "high_95": spread.quantile(0.975)}).loc[list(METRICS)]
+                         "low_95": pd.Series(percentile_interval(spread.to_numpy())[0], spread.columns),
+                         "high_95": pd.Series(percentile_interval(spread.to_numpy())[1], spread.columns)}).loc[list(METRICS)]
 
 
 def _markdown(table: pd.DataFrame) -> str:

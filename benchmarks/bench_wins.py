@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sahelrisk.evaluation.intervals import percentile_interval, resample_sums
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "outputs" / "skill_test_predictions.parquet"
 OUT = Path(__file__).with_name("wins.json")
@@ -43,9 +45,8 @@ def grouped_gain(rows: pd.DataFrame, by: str, seed: int = 0) -> list[dict]:
     gain = (rows[RULE] - rows[TARGET]) ** 2 - (rows[MODEL] - rows[TARGET]) ** 2
     table = pd.DataFrame({"week": rows["week"], "group": rows[by], "gain": gain})
     per_week = table.pivot_table(index="week", columns="group", values="gain", aggfunc="sum", fill_value=0.0)
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(per_week), (RESAMPLES, len(per_week)))
-    resampled = per_week.to_numpy()[picks].sum(axis=1)   # RESAMPLES x groups
+    resampled = resample_sums(per_week.to_numpy(), resamples=RESAMPLES, seed=seed)   # RESAMPLES x groups
+    low, high = percentile_interval(resampled)
     out = []
     for k, group in enumerate(per_week.columns):
         part = rows[rows[by] == group]
@@ -53,8 +54,7 @@ def grouped_gain(rows: pd.DataFrame, by: str, seed: int = 0) -> list[dict]:
                     "brier_model": round(float(((part[MODEL] - part[TARGET]) ** 2).mean()), 5),
                     "brier_rule": round(float(((part[RULE] - part[TARGET]) ** 2).mean()), 5),
                     "gain": round(float(per_week[group].sum()), 2),
-                    "gain_95": [round(float(np.quantile(resampled[:, k], 0.025)), 2),
-                                round(float(np.quantile(resampled[:, k], 0.975)), 2)]})
+                    "gain_95": [round(float(low[k]), 2), round(float(high[k]), 2)]})
     return sorted(out, key=lambda r: -r["gain"])
 
 

@@ -128,6 +128,10 @@ class SelfExcitingModel(BaseEstimator):
         with one_blas_thread():
             found = optimize.minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds,
                                       options={"maxiter": self.max_iter})
+        if not found.success:
+            # a model that stopped short of its optimum would score without saying so
+            raise DataError(f"SelfExcitingModel.fit did not converge in {self.max_iter} iterations "
+                            f"({found.message}); raise max_iter or check the excitation columns")
         self.background_ = float(found.x[0])
         self.weights_ = pd.Series(found.x[1:] / scale, index=self.feature_names_)
         return self
