@@ -9,13 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from sahelrisk.errors import SpecError
 
-__all__ = ["Week", "RECENT_WEEKS", "week_of", "parse_date", "parse_week", "weeks_up_to", "events_in_weeks", "forecast_period", "week_end", "last_full_week", "week_range", "as_monday", "week_number", "EPOCH"]
+__all__ = ["Week", "DateLike", "RECENT_WEEKS", "week_of", "parse_date", "parse_week", "weeks_up_to", "events_in_weeks", "forecast_period", "week_end", "last_full_week", "week_range", "as_monday", "week_number", "EPOCH"]
+
+DateLike: TypeAlias = "str | date | pd.Timestamp | np.datetime64"
+"""What a caller may pass for a date: ISO text, a ``datetime.date`` or a ``pandas.Timestamp``."""
 
 # "Recent" events everywhere a planner reads them (maps, bulletin, routes, sites, feed health,
 # the web app): the week forecast from and the three before it, 28 days.

@@ -162,7 +162,7 @@ def connect(spec: ClusterSpec | None, *, log: Callable[[str], None] = lambda _: 
 class _Session:
     """The cluster of a run, started on first use (a command that never needs it starts nothing)."""
 
-    def __init__(self, spec: ClusterSpec, log: Callable[[str], None]):
+    def __init__(self, spec: ClusterSpec, log: Callable[[str], None]) -> None:
         self.spec, self.log = spec, log
         self._context: Any = None
         self._client: Client | None = None

@@ -58,7 +58,7 @@ def print_written(folder: Path, lang: str) -> None:
 class _LogStatus(contextlib.nullcontext):
     """console.status for a log file: each message printed once, as a line, with the time taken so far."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str) -> None:
         super().__init__(self)
         self.started = time.perf_counter()
         self.update(message)

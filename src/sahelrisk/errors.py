@@ -61,7 +61,7 @@ class DataFileError(DataError):
         How to fix it.
     """
 
-    def __init__(self, path: object, problem: str, fix: str):
+    def __init__(self, path: object, problem: str, fix: str) -> None:
         self.path = str(path)
         self.problem = problem
         self.fix = fix

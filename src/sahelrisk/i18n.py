@@ -64,7 +64,7 @@ def ngettext(lang: str, singular: str, plural: str, n: int, **params) -> str:
 class Formatter:
     """Dates, numbers, percentages and country names the way ``lang`` writes them."""
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str) -> None:
         self.lang = check_language(lang)
         self.locale = Locale.parse(lang)
 

@@ -45,7 +45,7 @@ class LoadResult:
 class RowChecker:
     """Collect per-row failures on a canonical frame, then split it into valid and rejected."""
 
-    def __init__(self, frame: pd.DataFrame, *, dataset: str, file: str, id_column: str | None = None):
+    def __init__(self, frame: pd.DataFrame, *, dataset: str, file: str, id_column: str | None = None) -> None:
         self.frame = frame
         self.dataset = dataset
         self.file = file

@@ -257,11 +257,11 @@ def _recording(lines, seen: list):
 class _Lines(io.TextIOBase):
     """A file-like view of an iterator of lines, for pandas."""
 
-    def __init__(self, lines):
+    def __init__(self, lines) -> None:
         self._lines = iter(lines)
         self._buffer = ""
 
-    def readable(self):
+    def readable(self) -> bool:
         return True
 
     def read(self, size=-1):

@@ -13,6 +13,7 @@ week; the registered model's map is fitted on every backtest row.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -21,6 +22,7 @@ import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
+from sahelrisk.calendar import DateLike
 from sahelrisk.evaluation.metrics import metrics_by, reliability_table
 from sahelrisk.features.targets import build_targets, target_column
 from sahelrisk.units import Units, build_admin_units
@@ -36,7 +38,7 @@ METHODS = ("none", "logistic", "isotonic")
 DEFAULT_METHOD = "none"  # chosen on the 2017-2019 validation origins: benchmarks/areas.json
 
 
-def _areas(layers: dict, level: str, countries) -> gpd.GeoDataFrame:
+def _areas(layers: dict, level: str, countries: Iterable[str]) -> gpd.GeoDataFrame:
     areas = layers[f"admin{level[-1]}"]
     return areas[areas["country_iso3"].isin(sorted(countries))].set_index("pcode")
 
@@ -76,7 +78,7 @@ def area_scores(preds: pd.DataFrame, model: str, units: Units, layers: dict, lev
 
 
 def area_rows(preds: pd.DataFrame, model: str, units: Units, layers: dict, events: pd.DataFrame, level: str, *,
-              target_kind: str, horizon_weeks: int, data_end) -> pd.DataFrame:
+              target_kind: str, horizon_weeks: int, data_end: DateLike) -> pd.DataFrame:
     """Backtest rows per (area, week): the independence score (:func:`area_scores`) and what
     happened in the area (its target, by the same event rules as cells); unobserved rows dropped."""
     scores = area_scores(preds, model, units, layers, level)
@@ -92,12 +94,12 @@ def area_rows(preds: pd.DataFrame, model: str, units: Units, layers: dict, event
     return out.dropna(subset=[target]).reset_index(drop=True)
 
 
-def _logit(p) -> np.ndarray:
+def _logit(p: np.ndarray | pd.Series) -> np.ndarray:
     p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
     return np.log(p / (1 - p))
 
 
-def fit_map(p, y, method: str = DEFAULT_METHOD) -> dict:
+def fit_map(p: np.ndarray | pd.Series, y: np.ndarray | pd.Series, method: str = DEFAULT_METHOD) -> dict:
     """A calibration map from independence scores ``p`` to outcomes ``y``, as plain numbers.
 
     Parameters
@@ -121,7 +123,7 @@ def fit_map(p, y, method: str = DEFAULT_METHOD) -> dict:
     return {"method": "isotonic", "x": fit.X_thresholds_.round(6).tolist(), "y": fit.y_thresholds_.round(6).tolist()}
 
 
-def apply_map(knots: dict, p) -> np.ndarray:
+def apply_map(knots: dict, p: np.ndarray | pd.Series) -> np.ndarray:
     """Apply a map of :func:`fit_map` (NaN stays NaN; an empty map changes nothing)."""
     p = np.asarray(p, dtype=float)
     if not knots:
@@ -153,13 +155,14 @@ class AreaCalibration:
 
     maps: dict
 
-    def apply(self, level: str, p_independent) -> np.ndarray:
+    def apply(self, level: str, p_independent: np.ndarray | pd.Series) -> np.ndarray:
         """Calibrated area probabilities; the independence score where the level has no map."""
         p = np.asarray(p_independent, dtype=float)
         knots = self.maps.get(level)
         return apply_map(knots, p) if knots else p
 
     def to_dict(self) -> dict:
+        """The maps as plain numbers, per level (what is logged with the model)."""
         return self.maps
 
 
@@ -172,20 +175,20 @@ def fit_area_calibration(rows_by_level: dict[str, pd.DataFrame], target: str,
 
 
 def area_report(rows: pd.DataFrame, target: str,
-                models=("independent", "calibrated")) -> tuple[pd.DataFrame, pd.DataFrame]:
+                models: Sequence[str] = ("independent", "calibrated")) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Metrics and reliability of the scores ``p_<model>`` (by default the independence score and
     the calibrated probability), on the rows where all exist (the folds after the first with
     enough known outcomes)."""
-    models = list(models)
-    both = rows.dropna(subset=[f"p_{m}" for m in models])
-    table = metrics_by(both, target, models).set_index("model")
+    names = list(models)
+    both = rows.dropna(subset=[f"p_{m}" for m in names])
+    table = metrics_by(both, target, names).set_index("model")
     reliability = pd.concat([reliability_table(both[target], both[f"p_{m}"]).assign(model=m)
-                             for m in models], ignore_index=True)
+                             for m in names], ignore_index=True)
     return table, reliability
 
 
 def evaluate_areas(preds: pd.DataFrame, units: Units, layers: dict, events: pd.DataFrame, *, target_kind: str,
-                   horizon_weeks: int, data_end, model: str = "model",
+                   horizon_weeks: int, data_end: DateLike, model: str = "model",
                    method: str = DEFAULT_METHOD) -> dict[str, pd.DataFrame]:
     """Backtest rows of every area level, with the independence score and the in-backtest
     calibration (:func:`area_rows` then :func:`calibrate_in_backtest`)."""

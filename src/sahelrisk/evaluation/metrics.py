@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
@@ -21,7 +22,8 @@ __all__ = ["score_forecast", "top_share_recall", "expected_calibration_error", "
 METRICS = ("ap", "roc_auc", "brier", "brier_skill", "log_loss", "ece", "top10_recall", "positives", "rows")
 
 
-def top_share_recall(y, p, weeks, share: float = 0.10) -> float:
+def top_share_recall(y: ArrayLike, p: ArrayLike, weeks: ArrayLike, share: float = 0.10) -> float:
+    """Of the rows with an event, the share ranked in the top ``share`` of their week's rows (ties by row order)."""
     frame = pd.DataFrame({"y": np.asarray(y), "p": np.asarray(p), "week": np.asarray(weeks)})
     frame["order"] = np.arange(len(frame))
     frame = frame.sort_values(["week", "p", "order"], ascending=[True, False, True], kind="stable")
@@ -32,7 +34,7 @@ def top_share_recall(y, p, weeks, share: float = 0.10) -> float:
     return float(frame.loc[top, "y"].sum() / positives) if positives else float("nan")
 
 
-def reliability_table(y, p, bins: int = 10) -> pd.DataFrame:
+def reliability_table(y: ArrayLike, p: ArrayLike, bins: int = 10) -> pd.DataFrame:
     """Mean forecast and observed frequency per probability bin (quantile bins: rare events fill few)."""
     frame = pd.DataFrame({"y": np.asarray(y, dtype=float), "p": np.asarray(p, dtype=float)})
     edges = np.unique(np.quantile(frame["p"], np.linspace(0, 1, bins + 1)))
@@ -40,12 +42,13 @@ def reliability_table(y, p, bins: int = 10) -> pd.DataFrame:
     return frame.groupby("bin").agg(p_mean=("p", "mean"), y_rate=("y", "mean"), rows=("y", "size")).reset_index()
 
 
-def expected_calibration_error(y, p, bins: int = 10) -> float:
+def expected_calibration_error(y: ArrayLike, p: ArrayLike, bins: int = 10) -> float:
+    """The rows-weighted mean gap between forecast and observed frequency over the reliability bins."""
     table = reliability_table(y, p, bins)
     return float((table["rows"] * (table["p_mean"] - table["y_rate"]).abs()).sum() / table["rows"].sum())
 
 
-def score_forecast(y, p, weeks, climatology: float | None = None) -> dict:
+def score_forecast(y: ArrayLike, p: ArrayLike, weeks: ArrayLike, climatology: float | None = None) -> dict:
     """Every metric for one forecast; ``climatology`` is the reference rate for Brier skill
     (default: the rate in these rows)."""
     y, p = np.asarray(y, dtype=float), np.clip(np.asarray(p, dtype=float), 0.0, 1.0)

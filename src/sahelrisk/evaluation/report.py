@@ -8,24 +8,46 @@ import io
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from sahelrisk.evaluation.backtest import ONSET_QUIET_WEEKS
+from sahelrisk.evaluation.backtest import ONSET_QUIET_WEEKS, BacktestResult
 from sahelrisk.files import write_text_atomic
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sahelrisk.modeling.spec import TrainingSpec
 
 __all__ = ["reliability_figure", "pr_figure", "write_backtest_report", "write_model_card", "backtest_summary"]
 
 
-def _figure():
+class Decision(Protocol):
+    """What a model card says of a promotion decision (:class:`sahelrisk.registry.promotion.PromotionDecision`)."""
+
+    @property
+    def reason(self) -> str: ...  # noqa: D102
+    @property
+    def metric(self) -> str: ...  # noqa: D102
+    @property
+    def challenger(self) -> Any: ...  # noqa: D102
+    @property
+    def champion(self) -> Any: ...  # noqa: D102
+    @property
+    def table(self) -> pd.DataFrame | None: ...  # noqa: D102
+
+
+def _figure() -> Any:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
 
 
-def reliability_figure(preds: pd.DataFrame, target: str, models: list[str]):
+def reliability_figure(preds: pd.DataFrame, target: str, models: list[str]) -> Figure:
+    """Observed frequency against the forecast, per model, in 15 quantile bins."""
     from sahelrisk.evaluation.metrics import reliability_table
     plt = _figure()
     fig, ax = plt.subplots(figsize=(5.5, 5))
@@ -41,7 +63,8 @@ def reliability_figure(preds: pd.DataFrame, target: str, models: list[str]):
     return fig
 
 
-def pr_figure(preds: pd.DataFrame, target: str, models: list[str]):
+def pr_figure(preds: pd.DataFrame, target: str, models: list[str]) -> Figure:
+    """Precision against recall, per model."""
     from sklearn.metrics import precision_recall_curve
     plt = _figure()
     fig, ax = plt.subplots(figsize=(5.5, 5))
@@ -54,15 +77,16 @@ def pr_figure(preds: pd.DataFrame, target: str, models: list[str]):
     return fig
 
 
-def _png(fig) -> str:
+def _png(fig: Figure) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     _figure().close(fig)
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def backtest_summary(result, spec) -> dict:
-    def records(frame):
+def backtest_summary(result: BacktestResult, spec: TrainingSpec) -> dict:
+    """The backtest as JSON-ready records: the spec, the window, every table and each fold's timings."""
+    def records(frame: pd.DataFrame) -> list:
         return json.loads(frame.replace({np.nan: None}).to_json(orient="records"))
     return {
         "spec": spec.name, "target": spec.target_kind, "trained_horizon": spec.horizon_weeks,
@@ -81,7 +105,7 @@ def _table_html(frame: pd.DataFrame) -> str:
     return frame[cols].to_html(index=False, float_format=lambda v: f"{v:.4f}", border=0, classes="t")
 
 
-def write_backtest_report(result, spec, out_dir: str | Path) -> tuple[Path, Path]:
+def write_backtest_report(result: BacktestResult, spec: TrainingSpec, out_dir: str | Path) -> tuple[Path, Path]:
     """``backtest.json`` and ``backtest_report.html`` in ``out_dir``; returns both paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -114,7 +138,7 @@ climatology of the scored rows; top-10% recall is the share of event rows that w
     return json_path, html_path
 
 
-def _model_line(spec) -> str:
+def _model_line(spec: TrainingSpec) -> str:
     if not spec.blend:
         return "LightGBM, isotonic-calibrated on the last training year."
     hawkes = spec.blend.get("hawkes_include")
@@ -126,7 +150,7 @@ def _model_line(spec) -> str:
             f"{spec.blend.get('baseline', 'decay_neighbours')} rule{last}.")
 
 
-def _promotion_record(promotion, folds) -> dict | None:
+def _promotion_record(promotion: Decision | None, folds: list[str] | None) -> dict | None:
     if promotion is None:
         return None
     table = None if promotion.table is None else json.loads(promotion.table.reset_index().to_json(orient="records"))
@@ -134,7 +158,7 @@ def _promotion_record(promotion, folds) -> dict | None:
             "champion": promotion.champion, "folds": folds or [], "table": table}
 
 
-def _promotion_md(promotion, folds) -> str:
+def _promotion_md(promotion: Decision | None, folds: list[str] | None) -> str:
     if promotion is None:
         return "Registered without a promotion decision."
     if promotion.table is None:
@@ -146,8 +170,8 @@ def _promotion_md(promotion, folds) -> str:
             f"|---|---|---|---|---|\n{rows}")
 
 
-def write_model_card(directory: str | Path, *, name: str, version: str, spec, result, panel_meta: dict,
-                     importances: pd.Series, run_id: str, promoted_on: date, promotion=None,
+def write_model_card(directory: str | Path, *, name: str, version: str, spec: TrainingSpec, result: BacktestResult, panel_meta: dict,
+                     importances: pd.Series, run_id: str, promoted_on: date, promotion: Decision | None = None,
                      compared_folds: list[str] | None = None) -> tuple[Path, Path]:
     """``models/<name>.md`` and ``.json``: data, units, features, backtest against baselines, limits."""
     directory = Path(directory)

@@ -30,9 +30,11 @@ Scores per window: mean CRPS (scoringrules), the ignorance score on the challeng
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.linear_model import LogisticRegression
 
 from sahelrisk.modeling.severity import SeverityModel
@@ -57,7 +59,7 @@ LEADS = range(3, 15)
 HISTORY = ("deaths_1m", "deaths_3m", "deaths_12m", "deaths_36m", "neighbours_12m", "months_since")
 
 
-def month_id(year, month) -> np.ndarray:
+def month_id(year: ArrayLike, month: ArrayLike) -> np.ndarray:
     """ViEWS' month number: January 1980 is 1."""
     return (np.asarray(year) - 1980) * 12 + np.asarray(month)
 
@@ -75,11 +77,11 @@ def monthly_deaths(events: pd.DataFrame, units: Units, first_year: int, last_yea
     return pd.DataFrame(matrix, index=units.ids, columns=months)
 
 
-def _history(deaths: np.ndarray, neighbours, cutoff: int) -> pd.DataFrame:
+def _history(deaths: np.ndarray, neighbours: Any, cutoff: int) -> pd.DataFrame:
     """Features of every cell at a cutoff column (the last month known)."""
     past = deaths[:, : cutoff + 1]
 
-    def last(n):
+    def last(n: int) -> np.ndarray:
         return past[:, max(0, cutoff + 1 - n):].sum(axis=1)
     seen = past > 0
     since = np.where(seen.any(axis=1), cutoff - (past.shape[1] - 1 - np.argmax(seen[:, ::-1], axis=1)), 120)
@@ -87,7 +89,7 @@ def _history(deaths: np.ndarray, neighbours, cutoff: int) -> pd.DataFrame:
                          "neighbours_12m": neighbours @ last(12), "months_since": np.minimum(since, 120)})
 
 
-def _design(features: pd.DataFrame, lead) -> np.ndarray:
+def _design(features: pd.DataFrame, lead: ArrayLike) -> np.ndarray:
     logged = np.log1p(features[list(HISTORY)].to_numpy(dtype=float))
     return np.column_stack([logged, np.broadcast_to(np.asarray(lead, dtype=float), len(features)) / 12])
 
@@ -112,12 +114,13 @@ class ViewsWindow:
                              "outcome": values.reshape(-1).astype(np.int64)})
 
     def actuals_frame(self) -> pd.DataFrame:
+        """The observed deaths as the challenge lays them out: one row per month and cell."""
         return pd.DataFrame({"month_id": np.tile(self.months, len(self.cells)).astype(np.int32),
                              "priogrid_gid": np.repeat(self.cells, len(self.months)).astype(np.int64),
                              "outcome": self.actuals.reshape(-1).astype(np.int64)})
 
 
-def _fit_sahelrisk(deaths: np.ndarray, neighbours, cutoff: int, step: int = 3):
+def _fit_sahelrisk(deaths: np.ndarray, neighbours: Any, cutoff: int, step: int = 3) -> tuple[LogisticRegression, SeverityModel]:
     """The hurdle, fitted on (cutoff c, lead k) pairs whose target month is no later than ``cutoff``."""
     designs, any_death, counts, history = [], [], [], []
     for c in range(36, cutoff - 2, step):

@@ -16,13 +16,16 @@ half-life, ``d / (1 + d)``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 from scipy import sparse
 
-from sahelrisk.calendar import last_full_week, week_of
+from sahelrisk.calendar import DateLike, last_full_week, week_of
 from sahelrisk.evaluation.areas import MIN_POSITIVES, calibrate_in_backtest, fit_map
 from sahelrisk.geo import metric_crs_for
 from sahelrisk.units import Units
@@ -53,19 +56,19 @@ def zone_weights(zones: gpd.GeoSeries, cells: gpd.GeoSeries) -> sparse.csr_matri
     return sparse.csr_matrix((share, (zone_pos, cell_pos)), shape=(len(zones_m), len(cells_m)))
 
 
-def share_score(weights: sparse.csr_matrix, p) -> np.ndarray:
+def share_score(weights: sparse.csr_matrix, p: ArrayLike) -> np.ndarray:
     """``p_share`` of each zone from cell probabilities ``p`` (cells, or cells x weeks)."""
     rate = -np.log1p(-np.clip(np.asarray(p, dtype=float), 0, 1 - 1e-12))
     return 1 - np.exp(-(weights @ rate))
 
 
-def independence_score(weights: sparse.csr_matrix, p) -> np.ndarray:
+def independence_score(weights: sparse.csr_matrix, p: ArrayLike) -> np.ndarray:
     """Each zone's ``1 - prod(1 - p)`` over every cell it touches, in full (cells independent)."""
     touched = (weights > 0).astype(float)
     return 1 - np.exp(touched @ np.log1p(-np.clip(np.asarray(p, dtype=float), 0, 1 - 1e-12)))
 
 
-def road_zones(roads: gpd.GeoDataFrame, countries, buffer_km: float = DEFAULT_BUFFER_KM) -> gpd.GeoDataFrame:
+def road_zones(roads: gpd.GeoDataFrame, countries: Iterable[str], buffer_km: float = DEFAULT_BUFFER_KM) -> gpd.GeoDataFrame:
     """The corridor of every road link touching ``countries``: ``zone_id`` (the road id), geometry."""
     keep = roads["from_iso3"].isin(list(countries)) | roads["to_iso3"].isin(list(countries))
     links = roads[keep.to_numpy()].reset_index(drop=True)
@@ -97,7 +100,7 @@ def _event_matrix(events: pd.DataFrame, zones: gpd.GeoDataFrame, span: pd.Dateti
 
 
 def zone_rows(preds: pd.DataFrame, model: str, units: Units, zones: gpd.GeoDataFrame, events: pd.DataFrame, *,
-              target: str, horizon_weeks: int, data_end) -> pd.DataFrame:
+              target: str, horizon_weeks: int, data_end: DateLike) -> pd.DataFrame:
     """Backtest rows per (zone, week): ``p_share``, ``p_independent``, ``p_decay`` and whether a
     fatal event fell in the zone in weeks t+1 .. t+h (``target``); unobserved rows dropped.
 
@@ -140,7 +143,7 @@ def zone_rows(preds: pd.DataFrame, model: str, units: Units, zones: gpd.GeoDataF
 
 
 def evaluate_zones(preds: pd.DataFrame, units: Units, layers: dict, events: pd.DataFrame, *, target: str,
-                   horizon_weeks: int, data_end, model: str = "model", method: str = ZONE_METHOD,
+                   horizon_weeks: int, data_end: DateLike, model: str = "model", method: str = ZONE_METHOD,
                    buffer_km: float = DEFAULT_BUFFER_KM, radius_km: float = DEFAULT_RADIUS_KM) -> dict[str, pd.DataFrame]:
     """Backtest rows of road corridors and mining sites in the units' countries, with the share
     score calibrated fold by fold on earlier folds (``p_calibrated``) and the baseline likewise

@@ -13,7 +13,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Literal, Mapping, Optional
+from typing import Annotated, Any, Literal, Mapping, Optional
 
 import pandas as pd
 from pydantic import Field, create_model, field_validator
@@ -54,28 +54,30 @@ class PeriodSection(StrictModel):
 
 
 @cache
-def _builders_schema():
+def _builders_schema() -> type[StrictModel]:
     """One optional section per registered builder, each with that builder's options."""
     from sahelrisk.features.base import OPTIONS
 
-    def option_type(default):
+    def option_type(default: object) -> Any:
         if isinstance(default, list):
-            numbers = float if any(isinstance(v, float) for v in default) else int
-            return list[Annotated[numbers, Field(gt=0)]]
+            numbers: type = float if any(isinstance(v, float) for v in default) else int
+            return list[Annotated[numbers, Field(gt=0)]]  # type: ignore[valid-type]
         return type(default)
 
-    sections = {}
+    sections: dict[str, Any] = {}
     for theme, defaults in OPTIONS.items():
-        fields = {key: (Optional[option_type(value)], None) for key, value in defaults.items()}
+        fields: dict[str, Any] = {key: (Optional[option_type(value)], None) for key, value in defaults.items()}
         sections[theme] = (Optional[create_model(f"{theme}_options", __base__=StrictModel, **fields)], None)
     return create_model("builders", __base__=StrictModel, **sections)
 
 
 @cache
-def _file_schema():
+def _file_schema() -> type[StrictModel]:
+    """The feature spec file: its sections, each strict (an unknown key is an error)."""
     return create_model("FeatureSpecFile", __base__=StrictModel, name=(Optional[str], None),
                         units=(UnitsSection, ...), period=(PeriodSection, ...),
                         events=(EventsSection, EventsSection()), builders=(_builders_schema(), ...))
+
 
 @dataclass(frozen=True)
 class PanelSpec:

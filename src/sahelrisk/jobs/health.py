@@ -8,10 +8,12 @@ alert, not a calm map.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
-from sahelrisk.calendar import RECENT_WEEKS, events_in_weeks
+from sahelrisk.calendar import RECENT_WEEKS, DateLike, events_in_weeks
 
 __all__ = ["population_stability", "drift_report", "feed_health", "PSI_ALERT"]
 
@@ -19,7 +21,7 @@ PSI_ALERT = 0.25          # the usual reading: < 0.1 stable, 0.1-0.25 moderate, 
 LOW_SHARE = 0.25          # a feed below this share of its expected count is low
 
 
-def population_stability(reference, current, bins: int = 10) -> float:
+def population_stability(reference: pd.Series | np.ndarray, current: pd.Series | np.ndarray, bins: int = 10) -> float:
     """PSI of ``current`` against ``reference`` over the reference's quantile bins (ties merged)."""
     reference = np.asarray(reference, dtype=float)
     current = np.asarray(current, dtype=float)
@@ -36,7 +38,7 @@ def population_stability(reference, current, bins: int = 10) -> float:
     return float(np.sum((cur - ref) * np.log(cur / ref)))
 
 
-def drift_report(panel: pd.DataFrame, features, current_weeks: int = 4) -> list[dict]:
+def drift_report(panel: pd.DataFrame, features: Iterable[str], current_weeks: int = 4) -> list[dict]:
     """PSI per feature: the panel's last ``current_weeks`` weeks against the weeks before them."""
     weeks = np.sort(panel["week"].unique())
     recent = panel["week"].isin(weeks[-current_weeks:])
@@ -47,7 +49,7 @@ def drift_report(panel: pd.DataFrame, features, current_weeks: int = 4) -> list[
     return out
 
 
-def feed_health(events: pd.DataFrame, countries, week, *, recent_weeks: int = RECENT_WEEKS, history_weeks: int = 52) -> list[dict]:
+def feed_health(events: pd.DataFrame, countries: Iterable[str], week: DateLike, *, recent_weeks: int = RECENT_WEEKS, history_weeks: int = 52) -> list[dict]:
     """Per country: located events in the ``recent_weeks`` up to the end of ``week`` against the
     mean of the same span over the ``history_weeks`` before (``expected``); ``status`` is ``ok``,
     ``low`` (under a quarter of expected) or ``stopped`` (none where two or more were expected)."""

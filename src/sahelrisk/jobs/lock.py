@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from sahelrisk.errors import JobBusyError
@@ -15,7 +16,7 @@ __all__ = ["job_lock"]
 
 
 @contextlib.contextmanager
-def job_lock(path: str | Path):
+def job_lock(path: str | Path) -> Iterator[Path]:
     """Hold an exclusive lock on ``path`` for the block; raise :class:`JobBusyError` at once if
     another process holds it."""
     path = Path(path)

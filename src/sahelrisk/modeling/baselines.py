@@ -56,7 +56,7 @@ def required_columns(horizon: int = 4) -> list[str]:
 class BaselineModel(BaseEstimator):
     """A history rule calibrated into a probability: ``fit`` learns only the score-to-probability map."""
 
-    def __init__(self, name: str = "decay", horizon: int = 4):
+    def __init__(self, name: str = "decay", horizon: int = 4) -> None:
         self.name = name
         self.horizon = horizon
 

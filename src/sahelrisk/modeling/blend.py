@@ -64,7 +64,7 @@ class BlendedModel(BaseEstimator):
     def __init__(self, model_params: Mapping | None = None, model_columns: tuple[str, ...] = (),
                  glm_columns: tuple[str, ...] = (), glm_C: float = 1.0, baseline: str = "decay_neighbours",
                  horizon: int = 4, glm_negative_share: float = 1.0, hawkes_columns: tuple[str, ...] = (),
-                 hawkes_negative_share: float = 1.0):
+                 hawkes_negative_share: float = 1.0) -> None:
         self.model_params = model_params
         self.model_columns = model_columns
         self.glm_columns = glm_columns

@@ -100,7 +100,7 @@ class RiskModel(BaseEstimator):
                  recency_half_life_weeks: float = 0.0, scale_pos_weight: float = 1.0, objective: str = "binary",
                  seed: int = 42, n_jobs: int = 0, max_bin: int = 63, neg_bagging_fraction: float = 1.0,
                  negative_share: float = 1.0, quiet_column: str = "", quiet_negative_share: float = 1.0,
-                 monotone_history: bool = False, refit_full: bool = False, linear_tree: bool = False):
+                 monotone_history: bool = False, refit_full: bool = False, linear_tree: bool = False) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -238,7 +238,7 @@ class RiskModel(BaseEstimator):
         self.base_rate_ = float(y.mean())
         return self
 
-    def _check_fitted(self):
+    def _check_fitted(self) -> None:
         check_is_fitted(self, "booster_")
 
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:

@@ -21,7 +21,7 @@ TIE_BREAK = 1e-9
 
 
 class Calibrator:
-    def __init__(self, method: str = "isotonic"):
+    def __init__(self, method: str = "isotonic") -> None:
         if method not in ("isotonic", "sigmoid"):
             raise SpecError(f"calibration {method!r} unknown; use 'isotonic' or 'sigmoid'")
         self.method = method

@@ -60,7 +60,7 @@ class SelfExcitingModel(BaseEstimator):
     >>> SelfExcitingModel().fit(X[["intensity_k50km_hl8w"]], y).weights_     # doctest: +SKIP
     """
 
-    def __init__(self, negative_share: float = 1.0, seed: int = 42, max_iter: int = 500):
+    def __init__(self, negative_share: float = 1.0, seed: int = 42, max_iter: int = 500) -> None:
         self.negative_share = negative_share
         self.seed = seed
         self.max_iter = max_iter

@@ -57,7 +57,7 @@ class IntensityGLM(BaseEstimator):
     >>> IntensityGLM(C=1.0).fit(X, y).predict_proba(X)[:, 1]     # doctest: +SKIP
     """
 
-    def __init__(self, C: float = 1.0, max_iter: int = 2000, negative_share: float = 1.0, seed: int = 42):
+    def __init__(self, C: float = 1.0, max_iter: int = 2000, negative_share: float = 1.0, seed: int = 42) -> None:
         self.C = C
         self.max_iter = max_iter
         self.negative_share = negative_share

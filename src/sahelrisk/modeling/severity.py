@@ -131,7 +131,7 @@ class SeverityModel(BaseEstimator):
         (0, 0) draws cells independently. Not fitted here: chosen on validation origins.
     """
 
-    def __init__(self, alpha: float = 1.0, features=SEVERITY_FEATURES, correlation: tuple[float, float] = (0.0, 0.0)):
+    def __init__(self, alpha: float = 1.0, features=SEVERITY_FEATURES, correlation: tuple[float, float] = (0.0, 0.0)) -> None:
         self.alpha = alpha
         self.features = features
         self.correlation = correlation

@@ -13,7 +13,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Annotated, Literal, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Mapping, Optional, Union
 
 import pandas as pd
 from pydantic import Field, create_model, model_validator
@@ -98,18 +98,20 @@ class PromotionSection(StrictModel):
 
 
 @cache
-def _model_section():
+def _model_section() -> type[StrictModel]:
     """The boosted-trees member's parameters, with the types of their defaults."""
-    fields = {name: (Optional[type(value)], None) for name, value in RiskModel().get_params().items()}
+    fields: dict[str, Any] = {name: (Optional[type(value)], None) for name, value in RiskModel().get_params().items()}
     return create_model("model", __base__=StrictModel, **fields)
 
 
 @cache
-def _file_schema():
+def _file_schema() -> type[StrictModel]:
+    """The training spec file: its sections, each strict (an unknown key is an error)."""
+    registered: Any = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
     return create_model(
         "TrainingSpecFile", __base__=StrictModel,
         name=(Optional[str], None), features=(str, ...),
-        registered_model=(Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")], ...),
+        registered_model=(registered, ...),
         target=(TargetSection, ...), backtest=(BacktestSection, ...), model=(_model_section(), None),
         model_features=(ModelFeaturesSection, None), blend=(Optional[BlendSection], None),
         baselines=(BaselinesSection, None), promotion=(PromotionSection, None), areas=(AreasSection, None),

@@ -191,7 +191,7 @@ class _PyfuncRiskModel(PythonModel):
     The type hints keep MLflow from printing a note on every load; the input is a frame of the
     feature columns, as the logged signature says."""
 
-    def __init__(self, model):
+    def __init__(self, model) -> None:
         self.model = model
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> list[float]:

@@ -3,6 +3,7 @@ off the network by straight connectors, and different alternatives (k shortest s
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -35,13 +36,16 @@ class Route:
 
     @property
     def km(self) -> float:
+        """The route's length."""
         return float(self.parts["km"].sum())
 
     @property
     def minutes(self) -> float:
+        """The route's travel time."""
         return float(self.parts["minutes"].sum())
 
     def line(self) -> LineString:
+        """The whole route as one line, its parts joined in travel order."""
         coords: list[tuple[float, ...]] = []
         for geometry in self.parts.geometry:
             points = list(geometry.coords)
@@ -59,7 +63,7 @@ class RoadNetwork:
         geometry drawn from ``from_node`` to ``to_node``.
     """
 
-    def __init__(self, roads: gpd.GeoDataFrame):
+    def __init__(self, roads: gpd.GeoDataFrame) -> None:
         if roads is None or roads.empty:
             raise SpecError("the road layer is empty: routing needs the 'roads' dataset (sahelrisk data list)")
         self.roads = roads.reset_index(drop=True)
@@ -73,7 +77,7 @@ class RoadNetwork:
                 self.graph.add_edge(u, v, minutes=minutes, km=float(r["length_km"]), row=i)
         self._index = self.metric.sindex
 
-    def _edge_geometry(self, u, v, graph) -> tuple[LineString, dict]:
+    def _edge_geometry(self, u: Hashable, v: Hashable, graph: nx.Graph) -> tuple[LineString, dict]:
         data = graph.edges[u, v]
         if "geometry" in data:
             geometry = data["geometry"]
@@ -82,7 +86,7 @@ class RoadNetwork:
         geometry = road.geometry
         return (geometry if int(road["from_node"]) == u else LineString(geometry.coords[::-1])), data
 
-    def _attach(self, graph: nx.Graph, point: Waypoint, key) -> tuple[object, list[dict]]:
+    def _attach(self, graph: nx.Graph, point: Waypoint, key: Hashable) -> tuple[object, list[dict]]:
         """Join a waypoint to the graph at the nearest point of the nearest road; returns the node
         and the connector parts (from the waypoint to the road)."""
         p = gpd.GeoSeries([Point(point.lon, point.lat)], crs="EPSG:4326").to_crs(self.crs).iloc[0]
@@ -116,7 +120,7 @@ class RoadNetwork:
                                "geometry": LineString([(point.lon, point.lat), (on_road.x, on_road.y)])})
         return node, connectors
 
-    def _parts(self, graph, path) -> list[dict]:
+    def _parts(self, graph: nx.Graph, path: list) -> list[dict]:
         parts = []
         for u, v in zip(path[:-1], path[1:]):
             geometry, data = self._edge_geometry(u, v, graph)
@@ -124,7 +128,7 @@ class RoadNetwork:
                           "minutes": data["minutes"], "geometry": geometry})
         return parts
 
-    def _leg_graph(self, a: Waypoint, b: Waypoint):
+    def _leg_graph(self, a: Waypoint, b: Waypoint) -> tuple[nx.Graph, Hashable, Hashable, list[dict], list[dict]]:
         graph = self.graph.copy()
         start, before = self._attach(graph, a, 0)
         end, after = self._attach(graph, b, 1)
@@ -191,7 +195,7 @@ class RoadNetwork:
                     break
         return routes
 
-    def _whole(self, legs, paths) -> list[dict]:
+    def _whole(self, legs: list, paths: list) -> list[dict]:
         """The parts of a route made of one path per leg, connectors included."""
         parts = []
         for k, ((graph, before, after, _, _), path) in enumerate(zip(legs, paths)):
@@ -199,11 +203,11 @@ class RoadNetwork:
         return parts
 
     @staticmethod
-    def _minutes(graph, path) -> float:
+    def _minutes(graph: nx.Graph, path: list) -> float:
         return sum(graph.edges[e]["minutes"] for e in zip(path[:-1], path[1:]))
 
     @staticmethod
-    def _lengths(legs, paths) -> dict:
+    def _lengths(legs: list, paths: list) -> dict:
         """Km of each road link a route uses, keyed without direction (a link driven twice counts once)."""
         lengths = {}
         for k, ((graph, *_), path) in enumerate(zip(legs, paths)):

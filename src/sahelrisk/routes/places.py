@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sahelrisk.countries import known_countries, normalize_name
 from sahelrisk.errors import SpecError
@@ -44,13 +46,13 @@ def parse_lat_lon(text: str) -> tuple[float, float] | None:
     return lat, lon
 
 
-def _km(lon1, lat1, lon2, lat2) -> np.ndarray:
+def _km(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> np.ndarray:
     lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 6371.0 * 2 * np.arcsin(np.sqrt(a))
 
 
-def resolve_place(text: str, places: gpd.GeoDataFrame, countries=None) -> Waypoint:
+def resolve_place(text: str, places: gpd.GeoDataFrame, countries: Iterable[str] | None = None) -> Waypoint:
     """The place ``text`` names.
 
     Parameters

@@ -19,9 +19,11 @@ import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
-from sahelrisk.calendar import RECENT_WEEKS, events_in_weeks, weeks_up_to
+from sahelrisk.calendar import RECENT_WEEKS, DateLike, events_in_weeks, weeks_up_to
 from sahelrisk.errors import DataGapError
+from sahelrisk.evaluation.areas import AreaCalibration
 from sahelrisk.evaluation.zones import independence_score, share_score, zone_weights
 from sahelrisk.geo import metric_crs_for
 from sahelrisk.routes.network import Route
@@ -33,7 +35,7 @@ EVENT_WINDOWS = (RECENT_WEEKS, 52)
 SLIVER_M = 25.0
 
 
-def events_near(shapes_m: gpd.GeoSeries, events: pd.DataFrame, week, radius_m: float, crs: str) -> pd.DataFrame:
+def events_near(shapes_m: gpd.GeoSeries, events: pd.DataFrame, week: DateLike, radius_m: float, crs: str) -> pd.DataFrame:
     """Per shape (metric CRS): fatal events and deaths within ``radius_m`` over each window of
     :data:`EVENT_WINDOWS` weeks up to the end of ``week``."""
     week = pd.Timestamp(week)
@@ -54,7 +56,7 @@ def events_near(shapes_m: gpd.GeoSeries, events: pd.DataFrame, week, radius_m: f
     return out
 
 
-def route_segments(route: Route, cells: gpd.GeoDataFrame, events: pd.DataFrame, week, *,
+def route_segments(route: Route, cells: gpd.GeoDataFrame, events: pd.DataFrame, week: DateLike, *,
                    buffer_km: float = 10.0) -> gpd.GeoDataFrame:
     """The route split by cell, in travel order.
 
@@ -114,7 +116,7 @@ def route_segments(route: Route, cells: gpd.GeoDataFrame, events: pd.DataFrame, 
     return segments.to_crs("EPSG:4326")
 
 
-def _zone_probabilities(zone, cells: gpd.GeoDataFrame) -> tuple[float, float, int]:
+def _zone_probabilities(zone: BaseGeometry, cells: gpd.GeoDataFrame) -> tuple[float, float, int]:
     """(share score, independence score, cells touched) of one zone polygon (EPSG:4326)."""
     weights = zone_weights(gpd.GeoSeries([zone], crs="EPSG:4326"), cells.geometry.reset_index(drop=True))
     p = cells["probability"].to_numpy(dtype=float)
@@ -122,7 +124,7 @@ def _zone_probabilities(zone, cells: gpd.GeoDataFrame) -> tuple[float, float, in
 
 
 def route_summary(route: Route, segments: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, *, buffer_km: float = 10.0,
-                  calibration=None) -> dict:
+                  calibration: AreaCalibration | None = None) -> dict:
     """The whole route in numbers.
 
     Returns
@@ -161,8 +163,8 @@ def route_summary(route: Route, segments: gpd.GeoDataFrame, cells: gpd.GeoDataFr
     }
 
 
-def site_risk(sites: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, events: pd.DataFrame, week, *,
-              radius_km: float = 25.0, calibration=None) -> gpd.GeoDataFrame:
+def site_risk(sites: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, events: pd.DataFrame, week: DateLike, *,
+              radius_km: float = 25.0, calibration: AreaCalibration | None = None) -> gpd.GeoDataFrame:
     """Each site's risk: its cell's probability, that of its surroundings and the events near it.
 
     Parameters
@@ -210,8 +212,8 @@ def site_risk(sites: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, events: pd.DataF
     return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326").sort_values("rank", na_position="last")
 
 
-def assess_routes(routes: list[Route], cells: gpd.GeoDataFrame, events: pd.DataFrame, week, *,
-                  buffer_km: float = 10.0, calibration=None) -> gpd.GeoDataFrame:
+def assess_routes(routes: list[Route], cells: gpd.GeoDataFrame, events: pd.DataFrame, week: DateLike, *,
+                  buffer_km: float = 10.0, calibration: AreaCalibration | None = None) -> gpd.GeoDataFrame:
     """Segments of every route in one frame (column ``route``), the routes ranked by risk and
     by time; the per-route summaries (:func:`route_summary`) in ``.attrs["routes"]``."""
     frames, summaries = [], []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,14 +16,14 @@ __all__ = ["read_sites", "mining_sites"]
 SITE_COLUMNS = ["site_id", "name", "site_kind", "commodity", "country_iso3", "source", "geometry"]
 
 
-def mining_sites(layer: gpd.GeoDataFrame, countries) -> gpd.GeoDataFrame:
+def mining_sites(layer: gpd.GeoDataFrame, countries: Iterable[str]) -> gpd.GeoDataFrame:
     """The sites of the mining layers in ``countries``."""
     sites = layer[layer["country_iso3"].isin(list(countries))].copy()
     sites["source"] = "USGS"
     return sites[SITE_COLUMNS].reset_index(drop=True)
 
 
-def _number(value, path: Path, row: int, column: str) -> float:
+def _number(value: str | float, path: Path, row: int, column: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -35,7 +36,7 @@ def _number(value, path: Path, row: int, column: str) -> float:
     return number
 
 
-def read_sites(path) -> gpd.GeoDataFrame:
+def read_sites(path: str | Path) -> gpd.GeoDataFrame:
     """Sites from a CSV (columns ``name``, ``latitude``, ``longitude``; optional ``site_kind``,
     ``commodity``) or a GeoJSON of points (a ``name`` property).
 

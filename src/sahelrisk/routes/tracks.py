@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from shapely.geometry import LineString, shape
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge
 
 from sahelrisk.errors import DataFileError
@@ -31,7 +32,7 @@ def _from_gpx(path: Path) -> LineString:
     return LineString(points)
 
 
-def _lines(geometry) -> list:
+def _lines(geometry: BaseGeometry) -> list:
     if geometry.geom_type == "LineString":
         return [geometry]
     if geometry.geom_type == "MultiLineString":
@@ -59,7 +60,7 @@ def _from_geojson(path: Path) -> LineString:
     return merged
 
 
-def read_track(path) -> LineString:
+def read_track(path: str | Path) -> LineString:
     """The route of a GPX (``.gpx``) or GeoJSON (``.geojson``, ``.json``) file, in lon/lat.
 
     Raises

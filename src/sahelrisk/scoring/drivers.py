@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def _window_weeks(feature: str) -> int:
     return int(match["w"])
 
 
-def _past_year(name: str, columns) -> str | None:
+def _past_year(name: str, columns: Iterable[str]) -> str | None:
     """The 52-week column of the same count, to compare a short window with the unit's own year."""
     match = _WINDOWED.match(name)
     if match is None or "_hl" in name or int(match["w"]) >= 52:
@@ -178,7 +179,7 @@ def phrase(record: dict, lang: str = "en", described: dict | None = None) -> str
     return gettext(lang, "%(sentence)s (typical: %(typical)s)", sentence=text, typical=fmt.number(record["typical"]))
 
 
-def phrase_all(records, lang: str = "en", described: dict | None = None) -> list[str]:
+def phrase_all(records: str | list | None, lang: str = "en", described: dict | None = None) -> list[str]:
     """Sentences of a list of records, or of its JSON text (as stored in the outputs)."""
     if isinstance(records, str):
         records = json.loads(records) if records else []

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
-from sahelrisk.calendar import parse_week
+from sahelrisk.calendar import DateLike, parse_week
 from sahelrisk.errors import SpecError
+from sahelrisk.evaluation.areas import AreaCalibration
 from sahelrisk.features.panel import PanelInputs, build_units, compute_panel
 from sahelrisk.features.spec import PanelSpec
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
+from sahelrisk.modeling.severity import SeverityModel
 from sahelrisk.scoring.drivers import describe_feature, explain, phrase_all
 from sahelrisk.scoring.guard import check_week
 from sahelrisk.units import Units
@@ -38,22 +42,26 @@ TIERS = ("low", "elevated", "high", "very high")
 UNIT_LEVELS = ("grid", "adm1", "adm2")
 
 
-def check_unit_level(level: str, allowed=UNIT_LEVELS) -> None:
+def check_unit_level(level: str, allowed: Sequence[str] = UNIT_LEVELS) -> None:
+    """Refuse a unit level not in ``allowed``, naming the ones there are."""
     if level not in allowed:
         raise SpecError(f"unknown unit level {level!r}; use one of {', '.join(allowed)}")
 
 
-def tier_index(p) -> np.ndarray:
+def tier_index(p: ArrayLike) -> np.ndarray:
     """Position in :data:`TIERS` of each probability."""
     return np.searchsorted(TIER_CUTS, np.asarray(p, dtype=float), side="right")
 
 
-def risk_tier(p) -> np.ndarray:
+def risk_tier(p: ArrayLike) -> np.ndarray:
+    """Each probability's tier name (low, elevated, high, very high)."""
     return np.asarray(TIERS, dtype=object)[tier_index(p)]
 
 
 @dataclass
 class ScoreResult:
+    """A scored week: the cells, the areas of each level, timings, each country's coverage and notes."""
+
     cells: gpd.GeoDataFrame          # per unit of the model's grid (or admin units)
     areas: dict[str, gpd.GeoDataFrame]
     seconds: dict
@@ -82,9 +90,9 @@ def _drivers(model: RiskModel | BlendedModel, X_now: pd.DataFrame, X_before: pd.
     return drivers, changes
 
 
-def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelInputs, week, *, horizon_weeks: int,
-               model_version: str, units: Units | None = None, levels=("adm2",),
-               area_calibration=None, severity=None, draws: int = 1000, seed: int = 0, check: bool = True,
+def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelInputs, week: DateLike, *, horizon_weeks: int,
+               model_version: str, units: Units | None = None, levels: Sequence[str] = ("adm2",),
+               area_calibration: AreaCalibration | None = None, severity: SeverityModel | None = None, draws: int = 1000, seed: int = 0, check: bool = True,
                reporting_lags: dict[str, int] | None = None, allow_stale: bool = False) -> ScoreResult:
     """Score the week holding ``week`` (and the week before, for the change) with a fitted model.
 
@@ -183,19 +191,19 @@ def _deaths(frame: gpd.GeoDataFrame, samples: np.ndarray) -> None:
         frame[f"p_{k}plus_deaths"] = (samples >= k).mean(axis=1)
 
 
-def _finish(frame: gpd.GeoDataFrame, model_version: str, latest_event) -> None:
+def _finish(frame: gpd.GeoDataFrame, model_version: str, latest_event: DateLike | None) -> None:
     frame["risk_tier"] = risk_tier(frame["probability"])
     frame["rank"] = frame["probability"].rank(ascending=False, method="first").astype(int)
     frame["model_version"] = model_version
     frame["latest_event"] = pd.Timestamp(latest_event).date().isoformat() if pd.notna(latest_event) else None
 
 
-def _calibrated(calibration, level: str, p: np.ndarray) -> np.ndarray:
+def _calibrated(calibration: AreaCalibration | None, level: str, p: np.ndarray) -> np.ndarray:
     return p if calibration is None else calibration.apply(level, p)
 
 
-def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_version: str, latest_event,
-              calibration=None, samples: np.ndarray | None = None) -> gpd.GeoDataFrame:
+def aggregate(cells: gpd.GeoDataFrame, level: str, inputs: PanelInputs, model_version: str, latest_event: DateLike | None,
+              calibration: AreaCalibration | None = None, samples: np.ndarray | None = None) -> gpd.GeoDataFrame:
     """Probability of at least one event in each ADM1/ADM2 area from its cells' probabilities: the
     independence score ``1 - prod(1 - p)`` (``probability_independent``), mapped by the model's
     area ``calibration`` where it has one (cells of one area are not independent)."""

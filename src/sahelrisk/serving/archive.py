@@ -45,7 +45,7 @@ class Archive:
         Weeks whose tables stay in memory (the most recently used).
     """
 
-    def __init__(self, out_dir: str | Path, keep: int = 6):
+    def __init__(self, out_dir: str | Path, keep: int = 6) -> None:
         self.root = Path(out_dir).resolve()
         self.keep = keep
         self._cache: OrderedDict[tuple, object] = OrderedDict()

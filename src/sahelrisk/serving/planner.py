@@ -77,7 +77,7 @@ class Planner:
     """
 
     def __init__(self, archive: Archive, data_dir: Path, *, tracking_uri: str | None = None,
-                 mlruns: str | Path = "mlruns", catalog: Catalog | None = None, limits: Limits = Limits()):
+                 mlruns: str | Path = "mlruns", catalog: Catalog | None = None, limits: Limits = Limits()) -> None:
         self.archive = archive
         self.data_dir = Path(data_dir)
         self.tracking_uri, self.mlruns = tracking_uri, mlruns

@@ -79,7 +79,7 @@ class SafeHeaders:
     milliseconds a request under load.
     """
 
-    def __init__(self, app: ASGIApp, refuse: Callable[[Request], Response | None]):
+    def __init__(self, app: ASGIApp, refuse: Callable[[Request], Response | None]) -> None:
         self.app = app
         self.refuse = refuse
 
