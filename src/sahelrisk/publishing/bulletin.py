@@ -9,14 +9,16 @@ numbers and percentages from Babel (:mod:`sahelrisk.i18n`).
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from sahelrisk.calendar import forecast_period, parse_week
+from sahelrisk.calendar import DateLike, forecast_period, parse_week
 from sahelrisk.countries import known_countries
 from sahelrisk.evaluation.zones import DEFAULT_RADIUS_KM
 from sahelrisk.i18n import Formatter, check_language, gettext, translations
@@ -37,10 +39,12 @@ _VIOLENCE = {"state_based": N_("state-based"), "non_state": N_("between armed gr
 
 
 def tier_name(tier: str, lang: str) -> str:
+    """A tier's name in ``lang``."""
     return gettext(lang, _TIER_NAMES[tier]) if tier in _TIER_NAMES else str(tier)
 
 
-def violence_name(kind, lang: str) -> str:
+def violence_name(kind: object, lang: str) -> str:
+    """A UCDP type of violence (1 state-based, 2 non-state, 3 one-sided) in words, in ``lang``."""
     return gettext(lang, _VIOLENCE[kind]) if kind in _VIOLENCE else str(kind).replace("_", " ")
 
 
@@ -112,7 +116,7 @@ def _accuracy(metrics: dict, fmt: Formatter) -> dict | None:
     if pd.isna(metrics.get("model_ap", float("nan"))):
         return None
 
-    def two(name):
+    def two(name: str) -> str:
         return fmt.number(round(metrics.get(name, float("nan")), 2)) if name in metrics else "-"
     rate = metrics.get("zero_positives", float("nan")) / max(metrics.get("zero_rows", 1), 1)
     return {"rate": fmt.percent(rate), "top10": fmt.percent(metrics.get("model_top10_recall")),
@@ -120,7 +124,7 @@ def _accuracy(metrics: dict, fmt: Formatter) -> dict | None:
             "bss": two("model_brier_skill")}
 
 
-def _coverage(item, lang: str, fmt: Formatter) -> dict:
+def _coverage(item: Any, lang: str, fmt: Formatter) -> dict:
     if isinstance(item, str):   # a line already written (older run records)
         return {"text": item, "stale": False}
     name = fmt.country(_iso2(item.country))
@@ -193,7 +197,7 @@ def _fallback(health: dict | None) -> dict | None:
     return {"model": fallback["model"], "version": fallback["version"]} if fallback else None
 
 
-def _reasons(row, records: str, text: str, lang: str) -> list[str]:
+def _reasons(row: pd.Series, records: str, text: str, lang: str) -> list[str]:
     if records in row and isinstance(row[records], str):
         return phrase_all(row[records], lang)
     value = row.get(text)
@@ -208,9 +212,9 @@ def tier_rows(units: pd.DataFrame, fmt: Formatter) -> list[dict]:
              "range": f"{fmt.percent(cuts[i])}–{fmt.percent(cuts[i + 1])}"} for i, t in enumerate(TIERS)]
 
 
-def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_event, adm2: pd.DataFrame,
+def render_bulletin(*, week: DateLike, horizon_weeks: int, model_version: str, latest_event: DateLike | str | None, adm2: pd.DataFrame,
                     metrics: dict, map_png: str | Path | None = None, top: int = 20, risers: int = 10,
-                    coverage=(), cells: pd.DataFrame | None = None, recent: pd.DataFrame | None = None,
+                    coverage: Sequence[Any] = (), cells: pd.DataFrame | None = None, recent: pd.DataFrame | None = None,
                     sites: pd.DataFrame | None = None, top_sites: int = 10, health: dict | None = None,
                     lang: str = "en") -> str:
     """The bulletin as an HTML page in ``lang``.
@@ -258,7 +262,7 @@ def render_bulletin(*, week, horizon_weeks: int, model_version: str, latest_even
         row_drops=_row_drops(health, fmt), fallback=_fallback(health))
 
 
-def _is_date(value) -> bool:
+def _is_date(value: object) -> bool:
     try:
         pd.Timestamp(value)
         return True
@@ -266,7 +270,7 @@ def _is_date(value) -> bool:
         return False
 
 
-def write_pdf(page: str, path) -> None:
+def write_pdf(page: str, path: str | Path | BinaryIO) -> None:
     """The bulletin page as an A4 PDF (the page's own print styles set the paper and margins) into
     ``path``, a file path or a binary file object."""
     from weasyprint import HTML

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from jinja2 import Template
 
 from sahelrisk.countries import known_countries
 from sahelrisk.escaping import plot_text
@@ -24,7 +28,7 @@ __all__ = ["interactive_map", "static_map", "TIER_COLOURS", "escape_text", "inli
 TIER_COLOURS = {"low": "#fef0d9", "elevated": "#fdcc8a", "high": "#fc8d59", "very high": "#d7301f"}
 
 
-def escape_text(value) -> str:
+def escape_text(value: object) -> str:
     """Text from data made safe for every place the map puts it: HTML (tooltips and popups are
     HTML), attributes, the JSON inside a script block (no ``</script>``) and the JavaScript template
     literals folium wraps tooltips in (no backquote, ``${`` or trailing backslash)."""
@@ -32,7 +36,7 @@ def escape_text(value) -> str:
             .replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;"))
 
 
-def safe_frame(frame: gpd.GeoDataFrame, keep=("popup",)) -> gpd.GeoDataFrame:
+def safe_frame(frame: gpd.GeoDataFrame, keep: Sequence[str] = ("popup",)) -> gpd.GeoDataFrame:
     """Every text column escaped with :func:`escape_text` (``keep``: columns already built from escaped parts)."""
     out = frame.copy()
     for column in out.columns:
@@ -57,6 +61,7 @@ def inline_leaflet(page: str) -> str:
 
 
 def legend_html(title: str, lang: str) -> str:
+    """The tiers' legend of the interactive map, in ``lang``."""
     fmt = Formatter(lang)
     cuts = [0.0, *TIER_CUTS, 1.0]
     tiers = [{"colour": TIER_COLOURS[t], "name": tier_name(t, lang),
@@ -64,11 +69,11 @@ def legend_html(title: str, lang: str) -> str:
     return _template(lang, "map_legend.html.j2").render(title=title, tiers=tiers)
 
 
-def _template(lang: str, name: str):
+def _template(lang: str, name: str) -> Template:
     return template_environment(lang).get_template(name)
 
 
-def _popup(row, lang: str, fmt: Formatter) -> str:
+def _popup(row: pd.Series, lang: str, fmt: Formatter) -> str:
     """The cell's popup as HTML: every value from data goes through :func:`escape_text`."""
     deaths = ""
     if "p_10plus_deaths" in row and pd.notna(row.get("p_10plus_deaths")):
@@ -83,7 +88,7 @@ def _popup(row, lang: str, fmt: Formatter) -> str:
                    drivers=escape_text("; ".join(_driver_lines(row, lang)) or "-")) + deaths
 
 
-def _driver_lines(row, lang: str) -> list[str]:
+def _driver_lines(row: pd.Series, lang: str) -> list[str]:
     records = row.get("driver_records")
     if isinstance(records, str):
         return phrase_all(records, lang)
@@ -128,7 +133,7 @@ def _country_labels(countries: gpd.GeoDataFrame | None, lang: str) -> list[dict]
     return out
 
 
-def add_place_labels(fmap, places: gpd.GeoDataFrame | None, countries: gpd.GeoDataFrame | None, shown: set,
+def add_place_labels(fmap: folium.Map, places: gpd.GeoDataFrame | None, countries: gpd.GeoDataFrame | None, shown: set,
                      lang: str) -> None:
     """Town labels by size as the map zooms, country names, the place search box and the
     ``#place`` / ``#lat,lon,zoom`` address of the view (towns of the ``shown`` countries)."""
@@ -137,7 +142,7 @@ def add_place_labels(fmap, places: gpd.GeoDataFrame | None, countries: gpd.GeoDa
     extras = _template(lang, "map_extras.html.j2").render(
         map_name=fmap.get_name(), places=_places(places, shown), countries=_country_labels(countries, lang),
         words={"not_found": gettext(lang, "no such place in the places layer")})
-    fmap.get_root().html.add_child(folium.Element(extras))
+    fmap.get_root().html.add_child(folium.Element(extras))  # type: ignore[attr-defined]  # a Figure, typed as its base
 
 
 def interactive_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = None, events: pd.DataFrame | None = None,
@@ -241,7 +246,7 @@ def interactive_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame | None = Non
     return inline_leaflet(page.replace("<html>", f'<html lang="{lang}">', 1))
 
 
-def static_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, path, *, title: str,
+def static_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, path: str | Path, *, title: str,
                subtitle: str, label_top: int = 10, lang: str = "en") -> None:
     """A printable PNG: cells by tier, country borders, the ``label_top`` highest-risk ADM2 labelled."""
     import matplotlib

@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
-from sahelrisk.calendar import RECENT_WEEKS, events_in_weeks, parse_week
+from sahelrisk.calendar import RECENT_WEEKS, DateLike, events_in_weeks, parse_week
 from sahelrisk.escaping import file_slug, write_csv, write_geojson
+from sahelrisk.features.panel import PanelInputs
 from sahelrisk.files import write_folder_atomic
 from sahelrisk.i18n import LANGUAGES, Formatter, check_language, gettext
 from sahelrisk.publishing.bulletin import render_bulletin, write_pdf
 from sahelrisk.publishing.maps import interactive_map, static_map
 from sahelrisk.publishing.route_map import route_map
 from sahelrisk.publishing.summaries import unscored_notes
+from sahelrisk.registry.models import LoadedModel
 from sahelrisk.routes.plan import plan_sites
+from sahelrisk.scoring.week import ScoreResult
 
 __all__ = ["write_outputs", "output_files", "write_route_outputs", "write_site_outputs"]
 
@@ -27,19 +32,19 @@ DATA_FILES = ("risk_grid.parquet", "risk_grid.geojson", "risk_adm2.csv", "risk_a
 LANGUAGE_FILES = ("map.{lang}.html", "map.{lang}.png", "bulletin.{lang}.html", "bulletin.{lang}.pdf")
 
 
-def _recent_events(events: pd.DataFrame, week: pd.Timestamp, countries=None) -> pd.DataFrame:
+def _recent_events(events: pd.DataFrame, week: pd.Timestamp, countries: Iterable[str] | None = None) -> pd.DataFrame:
     """Located events of the :data:`RECENT_WEEKS` up to the end of ``week``, the ones the maps show."""
     recent = events_in_weeks(events, week, RECENT_WEEKS)
     return recent if countries is None else recent[recent["country_iso3"].isin(list(countries)).to_numpy()]
 
 
-def output_files(langs=LANGUAGES) -> tuple[str, ...]:
+def output_files(langs: Sequence[str] = LANGUAGES) -> tuple[str, ...]:
     """The files of one output folder when written in ``langs``."""
     return DATA_FILES + tuple(name.format(lang=lang) for lang in langs for name in LANGUAGE_FILES)
 
 
-def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra: dict | None = None,
-                  langs=LANGUAGES, health: dict | None = None) -> Path:
+def write_outputs(result: ScoreResult, loaded: LoadedModel, inputs: PanelInputs, out_dir: str | Path, *, horizon_weeks: int, extra: dict | None = None,
+                  langs: Sequence[str] = LANGUAGES, health: dict | None = None) -> Path:
     """Write one scoring run's outputs into ``<out_dir>/<week>/``, whole or not at all.
 
     Parameters
@@ -114,7 +119,7 @@ def write_outputs(result, loaded, inputs, out_dir, *, horizon_weeks: int, extra:
 
 
 
-def write_route_outputs(segments, cells, inputs, out_dir, name: str, *, langs=LANGUAGES) -> Path:
+def write_route_outputs(segments: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, inputs: PanelInputs, out_dir: str | Path, name: str, *, langs: Sequence[str] = LANGUAGES) -> Path:
     """A route assessment (:func:`sahelrisk.routes.risk.assess_routes`) into
     ``<out_dir>/routes/<week>/<name>/``, whole or not at all: ``route.geojson`` (every stretch of
     every route), ``segments.csv``, ``summary.json`` and ``route.<lang>.html``. ``name`` is made a
@@ -139,7 +144,7 @@ def write_route_outputs(segments, cells, inputs, out_dir, name: str, *, langs=LA
     return write_folder_atomic(Path(out_dir) / "routes" / str(week.date()) / file_slug(name, "route"), fill)
 
 
-def write_site_outputs(sites, out_dir, week) -> Path:
+def write_site_outputs(sites: gpd.GeoDataFrame, out_dir: str | Path, week: DateLike) -> Path:
     """Scored sites into ``<out_dir>/sites/<week>/``: ``sites.csv`` and ``sites.geojson``."""
     week = parse_week(week)   # a folder per Monday, whatever day of the week was asked
 

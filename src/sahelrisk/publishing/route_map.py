@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry import LineString
+from shapely.geometry.base import BaseGeometry
 
 from sahelrisk.i18n import Formatter, check_language, gettext
 from sahelrisk.publishing.bulletin import tier_name
@@ -32,7 +34,7 @@ def route_label(label: str, lang: str) -> str:
     return label
 
 
-def _segment_tooltip(row, lang: str, fmt: Formatter) -> str:
+def _segment_tooltip(row: pd.Series, lang: str, fmt: Formatter) -> str:
     return gettext(lang, "%(route)s, stretch %(n)s: %(p)s (%(tier)s), %(km)s km, %(events)s fatal events within "
                          "the corridor in the last 4 weeks, %(events52)s in 52 weeks",
                    route=escape_text(route_label(row["route"], lang)), n=escape_text(row["segment"]),
@@ -44,7 +46,7 @@ def _segment_tooltip(row, lang: str, fmt: Formatter) -> str:
 DISPLAY_TOLERANCE_DEG = 0.0003   # about 30 m: finer than the map shows, far coarser than a GPS log
 
 
-def _for_display(line):
+def _for_display(line: LineString) -> BaseGeometry:
     """A line with the points the map cannot show dropped (a GPS track logs one a second); the
     scores, the GeoJSON and the CSV keep every point."""
     return line.simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=False) if len(line.coords) > 2 else line

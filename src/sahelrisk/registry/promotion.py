@@ -10,8 +10,10 @@ challenger's fits are its backtest's, and a champion of the same recipe shares t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -103,14 +105,17 @@ class LatestFolds:
     folds: tuple[Fold, ...]
 
     @classmethod
-    def of(cls, splitter, n: int) -> "LatestFolds":
+    def of(cls, splitter: Any, n: int) -> "LatestFolds":
+        """The last ``n`` folds of ``splitter`` (anything with ``split()``)."""
         return cls(tuple(list(splitter.split())[-n:]))
 
-    def split(self):
+    def split(self) -> Iterator[Fold]:
+        """The folds, oldest first."""
         return iter(self.folds)
 
     @property
     def names(self) -> list[str]:
+        """The folds' names."""
         return [f.name for f in self.folds]
 
 

@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ CHAMPION = "champion"
 
 @dataclass(frozen=True)
 class ModelRef:
+    """A registered model version: its name, version and the run that logged it."""
+
     name: str
     version: str
     run_id: str
@@ -41,6 +44,7 @@ class ModelRef:
 
     @property
     def uri(self) -> str:
+        """The registry's address of this version (``models:/<name>/<version>``)."""
         return f"models:/{self.name}/{self.version}"
 
 
@@ -132,6 +136,7 @@ def _experiment(name: str, root: str | Path) -> str:
 
 
 def git_commit(cwd: str | Path | None = None) -> str:
+    """The checkout's commit (recorded with every run), or ``unknown`` outside a checkout."""
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=cwd,
                               check=True).stdout.strip()
@@ -140,7 +145,7 @@ def git_commit(cwd: str | Path | None = None) -> str:
 
 
 @contextlib.contextmanager
-def run(experiment: str, run_name: str, tags: dict | None = None, root: str | Path = DEFAULT_ROOT):
+def run(experiment: str, run_name: str, tags: dict | None = None, root: str | Path = DEFAULT_ROOT) -> Iterator[str]:
     """A tracked run; yields its id."""
     try:
         experiment_id = _experiment(experiment, root)
@@ -153,35 +158,41 @@ def run(experiment: str, run_name: str, tags: dict | None = None, root: str | Pa
 
 
 @contextlib.contextmanager
-def resume(run_id: str):
+def resume(run_id: str) -> Iterator[str]:
     """Log more to a finished run (e.g. the promotion decision, made after the model is logged)."""
     with mlflow.start_run(run_id=run_id):
         yield run_id
 
 
 def log_params(params: dict) -> None:
+    """Log parameters to the active run (lists and dicts as JSON, each at most 6,000 characters)."""
     flat = {k: (json.dumps(v) if isinstance(v, (list, dict, tuple)) else v) for k, v in params.items()}
     mlflow.log_params({k: str(v)[:6000] for k, v in flat.items()})
 
 
 def log_metrics(metrics: dict, prefix: str = "") -> None:
+    """Log the numeric, non-missing metrics to the active run, their names prefixed."""
     mlflow.log_metrics({f"{prefix}{k}": float(v) for k, v in metrics.items()
                         if isinstance(v, (int, float)) and pd.notna(v)})
 
 
 def log_text(text: str, path: str) -> None:
+    """Log a text artifact to the active run."""
     mlflow.log_text(text, path)
 
 
-def log_json(data, path: str) -> None:
+def log_json(data: object, path: str) -> None:
+    """Log ``data`` as an indented JSON artifact to the active run."""
     mlflow.log_text(json.dumps(data, indent=2, default=str), path)
 
 
-def log_figure(figure, path: str) -> None:
+def log_figure(figure: Any, path: str) -> None:
+    """Log a matplotlib figure to the active run."""
     mlflow.log_figure(figure, path)
 
 
 def log_file(path: str | Path, folder: str | None = None) -> None:
+    """Log a file to the active run, in ``folder`` of its artifacts."""
     mlflow.log_artifact(str(path), folder)
 
 
@@ -191,14 +202,14 @@ class _PyfuncRiskModel(PythonModel):
     The type hints keep MLflow from printing a note on every load; the input is a frame of the
     feature columns, as the logged signature says."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model: Any) -> None:
         self.model = model
 
-    def predict(self, context, model_input: pd.DataFrame, params=None) -> list[float]:
+    def predict(self, context: object, model_input: pd.DataFrame, params: dict | None = None) -> list[float]:
         return self.model.predict_proba(model_input)[:, 1].tolist()
 
 
-def log_risk_model(model, example: pd.DataFrame, registered_name: str | None = None) -> ModelRef | None:
+def log_risk_model(model: Any, example: pd.DataFrame, registered_name: str | None = None) -> ModelRef | None:
     """Log the fitted model with its signature; register a new version when ``registered_name`` is given."""
     from mlflow.models import infer_signature
     example = example[model.feature_names_].head(50)
@@ -225,6 +236,7 @@ def _unreachable(error: MlflowException) -> TrackingUnavailableError | None:
 
 
 def set_alias(name: str, version: str, alias: str = CHAMPION) -> None:
+    """Point the registry's ``alias`` of model ``name`` at ``version``."""
     MlflowClient().set_registered_model_alias(name, alias, version)
 
 
@@ -265,7 +277,7 @@ def load_risk_model(name: str, alias: str | None = CHAMPION, version: str | None
                           "Train and register one with 'sahelrisk train --register'") from e
     try:
         loaded = mlflow.pyfunc.load_model(f"models:/{name}/{mv.version}")
-    except Exception as e:  # a damaged artifact fails in many ways: pickle, YAML, missing file
+    except Exception as e:  # noqa: BLE001 - a damaged artifact fails in many ways: pickle, YAML, missing file
         where = getattr(mv, "storage_location", None) or mv.source
         raise ModelNotFoundError(f"model {name} v{mv.version} cannot be loaded from {where} ({type(e).__name__}: "
                                  f"{str(e)[:200]}); its files are damaged or moved: retrain it with 'sahelrisk train "

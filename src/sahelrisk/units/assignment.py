@@ -33,6 +33,7 @@ PRECISION_LIMITS = {
 
 
 def max_precision(kind: str, source: pd.Series) -> np.ndarray:
+    """The coarsest location precision each event's source may have to be placed in a unit of ``kind``."""
     return source.map(PRECISION_LIMITS[kind]).fillna(0).to_numpy()
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import shapely
+from numpy.typing import ArrayLike
 from scipy import sparse
 
 from sahelrisk.errors import SpecError
@@ -58,9 +59,10 @@ class Units:
 
     @property
     def ids(self) -> np.ndarray:
+        """The units' ids, in their order."""
         return self.table["unit_id"].to_numpy()
 
-    def locate(self, lon, lat) -> np.ndarray:
+    def locate(self, lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
         """Position of the unit holding each point; -1 where none does."""
         lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
         out = np.full(len(lon), -1, dtype=np.int64)
@@ -83,7 +85,7 @@ class Units:
         out[np.flatnonzero(ok)] = found
         return out
 
-    def subset(self, positions) -> "Units":
+    def subset(self, positions: ArrayLike) -> "Units":
         """The units at ``positions``, in unit order, with a cache of their own (a tile of a
         partitioned build)."""
         table = self.table.iloc[np.sort(np.asarray(positions, dtype=np.int64))].reset_index(drop=True)
@@ -95,6 +97,7 @@ class Units:
 
     @property
     def tree(self) -> shapely.STRtree:
+        """A spatial index of the units' shapes (built once)."""
         if "tree" not in self._cache:
             self._cache["tree"] = shapely.STRtree(self.table.geometry.values)
         return self._cache["tree"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import sparse
 
 from sahelrisk.errors import SpecError
@@ -21,7 +22,8 @@ def _check_resolution(resolution: float) -> int:
     return int(round(360 / resolution))
 
 
-def cell_row_col(lon, lat, resolution: float) -> tuple[np.ndarray, np.ndarray]:
+def cell_row_col(lon: ArrayLike, lat: ArrayLike, resolution: float) -> tuple[np.ndarray, np.ndarray]:
+    """The grid row and column of each point (rows from the south pole, columns from the antimeridian)."""
     _check_resolution(resolution)
     # Rounding first keeps 0.1-degree borders exact in floating point (e.g. 12.3 / 0.1).
     row = np.floor(np.round((np.asarray(lat, dtype=float) + 90) / resolution, 9)).astype(np.int64)
@@ -29,7 +31,8 @@ def cell_row_col(lon, lat, resolution: float) -> tuple[np.ndarray, np.ndarray]:
     return row, col
 
 
-def cell_ids(lon, lat, resolution: float) -> np.ndarray:
+def cell_ids(lon: ArrayLike, lat: ArrayLike, resolution: float) -> np.ndarray:
+    """The id of the cell holding each point (PRIO-GRID numbering at 0.5 degree)."""
     ncols = _check_resolution(resolution)
     row, col = cell_row_col(lon, lat, resolution)
     return row * ncols + col + 1
