@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -31,6 +32,7 @@ def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def baseline_score(name: str, frame: pd.DataFrame, horizon: int = 4) -> np.ndarray:
+    """The rule ``name``'s raw score of each row (higher: riskier), from the panel's history columns."""
     if name == "zero":
         return np.zeros(len(frame))
     if name == "persistence":
@@ -49,6 +51,7 @@ BASELINES = ("zero", "persistence", "rate52", "decay", "decay_neighbours")
 
 
 def required_columns(horizon: int = 4) -> list[str]:
+    """The panel columns every rule together reads."""
     return sorted({f"conflict_events_{horizon}w", "conflict_events_4w", "conflict_events_52w",
                    "conflict_events_hl26w", "conflict_events_queen_52w"})
 
@@ -60,13 +63,14 @@ class BaselineModel(BaseEstimator):
         self.name = name
         self.horizon = horizon
 
-    def fit(self, X: pd.DataFrame, y, weeks=None, sample_weight=None):
+    def fit(self, X: pd.DataFrame, y: ArrayLike, weeks: ArrayLike | None = None, sample_weight: ArrayLike | None = None) -> "BaselineModel":
         """Learn the rule's score-to-probability map; ``sample_weight``: how many training rows each
         row stands for (a weighted sample, as on a cluster)."""
         if self.name not in BASELINES:
             raise SpecError(f"unknown baseline {self.name!r}; known: {', '.join(BASELINES)}")
         y = np.asarray(y, dtype=float)
-        self.base_rate_ = float(np.average(y, weights=sample_weight))
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        self.base_rate_ = float(np.average(y, weights=weights))
         self.calibrator_ = None
         if self.name != "zero":
             self.calibrator_ = Calibrator("isotonic").fit(baseline_score(self.name, X, self.horizon), y,
@@ -78,6 +82,7 @@ class BaselineModel(BaseEstimator):
         return baseline_score(self.name, X, self.horizon)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """P(no event), P(event) per row: the rule's score through its calibrated map."""
         check_is_fitted(self, "base_rate_")
         if self.calibrator_ is None:
             p = np.full(len(X), self.base_rate_)

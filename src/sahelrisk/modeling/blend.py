@@ -21,6 +21,7 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -91,7 +92,8 @@ class BlendedModel(BaseEstimator):
             raise SpecError(f"BlendedModel baseline {self.baseline!r} unknown; known: {list(BASELINES)}")
         RiskModel(**dict(self.model_params or {}))._validate()
 
-    def fit(self, X: pd.DataFrame, y, weeks=None):
+    def fit(self, X: pd.DataFrame, y: ArrayLike, weeks: ArrayLike | None = None) -> "BlendedModel":
+        """Fit every member on its own columns of ``X`` (the trees with the weeks, for their calibration year)."""
         self._validate()
         missing = [c for c in self.columns() if c not in X]
         if missing:
@@ -139,6 +141,7 @@ class BlendedModel(BaseEstimator):
         return pd.DataFrame({name: m.predict_proba(X)[:, 1] for name, m in self.members_.items()}, index=X.index)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """P(no event), P(event) per row: the mean of the members' probabilities."""
         p = self.member_probabilities(X).mean(axis=1).to_numpy()
         return np.column_stack([1 - p, p])
 
@@ -149,5 +152,6 @@ class BlendedModel(BaseEstimator):
 
     @property
     def feature_importances_(self) -> pd.Series:
+        """The LightGBM member's importances (gain), largest first."""
         self._check_fitted()
         return self.members_["lgbm"].feature_importances_

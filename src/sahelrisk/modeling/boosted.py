@@ -14,8 +14,11 @@ and seed give the same model on any number of threads (LightGBM's deterministic 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -190,7 +193,7 @@ class RiskModel(BaseEstimator):
         intercept = base_log_odds(y[rows], weights)
         return rows, intercept + log_odds_offset(self.negative_share, quiet[rows], self.quiet_negative_share), intercept
 
-    def _train(self, X: pd.DataFrame, y: np.ndarray, weeks: pd.Series):
+    def _train(self, X: pd.DataFrame, y: np.ndarray, weeks: pd.Series) -> Any:
         import lightgbm as lgb
         rows, offset, intercept = self._sample(X, y)
         X, y, weeks = X.iloc[rows], y[rows], weeks.iloc[rows]
@@ -209,33 +212,33 @@ class RiskModel(BaseEstimator):
             return None
         return last_week - pd.Timedelta(weeks=self.calibration_weeks)
 
-    def fit(self, X: pd.DataFrame, y, weeks=None):
+    def fit(self, X: pd.DataFrame, y: ArrayLike, weeks: ArrayLike | None = None) -> "RiskModel":
         """Fit on (X, y); ``weeks`` (the rows' weeks) set the calibration slice and recency weights."""
         self._validate()
         if not isinstance(X, pd.DataFrame):
             raise SpecError("RiskModel.fit needs a DataFrame of features (column names become feature names)")
-        y = np.asarray(y, dtype=float)
-        if len(y) != len(X):
-            raise SpecError(f"RiskModel.fit: X has {len(X)} rows but y has {len(y)}")
-        if np.isnan(y).any():
+        target = np.asarray(y, dtype=float)
+        if len(target) != len(X):
+            raise SpecError(f"RiskModel.fit: X has {len(X)} rows but y has {len(target)}")
+        if np.isnan(target).any():
             raise SpecError("RiskModel.fit: y holds NaN (unobserved targets); drop those rows first")
-        weeks = pd.Series(pd.to_datetime(weeks if weeks is not None else pd.Series(0, index=X.index)),
-                          index=X.index)
+        when = pd.Series(pd.to_datetime(weeks if weeks is not None else pd.Series(0, index=X.index)),
+                         index=X.index)
         self.feature_names_ = list(X.columns)
-        start = self.calibration_start(weeks.max())
-        calib = (weeks > start).to_numpy() if start is not None else np.zeros(len(y), dtype=bool)
-        if calib.all() or (calib.any() and len(np.unique(y[calib])) < 2):
-            calib = np.zeros(len(y), dtype=bool)  # too little to calibrate on: fall back to raw scores
-        self.booster_, self.intercept_ = self._train(X[~calib], y[~calib], weeks[~calib])
+        start = self.calibration_start(when.max())
+        calib = (when > start).to_numpy() if start is not None else np.zeros(len(target), dtype=bool)
+        if calib.all() or (calib.any() and len(np.unique(target[calib])) < 2):
+            calib = np.zeros(len(target), dtype=bool)  # too little to calibrate on: fall back to raw scores
+        self.booster_, self.intercept_ = self._train(X[~calib], target[~calib], when[~calib])
         self.calibrator_ = None
         if calib.any():
             raw = self.decision_function(X[calib])
-            self.calibrator_ = Calibrator(self.calibration).fit(raw, y[calib])
+            self.calibrator_ = Calibrator(self.calibration).fit(raw, target[calib])
             if self.refit_full:
                 # The latest weeks matter most under a changing conflict: refit the trees on every
                 # week, keeping the map learnt on held-out scores (same parameters, same score scale).
-                self.booster_, self.intercept_ = self._train(X, y, weeks)
-        self.base_rate_ = float(y.mean())
+                self.booster_, self.intercept_ = self._train(X, target, when)
+        self.base_rate_ = float(target.mean())
         return self
 
     def _check_fitted(self) -> None:
@@ -249,11 +252,13 @@ class RiskModel(BaseEstimator):
         return X[self.feature_names_]
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        """The trees' raw score per row (log-odds, before calibration)."""
         self._check_fitted()
         # models pickled before stratified sampling have no intercept_
         return self.booster_.predict(self._frame(X), raw_score=True) + getattr(self, "intercept_", 0.0)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """P(no event), P(event) per row: the raw score through the calibration map."""
         raw = self.decision_function(X)
         if self.calibrator_ is None:
             p = 1 / (1 + np.exp(-raw)) if self.objective == "binary" else (raw - raw.min()) / (np.ptp(raw) or 1)
@@ -269,5 +274,6 @@ class RiskModel(BaseEstimator):
 
     @property
     def feature_importances_(self) -> pd.Series:
+        """Each feature's total gain in the trees, largest first."""
         self._check_fitted()
         return pd.Series(self.booster_.feature_importance("gain"), index=self.feature_names_).sort_values(ascending=False)

@@ -10,6 +10,7 @@ units within a step is the score's.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
@@ -21,12 +22,14 @@ TIE_BREAK = 1e-9
 
 
 class Calibrator:
+    """A monotone map from a score to a probability: isotonic (default) or a logistic (sigmoid) curve."""
+
     def __init__(self, method: str = "isotonic") -> None:
         if method not in ("isotonic", "sigmoid"):
             raise SpecError(f"calibration {method!r} unknown; use 'isotonic' or 'sigmoid'")
         self.method = method
 
-    def fit(self, score, y, sample_weight=None):
+    def fit(self, score: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> "Calibrator":
         """Learn the map from ``score`` to the probability of ``y``; ``sample_weight`` counts how many
         rows each row stands for (a weighted sample: 1 / its chance of being drawn)."""
         score, y = np.asarray(score, dtype=float), np.asarray(y, dtype=float)
@@ -37,7 +40,8 @@ class Calibrator:
             self.map_ = LogisticRegression(C=1e6).fit(score.reshape(-1, 1), y, sample_weight=sample_weight)
         return self
 
-    def predict(self, score) -> np.ndarray:
+    def predict(self, score: ArrayLike) -> np.ndarray:
+        """The probability of each score."""
         score = np.asarray(score, dtype=float)
         if self.method == "isotonic":
             p = self.map_.predict(score)

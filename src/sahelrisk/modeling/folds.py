@@ -27,6 +27,8 @@ __all__ = ["RollingOrigin", "Fold"]
 
 @dataclass(frozen=True)
 class Fold:
+    """One refit of a rolling-origin backtest: its training weeks and the weeks it forecasts from."""
+
     name: str
     train_start: pd.Timestamp
     train_end: pd.Timestamp      # last training week (inclusive)
@@ -40,6 +42,9 @@ class Fold:
 
 @dataclass(frozen=True)
 class RollingOrigin:
+    """Forecast origins every ``step_weeks`` from ``first_origin`` to ``last_origin``, refitted every
+    ``refit_every_weeks`` on the weeks whose outcomes are known by then (less ``gap_weeks``)."""
+
     first_origin: pd.Timestamp
     last_origin: pd.Timestamp
     horizon: int
@@ -70,9 +75,11 @@ class RollingOrigin:
                               f"train_start {self.train_start.date()} with horizon {self.horizon}")
 
     def origins(self) -> pd.DatetimeIndex:
+        """Every forecast origin (a Monday)."""
         return pd.date_range(self.first_origin, self.last_origin, freq=f"{7 * self.step_weeks}D")
 
     def split(self) -> Iterator[Fold]:
+        """The folds, oldest first."""
         origins = self.origins()
         for i in range(0, len(origins), self.refit_every_weeks):
             test = tuple(origins[i:i + self.refit_every_weeks])

@@ -10,12 +10,15 @@ blended (see :mod:`sahelrisk.modeling.blend`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
@@ -26,7 +29,7 @@ from sahelrisk.modeling.sampling import case_control
 __all__ = ["IntensityGLM", "one_blas_thread"]
 
 
-def one_blas_thread():
+def one_blas_thread() -> Any:
     """Sums in one BLAS thread: the same coefficients and probabilities on any number of cores
     (threads split sums differently, and the last digits with them). The solver's products are
     small; a thread is enough."""
@@ -69,7 +72,7 @@ class IntensityGLM(BaseEstimator):
         values[:, log] = np.log1p(np.clip(values[:, log], 0.0, None))
         return values
 
-    def fit(self, X: pd.DataFrame, y, weeks=None, sample_weight=None):
+    def fit(self, X: pd.DataFrame, y: ArrayLike, weeks: ArrayLike | None = None, sample_weight: ArrayLike | None = None) -> "IntensityGLM":
         """Fit on (X, y): on every positive and ``negative_share`` of the negatives, weighted back;
         or, with ``sample_weight``, on rows already drawn, each standing for that many rows."""
         if not isinstance(X, pd.DataFrame):
@@ -91,11 +94,12 @@ class IntensityGLM(BaseEstimator):
                                                logisticregression__sample_weight=weights)
         return self
 
-    def _pipeline(self):
+    def _pipeline(self) -> Pipeline:
         imputer = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
         return make_pipeline(imputer, StandardScaler(), LogisticRegression(C=self.C, max_iter=self.max_iter))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """P(no event), P(event) per row."""
         check_is_fitted(self, "model_")
         missing = [c for c in self.feature_names_ if c not in X]
         if missing:

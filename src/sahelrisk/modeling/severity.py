@@ -18,10 +18,13 @@ both levels, so the shipped spec keeps them at 0) and travel with the model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import optimize, stats
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import PoissonRegressor
@@ -47,18 +50,19 @@ class SeverityForecast:
     dispersion: float
     correlation: tuple[float, ...] = ()
 
-    def _z(self):
+    def _z(self) -> Any:
         r = self.dispersion
         return stats.nbinom(r, r / (r + self.mean_z))
 
     def expected(self) -> np.ndarray:
+        """The expected deaths of each row."""
         return self.p * (1 + self.mean_z)
 
     def prob_at_least(self, k: int) -> np.ndarray:
         """P(deaths >= k), k >= 1."""
         return self.p * self._z().sf(k - 2) if k >= 2 else self.p
 
-    def cdf(self, y) -> np.ndarray:
+    def cdf(self, y: ArrayLike) -> np.ndarray:
         """P(deaths <= y) for integer y >= 0 (broadcast over rows)."""
         y = np.asarray(y, dtype=float)
         return np.where(y < 1, 1 - self.p, 1 - self.p + self.p * self._z().cdf(y - 1))
@@ -69,7 +73,7 @@ class SeverityForecast:
         z = self._z().ppf(np.clip(above, 0, 1 - 1e-12))
         return np.where(q <= 1 - self.p, 0.0, 1 + z)
 
-    def sample(self, n: int, seed: int = 0, groups=None) -> np.ndarray:
+    def sample(self, n: int, seed: int = 0, groups: Sequence[ArrayLike] | None = None) -> np.ndarray:
         """``n`` draws per row (rows x n), non-negative integers.
 
         Parameters
@@ -109,7 +113,7 @@ class SeverityForecast:
         return out
 
 
-def _codes(values) -> np.ndarray:
+def _codes(values: ArrayLike) -> np.ndarray:
     """Integer group codes; each missing value its own group."""
     codes, _ = pd.factorize(pd.Series(np.asarray(values, dtype=object)))
     missing = codes < 0
@@ -131,7 +135,7 @@ class SeverityModel(BaseEstimator):
         (0, 0) draws cells independently. Not fitted here: chosen on validation origins.
     """
 
-    def __init__(self, alpha: float = 1.0, features=SEVERITY_FEATURES, correlation: tuple[float, float] = (0.0, 0.0)) -> None:
+    def __init__(self, alpha: float = 1.0, features: Sequence[str] = SEVERITY_FEATURES, correlation: tuple[float, float] = (0.0, 0.0)) -> None:
         self.alpha = alpha
         self.features = features
         self.correlation = correlation
@@ -139,7 +143,7 @@ class SeverityModel(BaseEstimator):
     def _design(self, X: pd.DataFrame) -> np.ndarray:
         return np.log1p(np.clip(X[list(self.features)].to_numpy(dtype=float), 0, None))
 
-    def fit(self, X: pd.DataFrame, deaths) -> "SeverityModel":
+    def fit(self, X: pd.DataFrame, deaths: ArrayLike) -> "SeverityModel":
         """Fit on the rows with at least one death (``deaths`` over the horizon)."""
         deaths = np.asarray(deaths, dtype=float)
         keep = np.isfinite(deaths) & (deaths >= 1)
@@ -152,13 +156,13 @@ class SeverityModel(BaseEstimator):
         self.coef_, self.intercept_ = glm.coef_, float(glm.intercept_)
         m = glm.predict(design)
 
-        def nll(log_r):
+        def nll(log_r: np.ndarray) -> float:
             r = np.exp(log_r)
             return -stats.nbinom.logpmf(z, r, r / (r + m)).sum()
         self.dispersion_ = float(np.exp(optimize.minimize_scalar(nll, bounds=(-6, 6), method="bounded").x))
         return self
 
-    def forecast(self, X: pd.DataFrame, p) -> SeverityForecast:
+    def forecast(self, X: pd.DataFrame, p: ArrayLike) -> SeverityForecast:
         """The predictive distribution, given each row's probability ``p`` of any death."""
         check_is_fitted(self, ["coef_", "dispersion_"])
         mean_z = np.exp(self._design(X) @ self.coef_ + self.intercept_)
@@ -172,6 +176,7 @@ class SeverityModel(BaseEstimator):
 
     @classmethod
     def from_dict(cls, data: dict) -> "SeverityModel":
+        """The model as logged (:meth:`to_dict`), without a pickle."""
         # a model logged before the copula draws its cells independently
         model = cls(alpha=data["alpha"], features=tuple(data["features"]),
                     correlation=tuple(data.get("correlation", (0.0, 0.0))))

@@ -79,7 +79,7 @@ class AreasSection(StrictModel):
     deaths_correlation_adm2: Annotated[float, Field(ge=0, lt=1)] = 0.0
 
     @model_validator(mode="after")
-    def _loadings_leave_room(self):
+    def _loadings_leave_room(self) -> "AreasSection":
         if self.deaths_correlation_adm1 + self.deaths_correlation_adm2 >= 1:
             raise ValueError("deaths_correlation_adm1 + deaths_correlation_adm2 must stay below 1 "
                              "(the rest is each cell's own variation); lower one of them")
@@ -217,7 +217,7 @@ class TrainingSpec:
             return self.select_features(columns)
         return self.make_model(columns, horizon).columns()
 
-    def make_model(self, columns: list[str], horizon: int | None = None):
+    def make_model(self, columns: list[str], horizon: int | None = None) -> RiskModel | BlendedModel:
         """The estimator this spec trains, for a panel with ``columns``: LightGBM alone, or the
         blend of ``[blend]`` (LightGBM, the logistic intensity model and a calibrated baseline)."""
         if not self.blend:
