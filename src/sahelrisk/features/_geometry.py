@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from sahelrisk.features.base import Feature
+from sahelrisk.features.base import Feature, PanelContext
 from sahelrisk.features.windows import points_within, rolling_sum
 from sahelrisk.units import DISTANCE_CRS, Units
 
@@ -62,7 +64,7 @@ def count_within(units: Units, points_xy: np.ndarray, radius_km: float) -> np.nd
     return np.bincount(target, minlength=len(units)).astype(np.float32)
 
 
-def near_event_features(ctx, theme: str, what: str, geoms: np.ndarray, radii_km, windows):
+def near_event_features(ctx: PanelContext, theme: str, what: str, geoms: np.ndarray, radii_km: Sequence[float], windows: Sequence[int]) -> Iterator[Feature]:
     """Events and fatalities in each unit that happened within ``r`` km of ``geoms`` (points or
     lines in the distance CRS): ``<theme>_events_r<r>km_<w>w`` and ``<theme>_fatalities_...``."""
     ev = ctx.events

@@ -38,6 +38,8 @@ class Feature:
 
 @dataclass
 class PanelContext:
+    """What every feature builder reads: the units, the panel's weeks and their history, the assigned events and the layers."""
+
     units: Units
     weeks: pd.DatetimeIndex          # the panel's weeks
     history: pd.DatetimeIndex        # weeks the arrays span: history[-len(weeks):] == weeks
@@ -49,10 +51,12 @@ class PanelContext:
 
     @property
     def n_units(self) -> int:
+        """How many units."""
         return len(self.units)
 
     @property
     def n_history(self) -> int:
+        """Weeks of history, the panel's and those its longest window reaches back."""
         return len(self.history)
 
     @property
@@ -60,7 +64,7 @@ class PanelContext:
         """Weeks the panel keeps: a dynamic feature may give just these (units, n_out) columns."""
         return len(self.weeks)
 
-    def event_matrices(self, mask: np.ndarray | None = None):
+    def event_matrices(self, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(events, fatalities) per (unit, history week) of the events under ``mask``, reporting lag applied."""
         ev = self.events
         week_pos = ev["week_pos"].to_numpy()
@@ -90,7 +94,8 @@ class PanelContext:
             self.units._cache[key] = (layers, list(compute()))
         return self.units._cache[key][1]
 
-    def layer(self, name: str):
+    def layer(self, name: str) -> Any:
+        """A loaded dataset (a table or a layer), or a one-line error naming it."""
         try:
             return self.layers[name]
         except KeyError:
@@ -102,9 +107,13 @@ LAYERS_NEEDED: dict[str, tuple[str, ...]] = {}
 OPTIONS: dict[str, dict] = {}
 
 
-def register(theme: str, needs: tuple[str, ...] = (), defaults: dict | None = None):
+Builder = Callable[["PanelContext", dict], Iterator["Feature"]]
+"""A feature builder: the context and its options in, features out."""
+
+
+def register(theme: str, needs: tuple[str, ...] = (), defaults: dict | None = None) -> Callable[[Builder], Builder]:
     """Register a builder under ``theme``; ``defaults`` are its options, checked when a spec loads."""
-    def wrap(fn):
+    def wrap(fn: Builder) -> Builder:
         BUILDERS[theme] = fn
         LAYERS_NEEDED[theme] = needs
         OPTIONS[theme] = defaults or {}

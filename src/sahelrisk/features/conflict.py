@@ -10,6 +10,7 @@ Columns: ``conflict_<measure>[_<type>]_<window>w``, e.g. ``conflict_events_4w``,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Iterator
 
 import numpy as np
@@ -55,6 +56,7 @@ def event_xy(events: pd.DataFrame) -> np.ndarray:
 
 @register("conflict", defaults=DEFAULTS)
 def build_conflict(ctx: PanelContext, options: dict) -> Iterator[Feature]:
+    """Conflict history per unit and week: counts and fatalities over windows, by type of violence, decayed sums, weeks since, spatial lags and country totals."""
     opt = check_options("conflict", options, DEFAULTS)
     ev = ctx.events
     count, fatal = ctx.event_matrices()
@@ -108,7 +110,7 @@ def build_conflict(ctx: PanelContext, options: dict) -> Iterator[Feature]:
     yield from _country_totals(ctx, opt["country_windows"])
 
 
-def _country_totals(ctx: PanelContext, windows) -> Iterator[Feature]:
+def _country_totals(ctx: PanelContext, windows: Sequence[int]) -> Iterator[Feature]:
     """All events of the unit's country, including those too coarse or unlocated for unit features."""
     countries = ctx.units.table["country_iso3"].astype(str).to_numpy()
     codes, unit_country = np.unique(countries, return_inverse=True)

@@ -52,6 +52,7 @@ def latest_known(figures: pd.DataFrame, areas: list, history: pd.DatetimeIndex, 
 
 @register("displacement", needs=("displacement",), defaults=DEFAULTS)
 def build_displacement(ctx: PanelContext, options: dict) -> Iterator[Feature]:
+    """Displacement per unit and week: the latest figure known then, its change and its age."""
     opt = check_options("displacement", options, DEFAULTS)
     figures = ctx.layer("displacement").copy()
     # Among figures for one area and week, a dated report beats a year-end carry-forward.

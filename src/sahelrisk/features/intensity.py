@@ -40,6 +40,7 @@ KERNEL_REACH = 3.0  # bandwidths: beyond it the Gaussian weight is < 1.2% and is
 
 @register("intensity", defaults=DEFAULTS)
 def build_intensity(ctx: PanelContext, options: dict) -> Iterator[Feature]:
+    """Space-time intensity of past fatal events per unit and week (Gaussian kernels in space, half-lives in time), and the distance to the nearest recent one."""
     opt = check_options("intensity", options, DEFAULTS)
     cap = opt["nearest_cap_km"]
     if not isinstance(cap, (int, float)) or cap <= 0:

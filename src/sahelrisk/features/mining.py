@@ -26,6 +26,7 @@ DEFAULTS = {"radii_km": [25, 50], "event_radius_km": [25], "event_windows": [4, 
 
 @register("mining", needs=("mining_sites",), defaults=DEFAULTS)
 def build_mining(ctx: PanelContext, options: dict) -> Iterator[Feature]:
+    """Mining per unit: gold and other sites in the unit and within radii, and the distance to the nearest."""
     opt = check_options("mining", options, DEFAULTS)
     yield from ctx.once_per_units("mining", opt, ("mining_sites",), lambda: _sites(ctx, opt))
     # Attacks near any mining site, per unit.

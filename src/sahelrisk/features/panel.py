@@ -10,16 +10,18 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sahelrisk.calendar import week_end, week_range
+from sahelrisk.calendar import DateLike, week_end, week_range
 from sahelrisk.data.catalog import Catalog
 from sahelrisk.data.extent import data_extent
 from sahelrisk.data.sources import load_dataset, load_events
@@ -44,7 +46,7 @@ class PanelInputs:
     as_of: date | None = None
     fingerprint: str = ""
 
-    def truncated(self, week) -> "PanelInputs":
+    def truncated(self, week: DateLike) -> "PanelInputs":
         """The inputs as known at the end of ``week``: later events and figures removed (for leakage tests)."""
         end = week_end(week)
         layers = dict(self.layers)
@@ -55,7 +57,7 @@ class PanelInputs:
                            fingerprint=self.fingerprint + f"|truncated:{end.date()}")
 
 
-def _fingerprint(catalog: Catalog, names, data_dir: Path, as_of) -> str:
+def _fingerprint(catalog: Catalog, names: Iterable[str], data_dir: Path, as_of: DateLike | None) -> str:
     from sahelrisk.data.fetch import sha256_of
     digest = hashlib.sha256(f"as_of={as_of}".encode())
     for name in sorted(names):
@@ -75,7 +77,7 @@ def layers_needed(spec: PanelSpec | None) -> set[str]:
     return needs
 
 
-def inputs_fingerprint(catalog: Catalog, data_dir, *, as_of: date, spec: PanelSpec | None = None) -> str:
+def inputs_fingerprint(catalog: Catalog, data_dir: str | Path, *, as_of: date, spec: PanelSpec | None = None) -> str:
     """The fingerprint :func:`load_inputs` would give, from the files' hashes alone (nothing loaded).
 
     Parameters
@@ -98,7 +100,7 @@ def inputs_fingerprint(catalog: Catalog, data_dir, *, as_of: date, spec: PanelSp
     return _fingerprint(catalog, [*layers_needed(spec), *event_sets], Path(data_dir), as_of)
 
 
-def load_inputs(catalog: Catalog, data_dir, *, as_of: date, spec: PanelSpec | None = None) -> PanelInputs:
+def load_inputs(catalog: Catalog, data_dir: str | Path, *, as_of: date, spec: PanelSpec | None = None) -> PanelInputs:
     """Load the events and the layers the spec's builders need, for every country in the registry
     (events across a border count for rings around border units)."""
     data_dir = Path(data_dir)
@@ -109,9 +111,10 @@ def load_inputs(catalog: Catalog, data_dir, *, as_of: date, spec: PanelSpec | No
 
 
 def build_units(spec: PanelSpec, inputs: PanelInputs) -> Units:
+    """The spec's units (grid cells or admin areas) of its countries, from the loaded layers."""
     countries = set(spec.countries)
 
-    def of(name):
+    def of(name: str) -> gpd.GeoDataFrame:
         frame = inputs.layers[name]
         return frame[frame["country_iso3"].isin(sorted(countries))]
 
@@ -146,7 +149,7 @@ def _layout(f: Feature, n_units: int, n_weeks: int, n_history: int) -> np.ndarra
     return values.astype(f.dtype, copy=False)
 
 
-def compute_panel(spec: PanelSpec, inputs: PanelInputs, start=None, end=None, units: Units | None = None,
+def compute_panel(spec: PanelSpec, inputs: PanelInputs, start: DateLike | None = None, end: DateLike | None = None, units: Units | None = None,
                   themes: list[str] | None = None) -> pd.DataFrame:
     """The panel of ``spec`` over ``inputs``, one row per (unit_id, week); metadata in ``.attrs``.
 
@@ -208,6 +211,7 @@ def save_panel(frame: pd.DataFrame, path: str | Path) -> Path:
 
 
 def read_panel(path: str | Path) -> pd.DataFrame:
+    """A panel saved by :func:`save_panel`, with its metadata in ``attrs``."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"panel {path} not found; build it with 'sahelrisk features build'")

@@ -34,6 +34,7 @@ def road_length_km(units_geoms: np.ndarray, roads: np.ndarray) -> np.ndarray:
 
 @register("roads", needs=("roads",), defaults=DEFAULTS)
 def build_roads(ctx: PanelContext, options: dict) -> Iterator[Feature]:
+    """Convoy routes: main-road length in the unit, distance and importance of the nearest main road, attacks near roads."""
     opt = check_options("roads", options, DEFAULTS)
     lines = project(ctx.layer("roads"))
     yield from ctx.once_per_units("roads", opt, ("roads",), lambda: _geography(ctx, lines))

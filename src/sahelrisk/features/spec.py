@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Mapping, Optional
 import pandas as pd
 from pydantic import Field, create_model, field_validator
 
-from sahelrisk.calendar import parse_week
+from sahelrisk.calendar import DateLike, parse_week
 from sahelrisk.countries import get_country
 from sahelrisk.errors import SpecError
 from sahelrisk.specs import StrictModel, parse_spec, parse_toml_text
@@ -37,7 +37,7 @@ class UnitsSection(StrictModel):
 
     @field_validator("resolution")
     @classmethod
-    def _supported(cls, value):
+    def _supported(cls, value: float | None) -> float | None:
         if value is not None and value not in SUPPORTED_RESOLUTIONS:
             raise ValueError(f"use one of {SUPPORTED_RESOLUTIONS} (degrees)")
         return value
@@ -143,13 +143,14 @@ class PanelSpec:
                     longest = max([longest, *(int(v) for v in value)])
         return longest
 
-    def with_period(self, start=None, end=None) -> "PanelSpec":
+    def with_period(self, start: DateLike | None = None, end: DateLike | None = None) -> "PanelSpec":
         """The same spec over other weeks."""
         end = end if end is not None else self.end
         return replace(self, start=pd.Timestamp(start or self.start).date(),
                        end=None if end is None else pd.Timestamp(end).date())
 
     def to_json(self) -> str:
+        """The spec as JSON (logged with every model)."""
         return json.dumps({"name": self.name, "units": self.units, "resolution": self.resolution,
                            "countries": list(self.countries), "start": str(self.start), "end": str(self.end),
                            "reporting_lag_weeks": self.reporting_lag_weeks, "sources": list(self.sources),

@@ -19,6 +19,7 @@ DEFAULTS = {"town_min_population": 10000}
 
 @register("static", needs=("admin0", "places"), defaults=DEFAULTS)
 def build_static(ctx: PanelContext, options: dict) -> Iterator[Feature]:
+    """Geography and the calendar: distances to the border, the capital and towns; the unit's centre and area; week of year."""
     opt = check_options("static", options, DEFAULTS)
     yield from ctx.once_per_units("static", opt, ("admin0", "places"), lambda: _geography(ctx, opt))
     yield Feature("calendar_week_of_year", ctx.history.isocalendar().week.to_numpy().astype(np.float32), kind="calendar")

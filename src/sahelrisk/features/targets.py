@@ -12,10 +12,12 @@ Units take events by the same precision rules as their features (:mod:`sahelrisk
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
-from sahelrisk.calendar import last_full_week, week_range
+from sahelrisk.calendar import DateLike, last_full_week, week_range
 from sahelrisk.errors import SpecError
 from sahelrisk.features.windows import weekly_matrix
 from sahelrisk.units import Units, assign_events
@@ -26,12 +28,13 @@ TARGET_KINDS = ("any_fatal", "civilian", "fatalities")
 
 
 def target_column(kind: str, horizon: int) -> str:
+    """The target column's name: ``target_<kind>_<horizon>w``."""
     if kind not in TARGET_KINDS:
         raise SpecError(f"unknown target {kind!r}; use one of {TARGET_KINDS}")
     return f"target_{kind}_{horizon}w"
 
 
-def last_observed_origin(data_end, horizon: int) -> pd.Timestamp:
+def last_observed_origin(data_end: DateLike, horizon: int) -> pd.Timestamp:
     """The last week t whose target window t+1 .. t+h lies within the data."""
     return last_full_week(data_end) - pd.Timedelta(weeks=horizon)
 
@@ -44,8 +47,8 @@ def _forward_sum(mat: np.ndarray, h: int) -> np.ndarray:
     return cs[:, np.minimum(idx + h, n - 1) + 1] - cs[:, idx + 1]
 
 
-def build_targets(events: pd.DataFrame, units: Units, start, end, *, horizons=(1, 4, 12),
-                  kinds=TARGET_KINDS, data_end) -> pd.DataFrame:
+def build_targets(events: pd.DataFrame, units: Units, start: DateLike, end: DateLike, *, horizons: Sequence[int] = (1, 4, 12),
+                  kinds: Sequence[str] = TARGET_KINDS, data_end: DateLike) -> pd.DataFrame:
     """Targets for every (unit, week) of ``start``..``end``, in the panel's row order."""
     weeks = week_range(start, end)
     last_week = last_full_week(data_end)

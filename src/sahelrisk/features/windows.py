@@ -61,11 +61,12 @@ def cumulate(mat: np.ndarray) -> np.ndarray:
 
 
 def tail(values: np.ndarray, keep: int) -> np.ndarray:
+    """The last ``keep`` columns (weeks) of a (units, weeks) matrix, contiguous."""
     return np.ascontiguousarray(values[:, values.shape[1] - keep:])
 
 
 def decayed_sum(mat: np.ndarray, half_life: float, horizon: int, keep: int | None = None,
-                dtype=np.float32) -> np.ndarray:
+                dtype: type = np.float32) -> np.ndarray:
     """Sum of past weeks weighted 0.5 ** (age / half_life), over the last ``horizon`` weeks,
     for the last ``keep`` weeks (all by default)."""
     a = 0.5 ** (1.0 / half_life)
