@@ -20,6 +20,7 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -71,7 +72,8 @@ class UcdpApi:
     timeout: float = 60.0
 
     @classmethod
-    def from_env(cls, environ=os.environ) -> "UcdpApi":
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "UcdpApi":
+        """The client with the token of ``$SAHELRISK_UCDP_TOKEN``."""
         token = environ.get(UCDP_TOKEN_ENV)
         if not token:
             raise SpecError(f"the UCDP API needs a token: set ${UCDP_TOKEN_ENV} (request one from UCDP)")
@@ -127,7 +129,8 @@ class AcledApi:
     _refresh: str = field(default="", repr=False)
 
     @classmethod
-    def from_env(cls, environ=os.environ) -> "AcledApi":
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "AcledApi":
+        """The client with the account of ``$SAHELRISK_ACLED_USERNAME`` and ``_PASSWORD``."""
         user, password = environ.get(ACLED_USER_ENV), environ.get(ACLED_PASSWORD_ENV)
         if not (user and password):
             raise SpecError(f"ACLED's API needs an account: set ${ACLED_USER_ENV} and ${ACLED_PASSWORD_ENV}")

@@ -26,6 +26,8 @@ _FILE_KEYS = {"path", "sha256", "url"}
 
 @dataclass(frozen=True)
 class CatalogFile:
+    """One file of a dataset: its path in the data folder, its official source and its checksum."""
+
     path: str
     sha256: str | None = None
     url: str | None = None
@@ -41,6 +43,8 @@ class CatalogFile:
 
 @dataclass(frozen=True)
 class Dataset:
+    """One dataset of the catalog: its kind, its files, licence, source, loader and the countries it covers."""
+
     name: str
     title: str
     kind: str
@@ -69,12 +73,15 @@ class Dataset:
 
     @property
     def released(self) -> date | None:
+        """The release date the catalog states, if any."""
         value = self.options.get("released")
         return date.fromisoformat(str(value)) if value is not None else None
 
 
 @dataclass(frozen=True)
 class Catalog:
+    """Every dataset the project reads, by name (``catalog.toml``)."""
+
     datasets: Mapping[str, Dataset]
     origin: str = "<packaged catalog.toml>"
 
@@ -89,6 +96,7 @@ class Catalog:
         return iter(self.datasets.values())
 
     def of_kind(self, kind: str) -> list[Dataset]:
+        """The datasets of one kind (``events``, ``admin``...), in the catalog's order."""
         return [d for d in self if d.kind == kind]
 
     def reporting_lags(self) -> dict[str, int]:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -31,6 +32,8 @@ _DATE_COLUMNS = ("date_start", "reference_date", "month")
 
 @dataclass
 class DatasetReport:
+    """What loading one dataset found: rows read, loaded and quarantined, dates, countries, notes."""
+
     name: str
     title: str
     kind: str
@@ -64,7 +67,7 @@ def _countries(table: pd.DataFrame) -> list[str]:
     return []
 
 
-def _check_one(dataset: Dataset, data_dir: Path, as_of: date, countries, out_dir) -> DatasetReport:
+def _check_one(dataset: Dataset, data_dir: Path, as_of: date, countries: set[str] | None, out_dir: str | Path | None) -> DatasetReport:
     report = DatasetReport(dataset.name, dataset.title, dataset.kind, dataset.required, status="ok")
     missing = [f.path for f in dataset.files if not (data_dir / f.path).is_file()]
     if missing:
@@ -106,7 +109,7 @@ def _check_one(dataset: Dataset, data_dir: Path, as_of: date, countries, out_dir
     return report
 
 
-def coverage_report(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries) -> list[CountryCoverage]:
+def coverage_report(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries: Iterable[str]) -> list[CountryCoverage]:
     """Per country in scope: do its located events reach the last week the data supports?
 
     Parameters
@@ -134,7 +137,7 @@ def coverage_report(catalog: Catalog, data_dir: str | Path, *, as_of: date, coun
 
 def check_data(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries: str | Iterable[str] | None = None,
                out_dir: str | Path | None = None, datasets: list[str] | None = None,
-               on_dataset=None) -> list[DatasetReport]:
+               on_dataset: Callable[[str], None] | None = None) -> list[DatasetReport]:
     """Load each dataset (all, or those named), writing rejected rows under ``out_dir/quarantine``.
 
     A dataset whose files are missing or unreadable is reported, not raised, so one broken file
@@ -210,7 +213,7 @@ def flag_row_drops(reports: list[DatasetReport], previous_report: str | Path, *,
     return drops
 
 
-def reports_to_json(reports: list[DatasetReport], path: str | Path, coverage=(), **context) -> Path:
+def reports_to_json(reports: list[DatasetReport], path: str | Path, coverage: Sequence[Any] = (), **context) -> Path:
     """Write the data check's report (datasets and per-country coverage) as JSON, atomically."""
     payload = {**context, "datasets": [asdict(r) for r in reports], "countries": [asdict(c) for c in coverage]}
     return write_text_atomic(path, json.dumps(payload, indent=2, default=str))

@@ -8,13 +8,14 @@ weeks with a full look-back of located events and no quiet stretch longer than a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from sahelrisk.calendar import parse_week, week_end, week_of
+from sahelrisk.calendar import DateLike, parse_week, week_end, week_of
 from sahelrisk.errors import DataGapError
 
 __all__ = ["DataExtent", "data_extent", "CountryCoverage", "country_coverage", "LOOKBACK_WEEKS", "MAX_QUIET_WEEKS"]
@@ -52,7 +53,7 @@ class DataExtent:
         return self.data_end
 
 
-def data_extent(events: pd.DataFrame, countries, *, reporting_lag_weeks: int = 0,
+def data_extent(events: pd.DataFrame, countries: Iterable[str], *, reporting_lag_weeks: int = 0,
                 lookback_weeks: int = LOOKBACK_WEEKS, max_quiet_weeks: int = MAX_QUIET_WEEKS) -> DataExtent:
     """The latest stretch of located events in ``countries`` long enough to forecast from.
 
@@ -144,7 +145,7 @@ class CountryCoverage:
     reason: str
 
 
-def country_coverage(events: pd.DataFrame, countries, week, *, max_quiet_weeks: int = MAX_QUIET_WEEKS,
+def country_coverage(events: pd.DataFrame, countries: Iterable[str], week: DateLike, *, max_quiet_weeks: int = MAX_QUIET_WEEKS,
                      low_share: float = 0.25, min_expected: float = 8.0,
                      lag_weeks: dict[str, int] | None = None) -> list[CountryCoverage]:
     """Per country: do its located events cover the weeks up to ``week``?
@@ -219,7 +220,7 @@ def country_coverage(events: pd.DataFrame, countries, week, *, max_quiet_weeks: 
     return out
 
 
-def _covered_until(located: pd.DataFrame, weeks: pd.Series, country: str, week, lag_weeks: dict) -> pd.Timestamp:
+def _covered_until(located: pd.DataFrame, weeks: pd.Series, country: str, week: DateLike, lag_weeks: dict) -> pd.Timestamp:
     """The latest week a country's events are complete to: per source, its last event week less its lag."""
     mine = (located["country_iso3"] == country).to_numpy() & (weeks <= week).to_numpy()
     sources = located["source"].to_numpy() if "source" in located else np.full(len(located), "")

@@ -30,6 +30,8 @@ ProgressFn = Callable[[str, int, int | None], None]  # (file path, bytes done, t
 
 @dataclass(frozen=True)
 class FetchOutcome:
+    """What happened to one file: downloaded, up to date, skipped or failed, and why."""
+
     path: str
     status: str  # downloaded, up-to-date, skipped, failed
     message: str = ""
@@ -37,6 +39,7 @@ class FetchOutcome:
 
 
 def sha256_of(path: Path) -> str:
+    """The file's SHA-256, read in blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -79,6 +79,7 @@ class Manifest:
         return [e for e in self.entries if not e.replaced_by]
 
     def held(self, release: str) -> ManifestEntry | None:
+        """The entry of ``release``, if it is held."""
         for entry in self.current():
             if entry.release == release:
                 return entry

@@ -39,6 +39,7 @@ class LoadResult:
 
     @property
     def rows_loaded(self) -> int:
+        """Rows that passed every rule."""
         return len(self.table)
 
 
@@ -52,7 +53,7 @@ class RowChecker:
         self.id_column = id_column
         self._failures: list[pd.DataFrame] = []
 
-    def flag(self, bad, field: str, reason) -> None:
+    def flag(self, bad: pd.Series | np.ndarray, field: str, reason: str | pd.Series) -> None:
         """Mark rows where ``bad`` is true; ``reason`` is a string or a per-row Series of strings."""
         bad = np.asarray(pd.Series(bad, index=self.frame.index).fillna(False), dtype=bool)
         if not bad.any():
@@ -63,12 +64,14 @@ class RowChecker:
 
     @property
     def bad_mask(self) -> np.ndarray:
+        """Which rows a rule flagged."""
         mask = np.zeros(len(self.frame), dtype=bool)
         for failure in self._failures:
             mask[failure["pos"].to_numpy()] = True
         return mask
 
     def split(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The valid rows, and the quarantine (each rejected row with its reasons)."""
         mask = self.bad_mask
         valid = self.frame.loc[~mask].reset_index(drop=True)
         if not self._failures:

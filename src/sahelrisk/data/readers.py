@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import deque
+from collections.abc import Iterable
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from sahelrisk.errors import DataFileError
@@ -143,7 +145,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return read_csv_table(path)
 
 
-def require_columns(frame: pd.DataFrame, path, required, layout: str) -> None:
+def require_columns(frame: pd.DataFrame, path: str | Path, required: Iterable[str], layout: str) -> None:
     """Raise a :class:`DataFileError` naming every required column the file lacks."""
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -155,14 +157,14 @@ def require_columns(frame: pd.DataFrame, path, required, layout: str) -> None:
 _LONLAT_FORMATS = {".geojson", ".json", ".topojson"}
 
 
-def _looks_lon_lat(frame) -> bool:
+def _looks_lon_lat(frame: pd.DataFrame) -> bool:
     if frame.empty:
         return True
     x0, y0, x1, y1 = frame.total_bounds
     return -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90
 
 
-def read_vector(path: str | Path, *, layer: str | None = None):
+def read_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a vector file (GeoJSON, TopoJSON, GeoPackage, Shapefile, GeoParquet) in EPSG:4326.
 
     A layer without a declared CRS is refused rather than assumed to be lon/lat: a risk score

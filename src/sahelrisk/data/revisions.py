@@ -107,6 +107,7 @@ class RevisionReport:
 
     @property
     def empty(self) -> bool:
+        """Nothing added, revised or withdrawn."""
         return not (self.added or self.revised or self.withdrawn)
 
     def lines(self) -> list[str]:
@@ -120,6 +121,7 @@ class RevisionReport:
         return out
 
     def to_dict(self) -> dict:
+        """The counts per country, as written in the update report."""
         return {"added": self.added, "revised": self.revised, "withdrawn": self.withdrawn,
                 "revised_fields": self.fields, "withdrawn_ids": self.withdrawn_ids}
 

@@ -61,6 +61,7 @@ class FileEvents(NamedTuple):
 
 
 def empty_events() -> gpd.GeoDataFrame:
+    """An events table with the canonical columns and no row."""
     frame = pd.DataFrame({c: pd.Series(dtype=t) for c, t in EVENT_COLUMNS.items()})
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
 
@@ -77,7 +78,7 @@ def check_coordinates(checker: RowChecker, lat: pd.Series, lon: pd.Series, iso3:
                        columns=["x0", "y0", "x1", "y1"])
     t = BBOX_TOLERANCE_DEG
 
-    def inside(x, y):
+    def inside(x: pd.Series, y: pd.Series) -> pd.Series:
         return x.between(box.x0 - t, box.x1 + t) & y.between(box.y0 - t, box.y1 + t)
 
     outside = located & in_range & box.x0.notna() & ~inside(lon, lat)
@@ -139,7 +140,7 @@ def widen_fatality_bounds(events: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return events, int((low_bad | high_bad).sum())
 
 
-def finish_events(checker: RowChecker, as_of: date):
+def finish_events(checker: RowChecker, as_of: date) -> tuple[gpd.GeoDataFrame, pd.DataFrame, int]:
     """Run the rules, then return (valid canonical GeoDataFrame, quarantine, rows repaired)."""
     check_events(checker, as_of)
     valid, quarantine = checker.split()

@@ -52,9 +52,10 @@ class Release:
 
     @property
     def filename(self) -> str:
+        """The release's file name on UCDP's site."""
         return self.path.rsplit("/", 1)[-1]
 
-    def covers(self, day) -> bool:
+    def covers(self, day: date) -> bool:
         """Whether an event dated ``day`` falls in the months this release covers."""
         month = date(day.year, day.month, 1)
         return self.first <= month <= self.last

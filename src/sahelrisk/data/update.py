@@ -24,10 +24,12 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import IO, Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -110,6 +112,7 @@ class UpdateOutcome:
 
     @property
     def nothing_new(self) -> bool:
+        """No release new or changed on the server."""
         return not (self.new or self.changed)
 
     def record(self, manifest: Manifest, release: str, held: ManifestEntry | None,
@@ -141,7 +144,7 @@ def _head(url: str, timeout: float) -> tuple[int, dict]:
 ACLED_PATH, ACLED_STATE = "events/acled/acled_api.csv", "events/acled/state.json"
 
 
-def update_acled(data_dir: str | Path, api, *, countries=("MLI", "BFA", "NER")) -> dict:
+def update_acled(data_dir: str | Path, api: Any, *, countries: Sequence[str] = ("MLI", "BFA", "NER")) -> dict:
     """Bring ACLED's events of the countries up to date through its API, in the user's data directory.
 
     The first call takes every event; later calls only those updated since the newest
@@ -192,18 +195,22 @@ def _check_payload(url: str, path: Path) -> None:
 CHUNK_ROWS = 50_000  # a global GED has ~400,000 rows: filter it a slice at a time
 
 
-def _members(path: Path):
+def _members(path: Path) -> list[tuple[Path, Callable[[], IO[bytes]]]]:
     """(name for messages, opener) of each CSV in a release file (a zip holds one or more)."""
     if path.suffix == ".zip":
         with zipfile.ZipFile(path) as archive:
             names = [m for m in archive.namelist() if m.lower().endswith(".csv")]
         if not names:
             raise DataFileError(path, "holds no CSV file", "Check the release on the download site")
-        return [(path / m, lambda m=m: zipfile.ZipFile(path).open(m)) for m in names]
-    return [(path, lambda: open(path, "rb"))]
+        return [(path / m, partial(zipfile.ZipFile(path).open, m)) for m in names]
+    return [(path, partial(_open_binary, path))]
 
 
-def _scan_release(path: Path, countries: list[str], margin: float):
+def _open_binary(path: Path) -> IO[bytes]:
+    return open(path, "rb")
+
+
+def _scan_release(path: Path, countries: list[str], margin: float) -> tuple[int, pd.DataFrame]:
     """(rows read, in-scope rows as string columns with their source row number), chunk by chunk;
     a file published without a header row gets the official column names."""
     read, kept = 0, []
@@ -247,7 +254,7 @@ def _scan_release(path: Path, countries: list[str], margin: float):
     return read, frame
 
 
-def _recording(lines, seen: list):
+def _recording(lines: Iterable[str], seen: list) -> Iterator[str]:
     """Yield from ``lines``, keeping each line handed out in ``seen`` (to hand it out again)."""
     for line in lines:
         seen.append(line)
@@ -257,14 +264,14 @@ def _recording(lines, seen: list):
 class _Lines(io.TextIOBase):
     """A file-like view of an iterator of lines, for pandas."""
 
-    def __init__(self, lines) -> None:
+    def __init__(self, lines: Iterable[str]) -> None:
         self._lines = iter(lines)
         self._buffer = ""
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size=-1):
+    def read(self, size: int = -1) -> str:  # type: ignore[override]  # a text view: -1 reads all
         while size < 0 or len(self._buffer) < size:
             line = next(self._lines, None)
             if line is None:
@@ -344,7 +351,7 @@ def check_release(name: str, rows: pd.DataFrame, previous_rows: int | None = Non
                                   "kind (a cut or partial file?)", fix)
 
 
-def _resolved(data_dir, manifest: Manifest, countries) -> pd.DataFrame:
+def _resolved(data_dir: Path, manifest: Manifest, countries: Sequence[str]) -> pd.DataFrame:
     releases = [rows for rows, _ in manifest_releases(data_dir, manifest, countries=set(countries))]
     return resolve_releases(releases)[0]
 
@@ -377,7 +384,7 @@ def _plan(manifest: Manifest, base: str, until: date, timeout: float, warnings: 
 
 
 def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_url: str = DEFAULT_UCDP_URL,
-                countries=("MLI", "BFA", "NER"), margin_deg: float = BORDER_MARGIN_DEG, timeout: float = 60.0,
+                countries: Sequence[str] = ("MLI", "BFA", "NER"), margin_deg: float = BORDER_MARGIN_DEG, timeout: float = 60.0,
                 deadline_s: float = DEFAULT_DEADLINE_S, on_progress: Callable | None = None) -> UpdateOutcome:
     """Bring in every UCDP release published since the last update.
 
@@ -449,7 +456,7 @@ def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_ur
     return _finish(data_dir, manifest, outcome, before, countries, base, retrieved_at)
 
 
-def _finish(data_dir: Path, manifest: Manifest, outcome: UpdateOutcome, before: pd.DataFrame, countries,
+def _finish(data_dir: Path, manifest: Manifest, outcome: UpdateOutcome, before: pd.DataFrame, countries: Sequence[str],
             source: str, retrieved_at: str) -> UpdateOutcome:
     """Report the revisions and write the manifest (last, atomically) when anything is new."""
     if outcome.nothing_new:
@@ -468,8 +475,8 @@ def _finish(data_dir: Path, manifest: Manifest, outcome: UpdateOutcome, before: 
     return outcome
 
 
-def update_from_ucdp_api(data_dir: str | Path, api, versions: list[str], *, retrieved_at: str,
-                         countries=("MLI", "BFA", "NER"), margin_deg: float = BORDER_MARGIN_DEG) -> UpdateOutcome:
+def update_from_ucdp_api(data_dir: str | Path, api: Any, versions: list[str], *, retrieved_at: str,
+                         countries: Sequence[str] = ("MLI", "BFA", "NER"), margin_deg: float = BORDER_MARGIN_DEG) -> UpdateOutcome:
     """Bring in GED or Candidate ``versions`` through the UCDP API (a token), as held releases.
 
     Parameters
@@ -531,7 +538,7 @@ def _previous_rows(manifest: Manifest, release: Release) -> int | None:
 
 
 def _download(data_dir: Path, release: Release, url: str, held: ManifestEntry | None, stamp: tuple[str, str],
-              countries: list[str], margin: float, retrieved_at: str, on_progress, limits: _Limits) -> ManifestEntry | None:
+              countries: list[str], margin: float, retrieved_at: str, on_progress: Callable[[str, int, int | None], None] | None, limits: _Limits) -> ManifestEntry | None:
     """Download, check and copy one release; None when the bytes are those already held."""
     incoming = data_dir / RAW_DIR / f"{release.filename}.download"
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +37,7 @@ def blank_to_na(values: pd.Series) -> pd.Series:
 
 def repair_mojibake(values: pd.Series) -> pd.Series:
     """Undo UTF-8 text that was decoded as Latin-1 once ("CÃ´te" -> "Côte"); leave the rest."""
-    def fix(text):
+    def fix(text: object) -> object:
         if not isinstance(text, str) or "Ã" not in text and "Â" not in text:
             return text
         try:
@@ -46,6 +47,6 @@ def repair_mojibake(values: pd.Series) -> pd.Series:
     return values.map(fix)
 
 
-def stack(frames: list[pd.DataFrame], columns=QUARANTINE_COLUMNS) -> pd.DataFrame:
+def stack(frames: list[pd.DataFrame], columns: Sequence[str] = QUARANTINE_COLUMNS) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

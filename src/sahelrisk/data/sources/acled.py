@@ -36,7 +36,7 @@ def _is_state(inter: pd.Series) -> pd.Series:
 
 
 def read_acled_events(path: str | Path, *, dataset: str, release: str, as_of: date,
-                      countries: set[str] | None = None):
+                      countries: set[str] | None = None) -> FileEvents:
     """Read one ACLED CSV; return its events, quarantine and row counts."""
     path = Path(path)
     raw = read_table(path)

@@ -62,7 +62,7 @@ def _snapshots(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
         "_raw_idps": raw["idps_individuals"], "_raw_new": ""})
 
 
-def _dtm(raw: pd.DataFrame, path: Path, reference_date) -> pd.DataFrame:
+def _dtm(raw: pd.DataFrame, path: Path, reference_date: str | None) -> pd.DataFrame:
     col = {canon: next((c for c in names if c in raw), None) for canon, names in _DTM_NAMES.items()}
     if col["idps"] is None or col["country_iso3"] is None or (col["adm1_pcode"] or col["adm1_name"]) is None:
         raise DataFileError(path, "lacks the DTM columns for country, admin area and IDP count",
@@ -76,7 +76,7 @@ def _dtm(raw: pd.DataFrame, path: Path, reference_date) -> pd.DataFrame:
     else:
         raise DataError(f"{path}: the DTM file has no date column; set reference_date for it in the catalog")
 
-    def pick(key):
+    def pick(key: str) -> object:
         return raw[col[key]] if col[key] else pd.NA
 
     return pd.DataFrame({
@@ -105,6 +105,7 @@ def _match_pcodes(table: pd.DataFrame, gazetteer: pd.DataFrame | None) -> pd.Ser
 
 def load_displacement(dataset: Dataset, data_dir: str | Path, *, as_of: date,
                       countries: set[str] | None = None, **_) -> LoadResult:
+    """People displaced per admin area and date (IDMC or DTM layouts), placed by p-code or by name."""
     gazetteer = None
     if "gazetteer" in dataset.options:
         gazetteer = read_csv_table(Path(data_dir) / dataset.options["gazetteer"])

@@ -8,6 +8,7 @@ choice is logged.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -67,7 +68,7 @@ def load_event_dataset(dataset: Dataset, data_dir: str | Path, *, as_of: date,
                       notes=notes)
 
 
-def _stack_quarantines(frames) -> pd.DataFrame:
+def _stack_quarantines(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=QUARANTINE_COLUMNS)
 
@@ -121,7 +122,7 @@ def load_held_releases(dataset: Dataset, data_dir: str | Path, *, as_of: date,
                       notes=notes)
 
 
-def _releases_of(dataset: Dataset, data_dir, as_of, countries) -> list[tuple[ReleaseRows, LoadResult]]:
+def _releases_of(dataset: Dataset, data_dir: str | Path, as_of: date, countries: set[str] | None) -> list[tuple[ReleaseRows, LoadResult]]:
     if dataset.written_by_update and not all((Path(data_dir) / f.path).is_file() for f in dataset.files):
         return []  # nothing brought in by 'sahelrisk data update' yet
     if dataset.loader == "ucdp_manifest":

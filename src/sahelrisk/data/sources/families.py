@@ -9,6 +9,8 @@ reported twice, and counts once (UCDP's row is kept).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
@@ -25,7 +27,7 @@ def family_of(source: pd.Series) -> pd.Series:
     return source.astype("string").where(source == "acled", "ucdp")
 
 
-def select_sources(events: pd.DataFrame, families, match_km: float = MATCH_KM) -> pd.DataFrame:
+def select_sources(events: pd.DataFrame, families: Iterable[str], match_km: float = MATCH_KM) -> pd.DataFrame:
     """The events of the given source families; with several, duplicates across them dropped.
 
     Parameters

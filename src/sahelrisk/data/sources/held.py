@@ -6,8 +6,8 @@ from datetime import date
 from pathlib import Path
 
 from sahelrisk.data.manifest import Manifest, ManifestEntry
-from sahelrisk.data.quarantine import LoadResult
 from sahelrisk.data.revisions import ReleaseRows
+from sahelrisk.data.schemas import FileEvents
 from sahelrisk.data.sources.ucdp import read_ucdp_events
 from sahelrisk.data.ucdp_releases import Release, release_from_path
 from sahelrisk.errors import DataFileError
@@ -26,7 +26,7 @@ def _release_of(entry: ManifestEntry) -> Release:
 
 
 def manifest_releases(data_dir: str | Path, manifest: Manifest | None = None, *, as_of: date = NO_CUTOFF,
-                      countries: set[str] | None = None, verify: bool = True) -> list[tuple[ReleaseRows, LoadResult]]:
+                      countries: set[str] | None = None, verify: bool = True) -> list[tuple[ReleaseRows, FileEvents]]:
     """The canonical rows of every release held, each checked against the manifest.
 
     Parameters
@@ -42,7 +42,7 @@ def manifest_releases(data_dir: str | Path, manifest: Manifest | None = None, *,
 
     Returns
     -------
-    list of (ReleaseRows, LoadResult)
+    list of (ReleaseRows, FileEvents)
     """
     manifest = manifest or Manifest.read(data_dir)
     out = []

@@ -5,6 +5,7 @@ Industrial sites only; the USGS layers hold no artisanal (orpaillage) sites.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,7 +30,7 @@ def _one_row_per_site(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
     Those rows are one site: merge them, listing every commodity, gold if any row is gold.
     """
-    def join(values):
+    def join(values: Iterable[object]) -> object:
         return "; ".join(dict.fromkeys(v for v in values if isinstance(v, str))) or pd.NA
 
     first = {c: "first" for c in table.columns if c not in {"site_id", "commodity", "commodity_group", "is_gold"}}
@@ -39,6 +40,7 @@ def _one_row_per_site(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def load_mining_sites(dataset: Dataset, data_dir: str | Path, countries: set[str] | None = None, **_) -> LoadResult:
+    """The USGS mining layers of ``countries``, one row per site (a site's several commodities merged)."""
     frames, quarantines, read, out, merged = [], [], 0, 0, 0
     for entry in dataset.files:
         path = Path(data_dir) / entry.path

@@ -11,6 +11,7 @@ function:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -36,7 +37,8 @@ _LAYOUT_COLUMNS = {
 }
 
 
-def detect_layout(columns) -> str:
+def detect_layout(columns: Iterable[str]) -> str:
+    """Which UCDP layout a header is: ``long`` (GED, Candidate) or ``short`` (the API's)."""
     columns = set(columns)
     if "best_est" in columns:
         return "extract"
@@ -47,7 +49,7 @@ def detect_layout(columns) -> str:
     return "full"  # report against the official schema, the one users are most likely to have
 
 
-def missing_columns(columns) -> list[str]:
+def missing_columns(columns: Iterable[str]) -> list[str]:
     """The columns a UCDP file of this header's layout must have and lacks (empty: a UCDP file)."""
     columns = list(columns)
     return [c for c in _LAYOUT_COLUMNS[detect_layout(columns)] if c not in columns]
@@ -61,7 +63,7 @@ def _text(raw: pd.DataFrame, column: str) -> pd.Series:
 
 
 def read_ucdp_events(path: str | Path, *, dataset: str, source: str, release: str, as_of: date,
-                     countries: set[str] | None = None):
+                     countries: set[str] | None = None) -> FileEvents:
     """Read one UCDP file; return its events, quarantine and row counts."""
     path = Path(path)
     raw = read_table(path)
