@@ -24,7 +24,8 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
-# The habits: ruff (pydocstyle's numpy convention and annotations on the public API) and mypy.
+# The habits: ruff (pydocstyle's numpy convention, annotations, no blind except) on every module, and mypy
+# with every definition typed.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks docs
 	$(BIN)/mypy

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -18,6 +19,8 @@ __all__ = ["Country", "get_country", "country_codes", "to_iso3", "in_scope", "kn
 
 @dataclass(frozen=True)
 class Country:
+    """A country the project knows: its codes, names in several spellings, bounding box and Gleditsch-Ward number."""
+
     iso3: str
     iso2: str
     names: tuple[str, ...]
@@ -33,6 +36,7 @@ def normalize_name(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def known_countries() -> dict[str, Country]:
+    """Every country of ``countries.toml``, by ISO3 code."""
     raw = tomllib.loads(resources.files(__package__).joinpath("countries.toml").read_text("utf-8"))
     return {c["iso3"]: Country(iso3=c["iso3"], iso2=c["iso2"], names=tuple(c["names"]),
                                bbox=tuple(c["bbox"]), gw=c.get("gw"))
@@ -40,6 +44,7 @@ def known_countries() -> dict[str, Country]:
 
 
 def get_country(iso3: str) -> Country:
+    """One country by ISO3 code, or a one-line error listing the known ones."""
     try:
         return known_countries()[iso3]
     except KeyError:
@@ -68,28 +73,33 @@ def _name_index() -> dict[str, str]:
     return {normalize_name(n): c.iso3 for c in known_countries().values() for n in c.names}
 
 
-def iso3_from_name(name) -> str | None:
+def iso3_from_name(name: str) -> str | None:
+    """The ISO3 code of a country name in any of its spellings (accents and case ignored)."""
     return _name_index().get(normalize_name(name))
 
 
-def iso3_from_gw(gw) -> str | None:
+def iso3_from_gw(gw: str | float | None) -> str | None:
+    """The ISO3 code of a Gleditsch-Ward number (UCDP's country codes)."""
     by_gw = {c.gw: c.iso3 for c in known_countries().values() if c.gw is not None}
+    if gw is None:
+        return None
     try:
         return by_gw.get(int(gw))
     except (TypeError, ValueError):
         return None
 
 
-def iso3_from_iso2(iso2) -> str | None:
+def iso3_from_iso2(iso2: object) -> str | None:
+    """The ISO3 code of an ISO2 code."""
     by_iso2 = {c.iso2: c.iso3 for c in known_countries().values()}
     return by_iso2.get(str(iso2).upper())
 
 
-def to_iso3(values) -> pd.Series:
+def to_iso3(values: Iterable[object] | pd.Series) -> pd.Series:
     """ISO3 codes from a Series of ISO3 codes, ISO2 codes or country names; NA where unknown."""
     known = known_countries()
 
-    def one(value):
+    def one(value: object) -> str | None:
         if not isinstance(value, str) or not value.strip():
             return None
         text = value.strip()
@@ -102,7 +112,7 @@ def to_iso3(values) -> pd.Series:
     return pd.Series(values).map(one).astype("string")
 
 
-def in_scope(iso3, countries=None) -> pd.Series:
+def in_scope(iso3: Iterable[object] | pd.Series, countries: Iterable[str] | None = None) -> pd.Series:
     """Rows to keep: country in ``countries``, or in the registry when ``countries`` is None."""
     allowed = set(known_countries()) if countries is None else set(countries)
     return pd.Series(iso3).isin(sorted(allowed)).fillna(False).astype(bool)

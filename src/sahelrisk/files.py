@@ -7,7 +7,7 @@ import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sahelrisk.errors import OutputError
@@ -72,7 +72,7 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     return path
 
 
-def write_folder_atomic(final: str | Path, fill) -> Path:
+def write_folder_atomic(final: str | Path, fill: Callable[[Path], None]) -> Path:
     """Build a folder in a hidden temporary folder beside ``final`` with ``fill(tmp)``, then put it
     in place of ``final`` (the old one, if any, is removed after the swap).
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["metric_crs", "metric_crs_for"]
 
 
@@ -11,7 +13,7 @@ def metric_crs(lon: float, lat: float) -> str:
     return f"+proj=aeqd +lat_0={lat:.4f} +lon_0={lon:.4f} +datum=WGS84 +units=m +no_defs"
 
 
-def metric_crs_for(shape_or_bounds) -> str:
+def metric_crs_for(shape_or_bounds: Any) -> str:
     """:func:`metric_crs` centred on a geometry's or a frame's bounds (or a bounds tuple)."""
     bounds = getattr(shape_or_bounds, "total_bounds", None)
     if bounds is None:

@@ -12,6 +12,7 @@ import io
 import re
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import pandas as pd
 from babel import Locale
@@ -30,6 +31,7 @@ DOMAIN = "sahelrisk"
 
 
 def check_language(lang: str) -> str:
+    """``lang`` if it is one of :data:`LANGUAGES`, else a one-line error naming them."""
     if lang not in LANGUAGES:
         raise SpecError(f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}")
     return lang
@@ -51,13 +53,14 @@ def translations(lang: str) -> NullTranslations:
     return Translations(compiled, domain=DOMAIN)
 
 
-def gettext(lang: str, message: str, **params) -> str:
+def gettext(lang: str, message: str, **params: Any) -> str:
     """``message`` in ``lang``, with ``%(name)s`` placeholders filled from ``params``."""
     text = translations(lang).gettext(message)
     return text % params if params else text
 
 
-def ngettext(lang: str, singular: str, plural: str, n: int, **params) -> str:
+def ngettext(lang: str, singular: str, plural: str, n: int, **params: Any) -> str:
+    """The singular or plural text for ``n`` in ``lang``, its ``%(name)s`` placeholders filled."""
     return translations(lang).ngettext(singular, plural, n) % {"n": n, **params}
 
 
@@ -68,19 +71,21 @@ class Formatter:
         self.lang = check_language(lang)
         self.locale = Locale.parse(lang)
 
-    def date(self, value, style: str = "long") -> str:
+    def date(self, value: Any, style: str = "long") -> str:
+        """A date the language's way ("25 décembre 2023"); "-" for none."""
         if value is None or pd.isna(value):
             return "-"
         return _babel_date(pd.Timestamp(value).date(), format=style, locale=self.locale)
 
-    def number(self, value) -> str:
+    def number(self, value: Any) -> str:
+        """A number with the language's separators, one decimal under 10; "-" for none."""
         if value is None or pd.isna(value):
             return "-"
         value = float(value)
         return format_decimal(value, format="#,##0" if abs(value) >= 10 or value.is_integer() else "#,##0.0",
                               locale=self.locale)
 
-    def percent(self, value) -> str:
+    def percent(self, value: Any) -> str:
         """A probability as a percentage: whole points from 1 %, one decimal below."""
         if value is None or pd.isna(value):
             return "-"
@@ -89,7 +94,7 @@ class Formatter:
             pattern = re.sub(r"0(?=[^0]*$)", "0.0", pattern, count=1)
         return format_percent(float(value), format=pattern, locale=self.locale)
 
-    def points(self, value) -> str:
+    def points(self, value: Any) -> str:
         """A change of probability in percentage points, signed."""
         if value is None or pd.isna(value):
             return "-"
@@ -97,4 +102,5 @@ class Formatter:
         return gettext(self.lang, "%(sign)s%(number)s pts", sign="+" if value >= 0 else "−", number=number)
 
     def country(self, iso2: str) -> str:
+        """A country's name in the language, from its ISO2 code."""
         return self.locale.territories.get(str(iso2).upper(), str(iso2))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def closest(word: str, choices) -> str:
+def closest(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the nearest of ``choices``, or the list of choices."""
     choices = sorted(str(c) for c in choices)
     match = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
@@ -60,14 +60,14 @@ def read_toml(path: str | Path, what: str, hint: str = "") -> dict:
     return parse_toml_text(path.read_text("utf-8"), path, what)
 
 
-def parse_toml_text(text: str, origin, what: str) -> dict:
+def parse_toml_text(text: str, origin: object, what: str) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise SpecError(f"{what} {origin} is not valid TOML: {e}") from None
 
 
-def _model_of(annotation) -> list[type[BaseModel]]:
+def _model_of(annotation: Any) -> list[type[BaseModel]]:
     """The StrictModel classes an annotation can hold (through Optional, unions, dicts and lists)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [annotation]
@@ -117,7 +117,7 @@ def _describe(error: Mapping[str, Any], model: type[BaseModel]) -> str:
     return f"{section}: {key} = {value!r} is invalid: {message}"
 
 
-def parse_spec(model: type[BaseModel], raw: dict, origin, what: str) -> Any:
+def parse_spec(model: type[BaseModel], raw: dict, origin: object, what: str) -> Any:
     """``raw`` validated into ``model``; the first problem raised as a one-line :class:`SpecError`.
 
     Parameters

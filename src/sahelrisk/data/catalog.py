@@ -6,6 +6,7 @@ validate on creation, so a typo in the catalog fails at start-up with the entry'
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -33,7 +34,7 @@ class CatalogFile:
     url: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if Path(self.path).is_absolute() or ".." in Path(self.path).parts:
             raise SpecError(f"catalog file path {self.path!r} must be relative to the data directory")
         if self.sha256 is not None and (len(self.sha256) != 64 or not all(c in "0123456789abcdef" for c in self.sha256)):
@@ -55,7 +56,7 @@ class Dataset:
     official: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.files:
             raise SpecError(f"catalog dataset {self.name!r} lists no files")
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
@@ -92,7 +93,7 @@ class Catalog:
             raise SpecError(f"no dataset {name!r} in the catalog ({self.origin}); "
                               f"known: {', '.join(self.datasets)}") from None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Dataset]:
         return iter(self.datasets.values())
 
     def of_kind(self, kind: str) -> list[Dataset]:

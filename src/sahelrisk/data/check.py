@@ -213,7 +213,7 @@ def flag_row_drops(reports: list[DatasetReport], previous_report: str | Path, *,
     return drops
 
 
-def reports_to_json(reports: list[DatasetReport], path: str | Path, coverage: Sequence[Any] = (), **context) -> Path:
+def reports_to_json(reports: list[DatasetReport], path: str | Path, coverage: Sequence[Any] = (), **context: object) -> Path:
     """Write the data check's report (datasets and per-country coverage) as JSON, atomically."""
     payload = {**context, "datasets": [asdict(r) for r in reports], "countries": [asdict(c) for c in coverage]}
     return write_text_atomic(path, json.dumps(payload, indent=2, default=str))

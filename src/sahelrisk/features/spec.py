@@ -118,7 +118,7 @@ class PanelSpec:
     origin: str = "<spec>"
     text: str = field(default="", repr=False, compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         where = f"{WHAT} {self.origin}"
         if self.units not in _UNIT_KINDS:
             raise SpecError(f"{where}: [units] kind = {self.units!r} is invalid; use one of {_UNIT_KINDS}")

@@ -34,7 +34,7 @@ class Fold:
     train_end: pd.Timestamp      # last training week (inclusive)
     test_weeks: tuple[pd.Timestamp, ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.train_end < self.train_start:
             raise SpecError(f"fold {self.name}: no training weeks (train_end {self.train_end.date()} < "
                               f"train_start {self.train_start.date()})")
@@ -55,7 +55,7 @@ class RollingOrigin:
     window: str = "expanding"
     train_weeks: int | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("first_origin", "last_origin", "train_start"):
             object.__setattr__(self, name, as_monday(getattr(self, name), name))
         if self.last_origin < self.first_origin:

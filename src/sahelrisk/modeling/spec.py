@@ -172,7 +172,7 @@ class TrainingSpec:
     origin: str = "<spec>"
     text: str = field(default="", repr=False, compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         try:
             RiskModel(**dict(self.model))._validate()
         except SpecError as e:

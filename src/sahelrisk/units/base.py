@@ -36,7 +36,7 @@ class Units:
     notes: tuple[str, ...] = ()
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         missing = [c for c in UNIT_COLUMNS if c not in self.table]
         if missing:
             raise SpecError(f"units table lacks {missing}")

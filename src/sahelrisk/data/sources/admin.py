@@ -35,7 +35,7 @@ EQUAL_AREA_CRS = "ESRI:102022"
 _PCODE_COLUMNS = ["iso3", "admin_level", "pcode", "name", "parent_pcode", "valid_from"]
 
 
-def load_pcodes(dataset: Dataset, data_dir: str | Path, **_) -> LoadResult:
+def load_pcodes(dataset: Dataset, data_dir: str | Path, **_: object) -> LoadResult:
     """The OCHA p-code gazetteer: one row per admin area, no geometry."""
     frames, quarantines, read = [], [], 0
     for entry in dataset.files:
@@ -55,7 +55,7 @@ def load_pcodes(dataset: Dataset, data_dir: str | Path, **_) -> LoadResult:
     return LoadResult(dataset.name, pd.concat(frames, ignore_index=True), stack(quarantines), rows_read=read)
 
 
-def load_admin_areas(dataset: Dataset, data_dir: str | Path, countries: set[str] | None = None, **_) -> LoadResult:
+def load_admin_areas(dataset: Dataset, data_dir: str | Path, countries: set[str] | None = None, **_: object) -> LoadResult:
     """Polygons of one admin level, p-coded, in EPSG:4326 with their area in km²."""
     level = int(dataset.options["level"])
     parents = {}

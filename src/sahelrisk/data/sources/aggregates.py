@@ -20,7 +20,7 @@ _COUNT_COLUMNS = {"ucdp_event_count": "events", "ucdp_fatalities_best": "fatalit
                   "ucdp_one_sided_events": "one_sided_events"}
 
 
-def load_country_month(dataset: Dataset, data_dir: str | Path, countries: set[str] | None = None, **_) -> LoadResult:
+def load_country_month(dataset: Dataset, data_dir: str | Path, countries: set[str] | None = None, **_: object) -> LoadResult:
     """Country x month counts (``month`` is the month's first day)."""
     frames, quarantines, read, out = [], [], 0, 0
     for entry in dataset.files:
@@ -45,7 +45,7 @@ def load_country_month(dataset: Dataset, data_dir: str | Path, countries: set[st
                       out_of_scope=out)
 
 
-def load_hno_population(dataset: Dataset, data_dir: str | Path, **_) -> LoadResult:
+def load_hno_population(dataset: Dataset, data_dir: str | Path, **_: object) -> LoadResult:
     """ADM2 population and people in need (HXL-tagged OCHA HNO table)."""
     frames, quarantines, read = [], [], 0
     for entry in dataset.files:

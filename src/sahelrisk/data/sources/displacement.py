@@ -104,7 +104,7 @@ def _match_pcodes(table: pd.DataFrame, gazetteer: pd.DataFrame | None) -> pd.Ser
 
 
 def load_displacement(dataset: Dataset, data_dir: str | Path, *, as_of: date,
-                      countries: set[str] | None = None, **_) -> LoadResult:
+                      countries: set[str] | None = None, **_: object) -> LoadResult:
     """People displaced per admin area and date (IDMC or DTM layouts), placed by p-code or by name."""
     gazetteer = None
     if "gazetteer" in dataset.options:

@@ -39,7 +39,7 @@ def _one_row_per_site(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326")
 
 
-def load_mining_sites(dataset: Dataset, data_dir: str | Path, countries: set[str] | None = None, **_) -> LoadResult:
+def load_mining_sites(dataset: Dataset, data_dir: str | Path, countries: set[str] | None = None, **_: object) -> LoadResult:
     """The USGS mining layers of ``countries``, one row per site (a site's several commodities merged)."""
     frames, quarantines, read, out, merged = [], [], 0, 0, 0
     for entry in dataset.files:

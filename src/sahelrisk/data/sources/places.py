@@ -20,7 +20,7 @@ PLACE_COLUMNS = ["place_id", "name", "place_kind", "subtype", "country_iso3", "p
                  "latitude", "longitude", "geometry"]
 
 
-def load_places(dataset: Dataset, data_dir: str | Path, countries: set[str] | None = None, **_) -> LoadResult:
+def load_places(dataset: Dataset, data_dir: str | Path, countries: set[str] | None = None, **_: object) -> LoadResult:
     """The places (towns and villages, with their alternate names) of ``countries``."""
     frames, quarantines, read, out = [], [], 0, 0
     for entry in dataset.files:

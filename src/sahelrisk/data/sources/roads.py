@@ -29,7 +29,7 @@ def _is_true(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip().str.lower().isin(["true", "1", "yes"])
 
 
-def load_road_network(dataset: Dataset, data_dir: str | Path, countries: set[str] | None = None, **_) -> LoadResult:
+def load_road_network(dataset: Dataset, data_dir: str | Path, countries: set[str] | None = None, **_: object) -> LoadResult:
     """Existing inter-city road links; ``importance`` is the number of optimal city-to-city routes using the link."""
     frames, quarantines, read, out = [], [], 0, 0
     for entry in dataset.files:
@@ -58,7 +58,7 @@ def load_road_network(dataset: Dataset, data_dir: str | Path, countries: set[str
     return LoadResult(dataset.name, table, stack(quarantines), rows_read=read, out_of_scope=out)
 
 
-def load_road_corridors(dataset: Dataset, data_dir: str | Path, **_) -> LoadResult:
+def load_road_corridors(dataset: Dataset, data_dir: str | Path, **_: object) -> LoadResult:
     """Named corridor lines (labels for maps, not a road layer for distances)."""
     frames, read = [], 0
     for entry in dataset.files:
