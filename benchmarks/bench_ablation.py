@@ -309,8 +309,8 @@ def main() -> None:
     if unknown:
         sys.exit(f"unknown variant(s) {unknown}; choose from {sorted(VARIANTS)}")
     spec = load_training_spec(ROOT / "training/default.toml")
-    spec = replace(spec, backtest={**spec.backtest, "train_start": "2000-01-03", "first_origin": "2020-01-06"},
-                   model_features=(), blend={})
+    spec = replace(spec.with_backtest(train_start="2000-01-03", first_origin="2020-01-06"), model_features=(),
+                   blend=None)
     tf = prepare_frame(spec, resolve_data_dir(None, cwd=ROOT))
     if any(p in ACTORS for name in chosen for p in VARIANTS[name]["patterns"]):
         actor_columns(spec, tf)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +47,7 @@ def cell_forecasts(spec, tf, first, last):
     from sahelrisk.features.targets import target_column
     from sahelrisk.modeling.fit import recipe
     from sahelrisk.modeling.severity import SeverityModel
-    spec = replace(spec, backtest={**spec.backtest, "first_origin": pd.Timestamp(first), "last_origin": last})
+    spec = spec.with_backtest(first_origin=pd.Timestamp(first).date(), last_origin=last)
     started = time.perf_counter()
     preds, _ = run_backtest(spec.splitter(data_end=tf.data_end), tf.frame, spec.target,
                             {"model": recipe(spec, tf.feature_columns)})
@@ -62,7 +61,7 @@ def cell_forecasts(spec, tf, first, last):
     mean_z, dispersion = np.empty(len(rows)), np.empty(len(rows))
     for _, part in rows.groupby("fold", sort=False):
         model, _ = fold_count_model(tf.frame, part["week"].min(), deaths, spec.horizon_weeks,
-                                    spec.backtest["train_start"])
+                                    spec.backtest.train_start)
         forecast = model.forecast(part, part["p_model"])
         mean_z[part.index], dispersion[part.index] = forecast.mean_z, forecast.dispersion
     rows["mean_z"], rows["dispersion"] = mean_z, dispersion
@@ -140,7 +139,7 @@ def main() -> None:
     # shown beside the choice: the loadings the CRPS would have picked
     by_crps = min(GRID, key=lambda r: np.mean([search[r][level]["crps"] for level in LEVELS]))
     print(f"chosen on validation: rho_adm1 {chosen[0]}, rho_adm2 {chosen[1]} (by CRPS: {by_crps})")
-    test = cell_forecasts(spec, tf, spec.backtest["first_origin"], "last_observed")
+    test = cell_forecasts(spec, tf, spec.backtest.first_origin, "last_observed")
     report = {}
     for name, rho in {"independent": (0.0, 0.0), "chosen": chosen, "copula_by_crps": by_crps}.items():
         drawn = area_draws(test, rho)

@@ -10,7 +10,6 @@ Prints tables and writes benchmarks/areas.json. Run: .venv/bin/python benchmarks
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +28,7 @@ def _rows_for(period, spec, data_dir):
     from sahelrisk.modeling.frame import prepare_frame
 
     if period is not None:
-        spec = replace(spec, backtest={**spec.backtest, "train_start": period[0], "first_origin": period[1],
-                                       "last_origin": period[2]})
+        spec = spec.with_backtest(train_start=period[0], first_origin=period[1], last_origin=period[2])
     tf = prepare_frame(spec, data_dir)
     preds = run_backtests(spec, tf, [4]).predictions[4]
     events = select_sources(tf.inputs.events, ("ucdp",))

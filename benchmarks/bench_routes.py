@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +38,7 @@ def _backtest(period, spec, data_dir):
     from sahelrisk.modeling.frame import prepare_frame
 
     if period is not None:
-        spec = replace(spec, backtest={**spec.backtest, "train_start": period[0], "first_origin": period[1],
-                                       "last_origin": period[2]})
+        spec = spec.with_backtest(train_start=period[0], first_origin=period[1], last_origin=period[2])
     tf = prepare_frame(spec, data_dir)
     return tf, run_backtests(spec, tf, [4]).predictions[4]
 

@@ -126,7 +126,7 @@ def _run_region(name: str, tspec, inputs, end: str, workers: list[int], extra: d
           f"{time.perf_counter() - started:.1f} s; {len(inputs.events):,} events; driver {_rss_mib()} MiB", flush=True)
     record: dict = {"spec": spec.name, "resolution": spec.resolution, "countries": list(spec.countries),
                     "units": len(units), "events": len(inputs.events), "training_spec": tspec.name,
-                    "start": str(tspec.backtest["train_start"]), "end": end, "tile_deg": DEFAULT_TILE_DEG,
+                    "start": str(tspec.backtest.train_start), "end": end, "tile_deg": DEFAULT_TILE_DEG,
                     "block_weeks": DEFAULT_BLOCK_WEEKS, **extra, "runs": {}}
     for n in workers:
         work = Path(tempfile.mkdtemp(prefix="sahelrisk-scale-"))

@@ -76,7 +76,7 @@ def main() -> None:
     fits = []
     for fold, part in rows.groupby("fold", sort=False):
         start = part["week"].min()
-        model, train = fold_count_model(frame, start, target, H, spec.backtest["train_start"])
+        model, train = fold_count_model(frame, start, target, H, spec.backtest.train_start)
         forecast = model.forecast(part, part["p_model"])
         samples["model"][part.index] = forecast.sample(DRAWS, seed=int(start.value % 2**31))
         for k in THRESHOLDS:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -96,7 +95,7 @@ def recipes(spec, tf, with_change: bool):
 def backtest(spec, tf, first, last, with_change=True):
     from sahelrisk.evaluation.backtest import run_backtest
     from sahelrisk.modeling.distributed import ONSET_COLUMN
-    spec = replace(spec, backtest={**spec.backtest, "first_origin": pd.Timestamp(first), "last_origin": last})
+    spec = spec.with_backtest(first_origin=pd.Timestamp(first).date(), last_origin=last)
     started = time.perf_counter()
     preds, _ = run_backtest(spec.splitter(data_end=tf.data_end), tf.frame, spec.target,
                             recipes(spec, tf, with_change))
@@ -248,7 +247,7 @@ def main() -> None:
               "fitted": {n: fitted[n].describe() for n in names},
               "validation": report(validation, target, names, rules, "validation")}
 
-    test = backtest(spec, tf, spec.backtest["first_origin"], "last_observed")
+    test = backtest(spec, tf, spec.backtest.first_origin, "last_observed")
     for n in names:
         test[f"p_{n}"] = fitted[n].predict(test)
     models = list(dict.fromkeys(["three_members", chosen, "blend"]))

@@ -91,7 +91,7 @@ def backtest_summary(result: BacktestResult, spec: TrainingSpec) -> dict:
     return {
         "spec": spec.name, "target": spec.target_kind, "trained_horizon": spec.horizon_weeks,
         "as_of": str(result.as_of), "data_end": str(result.data_end),
-        "backtest": {k: str(v) for k, v in spec.backtest.items()},
+        "backtest": {k: str(v) for k, v in spec.backtest.model_dump().items()},
         "model_params": dict(spec.model), "seconds": result.seconds,
         "overall": records(result.overall), "by_year": records(result.by_year),
         "by_country": records(result.by_country), "onsets": records(result.onsets),
@@ -128,8 +128,8 @@ def write_backtest_report(result: BacktestResult, spec: TrainingSpec, out_dir: s
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}} table.t{{border-collapse:collapse;font-size:13px}}
 table.t td,table.t th{{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}} img{{max-width:49%}}</style></head><body>
 <h1>Backtest: {html.escape(spec.name)}, target {html.escape(spec.target_kind)}</h1>
-<p>Rolling-origin backtest, origins {html.escape(str(spec.backtest.get('first_origin')))} to the last observed week,
-refit every {html.escape(str(spec.backtest.get('refit_every_weeks')))} weeks; every baseline is calibrated on the same
+<p>Rolling-origin backtest, origins {html.escape(str(spec.backtest.first_origin))} to the last observed week,
+refit every {html.escape(str(spec.backtest.refit_every_weeks))} weeks; every baseline is calibrated on the same
 training weeks as the model and scored on the same rows. Data as of {result.as_of}, covering up to {result.data_end}. Brier skill is against the
 climatology of the scored rows; top-10% recall is the share of event rows that were among that week's 10% highest-risk units.</p>
 {''.join(sections)}</body></html>"""
@@ -139,15 +139,15 @@ climatology of the scored rows; top-10% recall is the share of event rows that w
 
 
 def _model_line(spec: TrainingSpec) -> str:
-    if not spec.blend:
+    if spec.blend is None:
         return "LightGBM, isotonic-calibrated on the last training year."
-    hawkes = spec.blend.get("hawkes_include")
+    hawkes = spec.blend.hawkes_include
     count = "four" if hawkes else "three"
     last = (",\n  and a self-exciting (Hawkes) process on the space-time kernels of past fatal events "
             "(`[blend] hawkes_include`)") if hawkes else ""
     return (f"the mean of {count} probabilities: LightGBM, a logistic model on log-scaled history and\n"
             "  space-time intensity (the columns of `[blend] glm_include` in the training spec), the "
-            f"{spec.blend.get('baseline', 'decay_neighbours')} rule{last}.")
+            f"{spec.blend.baseline} rule{last}.")
 
 
 def _promotion_record(promotion: Decision | None, folds: list[str] | None) -> dict | None:
@@ -181,11 +181,11 @@ def write_model_card(directory: str | Path, *, name: str, version: str, spec: Tr
         "name": name, "version": version, "mlflow_run_id": run_id, "promoted_on": str(promoted_on),
         "target": spec.target, "horizon_weeks": spec.horizon_weeks, "units": panel_meta.get("units"),
         "resolution": panel_meta.get("resolution"), "countries": list(spec.features.countries),
-        "as_of": str(result.as_of), "data_end": str(result.data_end), "train_start": str(spec.backtest["train_start"]),
+        "as_of": str(result.as_of), "data_end": str(result.data_end), "train_start": str(spec.backtest.train_start),
         "data_fingerprint": panel_meta.get("data_fingerprint"), "feature_spec": spec.features.name,
         "features": list(importances.index), "top_features": importances.head(15).round(1).to_dict(),
         "backtest": json.loads(table.reset_index().to_json(orient="records")), "model_params": dict(spec.model),
-        "blend": {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in spec.blend.items()},
+        "blend": spec.blend.model_dump() if spec.blend is not None else {},
         "promotion": _promotion_record(promotion, compared_folds),
     }
     json_path = directory / f"{name}.json"
@@ -200,7 +200,7 @@ Promoted with data as of {promoted_on}; MLflow run `{run_id}`.
   in a unit in the {spec.horizon_weeks} weeks after the forecast week.
 - **Units:** {panel_meta.get('units')} ({panel_meta.get('resolution') or ''} degree) over {', '.join(spec.features.countries)}.
 - **Data:** UCDP GED / Candidate events to {result.data_end} (as of {result.as_of}); training weeks from
-  {spec.backtest['train_start']}; data fingerprint `{panel_meta.get('data_fingerprint')}`.
+  {spec.backtest.train_start}; data fingerprint `{panel_meta.get('data_fingerprint')}`.
 - **Model:** {_model_line(spec)}
 - **Features:** {len(importances)} LightGBM columns of the `{spec.features.name}` spec; strongest (gain):
   {', '.join(importances.head(8).index)}.

@@ -33,7 +33,7 @@ def fit_final_model(spec: TrainingSpec, tf: TrainingFrame) -> RiskModel | Blende
     model = spec.make_model(tf.feature_columns)
     if isinstance(tf.frame, ClusterFrame):
         how = tf.frame.plan([(model, tf.feature_columns)], spec.target)
-        return tf.frame.fit(model, tf.feature_columns, how, pd.Timestamp(spec.backtest["train_start"]),
+        return tf.frame.fit(model, tf.feature_columns, how, pd.Timestamp(spec.backtest.train_start),
                             last_observed_origin(tf.data_end, spec.horizon_weeks))
     observed = tf.frame[spec.target].notna()
     train = tf.frame[observed]
@@ -68,7 +68,7 @@ def fit_severity(spec: TrainingSpec, tf: TrainingFrame) -> SeverityFit:
     missing = sorted({target, *SEVERITY_FEATURES} - set(tf.frame.columns))
     if missing:
         return SeverityFit(None, f"probabilities only: the panel has no {', '.join(missing)}")
-    start = pd.Timestamp(spec.backtest["train_start"])
+    start = pd.Timestamp(spec.backtest.train_start)
     if isinstance(tf.frame, ClusterFrame):   # the rows with a death: the only ones the count model reads
         rows = tf.frame.rows_with_deaths(target, list(SEVERITY_FEATURES), start)
     else:

@@ -110,7 +110,7 @@ def prepare_frame(spec: TrainingSpec, data_dir: Path, *, as_of: date | None = No
 
 def frame_from_inputs(spec: TrainingSpec, inputs: PanelInputs, window: DataWindow) -> TrainingFrame:
     """The training frame of ``spec`` from loaded inputs and a resolved window."""
-    start = pd.Timestamp(spec.backtest["train_start"])
+    start = pd.Timestamp(spec.backtest.train_start)
     end = last_full_week(window.data_end)
     panel_spec = spec.features.with_period(start, end)
     units = build_units(panel_spec, inputs)

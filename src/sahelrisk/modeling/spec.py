@@ -7,6 +7,7 @@ spec it names) travel with every model trained from it. It holds no "now": the d
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from dataclasses import dataclass, field
 from datetime import date
@@ -138,8 +139,8 @@ class TrainingSpec:
         Weeks ahead the model forecasts (weeks t+1 .. t+h after the forecast week t).
     report_horizons : tuple of int
         Horizons ``sahelrisk backtest --all-horizons`` reports.
-    backtest : mapping
-        The rolling-origin options (``[backtest]``).
+    backtest : BacktestSection
+        The rolling-origin options (``[backtest]``), defaults filled in.
     model : mapping
         The boosted-trees member's parameters (``[model]``).
     baselines : tuple of str
@@ -155,12 +156,12 @@ class TrainingSpec:
     target_kind: str
     horizon_weeks: int
     report_horizons: tuple[int, ...]
-    backtest: Mapping
+    backtest: BacktestSection
     model: Mapping
     baselines: tuple[str, ...]
     # No defaults here: they live once, in the schema's sections above.
     model_features: tuple[str, ...]
-    blend: Mapping
+    blend: BlendSection | None
     promotion_metric: str
     min_improvement: float
     promotion_folds: int
@@ -177,9 +178,7 @@ class TrainingSpec:
             RiskModel(**dict(self.model))._validate()
         except SpecError as e:
             raise SpecError(f"{WHAT} {self.origin}: [model]: {e}") from None
-        object.__setattr__(self, "backtest", MappingProxyType(dict(self.backtest)))
         object.__setattr__(self, "model", MappingProxyType(dict(self.model)))
-        object.__setattr__(self, "blend", MappingProxyType(dict(self.blend)))
         try:  # the backtest section is checked now, not at fold 7 (a far data end stands in)
             self.splitter(data_end=date(2100, 1, 3))
         except SpecError as e:
@@ -220,18 +219,17 @@ class TrainingSpec:
     def make_model(self, columns: list[str], horizon: int | None = None) -> RiskModel | BlendedModel:
         """The estimator this spec trains, for a panel with ``columns``: LightGBM alone, or the
         blend of ``[blend]`` (LightGBM, the logistic intensity model and a calibrated baseline)."""
-        if not self.blend:
+        blend = self.blend
+        if blend is None:
             return RiskModel(**dict(self.model))
-        glm = self._match(columns, tuple(self.blend["glm_include"]), "[blend] glm_include")
+        glm = self._match(columns, tuple(blend.glm_include), "[blend] glm_include")
         # no patterns, no member (an empty pattern list would match every column)
-        hawkes = self._match(columns, tuple(self.blend["hawkes_include"]), "[blend] hawkes_include") \
-            if self.blend.get("hawkes_include") else []
+        hawkes = self._match(columns, tuple(blend.hawkes_include), "[blend] hawkes_include") \
+            if blend.hawkes_include else []
         return BlendedModel(model_params=dict(self.model), model_columns=tuple(self.select_features(columns)),
-                            glm_columns=tuple(glm), glm_C=float(self.blend.get("glm_C", 1.0)),
-                            glm_negative_share=float(self.blend.get("glm_negative_share", 1.0)),
-                            baseline=self.blend.get("baseline", "decay_neighbours"), horizon=horizon or self.horizon_weeks,
-                            hawkes_columns=tuple(hawkes),
-                            hawkes_negative_share=float(self.blend.get("hawkes_negative_share", 1.0)))
+                            glm_columns=tuple(glm), glm_C=blend.glm_C, glm_negative_share=blend.glm_negative_share,
+                            baseline=blend.baseline, horizon=horizon or self.horizon_weeks,
+                            hawkes_columns=tuple(hawkes), hawkes_negative_share=blend.hawkes_negative_share)
 
     @property
     def target(self) -> str:
@@ -250,11 +248,28 @@ class TrainingSpec:
             target window lies within it.
         """
         h = horizon_weeks or self.horizon_weeks
-        raw = dict(self.backtest)
-        last = raw.pop("last_origin", "last_observed")
-        last = last_observed_origin(data_end, h) if last == "last_observed" else pd.Timestamp(last)
-        return RollingOrigin(first_origin=pd.Timestamp(raw.pop("first_origin")), last_origin=last, horizon=h,
-                             train_start=pd.Timestamp(raw.pop("train_start")), **raw)
+        b = self.backtest
+        last = last_observed_origin(data_end, h) if b.last_origin == "last_observed" else pd.Timestamp(b.last_origin)
+        return RollingOrigin(first_origin=pd.Timestamp(b.first_origin), last_origin=last, horizon=h,
+                             train_start=pd.Timestamp(b.train_start), step_weeks=b.step_weeks,
+                             refit_every_weeks=b.refit_every_weeks, gap_weeks=b.gap_weeks, window=b.window,
+                             train_weeks=b.train_weeks)
+
+    def with_backtest(self, **changes: object) -> "TrainingSpec":
+        """The same spec with ``[backtest]`` options changed, checked as the file's are.
+
+        Parameters
+        ----------
+        **changes
+            Options of :class:`BacktestSection`, e.g. ``first_origin="2017-01-02"``.
+
+        Returns
+        -------
+        TrainingSpec
+            A new spec (this one is frozen).
+        """
+        section = parse_spec(BacktestSection, {**self.backtest.model_dump(), **changes}, self.origin, f"{WHAT} [backtest]")
+        return dataclasses.replace(self, backtest=section)
 
 
 def load_training_spec(path: str | Path) -> TrainingSpec:
@@ -312,11 +327,6 @@ def training_spec_from_text(text: str, path: str | Path = "<text>", *,
     if isinstance(features, str):
         features = spec_from_text(features, f"<feature spec of {path}>")
     given = lambda section: section.model_dump(exclude_unset=True) if section is not None else {}  # noqa: E731
-    blend = given(spec.blend)
-    if blend:
-        blend = {"glm_C": spec.blend.glm_C, "glm_negative_share": spec.blend.glm_negative_share,
-                 "baseline": spec.blend.baseline, "hawkes_include": spec.blend.hawkes_include,
-                 "hawkes_negative_share": spec.blend.hawkes_negative_share, **blend}
     target = spec.target
     promotion = spec.promotion or PromotionSection()
     areas = spec.areas or AreasSection()
@@ -324,9 +334,9 @@ def training_spec_from_text(text: str, path: str | Path = "<text>", *,
         name=spec.name or Path(path).stem, features=features, registered_model=spec.registered_model,
         target_kind=target.kind, horizon_weeks=target.horizon_weeks,
         report_horizons=tuple(target.report_horizons or [target.horizon_weeks]),
-        backtest=given(spec.backtest), model=given(spec.model),
+        backtest=spec.backtest, model=given(spec.model),
         baselines=tuple((spec.baselines or BaselinesSection()).names),
-        model_features=tuple((spec.model_features or ModelFeaturesSection()).include), blend=blend,
+        model_features=tuple((spec.model_features or ModelFeaturesSection()).include), blend=spec.blend,
         promotion_metric=promotion.metric, min_improvement=promotion.min_improvement,
         promotion_folds=promotion.folds, target_source=target.source,
         area_calibration=areas.calibration,
