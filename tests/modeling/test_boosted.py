@@ -158,3 +158,28 @@ def test_estimators_clone_with_their_parameters():
         assert copy.set_params(**{key: value}).get_params() == model.get_params()
         with pytest.raises(ValueError, match="Invalid parameter"):
             model.set_params(not_a_parameter=1)
+
+
+@pytest.mark.parametrize("refit_full", [False, True])
+def test_a_model_fitted_elsewhere_owns_its_trees_and_calibration_as_fit_makes_them(refit_full):
+    frame = synthetic_panel(units=60, start="2018-01-01")
+    columns = ["mining_signal", "conflict_events_52w"]
+    X, y, weeks = frame[columns], frame["target_any_fatal_4w"].to_numpy(), frame["week"]
+    here = RiskModel(**FAST, refit_full=refit_full).fit(X, y, weeks=weeks)
+    asked = []
+
+    def train(model, until, quiet):          # the trees as a cluster would train them: here, in process
+        asked.append(until)
+        rows = (weeks <= until).to_numpy()
+        booster, intercept = model._train(X[rows], y[rows], weeks[rows])
+        return booster, intercept, float(y[rows].mean())
+
+    def raw_scores(model, first, last):
+        rows = ((weeks > first) & (weeks <= last)).to_numpy()
+        return pd.DataFrame({"raw": model.decision_function(X[rows]), "y": y[rows], "weight": 1.0})
+
+    elsewhere = RiskModel(**FAST, refit_full=refit_full).fit_elsewhere(columns, weeks.max(), train, raw_scores)
+    start = here.calibration_start(weeks.max())
+    assert asked == ([start, weeks.max()] if refit_full else [start])
+    assert elsewhere.calibrator_ is not None and elsewhere.feature_names_ == columns
+    assert np.allclose(elsewhere.predict_proba(X), here.predict_proba(X), atol=1e-9)

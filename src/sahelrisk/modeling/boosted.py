@@ -14,6 +14,7 @@ and seed give the same model on any number of threads (LightGBM's deterministic 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,12 @@ def _monotone(column: str) -> int:
     if column.startswith(("conflict_events", "conflict_fatalities", "conflict_country")):
         return 1
     return 0
+
+
+TreeTrainer = Callable[["RiskModel", pd.Timestamp, float], tuple[Any, float, float]]
+"""Trains a model's trees elsewhere: (model, last week, quiet share) -> (booster, intercept, base rate)."""
+RawScorer = Callable[["RiskModel", pd.Timestamp, pd.Timestamp], pd.DataFrame]
+"""Reads a model's raw scores elsewhere: (model, first week, last week) -> frame of raw, y, weight."""
 
 
 class RiskModel(BaseEstimator):
@@ -239,6 +246,52 @@ class RiskModel(BaseEstimator):
                 # week, keeping the map learnt on held-out scores (same parameters, same score scale).
                 self.booster_, self.intercept_ = self._train(X, target, when)
         self.base_rate_ = float(target.mean())
+        return self
+
+    def fit_elsewhere(self, columns: list[str], end: pd.Timestamp, train: TreeTrainer,
+                      raw_scores: RawScorer) -> "RiskModel":
+        """Fit as :meth:`fit` does when the rows stay elsewhere (a cluster's partitions): the same
+        calibration slice, map and refit, with the trees trained and the raw scores read by hooks.
+
+        Parameters
+        ----------
+        columns : list of str
+            The feature columns, in the order the trees read them.
+        end : pandas.Timestamp
+            The last training week.
+        train : callable
+            ``train(model, last_week, quiet_share)`` trains trees on the weeks up to ``last_week``
+            (with the case-control offsets of ``model``'s shares) and returns ``(booster,
+            intercept, base_rate)``.
+        raw_scores : callable
+            ``raw_scores(model, first_week, last_week)`` returns a frame of ``raw`` scores, the
+            outcome ``y`` and each row's ``weight`` over those weeks (the calibration slice).
+
+        Returns
+        -------
+        RiskModel
+            Fitted: this model owns its booster and calibrator, wherever the trees were trained.
+        """
+        self._validate()
+        if self.objective != "binary" or self.recency_half_life_weeks:
+            raise SpecError("on a cluster the boosted member trains with the binary objective and no recency "
+                            "weights; remove objective / recency_half_life_weeks from [model] or run without --cluster")
+        self.feature_names_ = list(columns)
+        quiet = self.quiet_negative_share if self.quiet_column else self.negative_share
+        calib_start = self.calibration_start(end)
+        self.booster_, self.intercept_, self.base_rate_ = train(self, calib_start if calib_start is not None else end,
+                                                                quiet)
+        self.calibrator_ = None
+        if calib_start is None:
+            return self
+        scored = raw_scores(self, calib_start, end)
+        if len(scored) and scored["y"].nunique() == 2:
+            self.calibrator_ = Calibrator(self.calibration).fit(scored["raw"], scored["y"],
+                                                                sample_weight=scored["weight"])
+            if not self.refit_full:
+                return self
+        # refit on every week (as in one process), or, with too little to calibrate on, raw scores
+        self.booster_, self.intercept_, self.base_rate_ = train(self, end, quiet)
         return self
 
     def _check_fitted(self) -> None:

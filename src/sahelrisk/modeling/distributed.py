@@ -47,7 +47,6 @@ from sahelrisk.features.targets import build_targets, last_observed_origin, targ
 from sahelrisk.modeling.baselines import BaselineModel, required_columns
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
-from sahelrisk.modeling.calibration import Calibrator
 from sahelrisk.modeling.hawkes import SelfExcitingModel
 from sahelrisk.modeling.logistic import IntensityGLM
 from sahelrisk.modeling.sampling import log_odds
@@ -403,29 +402,15 @@ class ClusterFrame:
 
     def _fit_trees(self, model: RiskModel, columns: list[str], how: StatedSample, start: pd.Timestamp,
                    end: pd.Timestamp) -> RiskModel:
-        """The boosted member, as :meth:`RiskModel.fit` makes it, its trees trained on the workers."""
-        model._validate()
-        if model.objective != "binary" or model.recency_half_life_weeks:
-            raise SpecError("on a cluster the boosted member trains with the binary objective and no recency "
-                            "weights; remove objective / recency_half_life_weeks from [model] or run without --cluster")
-        model.feature_names_ = list(columns)
-        quiet = model.quiet_negative_share if model.quiet_column else model.negative_share
-        calib_start = model.calibration_start(end)
-        trees_end = calib_start if calib_start is not None else end
-        model.booster_, model.intercept_, model.base_rate_ = self._train(model, how, start, trees_end, quiet)
-        model.calibrator_ = None
-        if calib_start is not None:
-            scored = self._gather(self.client().submit(_raw_scores, s, model, how.target, calib_start, end,
-                                                       retries=TASK_RETRIES)
-                                  for s in self.sample(how))
-            if len(scored) and scored["y"].nunique() == 2:
-                model.calibrator_ = Calibrator(model.calibration).fit(scored["raw"], scored["y"],
-                                                                      sample_weight=scored["weight"])
-                if model.refit_full:
-                    model.booster_, model.intercept_, model.base_rate_ = self._train(model, how, start, end, quiet)
-            else:   # too little to calibrate on: raw scores, as in one process
-                model.booster_, model.intercept_, model.base_rate_ = self._train(model, how, start, end, quiet)
-        return model
+        """The boosted member fitted by its own :meth:`RiskModel.fit_elsewhere`, its trees trained on
+        the workers and its calibration slice scored there."""
+        def train(m: RiskModel, until: pd.Timestamp, quiet: float) -> tuple[Any, float, float]:
+            return self._train(m, how, start, until, quiet)
+
+        def raw_scores(m: RiskModel, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+            return self._gather(self.client().submit(_raw_scores, s, m, how.target, first, last, retries=TASK_RETRIES)
+                                for s in self.sample(how))
+        return model.fit_elsewhere(columns, end, train, raw_scores)
 
     def _train(self, model: RiskModel, how: StatedSample, start: pd.Timestamp, end: pd.Timestamp,
                quiet_share: float) -> tuple[Any, float, float]:
