@@ -128,3 +128,14 @@ def test_the_command_line_is_wiring_only():
     from pathlib import Path
     cli = Path(__file__).resolve().parents[1] / "src" / "sahelrisk" / "cli.py"
     assert len(cli.read_text().splitlines()) < 450
+
+
+def test_a_log_level_that_is_none_is_one_line_naming_the_levels(tmp_path):
+    import os
+    result = subprocess.run([sys.executable, "-m", "sahelrisk.cli", "data", "list"], capture_output=True, text=True,
+                            cwd=tmp_path, env={**os.environ, "SAHELRISK_LOG": "verbose"})
+    assert result.returncode == 3 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == "error: SAHELRISK_LOG='verbose' is not a log level; use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
+    quiet = subprocess.run([sys.executable, "-m", "sahelrisk.cli", "data", "list"], capture_output=True, text=True,
+                           cwd=tmp_path, env={**os.environ, "SAHELRISK_LOG": "info"})
+    assert quiet.returncode == 0

@@ -68,3 +68,14 @@ def test_any_name_draws_as_text_in_a_plot(text):
         fig.canvas.draw()      # mathtext would raise on "$\cmd$"
     finally:
         plt.close(fig)
+
+
+def test_names_with_no_latin_letters_get_distinct_readable_folders():
+    from sahelrisk.escaping import distinct_slug
+
+    names = ["طريق تمبكتو", "طريق غاو", "ⵜⴰⵎⴰⵣⵉⵖⵜ", "..", "...", "Ségou-Niono-Sokolo", "Segou Niono"]
+    slugs = [distinct_slug(n, "route") for n in names]
+    assert len(set(slugs)) == len(slugs)                       # no two tracks share a folder
+    assert slugs[-2:] == ["segou-niono-sokolo", "segou_niono"]   # a readable name stays readable
+    assert all(s.startswith("route-") and len(s) == len("route-") + 8 for s in slugs[:5])
+    assert distinct_slug("طريق تمبكتو", "route") == slugs[0]     # the same name, the same folder

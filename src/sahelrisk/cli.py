@@ -407,10 +407,19 @@ def serve_cmd(out: Annotated[Path, typer.Option("--out-dir", "--out", help="The 
     serve(settings, host=host, port=port, root_path=root_path, workers=workers, log=show.line)
 
 
+def _log_level(value: str) -> str:
+    """``$SAHELRISK_LOG`` as a level name, or a one-line error naming the levels."""
+    levels = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+    if value.strip().upper() not in levels:
+        raise SpecError(f"SAHELRISK_LOG={value!r} is not a log level; use one of {', '.join(levels)}")
+    return value.strip().upper()
+
+
 def main() -> None:
     """The ``sahelrisk`` command: exit codes per cause (:mod:`sahelrisk.errors`), one line, no traceback."""
-    logging.basicConfig(level=os.environ.get("SAHELRISK_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     try:
+        logging.basicConfig(level=_log_level(os.environ.get("SAHELRISK_LOG", "WARNING")),
+                            format="%(levelname)s %(name)s: %(message)s")
         app()
     except SahelriskError as e:
         show.err.print(f"error: {e}", soft_wrap=True, markup=False, highlight=False)

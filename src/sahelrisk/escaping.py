@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from pathlib import Path
@@ -21,7 +22,7 @@ import pandas as pd
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["csv_cell", "csv_safe", "write_csv", "write_geojson", "geojson_text", "plot_text", "file_slug", "FORMULA_START"]
+__all__ = ["csv_cell", "csv_safe", "write_csv", "write_geojson", "geojson_text", "plot_text", "file_slug", "distinct_slug", "FORMULA_START"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection)."""
@@ -91,3 +92,24 @@ def file_slug(text: str, fallback: str = "unnamed", max_length: int = 80) -> str
     ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
     slug = re.sub(r"[^a-z0-9-]+", "_", ascii_text).strip("_-")[:max_length].strip("_-")
     return slug or fallback
+
+
+def distinct_slug(text: str, fallback: str = "unnamed", max_length: int = 80) -> str:
+    """:func:`file_slug`, made distinct where the slug keeps too little of the text to tell names apart.
+
+    A name in Arabic or Tifinagh script, or one of dots only, has no Latin letters to keep: two such
+    names would share one folder and replace each other. Their slug gets a short hash of the whole
+    text; a name whose letters and digits mostly survive keeps its readable slug alone.
+
+    Examples
+    --------
+    >>> distinct_slug("Ségou-Niono-Sokolo")
+    'segou-niono-sokolo'
+    >>> distinct_slug("..", "route")
+    'route-5ec1f7e7'
+    """
+    slug = file_slug(text, "", max_length)
+    total = sum(c.isalnum() for c in str(text))
+    if slug and 2 * sum(c.isalnum() for c in slug) >= total:
+        return slug
+    return f"{slug or fallback}-{hashlib.sha256(str(text).encode('utf-8')).hexdigest()[:8]}"

@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 
 from sahelrisk.calendar import RECENT_WEEKS, DateLike, events_in_weeks, parse_week
-from sahelrisk.escaping import file_slug, write_csv, write_geojson
+from sahelrisk.escaping import distinct_slug, write_csv, write_geojson
 from sahelrisk.features.panel import PanelInputs
 from sahelrisk.files import write_folder_atomic
 from sahelrisk.i18n import LANGUAGES, Formatter, check_language, gettext
@@ -141,7 +141,7 @@ def write_route_outputs(segments: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, inp
                                                                   sorted(set(cells["country_iso3"])))],
                                                               title=title, lang=lang), encoding="utf-8")
 
-    return write_folder_atomic(Path(out_dir) / "routes" / str(week.date()) / file_slug(name, "route"), fill)
+    return write_folder_atomic(Path(out_dir) / "routes" / str(week.date()) / distinct_slug(name, "route"), fill)
 
 
 def write_site_outputs(sites: gpd.GeoDataFrame, out_dir: str | Path, week: DateLike) -> Path:
