@@ -260,3 +260,26 @@ def test_cli_update_without_a_folder_writes_where_the_other_commands_read(site, 
     assert result.returncode == 0, result.stderr
     assert not (work / "data").exists()                     # no partial ./data shadowing the real folder
     assert (shared / MANIFEST_PATH).is_file() and str(shared) in result.stdout
+
+
+@pytest.mark.parametrize("fault, said", [("not_http", "the server's answer is not HTTP"),
+                                         ("header_flood", "not valid HTTP (HTTPException"),
+                                         ("long_chunk_line", "not valid HTTP (")])
+def test_a_server_that_does_not_speak_http_is_a_warning_and_the_data_held_is_unchanged(site, tmp_path, fault, said):
+    data, manifest_before, raw_before = _held_three_releases(site, tmp_path)
+    site.publish(site.shared, "GEDEvent_v26_0_7.csv")
+    site.faults["candidateged/GEDEvent_v26_0_7.csv"] = fault
+    outcome = _update(site, data)                         # a warning, never an internal error
+    url = site.url + "candidateged/GEDEvent_v26_0_7.csv"
+    assert outcome.new == [] and len(outcome.warnings) == 1
+    assert url in outcome.warnings[0] and said in outcome.warnings[0] and "\n" not in outcome.warnings[0]
+    assert (data / MANIFEST_PATH).read_bytes() == manifest_before
+    assert sorted(p.name for p in (data / "events/ucdp/raw").iterdir()) == raw_before
+
+
+def test_an_address_that_is_no_url_is_a_fetch_error_naming_it(tmp_path):
+    from sahelrisk.data.fetch import fetch_file
+    from sahelrisk.errors import FetchError
+
+    with pytest.raises(FetchError, match=r"http://\[::1/GEDEvent_v26_0_1.csv: not a URL this client can open"):
+        fetch_file("http://[::1/GEDEvent_v26_0_1.csv", tmp_path / "x.csv", timeout=2)

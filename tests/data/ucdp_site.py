@@ -23,7 +23,8 @@ CANDIDATES = {  # name on UCDP's site -> file in ../shared/data/events
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    faults: dict  # url path -> "500" | "reset" | "truncate" | "html" | "error_csv" | "drip" | "huge"
+    faults: dict  # url path -> "500" | "reset" | "truncate" | "html" | "error_csv" | "drip" | "huge" | "not_http"
+    #              | "header_flood" | "long_chunk_line"
 
     def log_message(self, *args):  # keep test output clean
         pass
@@ -31,7 +32,22 @@ class _Handler(SimpleHTTPRequestHandler):
     def _fault(self):
         return self.faults.get(self.path.lstrip("/"))
 
+    def _protocol_fault(self, fault: str | None) -> bool:
+        """Answers that are not HTTP as a client can read it; True when one was sent."""
+        if fault == "not_http":          # another service on the port (an SSH banner)
+            self.wfile.write(b"SSH-2.0-OpenSSH_9.6\r\n")
+        elif fault == "header_flood":    # more headers than any client takes
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(150)) + b"\r\n")
+        elif fault == "long_chunk_line":   # a chunk-size line over 64 KiB
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 70_000 + b"\r\n")
+        else:
+            return False
+        self.close_connection = True
+        return True
+
     def do_HEAD(self):
+        if self._protocol_fault(self._fault()):
+            return None
         if self._fault() == "500":
             return self.send_error(500, "Internal Server Error")
         if self._fault() == "html":
@@ -40,6 +56,8 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def do_GET(self):
         fault = self._fault()
+        if self._protocol_fault(fault):
+            return None
         if fault == "500":
             return self.send_error(500, "Internal Server Error")
         if fault == "html":

@@ -38,6 +38,16 @@ class FetchOutcome:
     bytes: int = 0
 
 
+def not_http(error: Exception) -> str:
+    """What a server that does not speak HTTP properly did, in words."""
+    kind = type(error).__name__
+    if isinstance(error, ValueError):
+        return f"not a URL this client can open ({error})"
+    if kind == "BadStatusLine":
+        return f"the server's answer is not HTTP (it began {str(error)[:60]!r})"
+    return f"the server's answer is not valid HTTP ({kind}: {str(error)[:80]})"
+
+
 def sha256_of(path: Path) -> str:
     """The file's SHA-256, read in blocks."""
     digest = hashlib.sha256()
@@ -67,10 +77,10 @@ def fetch_file(url: str, dest: str | Path, *, sha256: str | None = None, on_prog
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     have = part.stat().st_size if part.exists() else 0
-    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
     if deadline is not None:
         timeout = max(0.1, min(timeout, deadline - time.monotonic()))
     try:
+        request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
         response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as e:
         if e.code == 416 and have:  # nothing left to send: the .part is already whole
@@ -79,6 +89,8 @@ def fetch_file(url: str, dest: str | Path, *, sha256: str | None = None, on_prog
             raise FetchError(f"{url}: server answered HTTP {e.code} {e.reason}. Check the URL or --mirror") from e
     except (urllib.error.URLError, OSError) as e:
         raise FetchError(f"{url}: cannot connect ({getattr(e, 'reason', e)}). Check the network or --mirror") from e
+    except (http.client.HTTPException, ValueError) as e:   # not HTTP, a header flood, a line too long, a bad URL
+        raise FetchError(f"{url}: {not_http(e)}. Check the URL or --mirror") from e
     if response is not None:
         with response:
             resumed = response.status == 206
@@ -100,6 +112,8 @@ def fetch_file(url: str, dest: str | Path, *, sha256: str | None = None, on_prog
                 except (http.client.IncompleteRead, ConnectionError, TimeoutError, OSError) as e:
                     raise FetchError(f"{url}: download stopped at {done:,} of {total or '?'} bytes ({e}); "
                                      f"run the same command again to resume") from e
+                except http.client.HTTPException as e:   # e.g. a chunk-size line over 64 KiB
+                    raise FetchError(f"{url}: {not_http(e)} after {done:,} bytes. Check the URL or --mirror") from e
             if total is not None and done < total:
                 raise FetchError(f"{url}: download stopped at {done:,} of {total:,} bytes; "
                                  "run the same command again to resume")

@@ -15,6 +15,7 @@ and the next update retries.
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import itertools
 import json
@@ -35,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from sahelrisk.countries import get_country, iso3_from_gw, to_iso3
-from sahelrisk.data.fetch import fetch_file, sha256_of
+from sahelrisk.data.fetch import fetch_file, not_http, sha256_of
 from sahelrisk.data.manifest import UPDATES_DIR, Manifest, ManifestEntry
 from sahelrisk.data.readers import RECORD
 from sahelrisk.data.revisions import (
@@ -131,14 +132,16 @@ class UpdateOutcome:
 
 def _head(url: str, timeout: float) -> tuple[int, dict]:
     """(HTTP status, headers) of ``url``; a server that cannot be reached is a :class:`FetchError`."""
-    request = urllib.request.Request(url, method="HEAD")
     try:
+        request = urllib.request.Request(url, method="HEAD")
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers)
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers or {})
     except (urllib.error.URLError, OSError) as e:
         raise FetchError(f"{url}: cannot connect ({getattr(e, 'reason', e)})") from e
+    except (http.client.HTTPException, ValueError) as e:   # not HTTP, a header flood, a line too long, a bad URL
+        raise FetchError(f"{url}: {not_http(e)}") from e
 
 
 ACLED_PATH, ACLED_STATE = "events/acled/acled_api.csv", "events/acled/state.json"
