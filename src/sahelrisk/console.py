@@ -25,6 +25,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from sahelrisk.errors import FetchError
+
 __all__ = ["console", "err", "line", "print_summary", "print_written", "status", "fold_progress", "download_progress",
            "print_check", "print_backtest", "print_training", "print_scored", "print_catalog", "print_views"]
 
@@ -184,6 +186,10 @@ def print_views(metrics: Any, years: str) -> None:
 def print_update(record: Any, target: Path) -> None:
     """What ``data update`` brought in: ACLED's counts, warnings, new and changed releases, revisions."""
     outcome = record.ucdp
+    if outcome.unreached:   # one line, not one per release asked for; the CLI exits non-zero
+        raise FetchError(f"could not reach UCDP's site: {outcome.warnings[0].removeprefix('warning: ')} "
+                         f"(and {len(outcome.warnings) - 1} more requests); the data held is unchanged -> {target}. "
+                         "Check the network or --ucdp-url")
     if record.acled is not None:
         line(f"ACLED: {record.acled['updated']} events new or updated, {record.acled['deleted']} deleted, "
              f"{record.acled['rows']} held")

@@ -283,3 +283,18 @@ def test_an_address_that_is_no_url_is_a_fetch_error_naming_it(tmp_path):
 
     with pytest.raises(FetchError, match=r"http://\[::1/GEDEvent_v26_0_1.csv: not a URL this client can open"):
         fetch_file("http://[::1/GEDEvent_v26_0_1.csv", tmp_path / "x.csv", timeout=2)
+
+
+def test_a_site_that_cannot_be_reached_is_one_line_and_a_non_zero_exit_not_nothing_new(tmp_path):
+    import socket
+
+    with socket.socket() as probe:              # a port of this machine where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    env = {**os.environ, "SAHELRISK_UCDP_URL": f"http://127.0.0.1:{closed}/"}
+    args = [sys.executable, "-m", "sahelrisk.cli", "data", "update", "--data-dir", str(tmp_path / "d"),
+            "--countries", "MLI", "--timeout", "5"]
+    result = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.returncode != 0 and "nothing new" not in result.stdout and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: could not reach UCDP's site") and "the data held is unchanged" in lines[0]

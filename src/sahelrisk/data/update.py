@@ -84,6 +84,10 @@ UCDP_COLUMNS = [
 ]
 
 
+CANNOT_CONNECT = "cannot connect"
+"""The words of a request that reached no server (a site down, a wrong address, no network)."""
+
+
 @dataclass
 class UpdateOutcome:
     """What an update did.
@@ -116,6 +120,12 @@ class UpdateOutcome:
         """No release new or changed on the server."""
         return not (self.new or self.changed)
 
+    @property
+    def unreached(self) -> bool:
+        """Nothing came back from the site: every request it was sent failed to connect."""
+        return bool(self.warnings) and not (self.new or self.changed or self.unchanged) \
+            and all(CANNOT_CONNECT in w for w in self.warnings)
+
     def record(self, manifest: Manifest, release: str, held: ManifestEntry | None,
                entry: ManifestEntry | None) -> None:
         """Note what became of one release; a new or changed file joins the manifest."""
@@ -139,7 +149,7 @@ def _head(url: str, timeout: float) -> tuple[int, dict]:
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers or {})
     except (urllib.error.URLError, OSError) as e:
-        raise FetchError(f"{url}: cannot connect ({getattr(e, 'reason', e)})") from e
+        raise FetchError(f"{url}: {CANNOT_CONNECT} ({getattr(e, 'reason', e)})") from e
     except (http.client.HTTPException, ValueError) as e:   # not HTTP, a header flood, a line too long, a bad URL
         raise FetchError(f"{url}: {not_http(e)}") from e
 

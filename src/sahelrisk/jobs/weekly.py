@@ -365,6 +365,9 @@ def _update(step: Step, job: WeeklyJob, countries: Sequence[str]) -> dict:
         # the job goes on with the data it holds, flagged stale
         step.status, step.detail = "warning", f"source not reached: {str(e)[:200]}"
         return {"status": "failed", "warning": step.detail}
+    if outcome.unreached:   # a site down is not "nothing new": the week is published flagged stale
+        step.status, step.detail = "warning", f"could not reach the site: {outcome.warnings[0][:200]}"
+        return {"status": "failed", "warning": step.detail, "unreached": True}
     if outcome.warnings:
         step.status, step.detail = "warning", "; ".join(outcome.warnings)[:300]
     revisions = outcome.revisions
