@@ -305,3 +305,16 @@ def test_a_bad_new_data_file_is_a_warning_published_stale_then_the_next_run_take
                            started_at="2026-03-09T03:00:00+00:00", log=lambda line: None)
     assert fixed.exit_code == PUBLISHED and fixed.record["update"]["new"] == ["candidate_26_0_1"]
     assert fixed.record["update"]["added"]                                     # events counted per country
+
+
+def test_a_ucdp_site_that_cannot_be_reached_publishes_flagged_stale_not_nothing_new(site, small_spec, real_data):
+    before = _snapshot(site / "out" / WEEK)
+    run = run_weekly(small_spec.origin, data_dir=real_data, out_dir=site / "out", mlruns=site / "mlruns",
+                     models_dir=site / "models", offline=False, ucdp_url=f"http://127.0.0.1:{_closed_port()}/",
+                     # by March, January's Candidate release is due: there is something to ask for
+                     today=date(2024, 3, 4), started_at="2024-03-04T06:00:00+00:00", log=lambda line: None)
+    assert run.exit_code == PUBLISHED_STALE                     # the same data as last week, but the feed is down
+    assert run.record["update"]["status"] == "failed" and run.record["update"]["unreached"] is True
+    steps = {s["name"]: s for s in run.record["steps"]}
+    assert steps["update"]["status"] == "warning" and "could not reach the site" in steps["update"]["detail"]
+    assert _snapshot(site / "out" / WEEK) != before               # published again, flagged
