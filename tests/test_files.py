@@ -52,3 +52,22 @@ def test_the_cli_exits_12_without_a_traceback_when_out_is_a_file(real_data, tmp_
                           timeout=300)
     assert done.returncode == 12, done.stderr
     assert done.stderr.startswith("error: output ") and "Traceback" not in done.stderr
+
+
+def test_a_folder_left_only_as_its_old_copy_is_put_back_never_deleted(tmp_path):
+    from sahelrisk.files import restore_old, write_folder_atomic
+
+    final = tmp_path / "2023-12-25"
+    old = tmp_path / ".2023-12-25-old"                      # a run stopped between the two renames
+    old.mkdir()
+    (old / "run.json").write_text("published")
+
+    def fail(tmp):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        write_folder_atomic(final, fail)                    # the next run fails too
+    assert (final / "run.json").read_text() == "published" and not old.exists()
+    assert restore_old(final) is False                       # nothing left to put back
+    write_folder_atomic(final, lambda tmp: (tmp / "run.json").write_text("new"))
+    assert (final / "run.json").read_text() == "new" and not old.exists()

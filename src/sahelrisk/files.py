@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sahelrisk.errors import OutputError
 
-__all__ = ["write_text_atomic", "write_folder_atomic", "output_error", "writable"]
+__all__ = ["write_text_atomic", "write_folder_atomic", "restore_old", "output_error", "writable"]
 
 # What a full disk, a read-only mount or a path that is not a folder raise when writing outputs.
 _OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR, errno.EEXIST,
@@ -72,13 +72,35 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     return path
 
 
+def restore_old(final: str | Path) -> bool:
+    """Put ``.<name>-old`` back as ``final`` when it is the only copy left (a run stopped between
+    :func:`write_folder_atomic`'s two renames).
+
+    Parameters
+    ----------
+    final : str or Path
+        The folder a writer publishes.
+
+    Returns
+    -------
+    bool
+        Whether a copy was put back.
+    """
+    final = Path(final)
+    old = final.parent / f".{final.name}-old"
+    if old.is_dir() and not final.exists():
+        old.rename(final)
+        return True
+    return False
+
+
 def write_folder_atomic(final: str | Path, fill: Callable[[Path], None]) -> Path:
     """Build a folder in a hidden temporary folder beside ``final`` with ``fill(tmp)``, then put it
     in place of ``final`` (the old one, if any, is removed after the swap).
 
     A failure leaves ``final`` as it was. A run stopped between the two renames leaves
-    ``.<name>-old``; the next call removes it (it is either the published folder's stale copy or
-    already replaced).
+    ``.<name>-old`` alone, the only copy: the next call puts it back first (:func:`restore_old`),
+    so it is never deleted before a new folder stands in its place.
 
     Returns
     -------
@@ -88,6 +110,7 @@ def write_folder_atomic(final: str | Path, fill: Callable[[Path], None]) -> Path
     final = Path(final)
     with writable(final):
         final.parent.mkdir(parents=True, exist_ok=True)
+        restore_old(final)
         tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; outputs are for sharing
     try:

@@ -56,7 +56,9 @@ def test_a_first_run_publishes_cleans_leftovers_and_records_every_step(base):
     assert sorted(p.name for p in (site / "out").iterdir() if p.name.startswith(".2023")) == []
     assert (site / "out" / WEEK / "bulletin.fr.pdf").is_file()
     steps = {s["name"]: s for s in first.record["steps"]}
-    assert steps["clean up"]["detail"] == "removed 2 leftover(s) of a stopped run"
+    # the .old copy was the week's only one (no live folder): put back, then published over
+    assert steps["clean up"]["detail"] == ("removed 1 leftover(s) of a stopped run; put back 1 folder(s) left only as "
+                                           "their .old copy")
     assert steps["update"]["status"] == "skipped" and steps["retrain"]["detail"] == "not due"
     assert all(s["seconds"] >= 0 for s in steps.values()) and first.record["data_fingerprint"]
     assert {f["country"] for f in first.record["health"]["feeds"]} == {"MLI", "BFA", "NER"}

@@ -44,3 +44,15 @@ def test_no_copy_or_a_damaged_one_is_a_one_line_error(loaded, tmp_path):
     with pytest.raises(ModelNotFoundError, match=r"cannot be read \(UnpicklingError\)") as e:
         load_cached_champion(tmp_path / "champion", "sahelrisk-grid")
     assert "\n" not in str(e.value)
+
+
+def test_a_cut_copy_is_not_taken_for_the_current_one_so_the_job_keeps_a_fresh_copy(loaded, tmp_path):
+    folder = tmp_path / "champion"
+    save_champion(loaded, folder)
+    assert cached_version(folder) == ("sahelrisk-grid", "7", "run-abc")
+    whole = (folder / "model.pkl").read_bytes()
+    (folder / "model.pkl").write_bytes(whole[: len(whole) // 2])       # cut while the registry was up
+    assert cached_version(folder) is None                             # so the weekly job saves it again
+    save_champion(loaded, folder)
+    assert cached_version(folder) == ("sahelrisk-grid", "7", "run-abc")
+    assert load_cached_champion(folder, "sahelrisk-grid").model == loaded.model

@@ -30,7 +30,7 @@ from sahelrisk.data.row_counts import row_drops, rows_by_country
 from sahelrisk.data.window import DataWindow
 from sahelrisk.errors import FetchError, ModelNotFoundError, SahelriskError, TrackingUnavailableError
 from sahelrisk.features.panel import PanelInputs, compute_panel, inputs_fingerprint
-from sahelrisk.files import write_text_atomic
+from sahelrisk.files import restore_old, write_text_atomic
 from sahelrisk.jobs.health import drift_report, feed_health
 from sahelrisk.jobs.lock import job_lock
 from sahelrisk.jobs.run import RunPolicy, Step, StepRunner, run_week, window_step
@@ -61,13 +61,17 @@ class WeeklyResult:
 
 
 def cleanup_leftovers(out_dir: Path) -> list[str]:
-    """Remove hidden folders a killed run left while writing (``.<name>-<random>``, ``.<name>-old``).
+    """Remove hidden folders a killed run left while writing (``.<name>-<random>``, ``.<name>-old``),
+    after putting back any ``.<name>-old`` that is a published folder's only copy.
 
     Called under the job lock, so no other job is writing them."""
     removed = []
     for folder in [out_dir, *(p for p in (*out_dir.glob("*"), *out_dir.glob("*/*")) if p.is_dir())]:
         if not folder.is_dir():
             continue
+        for old in folder.glob(".*-old"):
+            if restore_old(folder / old.name[1:-len("-old")]):
+                removed.append(f"restored {folder / old.name[1:-len('-old')]}")
         for leftover in folder.glob(".*-*"):
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
@@ -202,9 +206,12 @@ def run_weekly(spec_path: str | Path, *, data_dir: str | Path | None = None, out
 def _run(job: WeeklyJob, steps: StepRunner, record: dict) -> WeeklyResult:
     """Update, then the one composition of a week's run (:func:`sahelrisk.jobs.run.run_week`)
     with the weekly policy: checked, stale countries published flagged, retrained when due."""
-    removed = steps.run("clean up", lambda s: cleanup_leftovers(job.out_dir))
-    if removed:
-        steps.steps[-1].detail = f"removed {len(removed)} leftover(s) of a stopped run"
+    cleaned = steps.run("clean up", lambda s: cleanup_leftovers(job.out_dir))
+    restored = [c for c in cleaned if c.startswith("restored ")]
+    if cleaned:
+        steps.steps[-1].detail = "; ".join(
+            [f"removed {len(cleaned) - len(restored)} leftover(s) of a stopped run"]
+            + ([f"put back {len(restored)} folder(s) left only as their .old copy"] if restored else []))
     spec = load_training_spec(job.spec_path)
     record["update"] = steps.run("update", lambda s: _update(s, job, spec.features.countries))
     window, week = steps.run("window", lambda s: window_step(spec, job.catalog, job.data_dir, as_of=job.as_of,

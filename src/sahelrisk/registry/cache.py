@@ -8,6 +8,7 @@ holds model cards only. It is written whole or not at all.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 from pathlib import Path
@@ -25,12 +26,21 @@ _META, _MODEL, _SPEC = "meta.json", "model.pkl", "features.toml"
 
 
 def cached_version(folder: str | Path) -> tuple[str, str, str] | None:
-    """The registered name, version and MLflow run held in ``folder`` (None: no readable cache)."""
+    """The registered name, version and MLflow run held in ``folder``; None when there is no cache or
+    its files are not the bytes it wrote (a cut or edited file: the job then keeps a fresh copy while
+    the registry is up, so the copy is whole on the day it is needed)."""
     try:
         meta = json.loads((Path(folder) / _META).read_text())
+        if meta.get("sha256") != _hashes(Path(folder)):
+            return None
         return str(meta["name"]), str(meta["version"]), str(meta["run_id"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    """The SHA-256 of the model and spec files kept in ``folder``."""
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in (_MODEL, _SPEC)}
 
 
 def save_champion(loaded: LoadedModel, folder: str | Path) -> Path:
@@ -51,7 +61,7 @@ def save_champion(loaded: LoadedModel, folder: str | Path) -> Path:
     def fill(tmp: Path) -> None:
         (tmp / _MODEL).write_bytes(pickle.dumps(loaded.model, protocol=pickle.HIGHEST_PROTOCOL))
         (tmp / _SPEC).write_text(loaded.spec.text, encoding="utf-8")
-        meta = {"name": loaded.name, "version": loaded.version, "run_id": loaded.run_id, "metrics": loaded.metrics,
+        meta = {"sha256": _hashes(tmp), "name": loaded.name, "version": loaded.version, "run_id": loaded.run_id, "metrics": loaded.metrics,
                 "identity": loaded.identity,
                 "area_calibration": loaded.area_calibration.to_dict() if loaded.area_calibration else None,
                 "severity": loaded.severity.to_dict() if loaded.severity else None}
