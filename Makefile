@@ -32,7 +32,7 @@ lint: $(STAMP)
 
 # The documentation site (docs/, mkdocs.yml) into site/; --strict: a broken link or reference fails the build.
 docs: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	$(BIN)/mkdocs build --strict --quiet
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
