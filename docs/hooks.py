@@ -26,15 +26,21 @@ def _slug(term: str) -> str:
     return "term-" + re.sub(r"[^a-z0-9]+", "-", term.strip("`").lower()).strip("-")
 
 
+def _defined(line: str) -> str | None:
+    """The first cell of a glossary table row (what it defines), or None for any other line."""
+    cells = line.strip().strip("|").split("|")
+    if not line.lstrip().startswith("|") or len(cells) < 2:
+        return None
+    word = cells[0].strip()
+    return None if set(word) <= set("-: ") or word == "word" else word
+
+
 def glossary_terms(text: str) -> list[tuple[str, str]]:
     """(term, anchor) for every word a glossary table row defines; ``a / b`` defines both."""
     terms = []
-    for line in text.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 2 or not line.lstrip().startswith("|") or set(cells[0]) <= set("-: ") or cells[0] == "word":
-            continue
-        anchor = _slug(cells[0].split(" / ")[0])
-        terms += [(word.strip(), anchor) for word in cells[0].split(" / ") if word.strip()]
+    for word in filter(None, map(_defined, text.splitlines())):
+        anchor = _slug(word.split(" / ")[0])
+        terms += [(part.strip(), anchor) for part in word.split(" / ") if part.strip()]
     return terms
 
 
@@ -42,11 +48,10 @@ def anchor_glossary(text: str) -> str:
     """The glossary page with an anchor before each defined word, for the links to land on."""
     out = []
     for line in text.splitlines():
-        cells = line.strip().strip("|").split("|")
-        if line.lstrip().startswith("|") and len(cells) >= 2 and not set(cells[0].strip()) <= set("-: ") \
-                and cells[0].strip() != "word":
-            line = line.replace(cells[0], f' <span id="{_slug(cells[0].strip().split(" / ")[0])}"></span>'
-                                          f'{cells[0].strip()} ', 1)
+        word = _defined(line)
+        if word is not None:
+            first = line.strip().strip("|").split("|")[0]
+            line = line.replace(first, f' <span id="{_slug(word.split(" / ")[0])}"></span>{word} ', 1)
         out.append(line)
     return "\n".join(out) + "\n"
 

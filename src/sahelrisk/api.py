@@ -21,7 +21,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-from shapely.geometry import LineString
 
 from sahelrisk.calendar import parse_date, parse_week
 from sahelrisk.countries import country_codes
@@ -228,19 +227,13 @@ def plan_routes(route: object, inputs: PanelInputs, countries: Sequence[str], *,
     list of Route
         The fastest first, then up to ``alternatives`` others (places only).
     """
-    from sahelrisk.routes.plan import routes_for
+    from sahelrisk.routes.plan import check_route, routes_for
 
     _positive("alternatives", alternatives, allow_zero=True, integer=True)
     _positive("speed_kmh", speed_kmh)
-    _check_route(route)
+    check_route(route)   # before the layers are read
     return routes_for(route, inputs.layers["places"], inputs.layers["roads"], countries, alternatives=alternatives,
                       speed_kmh=speed_kmh)[0]
-
-
-def _check_route(route: object) -> None:
-    """Refuse, before anything is read, a route that is none of the forms :func:`plan_routes` takes."""
-    if not isinstance(route, (str, Path, list, tuple, LineString)) or (not isinstance(route, LineString) and not route):
-        raise SpecError(f"route must be place names in order, a GPX or GeoJSON file, or a LineString, not {route!r}")
 
 
 def route_risk(route: object, week: object, *, alternatives: int = 0, buffer_km: float = 10.0,
@@ -279,7 +272,8 @@ def route_risk(route: object, week: object, *, alternatives: int = 0, buffer_km:
     _positive("buffer_km", buffer_km)
     _positive("alternatives", alternatives, allow_zero=True, integer=True)
     _positive("speed_kmh", speed_kmh)
-    _check_route(route)
+    from sahelrisk.routes.plan import check_route
+    check_route(route)   # before the model and the data are read
     scored = score_with_layers(week, model=model, data_dir=data_dir, spec=spec, as_of=as_of,
                                tracking_uri=tracking_uri, mlruns=mlruns, catalog=catalog)
     return route_of(scored, route, alternatives=alternatives, buffer_km=buffer_km, speed_kmh=speed_kmh)

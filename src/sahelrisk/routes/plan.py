@@ -30,10 +30,20 @@ from sahelrisk.routes.risk import assess_routes, site_risk
 from sahelrisk.routes.sites import mining_sites, read_sites
 from sahelrisk.routes.tracks import read_track
 
-__all__ = ["plan_route", "plan_sites", "routes_for", "TRACK_SUFFIXES"]
+__all__ = ["plan_route", "plan_sites", "routes_for", "check_route", "TRACK_SUFFIXES"]
 
 TRACK_SUFFIXES = (".gpx", ".geojson", ".json")
 """File endings read as a recorded track rather than a place name."""
+
+
+def _not_a_route(route: object) -> SpecError:
+    return SpecError(f"route must be place names in order, a GPX or GeoJSON file, or a LineString, not {route!r}")
+
+
+def check_route(route: object) -> None:
+    """Refuse, before anything is read, a route that is none of the forms :func:`routes_for` takes."""
+    if not isinstance(route, (str, Path, list, tuple, LineString)) or (not isinstance(route, LineString) and not route):
+        raise _not_a_route(route)
 
 
 def routes_for(route: str | Path | Sequence[str] | LineString, places: gpd.GeoDataFrame, roads: RoadNetwork | gpd.GeoDataFrame,
@@ -72,13 +82,14 @@ def routes_for(route: str | Path | Sequence[str] | LineString, places: gpd.GeoDa
     SpecError
         ``route`` is none of the forms above, or a place is unknown.
     """
+    check_route(route)
     if isinstance(route, (str, Path)) and Path(route).suffix.lower() in TRACK_SUFFIXES:
         route, name = read_track(route), Path(route).name   # a file, named as the user named it
     if isinstance(route, LineString):
         ends = [route.coords[0], route.coords[-1]]
         return [track_route(route, speed_kmh, name)], [{"name": name, "latitude": y, "longitude": x} for x, y in ends]
-    if not isinstance(route, (str, list, tuple)) or not route:
-        raise SpecError(f"route must be place names in order, a GPX or GeoJSON file, or a LineString, not {route!r}")
+    if isinstance(route, Path):   # a file that is no track
+        raise _not_a_route(route)
     stops = [route] if isinstance(route, str) else list(route)
     waypoints = [resolve_place(str(stop), places, countries) for stop in stops]
     network = roads if isinstance(roads, RoadNetwork) else RoadNetwork(roads)
