@@ -47,11 +47,10 @@ def _workers_peak_mib(client) -> float:
     return max(client.run(peak_memory_mib).values())
 
 
-def _measure(tspec, inputs, end: str, n: int) -> dict:
-    """Panel, training and scoring of ``tspec`` on the cluster of the enclosing ``use_cluster``."""
+def _measure(tspec, inputs, end: str, n: int, executor) -> dict:
+    """Panel, training and scoring of ``tspec`` by ``executor`` (on its cluster)."""
     import pandas as pd
 
-    from sahelrisk.cluster import active_client
     from sahelrisk.data.window import resolve_window
     from sahelrisk.features.partitions import partition_summary
     from sahelrisk.modeling.fit import fit_final_model
@@ -60,9 +59,9 @@ def _measure(tspec, inputs, end: str, n: int) -> dict:
     window = resolve_window(inputs.events, tspec.features.countries, reporting_lag_weeks=0,
                             data_end=date.fromisoformat(end) + pd.Timedelta(days=6))
     t0 = time.perf_counter()
-    tf = frame_from_inputs(tspec, inputs, window)
+    tf = frame_from_inputs(tspec, inputs, window, executor)
     wall = time.perf_counter() - t0
-    client = active_client()
+    client = executor.client()
     dataset = tf.frame.dataset
     summary = partition_summary(dataset)
     run = {**summary, "workers": n, "wall_s": round(wall, 1), "cell_weeks_per_s": round(dataset.rows / wall),
@@ -115,9 +114,10 @@ def _synthetic_africa(work: Path, inputs, seed: int = 7) -> tuple:
 
 
 def _run_region(name: str, tspec, inputs, end: str, workers: list[int], extra: dict) -> dict:
-    from sahelrisk.cluster import PANELS_VARIABLE, ClusterSpec, use_cluster
+    from sahelrisk.cluster import PANELS_VARIABLE, ClusterSpec
     from sahelrisk.features.panel import build_units
     from sahelrisk.features.partitions import DEFAULT_BLOCK_WEEKS, DEFAULT_TILE_DEG
+    from sahelrisk.modeling.executors import open_executor
 
     spec = tspec.features
     started = time.perf_counter()
@@ -132,8 +132,8 @@ def _run_region(name: str, tspec, inputs, end: str, workers: list[int], extra: d
         work = Path(tempfile.mkdtemp(prefix="sahelrisk-scale-"))
         os.environ[PANELS_VARIABLE] = str(work)
         try:
-            with use_cluster(ClusterSpec(workers=n)):
-                run = _measure(tspec, inputs, end, n)
+            with open_executor(ClusterSpec(workers=n)) as executor:
+                run = _measure(tspec, inputs, end, n, executor)
             record["runs"][str(n)] = run
             print(f"{name}, {n} worker(s): panel {run['rows']:,} cell-weeks in {run['wall_s']:.1f} s "
                   f"({run['cell_weeks_per_s_per_worker']:,} per s per worker); training {run['train_s']} s on "

@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +140,43 @@ def test_a_log_level_that_is_none_is_one_line_naming_the_levels(tmp_path):
     quiet = subprocess.run([sys.executable, "-m", "sahelrisk.cli", "data", "list"], capture_output=True, text=True,
                            cwd=tmp_path, env={**os.environ, "SAHELRISK_LOG": "info"})
     assert quiet.returncode == 0
+
+
+class _Reached(Exception):
+    """The step was called: what it was given is recorded, the rest of the command is not run."""
+
+
+@pytest.mark.parametrize(("module", "step", "argv"), [
+    ("sahelrisk.jobs.run", "run_once", ["run"]),
+    ("sahelrisk.jobs.train", "train_and_track", ["train"]),
+    ("sahelrisk.jobs.weekly", "run_weekly", ["weekly", "--offline"]),
+    ("sahelrisk.jobs.panel", "build_panel_step", ["features", "build"]),
+])
+def test_the_cluster_named_on_the_command_line_is_handed_to_the_step_that_runs(module, step, argv, monkeypatch,
+                                                                                 tmp_path):
+    # the step opens the cluster it is handed; nothing global is set by the command line
+    import importlib
+
+    from typer.testing import CliRunner
+
+    from sahelrisk.cli import app
+    from sahelrisk.cluster import ClusterSpec
+    given: list = []
+
+    def reached(*args, **kwargs):
+        given.append(kwargs.get("cluster"))
+        raise _Reached
+
+    monkeypatch.setattr(importlib.import_module(module), step, reached)
+    monkeypatch.delenv("SAHELRISK_CLUSTER", raising=False)
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    runner = CliRunner()
+    for options in ([], ["--cluster", "local:3"]):
+        result = runner.invoke(app, [*options, *argv])
+        assert isinstance(result.exception, _Reached), result.output
+    own = runner.invoke(app, ["--cluster", "local:3", *argv, "--cluster", "tcp://10.0.0.5:8786"])
+    assert isinstance(own.exception, _Reached)
+    monkeypatch.setenv("SAHELRISK_CLUSTER", "local:2")
+    from_env = runner.invoke(app, argv)
+    assert isinstance(from_env.exception, _Reached)
+    assert given == [None, ClusterSpec(workers=3), ClusterSpec(address="tcp://10.0.0.5:8786"), ClusterSpec(workers=2)]

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sahelrisk import cluster
-from sahelrisk.cluster import ClusterSpec, active_client, cluster_from, connect, parse_cluster, use_cluster
+from sahelrisk.cluster import ClusterSpec, LazyClient, cluster_from, connect, parse_cluster
 from sahelrisk.errors import SpecError
+from sahelrisk.modeling.executors import DaskFolds, open_executor
 
 
 def test_a_cluster_is_named_local_n_or_a_scheduler_address():
@@ -31,21 +31,12 @@ def test_the_option_wins_over_the_variable_which_wins_over_in_process():
         cluster_from(None, {"SAHELRISK_CLUSTER": "nope"})
 
 
-def test_nothing_is_started_until_a_step_asks_and_in_process_is_none():
-    with use_cluster(None):
-        assert active_client() is None
-    with use_cluster(ClusterSpec(workers=2)):
-        assert cluster._SESSION is not None and cluster._SESSION._client is None   # not started
-    assert cluster._SESSION is None
-
-
-def test_progress_goes_to_the_runs_log_only_on_a_cluster():
+def test_a_lazy_client_starts_nothing_until_called_and_closes_only_what_it_started():
     lines: list[str] = []
-    cluster.report("nothing to say")   # in-process: no log, no error
-    with use_cluster(ClusterSpec(workers=2), log=lines.append):
-        cluster.report("panel west_africa: 7/70 partitions built")
-        assert cluster._SESSION is not None and cluster._SESSION._client is None   # reporting starts nothing
-    assert lines == ["panel west_africa: 7/70 partitions built"]
+    lazy = LazyClient(ClusterSpec(workers=2), log=lines.append)
+    assert not lazy.started
+    lazy.close()                       # never started: nothing to stop
+    assert not lazy.started and lines == []
 
 
 def test_an_unreachable_scheduler_is_one_clear_error():
@@ -101,9 +92,11 @@ def test_a_worker_killed_mid_build_is_survived(client, default_spec, real_inputs
 def test_backtest_folds_on_a_cluster_give_exactly_the_in_process_predictions(small_spec, small_frame):
     from sahelrisk.evaluation.backtest import run_backtests
     here = run_backtests(small_spec, small_frame).predictions[small_spec.horizon_weeks]
-    with use_cluster(ClusterSpec(workers=2)):
-        there = run_backtests(small_spec, small_frame).predictions[small_spec.horizon_weeks]
-        assert active_client() is not None
+    with open_executor(ClusterSpec(workers=2), by="fold") as executor:
+        assert isinstance(executor, DaskFolds)
+        there = run_backtests(small_spec, small_frame, executor=executor).predictions[small_spec.horizon_weeks]
+        assert executor.client.started                 # the folds ran as tasks
+    assert not executor.client.started                 # and the cluster was stopped with the step
     pd.testing.assert_frame_equal(there, here)
 
 
@@ -128,8 +121,9 @@ def test_on_a_cluster_the_frame_stays_there_and_the_model_trained_there_scores_a
             raise KilledWorker("_train_part", None, 3)
         return real_fit(self, *args, **kwargs)
 
-    with use_cluster(ClusterSpec(workers=2), log=lines.append):
-        there = prepare_frame(small_spec, real_data, inputs=real_inputs)
+    with open_executor(ClusterSpec(workers=2), log=lines.append) as executor:
+        there = prepare_frame(small_spec, real_data, inputs=real_inputs, executor=executor)
+        assert there.executor is executor
         assert isinstance(there.frame, ClusterFrame) and there.data_end == here.data_end
         assert [p.name.split("-")[0] for p in tmp_path.iterdir()] == [small_spec.features.name]
         pd.testing.assert_frame_equal(there.frame.to_pandas(), here.frame, check_dtype=False)

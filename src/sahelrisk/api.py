@@ -23,6 +23,7 @@ import geopandas as gpd
 import pandas as pd
 
 from sahelrisk.calendar import parse_date, parse_week
+from sahelrisk.cluster import ClusterSpec, parse_cluster
 from sahelrisk.countries import country_codes
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.datadir import resolve_data_dir
@@ -347,7 +348,7 @@ def site_risk(week: object, sites: str | Path | gpd.GeoDataFrame | None = None, 
 
 def backtest(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = None,
              horizons: Sequence[int] | None = None, include_model: bool = True, as_of: object = None,
-             data_end: object = None) -> BacktestResult:
+             data_end: object = None, cluster: str | ClusterSpec | None = None) -> BacktestResult:
     """The rolling-origin backtest of a training spec: the model and every baseline on the same folds.
 
     Parameters
@@ -362,12 +363,21 @@ def backtest(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = N
         False backtests the baselines only (fast).
     as_of, data_end : date-like, optional
         The data window; default what the data supports.
+    cluster : str or ClusterSpec, optional
+        Run on a Dask cluster: ``"local:N"`` (N worker processes here, stopped at the end) or
+        ``"tcp://host:8786"`` (a running scheduler, left running). Default this machine.
 
     Returns
     -------
     BacktestResult
+
+    Examples
+    --------
+    >>> result = sahelrisk.backtest(include_model=False)                 # doctest: +SKIP
+    >>> result = sahelrisk.backtest(cluster="local:2")                   # doctest: +SKIP
     """
     from sahelrisk.evaluation.backtest import run_backtests
+    from sahelrisk.modeling.executors import open_executor
     from sahelrisk.modeling.frame import prepare_frame
     from sahelrisk.modeling.spec import load_training_spec
 
@@ -376,10 +386,14 @@ def backtest(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = N
             raise SpecError(f"horizons must be a list of weeks ahead, e.g. [1, 4], not {horizons!r}")
         for h in horizons:
             _positive("each of horizons", h, integer=True)
+    if cluster is not None and not isinstance(cluster, (str, ClusterSpec)):
+        raise SpecError(f"cluster must be 'local:N' or 'tcp://host:port', not {cluster!r}")
+    where = parse_cluster(cluster, "cluster") if isinstance(cluster, str) else cluster
     training_spec = load_training_spec(spec)
-    tf = prepare_frame(training_spec, resolve_data_dir(data_dir), as_of=_date(as_of, "as_of"),
-                       data_end=_date(data_end, "data_end"))
-    return run_backtests(training_spec, tf, list(horizons) if horizons else None, include_model=include_model)
+    with open_executor(where) as executor:
+        tf = prepare_frame(training_spec, resolve_data_dir(data_dir), as_of=_date(as_of, "as_of"),
+                           data_end=_date(data_end, "data_end"), executor=executor)
+        return run_backtests(training_spec, tf, list(horizons) if horizons else None, include_model=include_model)
 
 
 def build_panel(spec: str | Path = "features/default.toml", *, start: object = None, end: object = None,

@@ -47,11 +47,11 @@ FeatureSpecOpt = Annotated[Path, typer.Option("--spec", help="Feature spec TOML.
 ClusterOpt = Annotated[Optional[str], typer.Option("--cluster", help="This command on a Dask cluster: local:N or tcp://host:8786 (as the global --cluster, which it overrides).")]
 
 
-def _on_cluster(ctx: typer.Context, value: str | None) -> None:
-    """A command's own ``--cluster``: the cluster of this command, over the global option's."""
-    if value:
-        from sahelrisk.cluster import parse_cluster, use_cluster
-        ctx.with_resource(use_cluster(parse_cluster(value), log=show.line))
+def _on_cluster(ctx: typer.Context, value: str | None) -> Any:
+    """The cluster a command's steps run on: its own ``--cluster``, else the global option's (or
+    ``$SAHELRISK_CLUSTER``'s), else None (this process). The step that needs it starts it."""
+    from sahelrisk.cluster import parse_cluster
+    return parse_cluster(value) if value else (ctx.obj or {}).get("cluster")
 
 
 @app.callback()
@@ -66,12 +66,12 @@ def _options(ctx: typer.Context, threads: Annotated[Optional[int], typer.Option(
     """Weekly conflict-attack risk for the central Sahel."""
     from threadpoolctl import threadpool_limits
 
-    from sahelrisk.cluster import cluster_from, use_cluster
+    from sahelrisk.cluster import cluster_from
     from sahelrisk.cores import THREADS_VARIABLE, thread_count
     if threads is not None:
         os.environ[THREADS_VARIABLE] = str(threads)  # the process and any worker it starts
     threadpool_limits(thread_count())  # BLAS and OpenMP pools of numpy and scikit-learn too
-    ctx.with_resource(use_cluster(cluster_from(cluster), log=show.line))  # closed when the command ends
+    ctx.obj = {"cluster": cluster_from(cluster)}   # checked here, for every command
 
 
 def _date_arg(value: str | None, name: str) -> date | None:
@@ -176,10 +176,11 @@ def features_build(ctx: typer.Context, spec: FeatureSpecOpt = Path("features/def
     from sahelrisk.features.spec import load_spec
     from sahelrisk.jobs.panel import build_panel_step
 
-    _on_cluster(ctx, cluster)
+    where = _on_cluster(ctx, cluster)
     with show.status("loading sources and building the panel"):
         build_panel_step(load_spec(spec), resolve_data_dir(data), load_catalog(catalog), as_of=_date_arg(as_of, "--as-of"),
-                         start=_date_arg(start, "--start"), end=_date_arg(end, "--end"), out=out, log=show.line)
+                         start=_date_arg(start, "--start"), end=_date_arg(end, "--end"), out=out, log=show.line,
+                         cluster=where)
 
 
 @app.command("backtest")
@@ -196,22 +197,25 @@ def backtest_cmd(ctx: typer.Context, spec: SpecOpt = Path(DEFAULT_SPEC), data: D
     from sahelrisk.data.window import DataWindow
     from sahelrisk.evaluation.backtest import run_backtests
     from sahelrisk.evaluation.report import write_backtest_report
+    from sahelrisk.modeling.executors import open_executor
     from sahelrisk.modeling.frame import prepare_frame
     from sahelrisk.modeling.spec import load_training_spec
 
-    _on_cluster(ctx, cluster)
+    where = _on_cluster(ctx, cluster)
     if protocol not in ("rolling", "views-challenge"):
         raise SpecError(f"unknown protocol {protocol!r}; use rolling or views-challenge")
     training_spec = load_training_spec(spec)
     if protocol == "views-challenge":
         return _views_challenge(training_spec, data, catalog, out, years, draws)
-    with show.status("building the panel and targets"):
-        tf = prepare_frame(training_spec, resolve_data_dir(data), as_of=_date_arg(as_of, "--as-of"),
-                           data_end=_date_arg(data_end, "--data-end"), catalog=load_catalog(catalog))
-    show.line(DataWindow(tf.as_of, tf.data_end, tf.extent_reason).describe())
     horizons = list(training_spec.report_horizons) if all_horizons else [training_spec.horizon_weeks]
-    with show.fold_progress() as on_fold:
-        result = run_backtests(training_spec, tf, horizons, include_model=not baselines_only, on_fold=on_fold)
+    with open_executor(where, log=show.line) as executor:
+        with show.status("building the panel and targets"):
+            tf = prepare_frame(training_spec, resolve_data_dir(data), as_of=_date_arg(as_of, "--as-of"),
+                               data_end=_date_arg(data_end, "--data-end"), catalog=load_catalog(catalog),
+                               executor=executor)
+        show.line(DataWindow(tf.as_of, tf.data_end, tf.extent_reason).describe())
+        with show.fold_progress() as on_fold:
+            result = run_backtests(training_spec, tf, horizons, include_model=not baselines_only, on_fold=on_fold)
     json_path, html_path = write_backtest_report(result, training_spec, out)
     for h in horizons:
         show.print_backtest(result.table(h), f"Backtest, target {training_spec.target_kind}, horizon {h} weeks")
@@ -237,13 +241,13 @@ def train_cmd(ctx: typer.Context, spec: SpecOpt = Path(DEFAULT_SPEC), data: Data
     from sahelrisk.jobs.train import train_and_track
     from sahelrisk.modeling.spec import load_training_spec
 
-    _on_cluster(ctx, cluster)
+    where = _on_cluster(ctx, cluster)
     training_spec = load_training_spec(spec)
     with show.fold_progress() as on_fold:
         outcome = train_and_track(training_spec, resolve_data_dir(data), as_of=_date_arg(as_of, "--as-of"),
                                   data_end=_date_arg(data_end, "--data-end"), register=register, out_dir=out,
                                   models_dir=models_dir, tracking_uri=tracking_uri, on_fold=on_fold,
-                                  catalog=load_catalog(catalog))
+                                  catalog=load_catalog(catalog), cluster=where, log=show.line)
     show.print_training(outcome, training_spec)
 
 
@@ -357,12 +361,12 @@ def weekly_cmd(ctx: typer.Context, data: DataOpt = None, catalog: CatalogOpt = N
     data stale, 11 when there was nothing new."""
     from sahelrisk.jobs.weekly import run_weekly
 
-    _on_cluster(ctx, cluster)
+    where = _on_cluster(ctx, cluster)
     now = datetime.now(timezone.utc)   # the CLI is the edge: the library takes the date as an argument
     result = run_weekly(spec, data_dir=data, out_dir=out, tracking_uri=tracking_uri, offline=offline,
                         ucdp_url=ucdp_url, today=now.date(), started_at=now.isoformat(timespec="seconds"),
                         catalog=load_catalog(catalog), force_retrain=retrain, as_of=_date_arg(as_of, "--as-of"),
-                        data_end=_date_arg(data_end, "--data-end"), log=show.line)
+                        data_end=_date_arg(data_end, "--data-end"), log=show.line, cluster=where)
     record = result.record
     show.line(f"{result.status}: week {record.get('week')}, model v{record.get('champion')}; run record {result.record_path}")
     if result.exit_code:
@@ -379,13 +383,13 @@ def run_cmd(ctx: typer.Context, data: DataOpt = None, catalog: CatalogOpt = None
     from sahelrisk.jobs.run import RunPolicy, run_once
     from sahelrisk.modeling.spec import load_training_spec
 
-    _on_cluster(ctx, cluster)
+    where = _on_cluster(ctx, cluster)
     langs, say = _languages(lang)
     with show.fold_progress() as on_fold:
         record = run_once(spec, data_dir=data, catalog=load_catalog(catalog), out_dir=out,
                           as_of=_date_arg(as_of, "--as-of"), data_end=_date_arg(data_end, "--data-end"),
                           policy=RunPolicy(train=not skip_training), langs=langs, tracking_uri=tracking_uri, log=show.line,
-                          on_check=show.print_check, on_fold=on_fold)
+                          on_check=show.print_check, on_fold=on_fold, cluster=where)
     if record.training is not None:
         show.print_training(record.training, load_training_spec(spec))
     show.print_scored(record.scored, "adm2", say)

@@ -9,6 +9,8 @@
 - ``tcp://host:8786``: an existing Dask scheduler (``dask scheduler`` / ``dask worker``,
   dask-jobqueue on SLURM, dask-kubernetes), joined and left as it was.
 
+The step that needs the cluster opens it (:func:`sahelrisk.modeling.executors.open_executor`,
+or a :class:`LazyClient` for the panel alone) and stops it when it ends; nothing here is global.
 Work sent to the cluster is made of tasks that are retried when a worker is lost; what comes back
 to the driver is small (partition records, fold predictions), so its memory stays bounded.
 """
@@ -28,8 +30,7 @@ from sahelrisk.errors import SpecError
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["ClusterSpec", "parse_cluster", "cluster_from", "connect", "use_cluster", "active_client", "cluster_configured", "report",
-           "panels_dir", "peak_memory_mib", "CLUSTER_VARIABLE", "PANELS_VARIABLE", "TASK_RETRIES"]
+__all__ = ["ClusterSpec", "parse_cluster", "cluster_from", "connect", "LazyClient", "panels_dir", "peak_memory_mib", "CLUSTER_VARIABLE", "PANELS_VARIABLE", "TASK_RETRIES"]
 
 CLUSTER_VARIABLE = "SAHELRISK_CLUSTER"
 PANELS_VARIABLE = "SAHELRISK_PANELS"
@@ -159,72 +160,42 @@ def connect(spec: ClusterSpec | None, *, log: Callable[[str], None] = lambda _: 
             cluster.close()
 
 
-class _Session:
-    """The cluster of a run, started on first use (a command that never needs it starts nothing)."""
+class LazyClient:
+    """The Dask client of a cluster, started (or joined) the first time it is called: a command that
+    never needs the cluster starts nothing. :meth:`close` stops a local cluster and leaves a remote one.
 
-    def __init__(self, spec: ClusterSpec, log: Callable[[str], None]) -> None:
+    Parameters
+    ----------
+    spec : ClusterSpec
+        The cluster.
+    log : callable
+        Receives what is started and the dashboard's address.
+    """
+
+    def __init__(self, spec: ClusterSpec, log: Callable[[str], None] = lambda _: None) -> None:
         self.spec, self.log = spec, log
         self._context: Any = None
         self._client: Client | None = None
 
-    def client(self) -> Client:
+    @property
+    def started(self) -> bool:
+        """Whether a client was asked for (and so started or joined)."""
+        return self._client is not None
+
+    def __call__(self) -> Client:
+        """The client, started on the first call."""
         if self._client is None:
-            self._context = connect(self.spec, log=self.log)
-            self._client = self._context.__enter__()
+            context = connect(self.spec, log=self.log)
+            self._client = context.__enter__()
+            self._context = context
         assert self._client is not None
         return self._client
 
     def close(self) -> None:
+        """Stop (a local cluster) or leave (a remote one); nothing if it was never started."""
         if self._context is not None:
             self._context.__exit__(None, None, None)
         self._context = self._client = None
-
-
-_SESSION: _Session | None = None
-
-
-@contextmanager
-def use_cluster(spec: ClusterSpec | None, *, log: Callable[[str], None] = lambda _: None) -> Iterator[None]:
-    """Within the block, :func:`active_client` answers with ``spec``'s cluster, started the first
-    time a step asks for it and stopped (a local one) or left (a remote one) at the end.
-
-    Parameters
-    ----------
-    spec : ClusterSpec or None
-        The cluster (None: every step runs in this process).
-    log : callable
-        Receives what is started and the dashboard's address.
-
-    Examples
-    --------
-    >>> with use_cluster(parse_cluster("local:2")):            # doctest: +SKIP
-    ...     sahelrisk.backtest("training/default.toml")
-    """
-    global _SESSION
-    previous, _SESSION = _SESSION, (_Session(spec, log) if spec is not None else None)
-    try:
-        yield
-    finally:
-        if _SESSION is not None:
-            _SESSION.close()
-        _SESSION = previous
-
-
-def active_client() -> Client | None:
-    """The Dask client of the enclosing :func:`use_cluster`, started if need be; None in-process."""
-    return _SESSION.client() if _SESSION is not None else None
-
-
-def report(message: str) -> None:
-    """A line for the log the enclosing :func:`use_cluster` was given (progress of work on the
-    cluster, also in a log file); nothing without a cluster."""
-    if _SESSION is not None:
-        _SESSION.log(message)
-
-
-def cluster_configured() -> bool:
-    """Whether the enclosing :func:`use_cluster` names a cluster (without starting it)."""
-    return _SESSION is not None
 
 
 def peak_memory_mib() -> float:

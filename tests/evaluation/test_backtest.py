@@ -63,30 +63,6 @@ def test_a_fold_without_an_observed_test_week_fails_before_anything_is_fitted():
     assert SpyModel.seen == []                                                  # failed at once
 
 
-def test_folds_fitted_side_by_side_give_exactly_the_one_by_one_predictions():
-    """Two worker processes, one thread each: the same predictions, in fold order, and progress
-    for every fold."""
-    from sahelrisk.evaluation.backtest import run_backtest
-    from sahelrisk.modeling.blend import BlendedModel
-    from sahelrisk.modeling.folds import RollingOrigin
-    from tests.modeling.test_boosted import FAST, synthetic_panel
-
-    frame = synthetic_panel(units=60)
-    splitter = RollingOrigin(first_origin=pd.Timestamp("2019-01-07"), last_origin=pd.Timestamp("2020-11-30"), horizon=4,
-                             train_start=pd.Timestamp("2015-01-05"), refit_every_weeks=26)
-    blend = BlendedModel(model_params={**FAST, "negative_share": 0.3, "neg_bagging_fraction": 0.2},
-                         model_columns=("mining_signal", "conflict_events_52w"), glm_columns=("mining_signal",),
-                         baseline="decay", glm_negative_share=0.3)
-    models = {"blend": ((lambda: blend.__class__(**blend.get_params())), blend.columns())}
-    seen = []
-    one, log_one = run_backtest(splitter, frame, "target_any_fatal_4w", models, workers=1)
-    two, log_two = run_backtest(splitter, frame, "target_any_fatal_4w", models, workers=2,
-                                on_fold=lambda fold, k, n: seen.append((k, n)))
-    pd.testing.assert_frame_equal(one, two)
-    assert [e["fold"] for e in log_one] == [e["fold"] for e in log_two] == list(dict.fromkeys(one["fold"]))
-    assert sorted(seen) == [(k, len(log_one)) for k in range(len(log_one))]
-
-
 def test_onset_rows_are_cell_weeks_quiet_for_a_year_scored_per_country():
     weeks = pd.date_range("2021-01-04", periods=4, freq="7D")
     frame = pd.DataFrame({"unit_id": [1] * 4 + [2] * 4 + [3] * 4, "week": list(weeks) * 3,

@@ -139,6 +139,7 @@ def test_an_estimator_it_cannot_fit_is_refused_with_the_way_out(world):
         world[3].fit(object(), [], HOW, pd.Timestamp("2021-01-04"), pd.Timestamp("2022-01-03"))
 
 
+
 class _Folds:
     def __init__(self, *folds):
         self.folds = folds
@@ -147,9 +148,14 @@ class _Folds:
         return iter(self.folds)
 
 
+def _never_started():
+    raise AssertionError("the cluster was asked for before the folds were checked")
+
+
 def test_a_fold_with_no_observed_week_raises_on_a_cluster_as_in_process(world):
     from sahelrisk.errors import DataError
     from sahelrisk.evaluation.backtest import run_backtest
+    from sahelrisk.modeling.executors import DaskPartitions
     from sahelrisk.modeling.folds import Fold
 
     _, _, _, frame = world
@@ -160,7 +166,18 @@ def test_a_fold_with_no_observed_week_raises_on_a_cluster_as_in_process(world):
                 tuple(pd.date_range(last + pd.Timedelta(weeks=1), periods=3, freq="7D")))
     models = {"rate": (lambda: BaselineModel("rate52"), ["conflict_events_52w"])}
     with pytest.raises(DataError, match="late: no test week has an observed target_any_fatal_4w") as on_cluster:
-        run_backtest(_Folds(late), frame, target, models)   # before any fit: no cluster is even asked for
+        run_backtest(_Folds(late), frame, target, models, executor=DaskPartitions(_never_started))
     with pytest.raises(DataError) as in_process:
         run_backtest(_Folds(late), frame.to_pandas(), target, models)
     assert str(on_cluster.value) == str(in_process.value)
+
+
+def test_a_frame_kept_on_a_cluster_is_refused_by_this_machines_executor_with_the_way_out(world):
+    from sahelrisk.errors import SpecError
+    from sahelrisk.evaluation.backtest import run_backtest
+    from sahelrisk.modeling.folds import Fold
+
+    frame = world[3]
+    fold = Fold("f", pd.Timestamp("2020-01-06"), pd.Timestamp("2021-12-27"), (pd.Timestamp("2022-01-03"),))
+    with pytest.raises(SpecError, match="kept on a cluster: run it with the executor that built it"):
+        run_backtest(_Folds(fold), frame, "target_any_fatal_4w", {"rate": (lambda: BaselineModel("rate52"), [])})

@@ -5,22 +5,14 @@ the same predictions.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from sahelrisk.cluster import TASK_RETRIES, active_client
-from sahelrisk.cores import THREADS_VARIABLE, thread_count
 from sahelrisk.data.sources.families import select_sources
-from sahelrisk.errors import DataError
 from sahelrisk.evaluation.areas import (
     AreaCalibration,
     area_report,
@@ -32,39 +24,32 @@ from sahelrisk.evaluation.zones import ZONE_REPORTED, evaluate_zones, fit_zone_m
 from sahelrisk.features.targets import target_column
 from sahelrisk.modeling.baselines import BaselineModel, required_columns
 from sahelrisk.modeling.distributed import ONSET_COLUMN, ClusterFrame
-from sahelrisk.modeling.fit import Recipe, recipe
-from sahelrisk.modeling.folds import Fold
+from sahelrisk.modeling.executors import Executor, FoldCallback, Recipe, local_executor
+from sahelrisk.modeling.fit import recipe
 from sahelrisk.modeling.frame import TrainingFrame
 from sahelrisk.modeling.spec import TrainingSpec
 
 __all__ = ["run_backtest", "run_backtests", "BacktestResult", "onset_metrics", "ONSET_QUIET_WEEKS", "model_factories",
-           "MODEL_NAME", "FoldCallback", "Evaluation", "evaluate", "PARALLEL_MIN_ROWS"]
+           "MODEL_NAME", "FoldCallback", "Evaluation", "evaluate"]
 
 MODEL_NAME = "model"  # the trained estimator in backtest tables and MLflow metrics ("model_ap")
-FoldCallback = Callable[[Fold, int, int], None]
-"""Progress: called with the fold, how many folds ended before it and the number of folds, as its fits end."""
-PARALLEL_MIN_ROWS = 100_000
-"""Frames this large have their folds fitted side by side (smaller ones in this process)."""
 
 
 def run_backtest(splitter: object, frame: pd.DataFrame | ClusterFrame, target: str, models: dict[str, Recipe],
-                 on_fold: FoldCallback | None = None, workers: int | None = None) -> tuple[pd.DataFrame, list[dict]]:
+                 on_fold: FoldCallback | None = None, workers: int | None = None,
+                 executor: Executor | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Fit every model on each fold's training rows and predict its test rows.
 
-    Folds are fitted side by side, one thread each, by ``workers`` processes that each read one
-    shared copy of the frame: a fit's threads wait on each other at every tree, so separate folds
-    use the cores better, and a run beside other jobs slows by the share of cores it loses rather
-    than stalls. Within :func:`sahelrisk.cluster.use_cluster`, the folds are Dask tasks on the
-    cluster's workers instead. The predictions do not depend on how many run at once, or where.
+    Every fold is checked before the first is fitted, wherever it runs: a bad spec fails in
+    seconds, never as a fold silently empty. The predictions do not depend on where the folds run
+    (on a cluster's stated sample, within the tolerance ``docs/how-to/cluster.md`` gives).
 
     Parameters
     ----------
     splitter : RollingOrigin or LatestFolds
         Anything whose ``split()`` yields :class:`~sahelrisk.modeling.folds.Fold`.
     frame : pandas.DataFrame or ClusterFrame
-        ``unit_id``, ``week``, the features and the target; a
-        :class:`~sahelrisk.modeling.distributed.ClusterFrame` is fitted on its stated sample and
-        scored by partition (:meth:`~sahelrisk.modeling.distributed.ClusterFrame.backtest`).
+        ``unit_id``, ``week``, the features and the target; or a frame kept on a cluster.
     target : str
         The target column.
     models : dict
@@ -72,125 +57,26 @@ def run_backtest(splitter: object, frame: pd.DataFrame | ClusterFrame, target: s
     on_fold : callable, optional
         Progress callback ``(fold, k, n)``, called as each fold's fits end (``k`` folds ended before it).
     workers : int, optional
-        Folds fitted at once (default :func:`sahelrisk.cores.thread_count`; one below
-        :data:`PARALLEL_MIN_ROWS` rows, where starting processes costs more than it saves).
+        Without ``executor``: folds fitted at once on this machine
+        (:func:`~sahelrisk.modeling.executors.local_executor`).
+    executor : Executor, optional
+        Where the folds run (:mod:`sahelrisk.modeling.executors`); default this machine.
 
     Returns
     -------
     (pandas.DataFrame, list of dict)
         The predictions (one row per unit and test week: ``fold``, the target, one ``p_<model>``
         column per model) and per-fold timings.
+
+    Raises
+    ------
+    DataError
+        A fold's training weeks hold one class, or none of its test weeks has an observed target.
     """
     folds = list(splitter.split())  # type: ignore[attr-defined]
-    # Every fold is checked before the first is fitted, wherever it runs: a bad spec fails in
-    # seconds, not after minutes, and never as a fold silently empty.
-    if isinstance(frame, ClusterFrame):   # the rows stay on the cluster
-        last = frame.last_observed_week(target)
-        for fold in folds:
-            if not any(pd.Timestamp(week) <= last for week in fold.test_weeks):
-                raise _unobserved(fold, target, last)
-        return frame.backtest(folds, target, models, on_fold)
-    observed = frame[target].notna()
-    masks = [_fold_rows(frame, fold, target) for fold in folds]
-    for fold, (in_train, in_test) in zip(folds, masks):
-        if frame.loc[in_train, target].nunique() < 2:
-            raise DataError(f"{fold.name}: the training weeks hold only one class of {target}; start "
-                            "training earlier (train_start)")
-        if not in_test.any():
-            raise _unobserved(fold, target, frame.loc[observed, "week"].max() if observed.any() else None)
-    if workers is None:
-        workers = thread_count() if len(frame) >= PARALLEL_MIN_ROWS else 1
-    workers = max(1, min(workers, len(folds)))
-    results: dict[int, tuple[pd.DataFrame, dict]] = {}
-    client = active_client() if len(folds) > 1 else None
-    with tempfile.TemporaryDirectory(prefix="sahelrisk-folds-") if workers > 1 and client is None \
-            else nullcontext("") as shared:
-        fitted: Iterable
-        if client is not None:
-            fitted = _fit_on_cluster(client, frame, folds, target, models)
-        elif workers == 1:
-            fitted = (_fit_fold(k, frame, fold, target, models) for k, fold in enumerate(folds))
-        else:
-            from joblib import Parallel, delayed
-            # One copy on disk that each worker reads once, instead of the frame sent with every fold.
-            path = str(Path(shared) / "frame.arrow")
-            _narrow(frame, target, models).to_feather(path)
-            fitted = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")(
-                delayed(_fit_fold)(k, path, fold, target, models, threads=1) for k, fold in enumerate(folds))
-        for k, out, entry in fitted:
-            if on_fold:
-                on_fold(folds[k], len(results), len(folds))
-            results[k] = out, entry
-    ordered = [results[k] for k in range(len(folds))]
-    return pd.concat([out for out, _ in ordered], ignore_index=True), [entry for _, entry in ordered]
-
-
-def _unobserved(fold: Fold, target: str, last: pd.Timestamp | None) -> DataError:
-    """A fold none of whose test weeks has an observed target: the spec's origins pass the data."""
-    return DataError(f"{fold.name}: no test week has an observed {target} (the data ends "
-                     f"{last.date() if last is not None and pd.notna(last) else 'before it'}); "
-                     "set [backtest] first_origin / last_origin within the data")
-
-
-def _narrow(frame: pd.DataFrame, target: str, models: dict[str, Recipe]) -> pd.DataFrame:
-    """The frame's columns a fold reads (keys, target, every model's columns), renumbered."""
-    read = dict.fromkeys(["unit_id", "week", target, *(c for _, columns in models.values() for c in columns)])
-    return frame[list(read)].reset_index(drop=True)
-
-
-def _fit_on_cluster(client: Any, frame: pd.DataFrame, folds: list[Fold], target: str,
-                    models: dict[str, Recipe]) -> Iterator[tuple[int, pd.DataFrame, dict]]:
-    """Each fold a Dask task on one worker thread, the frame sent once to every worker; a fold whose
-    worker dies is run again elsewhere."""
-    from distributed import as_completed
-    shared = client.scatter(_narrow(frame, target, models), broadcast=True, hash=False)
-    futures = [client.submit(_fit_fold, k, shared, fold, target, models, threads=1, retries=TASK_RETRIES, pure=False)
-               for k, fold in enumerate(folds)]
-    for future in as_completed(futures):
-        yield future.result()
-        future.release()
-
-
-def _fold_rows(frame: pd.DataFrame, fold: Fold, target: str) -> tuple[pd.Series, pd.Series]:
-    """A fold's training and test rows: in its weeks, with an observed target."""
-    week, observed = frame["week"], frame[target].notna()
-    return ((week >= fold.train_start) & (week <= fold.train_end) & observed,
-            week.isin(fold.test_weeks) & observed)
-
-
-_SHARED: dict[str, pd.DataFrame] = {}
-"""A worker's copy of the frame it was last sent, by path (read once, used for every fold it fits)."""
-
-
-def _shared_frame(path: str) -> pd.DataFrame:
-    if path not in _SHARED:
-        _SHARED.clear()
-        _SHARED[path] = pd.read_feather(path)
-    return _SHARED[path]
-
-
-def _fit_fold(k: int, frame: pd.DataFrame | str, fold: Fold, target: str, models: dict[str, Recipe],
-              threads: int | None = None) -> tuple[int, pd.DataFrame, dict]:
-    """One fold: every model fitted on its training rows and scored on its test rows.
-
-    ``frame`` is the frame, or in a worker process the path of its shared copy.
-    """
-    if threads is not None:
-        os.environ[THREADS_VARIABLE] = str(threads)  # this worker's fits (its own process)
-    if isinstance(frame, str):
-        frame = _shared_frame(frame)
-    in_train, in_test = _fold_rows(frame, fold, target)
-    train, test = frame[in_train], frame[in_test]
-    out = test[["unit_id", "week", target]].copy()
-    out["fold"] = fold.name
-    entry = {"fold": fold.name, "train_rows": len(train), "test_rows": len(test)}
-    for name, (factory, columns) in models.items():
-        model = factory()
-        started = time.perf_counter()
-        model.fit(train[columns], train[target].to_numpy(), weeks=train["week"])  # type: ignore[attr-defined]
-        entry[f"fit_s_{name}"] = round(time.perf_counter() - started, 3)
-        out[f"p_{name}"] = model.predict_proba(test[columns])[:, 1]  # type: ignore[attr-defined]
-    return k, out, entry
+    executor = executor or local_executor(len(frame), workers)
+    executor.check(frame, folds, target)
+    return executor.backtest(frame, folds, target, models, on_fold)
 
 
 @dataclass
@@ -282,8 +168,10 @@ def onset_metrics(preds: pd.DataFrame, frame: pd.DataFrame, target: str, models:
 
 
 def run_backtests(spec: TrainingSpec, tf: TrainingFrame, horizons: list[int] | None = None, *,
-                  include_model: bool = True, on_fold: FoldCallback | None = None) -> BacktestResult:
-    """The model and every baseline, on the same folds, for each horizon (default the spec's)."""
+                  include_model: bool = True, on_fold: FoldCallback | None = None,
+                  executor: Executor | None = None) -> BacktestResult:
+    """The model and every baseline, on the same folds, for each horizon (default the spec's), run
+    by ``executor`` (default the frame's own, ``tf.executor``)."""
     started = time.perf_counter()
     preds: dict[int, pd.DataFrame] = {}
     folds: dict[int, list[dict]] = {}
@@ -296,7 +184,7 @@ def run_backtests(spec: TrainingSpec, tf: TrainingFrame, horizons: list[int] | N
         target = target_column(spec.target_kind, h)
         factories = model_factories(spec, tf, h, include_model)
         out, log = run_backtest(spec.splitter(h, data_end=tf.data_end), tf.frame, target, factories,
-                                on_fold=on_fold)
+                                on_fold=on_fold, executor=executor or tf.executor)
         out["country_iso3"] = out["unit_id"].map(tf.units.table.set_index("unit_id")["country_iso3"])
         out["year"] = out["week"].dt.year
         names = list(factories)

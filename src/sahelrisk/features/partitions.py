@@ -342,7 +342,7 @@ def build_panel_dataset(spec: PanelSpec, inputs: PanelInputs, root: str | Path, 
         Units already built for the spec.
     client : distributed.Client or callable, optional
         Run the partitions as Dask tasks on its cluster (default: one after another here). A
-        callable (:func:`sahelrisk.cluster.active_client`) is called only if there is something to
+        callable (a :class:`sahelrisk.cluster.LazyClient`) is called only if there is something to
         build, so a reused dataset starts no cluster.
     tile_deg, block_weeks
         The partitioning (see :func:`plan_partitions`).

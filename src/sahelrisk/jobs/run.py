@@ -30,6 +30,7 @@ from typing import TypeVar
 import pandas as pd
 
 from sahelrisk.calendar import parse_week, week_end
+from sahelrisk.cluster import ClusterSpec
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.check import (
     DatasetReport,
@@ -50,7 +51,6 @@ from sahelrisk.features.panel import PanelInputs, layers_needed, load_inputs
 from sahelrisk.features.spec import PanelSpec
 from sahelrisk.i18n import LANGUAGES
 from sahelrisk.jobs.train import TrainOutcome, train_and_track
-from sahelrisk.modeling.frame import frame_from_inputs
 from sahelrisk.modeling.spec import TrainingSpec, load_training_spec
 from sahelrisk.publishing.outputs import write_outputs
 from sahelrisk.registry.models import DEFAULT_SPEC, LoadedModel, load_model
@@ -178,13 +178,14 @@ def load_step(catalog: Catalog, data_dir: Path, spec: PanelSpec, as_of: date, *,
 
 def retrain_step(spec: TrainingSpec, data_dir: Path, window: DataWindow, *, catalog: Catalog, out_dir: Path,
                  models_dir: str | Path = "models", tracking_uri: str | None = None, mlruns: str | Path = "mlruns",
-                 on_fold: FoldCallback | None = None, inputs: PanelInputs | None = None) -> TrainOutcome:
+                 on_fold: FoldCallback | None = None, inputs: PanelInputs | None = None,
+                 cluster: ClusterSpec | None = None, log: Log = _quiet) -> TrainOutcome:
     """Backtest, train on every observed week, register, and promote only a better model (from
-    ``inputs`` when the run has loaded them already: the sources are read once)."""
-    tf = frame_from_inputs(spec, inputs, window) if inputs is not None else None
+    ``inputs`` when the run has loaded them already: the sources are read once), on ``cluster``
+    when one is named."""
     return train_and_track(spec, data_dir, as_of=window.as_of, data_end=window.data_end, register=True,
                            out_dir=out_dir, models_dir=models_dir, tracking_uri=tracking_uri, mlruns=mlruns,
-                           on_fold=on_fold, catalog=catalog, tf=tf)
+                           on_fold=on_fold, catalog=catalog, inputs=inputs, cluster=cluster, log=log)
 
 
 @dataclass(frozen=True)
@@ -353,7 +354,7 @@ def run_once(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = N
              policy: RunPolicy = RunPolicy(), steps: StepRunner | None = None, langs: Sequence[str] = LANGUAGES,
              models_dir: str | Path = "models", tracking_uri: str | None = None, mlruns: str | Path = "mlruns",
              log: Log = _quiet, on_check: Callable[[CheckRecord], None] | None = None,
-             on_fold: FoldCallback | None = None) -> RunRecord:
+             on_fold: FoldCallback | None = None, cluster: ClusterSpec | None = None) -> RunRecord:
     """The main job end to end (``sahelrisk run``): find the window, then :func:`run_week`.
 
     Parameters
@@ -382,6 +383,9 @@ def run_once(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = N
         Receives the data check's record before its problems are raised (to print it).
     on_fold : callable, optional
         Backtest progress ``(fold, k, n)``.
+    cluster : ClusterSpec, optional
+        Where a retrain runs (:func:`sahelrisk.cluster.parse_cluster`); started by the retrain step
+        and stopped when it ends. Default this machine.
 
     Returns
     -------
@@ -402,7 +406,7 @@ def run_once(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = N
     steps.log(window.describe())
     return run_week(training_spec, window, week, data_dir=data, catalog=catalog, out_dir=Path(out_dir), policy=policy,
                     steps=steps, langs=langs, models_dir=models_dir, tracking_uri=tracking_uri, mlruns=mlruns,
-                    on_check=on_check, on_fold=on_fold)
+                    on_check=on_check, on_fold=on_fold, cluster=cluster)
 
 
 def run_week(spec: TrainingSpec, window: DataWindow, week: pd.Timestamp, *, data_dir: Path, catalog: Catalog,
@@ -412,7 +416,7 @@ def run_week(spec: TrainingSpec, window: DataWindow, week: pd.Timestamp, *, data
              mlruns: str | Path = "mlruns", on_check: Callable[[CheckRecord], None] | None = None,
              on_fold: FoldCallback | None = None,
              health: Callable[[LoadedModel, PanelInputs, pd.Timestamp], dict] | None = None,
-             extra: dict | None = None, command: str = "run") -> RunRecord:
+             extra: dict | None = None, command: str = "run", cluster: ClusterSpec | None = None) -> RunRecord:
     """One week's run once its window is known: the one composition every run goes through.
 
     check (by ``policy``) -> load the sources once -> retrain (by ``policy``, from the sources
@@ -440,7 +444,7 @@ def run_week(spec: TrainingSpec, window: DataWindow, week: pd.Timestamp, *, data
         default the registry's champion of ``spec``.
     training_dir : pathlib.Path, optional
         Where a retrain's backtest report goes (default ``out_dir``).
-    langs, models_dir, tracking_uri, mlruns, on_check, on_fold
+    langs, models_dir, tracking_uri, mlruns, on_check, on_fold, cluster
         As for :func:`run_once`.
     health : callable, optional
         ``(model, inputs, week) -> dict``: shown in the bulletins and kept in ``run.json``.
@@ -473,7 +477,7 @@ def run_week(spec: TrainingSpec, window: DataWindow, week: pd.Timestamp, *, data
     if policy.train:
         training = steps.run("retrain", lambda s: retrain_step(
             spec, data_dir, window, catalog=catalog, out_dir=training_dir or out_dir, models_dir=models_dir,
-            tracking_uri=tracking_uri, mlruns=mlruns, on_fold=on_fold, inputs=inputs),
+            tracking_uri=tracking_uri, mlruns=mlruns, on_fold=on_fold, inputs=inputs, cluster=cluster, log=steps.log),
             say="backtesting, training and registering")
     model = steps.run("load model", lambda s: champion() if champion else load_model(
         "champion", name=spec.registered_model, tracking_uri=tracking_uri, mlruns=mlruns))

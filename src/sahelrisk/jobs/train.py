@@ -6,10 +6,12 @@ weekly job; MLflow is written in one call (:func:`sahelrisk.registry.tracking.lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from sahelrisk.cluster import ClusterSpec
 from sahelrisk.data.catalog import Catalog
 from sahelrisk.evaluation.backtest import (
     MODEL_NAME,
@@ -24,8 +26,10 @@ from sahelrisk.evaluation.report import (
     write_backtest_report,
     write_model_card,
 )
+from sahelrisk.features.panel import PanelInputs
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
+from sahelrisk.modeling.executors import open_executor
 from sahelrisk.modeling.fit import SeverityFit, fit_final_model, fit_severity, recipe
 from sahelrisk.modeling.frame import TrainingFrame, prepare_frame
 from sahelrisk.modeling.spec import TrainingSpec
@@ -69,7 +73,9 @@ class TrainOutcome:
 def train_and_track(spec: TrainingSpec, data_dir: Path, *, as_of: date | None = None, data_end: date | None = None,
                     register: bool = False, out_dir: str | Path = "outputs", models_dir: str | Path = "models",
                     tracking_uri: str | None = None, mlruns: str | Path = "mlruns", on_fold: FoldCallback | None = None, catalog: Catalog | None = None,
-                    tf: TrainingFrame | None = None) -> TrainOutcome:
+                    tf: TrainingFrame | None = None, inputs: PanelInputs | None = None,
+                    cluster: ClusterSpec | None = None,
+                    log: Callable[[str], None] = lambda _: None) -> TrainOutcome:
     """Backtest, fit on all observed weeks, log to MLflow; with ``register``, add a registry version
     and promote it only if it beats the current champion on the same latest folds.
 
@@ -92,16 +98,33 @@ def train_and_track(spec: TrainingSpec, data_dir: Path, *, as_of: date | None = 
     catalog : Catalog, optional
         The data catalog.
     tf : TrainingFrame, optional
-        An already built frame.
+        An already built frame (it carries its executor).
+    inputs : PanelInputs, optional
+        The sources already loaded by the run (read once); default read from ``data_dir``.
+    cluster : ClusterSpec, optional
+        Run the panel, the backtest and the fits on this cluster, started for this step and
+        stopped (or left) when it ends; default this machine.
+    log : callable
+        Receives what is started on the cluster and its progress.
 
     Returns
     -------
     TrainOutcome
     """
     tracking.configure(tracking_uri, mlruns)
-    tf = tf or prepare_frame(spec, data_dir, as_of=as_of, data_end=data_end, catalog=catalog)
-    evaluation = evaluate(spec, tf, on_fold=on_fold)
-    model, severity = fit_final_model(spec, tf), fit_severity(spec, tf)
+    with open_executor(None if tf is not None else cluster, log=log) as executor:
+        tf = tf or prepare_frame(spec, data_dir, as_of=as_of, data_end=data_end, catalog=catalog, inputs=inputs,
+                                 executor=executor)
+        evaluation = evaluate(spec, tf, on_fold=on_fold)
+        model, severity = fit_final_model(spec, tf), fit_severity(spec, tf)
+        return _track(spec, tf, evaluation, model, severity, register=register, out_dir=out_dir,
+                      models_dir=models_dir, mlruns=mlruns, data_dir=data_dir, catalog=catalog)
+
+
+def _track(spec: TrainingSpec, tf: TrainingFrame, evaluation: Evaluation, model: RiskModel | BlendedModel,
+           severity: SeverityFit, *, register: bool, out_dir: str | Path, models_dir: str | Path, mlruns: str | Path,
+           data_dir: Path, catalog: Catalog | None) -> TrainOutcome:
+    """Report, log, register and promote a trained model (the promotion may refit on the executor)."""
     paths = write_backtest_report(evaluation.backtest, spec, out_dir)
     entry = training_log(spec, tf, evaluation, model, severity, paths, register=register)
     run_id, ref = tracking.log_run(entry, root=mlruns)
@@ -184,7 +207,8 @@ def decide(spec: TrainingSpec, tf: TrainingFrame, version: str, run_id: str, bac
         folds: LatestFolds = LatestFolds.of(spec.splitter(data_end=tf.data_end), spec.promotion_folds)
         compared = compare_on_latest_folds(folds, tf.frame, spec.target, recipe(spec, tf.feature_columns), theirs,
                                            champion_frame=their_frame,
-                                           challenger_predictions=backtest.predictions[spec.horizon_weeks])
+                                           challenger_predictions=backtest.predictions[spec.horizon_weeks],
+                                           executor=tf.executor)
         decision = decide_promotion(compared, metric=metric, min_improvement=spec.min_improvement)
         outcome.compared_folds = folds.names
     with tracking.resume(run_id):

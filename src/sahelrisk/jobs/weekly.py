@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sahelrisk.cluster import ClusterSpec
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.datadir import resolve_data_dir
 from sahelrisk.data.manifest import Manifest
@@ -146,13 +147,15 @@ class WeeklyJob:
     force_retrain: bool = False
     as_of: date | None = None
     data_end: date | None = None
+    cluster: ClusterSpec | None = None
 
 
 def run_weekly(spec_path: str | Path, *, data_dir: str | Path | None = None, out_dir: str | Path = "outputs",
                mlruns: str | Path = "mlruns", models_dir: str | Path = "models", tracking_uri: str | None = None,
                offline: bool = False, ucdp_url: str | None = None, today: date, started_at: str,
                catalog: Catalog | None = None, force_retrain: bool = False, as_of: date | None = None,
-               data_end: date | None = None, log: Callable[[str], None] = print) -> WeeklyResult:
+               data_end: date | None = None, log: Callable[[str], None] = print,
+               cluster: ClusterSpec | None = None) -> WeeklyResult:
     """Run the weekly job once.
 
     Parameters
@@ -175,6 +178,8 @@ def run_weekly(spec_path: str | Path, *, data_dir: str | Path | None = None, out
         The data window (default: what the data supports); a replay of past weeks passes them.
     log : callable
         Receives a line as each step starts and ends.
+    cluster : ClusterSpec, optional
+        Where a retrain runs; started by the retrain step and stopped when it ends.
 
     Returns
     -------
@@ -189,7 +194,8 @@ def run_weekly(spec_path: str | Path, *, data_dir: str | Path | None = None, out
         An unreachable tracking server with no cached champion is :class:`TrackingUnavailableError`.
     """
     job = WeeklyJob(Path(spec_path), resolve_data_dir(data_dir), Path(out_dir), catalog or load_catalog(), today,
-                    started_at, mlruns, models_dir, tracking_uri, offline, ucdp_url, force_retrain, as_of, data_end)
+                    started_at, mlruns, models_dir, tracking_uri, offline, ucdp_url, force_retrain, as_of, data_end,
+                    cluster)
     with job_lock(job.out_dir / ".weekly.lock"):
         steps = StepRunner(log)
         record: dict = {"started_at": started_at, "spec": str(spec_path), "data_dir": str(job.data_dir),
@@ -264,7 +270,7 @@ def _run(job: WeeklyJob, steps: StepRunner, record: dict) -> WeeklyResult:
                    champion=model,
                    training_dir=job.out_dir / "training", models_dir=job.models_dir, tracking_uri=job.tracking_uri,
                    mlruns=job.mlruns, on_fold=lambda fold, k, n: steps.log(f"backtest fold {k + 1}/{n} ({fold.name}) done"),
-                   health=health, extra=published_key, command="weekly")
+                   health=health, extra=published_key, command="weekly", cluster=job.cluster)
     if run.training is not None:
         outcome = run.training
         record["promotion"] = {"challenger": outcome.version, "champion_before": outcome.champion_before,

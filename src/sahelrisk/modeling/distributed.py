@@ -17,7 +17,8 @@ sampling:
   ``[blend] glm_negative_share`` of the negatives (every positive kept), weighted back;
 - the deaths model on every row with a death, exactly as in one process.
 
-The backtest fits each fold this way (its folds one after another, each fit spread over every
+The partitioned executor (:class:`sahelrisk.modeling.executors.DaskPartitions`) backtests with
+these: it fits each fold this way (its folds one after another, each fit spread over every
 worker) and then scores every fold's test weeks in one pass over the partitions, each partition on
 its worker. What comes back to the driver is the stated sample and the forecasts.
 
@@ -29,7 +30,6 @@ measure); a fit in one process is the same from run to run.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from sahelrisk.cluster import TASK_RETRIES, report
+from sahelrisk.cluster import TASK_RETRIES
 from sahelrisk.errors import DataError, SpecError
 from sahelrisk.features.panel import KEY_COLUMNS
 from sahelrisk.features.partitions import PanelDataset, Partition, plan_partitions
@@ -212,7 +212,9 @@ class ClusterFrame:
     data_end : date
         The last day the data covers (targets after it are NaN).
     client : callable
-        Returns the cluster's client (:func:`sahelrisk.cluster.active_client`).
+        Returns the cluster's client (a :class:`sahelrisk.cluster.LazyClient`: started when first asked).
+    log : callable
+        Receives progress (the stated sample drawn, a training run again after a lost worker).
     """
 
     dataset: PanelDataset
@@ -222,6 +224,7 @@ class ClusterFrame:
     horizons: tuple[int, ...]
     data_end: date
     client: Callable[[], Any]
+    log: Callable[[str], None] = field(default=lambda _: None, repr=False)
     _samples: dict = field(default_factory=dict, repr=False)
     _shared: dict = field(default_factory=dict, repr=False)
 
@@ -304,7 +307,7 @@ class ClusterFrame:
                                             self.horizons, self.data_end, retries=TASK_RETRIES, pure=False)
                               for path, part in self._partitions()]
         rows = sum(client.gather([client.submit(len, f) for f in self._samples[how]]))
-        report(f"stated sample of {how.target}: {rows:,} of {len(self):,} rows kept on the workers")
+        self.log(f"stated sample of {how.target}: {rows:,} of {len(self):,} rows kept on the workers")
         return self._samples[how]
 
     def _gather(self, futures: Iterable[Future]) -> pd.DataFrame:
@@ -442,55 +445,11 @@ class ClusterFrame:
                 # (Dask recomputes the lost partitions of the sample from their tasks)
                 if attempt == TASK_RETRIES:
                     raise
-                report(f"a worker was lost while the trees trained ({type(e).__name__}); training again "
+                self.log(f"a worker was lost while the trees trained ({type(e).__name__}); training again "
                        f"({attempt + 1}/{TASK_RETRIES})")
         return trees.booster_, intercept, positives / weight
 
-    # -- the backtest --------------------------------------------------------------------------
-    def backtest(self, folds: list, target: str, models: dict, on_fold: Callable | None = None
-                 ) -> tuple[pd.DataFrame, list[dict]]:
-        """Every model fitted on each fold's weeks of the stated sample (fold after fold, each fit on
-        every worker), then every fold's test weeks scored in one pass over the partitions.
-
-        Parameters
-        ----------
-        folds : list of Fold
-            The folds.
-        target : str
-            The target column.
-        models : dict
-            Name -> (a factory of unfitted estimators, the columns it reads).
-        on_fold : callable, optional
-            ``(fold, k, n)`` as each fold's fits end.
-
-        Returns
-        -------
-        (pandas.DataFrame, list of dict)
-            As :func:`sahelrisk.evaluation.backtest.run_backtest`: one row per unit and test week,
-            with ``conflict_weeks_since_fatal`` for the onset rows; per-fold timings.
-        """
-        how = self.plan(((factory(), columns) for factory, columns in models.values()), target)
-        fits, log = [], []
-        for k, fold in enumerate(folds):
-            entry: dict = {"fold": fold.name, "where": "cluster"}
-            fitted = {}
-            for name, (factory, columns) in models.items():
-                started = time.perf_counter()
-                fitted[name] = (self.fit(factory(), columns, how, fold.train_start, fold.train_end), columns)
-                entry[f"fit_s_{name}"] = round(time.perf_counter() - started, 3)
-            fits.append((fold.name, pd.DatetimeIndex(fold.test_weeks), fitted))
-            log.append(entry)
-            if on_fold:
-                on_fold(fold, k, len(folds))
-        preds = self.predict(fits, target, sorted({c for _, cols in models.values() for c in cols}))
-        order = {name: k for k, (name, _, _) in enumerate(fits)}
-        preds = preds.sort_values(["fold", "unit_id", "week"], key=lambda s: s.map(order) if s.name == "fold" else s,
-                                  kind="stable").reset_index(drop=True)
-        counts = preds.groupby("fold").size()
-        for entry in log:
-            entry["test_rows"] = int(counts.get(entry["fold"], 0))
-        return preds, log
-
+    # -- scoring -----------------------------------------------------------------------------
     def predict(self, fits: list[tuple], target: str, columns: list[str]) -> pd.DataFrame:
         """Each fold's forecasts for its test weeks, scored partition by partition on the workers."""
         client = self.client()

@@ -4,7 +4,6 @@ count part of its deaths forecast.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -12,16 +11,12 @@ import pandas as pd
 from sahelrisk.features.targets import last_observed_origin, target_column
 from sahelrisk.modeling.blend import BlendedModel
 from sahelrisk.modeling.boosted import RiskModel
-from sahelrisk.modeling.distributed import ClusterFrame
+from sahelrisk.modeling.executors import Recipe
 from sahelrisk.modeling.frame import TrainingFrame
 from sahelrisk.modeling.severity import MIN_DEATH_ROWS, SEVERITY_FEATURES, SeverityModel
 from sahelrisk.modeling.spec import TrainingSpec
 
 __all__ = ["fit_final_model", "fit_severity", "SeverityFit", "recipe", "Recipe"]
-
-Recipe = tuple[Callable[[], object], list[str]]
-"""A factory of unfitted estimators and the columns they read."""
-
 
 def recipe(spec: TrainingSpec, feature_columns: list[str], horizon: int | None = None) -> Recipe:
     """The spec's estimator as a recipe: a factory of unfitted copies and the columns it reads."""
@@ -29,15 +24,11 @@ def recipe(spec: TrainingSpec, feature_columns: list[str], horizon: int | None =
 
 
 def fit_final_model(spec: TrainingSpec, tf: TrainingFrame) -> RiskModel | BlendedModel:
-    """The spec's model fitted on every week whose target is observed (the registered model)."""
-    model = spec.make_model(tf.feature_columns)
-    if isinstance(tf.frame, ClusterFrame):
-        how = tf.frame.plan([(model, tf.feature_columns)], spec.target)
-        return tf.frame.fit(model, tf.feature_columns, how, pd.Timestamp(spec.backtest.train_start),
-                            last_observed_origin(tf.data_end, spec.horizon_weeks))
-    observed = tf.frame[spec.target].notna()
-    train = tf.frame[observed]
-    return model.fit(train[tf.feature_columns], train[spec.target].to_numpy(), weeks=train["week"])
+    """The spec's model fitted on every week whose target is observed (the registered model), by
+    the frame's executor."""
+    return tf.executor.fit(spec.make_model(tf.feature_columns), tf.frame, tf.feature_columns, spec.target,
+                           pd.Timestamp(spec.backtest.train_start),
+                           last_observed_origin(tf.data_end, spec.horizon_weeks))
 
 
 @dataclass(frozen=True)
@@ -68,11 +59,9 @@ def fit_severity(spec: TrainingSpec, tf: TrainingFrame) -> SeverityFit:
     missing = sorted({target, *SEVERITY_FEATURES} - set(tf.frame.columns))
     if missing:
         return SeverityFit(None, f"probabilities only: the panel has no {', '.join(missing)}")
-    start = pd.Timestamp(spec.backtest.train_start)
-    if isinstance(tf.frame, ClusterFrame):   # the rows with a death: the only ones the count model reads
-        rows = tf.frame.rows_with_deaths(target, list(SEVERITY_FEATURES), start)
-    else:
-        rows = tf.frame[tf.frame[target].notna() & (tf.frame["week"] >= start)]
+    # the rows with a death: the only ones the count model reads
+    rows = tf.executor.rows_with_deaths(tf.frame, target, list(SEVERITY_FEATURES),
+                                        pd.Timestamp(spec.backtest.train_start))
     with_deaths = int((rows[target] >= 1).sum())
     if with_deaths < MIN_DEATH_ROWS:
         return SeverityFit(None, f"probabilities only: {with_deaths} training rows with a death, fewer than the "

@@ -21,6 +21,7 @@ from sahelrisk.data.catalog import Catalog
 from sahelrisk.errors import SpecError
 from sahelrisk.evaluation.backtest import MODEL_NAME, run_backtest
 from sahelrisk.evaluation.metrics import metrics_by
+from sahelrisk.modeling.executors import Executor
 from sahelrisk.modeling.fit import Recipe, recipe
 from sahelrisk.modeling.folds import Fold
 from sahelrisk.modeling.frame import TrainingFrame, prepare_frame
@@ -130,7 +131,8 @@ def same_recipe(a: Recipe, b: Recipe) -> bool:
 
 def compare_on_latest_folds(folds: LatestFolds, frame: pd.DataFrame, target: str, challenger: Recipe,
                             champion: Recipe, champion_frame: pd.DataFrame | None = None,
-                            challenger_predictions: pd.DataFrame | None = None) -> pd.DataFrame:
+                            challenger_predictions: pd.DataFrame | None = None,
+                            executor: Executor | None = None) -> pd.DataFrame:
     """Both recipes refitted and scored on the same folds; metrics indexed by challenger/champion.
 
     No fit is done twice: the challenger's backtest predictions, when given for these folds, are
@@ -151,18 +153,20 @@ def compare_on_latest_folds(folds: LatestFolds, frame: pd.DataFrame, target: str
     challenger_predictions : pandas.DataFrame, optional
         The challenger's backtest on the same frame (``fold``, ``unit_id``, ``week``, the target,
         ``p_model``); refitted when it lacks any of the folds.
+    executor : Executor, optional
+        Where the refits run (the frames' own; default this machine).
     """
     if challenger_predictions is not None and set(folds.names) <= set(challenger_predictions["fold"]):
         mine = (challenger_predictions.loc[challenger_predictions["fold"].isin(folds.names),
                                            ["unit_id", "week", "fold", target, f"p_{MODEL_NAME}"]]
                 .rename(columns={f"p_{MODEL_NAME}": f"p_{CHALLENGER}"}))
     else:
-        mine, _ = run_backtest(folds, frame, target, {CHALLENGER: challenger})
+        mine, _ = run_backtest(folds, frame, target, {CHALLENGER: challenger}, executor=executor)
     if champion_frame is None and same_recipe(challenger, champion):
         out = mine.assign(**{f"p_{CHAMPION}": mine[f"p_{CHALLENGER}"]})
     else:
         theirs, _ = run_backtest(folds, frame if champion_frame is None else champion_frame, target,
-                                 {CHAMPION: champion})
+                                 {CHAMPION: champion}, executor=executor)
         out = mine.merge(theirs[["unit_id", "week", f"p_{CHAMPION}"]], on=["unit_id", "week"], how="inner")
     return metrics_by(out, target, [CHALLENGER, CHAMPION]).set_index("model")
 
@@ -192,5 +196,6 @@ def champion_recipe(spec: TrainingSpec, tf: TrainingFrame, champion_texts: tuple
                         f"{spec.units}: they cannot be compared; register the challenger under another name")
     if old.features.with_period(start=spec.features.start).to_json() == spec.features.to_json():
         return recipe(old, tf.feature_columns), None
-    theirs = prepare_frame(old, data_dir, as_of=tf.as_of, data_end=tf.data_end, catalog=catalog, inputs=tf.inputs)
+    theirs = prepare_frame(old, data_dir, as_of=tf.as_of, data_end=tf.data_end, catalog=catalog, inputs=tf.inputs,
+                           executor=tf.executor)
     return recipe(old, theirs.feature_columns), theirs.frame
