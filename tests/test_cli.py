@@ -180,3 +180,17 @@ def test_the_cluster_named_on_the_command_line_is_handed_to_the_step_that_runs(m
     from_env = runner.invoke(app, argv)
     assert isinstance(from_env.exception, _Reached)
     assert given == [None, ClusterSpec(workers=3), ClusterSpec(address="tcp://10.0.0.5:8786"), ClusterSpec(workers=2)]
+
+
+def test_verify_check_names_what_changed_and_exits_14(tmp_path):
+    from tests.publishing.test_ledger import _publish
+    out = tmp_path / "outputs"
+    _publish(out, "2023-01-02", 0.1)
+    intact = _cli("verify", "--check", "--out", str(out), cwd=tmp_path)
+    assert intact.returncode == 0 and "the ledger and every frozen week are intact" in intact.stdout
+    (out / "ledger" / "2023-01-02" / "r1" / "risk_adm2.csv").write_text("edited")
+    changed = _cli("verify", "--check", "--out", str(out), cwd=tmp_path)
+    assert changed.returncode == 14, changed.stderr
+    assert "changed: week 2023-01-02 revision 1: risk_adm2.csv changed since it was frozen" in changed.stdout
+    assert changed.stderr.strip().startswith("error: 1 frozen file(s) or ledger line(s) changed; first: week "
+                                             "2023-01-02 revision 1") and "Traceback" not in changed.stderr

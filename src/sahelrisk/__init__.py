@@ -1,6 +1,6 @@
 """sahelrisk: weekly risk of deadly armed-conflict attacks in the central Sahel.
 
-The analyst API: :func:`score`, :func:`route_risk`, :func:`site_risk`, :func:`load_model`, :func:`backtest`, :func:`build_panel`; the
+The analyst API: :func:`score`, :func:`route_risk`, :func:`site_risk`, :func:`load_model`, :func:`backtest`, :func:`build_panel`, :func:`verify`; the
 data layer: :func:`load_catalog`, :func:`load_dataset`, :func:`load_events`, :func:`check_data`;
 the estimators; and one exception class per cause (:mod:`sahelrisk.errors`).
 """
@@ -13,6 +13,7 @@ from sahelrisk.api import (
     route_risk,
     score,
     site_risk,
+    verify,
 )
 from sahelrisk.data.catalog import load_catalog
 from sahelrisk.data.check import check_data
@@ -34,7 +35,7 @@ from sahelrisk.modeling.hawkes import SelfExcitingModel
 from sahelrisk.modeling.logistic import IntensityGLM
 from sahelrisk.registry.promotion import decide_promotion
 
-__all__ = ["score", "route_risk", "site_risk", "load_model", "backtest", "build_panel", "LoadedModel", "RiskModel", "BlendedModel",
+__all__ = ["score", "route_risk", "site_risk", "load_model", "backtest", "build_panel", "verify", "LoadedModel", "RiskModel", "BlendedModel",
            "IntensityGLM", "SelfExcitingModel", "decide_promotion", "load_catalog", "resolve_data_dir", "load_dataset", "load_events",
            "check_data", "SahelriskError", "SpecError", "DataError", "DataFileError", "DataGapError",
            "ModelNotFoundError", "TrackingUnavailableError", "FetchError"]

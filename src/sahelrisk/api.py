@@ -15,7 +15,7 @@ model's identity).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -32,12 +32,13 @@ from sahelrisk.evaluation.backtest import BacktestResult
 from sahelrisk.features.panel import PanelInputs, compute_panel, load_inputs
 from sahelrisk.features.spec import load_spec
 from sahelrisk.jobs.run import ROUTE_LAYERS, Scored, load_step, score_step, week_window
+from sahelrisk.jobs.verify import VerifyResult
 from sahelrisk.registry.models import DEFAULT_SPEC, LoadedModel, load_model
 from sahelrisk.routes.network import Route
 from sahelrisk.scoring.week import ScoreResult, check_unit_level
 
 __all__ = ["score", "score_all", "load_model", "backtest", "build_panel", "route_risk", "route_of", "site_risk", "plan_routes",
-           "score_with_layers", "LoadedModel", "DEFAULT_SPEC"]
+           "score_with_layers", "verify", "LoadedModel", "DEFAULT_SPEC"]
 
 def _date(value: object, name: str) -> date | None:
     """An optional date argument, or a :class:`SpecError` naming it."""
@@ -419,3 +420,45 @@ def build_panel(spec: str | Path = "features/default.toml", *, start: object = N
     cut_off = _as_date(as_of, "as_of")
     inputs = load_inputs(load_catalog(), resolve_data_dir(data_dir), as_of=cut_off, spec=panel_spec)
     return compute_panel(panel_spec, inputs, start=_date(start, "start"), end=_date(end, "end"))
+
+
+def verify(out_dir: str | Path = "outputs", *, data_dir: str | Path | None = None, catalog: Catalog | None = None,
+           as_of: object = None, data_end: object = None, check_only: bool = False,
+           log: Callable[[str], None] = lambda _: None) -> VerifyResult:
+    """The track record: every published week whose outcomes are now in the data, scored as it was
+    published on time, beside the history and practice rules; written to ``<out_dir>/track_record/``.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        The outputs folder the weeks were published in (with its ``ledger/``).
+    data_dir : path-like, optional
+        The data holding the outcomes; default ``$SAHELRISK_DATA``, ``./data`` or ``../shared/data``.
+    catalog : Catalog, optional
+        Default the packaged catalog.
+    as_of, data_end : date-like, optional
+        The window of the outcomes; default what the data supports.
+    check_only : bool
+        Only recompute the hashes of the ledger and the frozen weeks (``sahelrisk verify --check``).
+    log : callable
+        Receives progress lines.
+
+    Returns
+    -------
+    VerifyResult
+        ``verified`` and ``pending`` weeks, the rolling ``summary``, and ``problems`` when anything
+        frozen changed (then nothing is scored; ``raise_for_problems()`` raises them).
+
+    Examples
+    --------
+    >>> record = sahelrisk.verify("outputs")                            # doctest: +SKIP
+    >>> record.summary[0]["calls"]["model"]                             # doctest: +SKIP
+    """
+    from sahelrisk.jobs.verify import verify_published
+
+    if not isinstance(out_dir, (str, Path)):
+        raise SpecError(f"out_dir must be a folder path, not {type(out_dir).__name__}")
+    # the check reads only the outputs folder: no data needed
+    return verify_published(Path(out_dir), None if check_only else resolve_data_dir(data_dir), catalog or load_catalog(),
+                            as_of=_date(as_of, "as_of"), data_end=_date(data_end, "data_end"), check_only=check_only,
+                            log=log)

@@ -74,6 +74,11 @@ def _options(ctx: typer.Context, threads: Annotated[Optional[int], typer.Option(
     ctx.obj = {"cluster": cluster_from(cluster)}   # checked here, for every command
 
 
+def _now() -> str:
+    """The publication timestamp: the command line is the edge, the library takes it as an argument."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 def _date_arg(value: str | None, name: str) -> date | None:
     from sahelrisk.calendar import parse_date
     return None if value is None else parse_date(value, name).date()
@@ -129,14 +134,9 @@ def data_fetch(data: DataOpt = None, catalog: CatalogOpt = None,
     with progress:
         outcomes = fetch_catalog(load_catalog(catalog), target, mirror=mirror, datasets=dataset, force=force,
                                  on_progress=on_progress)
-    for o in outcomes:
-        show.line(f"{o.status:>11}  {o.path}" + (f"  ({o.message})" if o.message else ""))
-    failed = [o for o in outcomes if o.status == "failed"]
-    show.line(f"{sum(o.status == 'downloaded' for o in outcomes)} downloaded, "
-          f"{sum(o.status == 'up-to-date' for o in outcomes)} up to date, "
-          f"{sum(o.status == 'skipped' for o in outcomes)} skipped, {len(failed)} failed -> {target}")
+    failed = show.print_fetched(outcomes, target)
     if failed:
-        raise FetchError(f"{len(failed)} file(s) failed to download; see the messages above")
+        raise FetchError(f"{failed} file(s) failed to download; see the messages above")
 
 
 @data_app.command("update")
@@ -176,11 +176,10 @@ def features_build(ctx: typer.Context, spec: FeatureSpecOpt = Path("features/def
     from sahelrisk.features.spec import load_spec
     from sahelrisk.jobs.panel import build_panel_step
 
-    where = _on_cluster(ctx, cluster)
     with show.status("loading sources and building the panel"):
         build_panel_step(load_spec(spec), resolve_data_dir(data), load_catalog(catalog), as_of=_date_arg(as_of, "--as-of"),
                          start=_date_arg(start, "--start"), end=_date_arg(end, "--end"), out=out, log=show.line,
-                         cluster=where)
+                         cluster=_on_cluster(ctx, cluster))
 
 
 @app.command("backtest")
@@ -275,7 +274,8 @@ def score_cmd(week: WeekOpt,
         scored = score_with_layers(monday, model=loaded, data_dir=data, as_of=cut_off,
                                    catalog=load_catalog(catalog), levels=("adm2", "adm1"), layers=())
     with show.status("writing maps and the bulletin"):
-        folder = publish_step(scored, out, langs=langs)
+        folder = publish_step(scored, out, langs=langs, published_at=_now(), catalog=load_catalog(catalog),
+                              data_dir=resolve_data_dir(data))
     show.print_scored(scored, units, say, countries=wanted)
     show.print_written(folder, say)
 
@@ -296,7 +296,6 @@ def route_cmd(week: WeekOpt,
     from sahelrisk.api import route_of, score_with_layers
     from sahelrisk.calendar import parse_week
     from sahelrisk.publishing.outputs import write_route_outputs
-    from sahelrisk.publishing.summaries import route_ranking, route_tables, unscored_notes
 
     langs, say = _languages(lang)
     if (track is None) == (origin is None or destination is None):
@@ -310,11 +309,7 @@ def route_cmd(week: WeekOpt,
                                    as_of=cut_off, catalog=load_catalog(catalog))
         segments = route_of(scored, stops if track is None else track, alternatives=alternatives,
                             buffer_km=buffer_km, speed_kmh=speed_kmh)
-    for summary in route_tables(segments, horizon_weeks=scored.model.horizon_weeks, lang=say):
-        show.print_summary(summary)
-    ranking = route_ranking(segments, lang=say)
-    for line in ([ranking] if ranking else []) + unscored_notes(segments, lang=say):
-        show.line(line)
+    show.print_route(segments, scored.model.horizon_weeks, say)
     # a folder name from the stops or the track's file name (made safe where the folder is written)
     name = "-".join(str(s) for s in stops) if stops is not None else Path(str(track)).stem
     folder = write_route_outputs(segments, scored.result.cells, scored.inputs, out, name, langs=langs)
@@ -389,11 +384,22 @@ def run_cmd(ctx: typer.Context, data: DataOpt = None, catalog: CatalogOpt = None
         record = run_once(spec, data_dir=data, catalog=load_catalog(catalog), out_dir=out,
                           as_of=_date_arg(as_of, "--as-of"), data_end=_date_arg(data_end, "--data-end"),
                           policy=RunPolicy(train=not skip_training), langs=langs, tracking_uri=tracking_uri, log=show.line,
-                          on_check=show.print_check, on_fold=on_fold, cluster=where)
+                          on_check=show.print_check, on_fold=on_fold, cluster=where, published_at=_now())
     if record.training is not None:
         show.print_training(record.training, load_training_spec(spec))
     show.print_scored(record.scored, "adm2", say)
     show.print_written(record.folder, say)
+
+
+@app.command("verify")
+def verify_cmd(data: DataOpt = None, catalog: CatalogOpt = None, out: OutOpt = Path("outputs"),
+               check: Annotated[bool, typer.Option("--check", help="Only recompute every hash of the frozen weeks and the ledger; exit 14 naming what changed.")] = False) -> None:
+    """Score every published week whose outcomes are in, as it was published: <out>/track_record/."""
+    from sahelrisk.api import verify
+    with show.status("verifying the published weeks"):
+        result = verify(out, data_dir=data, catalog=load_catalog(catalog), check_only=check, log=show.line)
+    show.print_verified(result)
+    result.raise_for_problems()
 
 
 @app.command("serve")

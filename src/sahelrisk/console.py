@@ -183,6 +183,50 @@ def print_views(metrics: Any, years: str) -> None:
     console.print(shown)
 
 
+def print_route(segments: Any, horizon_weeks: int, lang: str) -> None:
+    """A route's tables (each route, its stretches), the ranking of the alternatives and what was not scored."""
+    from sahelrisk.publishing.summaries import route_ranking, route_tables, unscored_notes
+    for summary in route_tables(segments, horizon_weeks=horizon_weeks, lang=lang):
+        print_summary(summary)
+    ranking = route_ranking(segments, lang=lang)
+    for text in ([ranking] if ranking else []) + unscored_notes(segments, lang=lang):
+        line(text)
+
+
+def print_fetched(outcomes: list, target: Path) -> int:
+    """What ``data fetch`` did, file by file and in total; returns how many files failed."""
+    for o in outcomes:
+        line(f"{o.status:>11}  {o.path}" + (f"  ({o.message})" if o.message else ""))
+    failed = sum(o.status == "failed" for o in outcomes)
+    line(f"{sum(o.status == 'downloaded' for o in outcomes)} downloaded, "
+         f"{sum(o.status == 'up-to-date' for o in outcomes)} up to date, "
+         f"{sum(o.status == 'skipped' for o in outcomes)} skipped, {failed} failed -> {target}")
+    return failed
+
+
+def print_verified(result: Any) -> None:
+    """What ``verify`` found: the ledger's problems, or the weeks verified and each window in words."""
+    for problem in result.problems:
+        line(f"changed: {problem}")
+    if result.checked_only or result.problems:
+        line(f"{len(result.problems)} problem(s) found" if result.problems else
+             "the ledger and every frozen week are intact")
+        return
+    line(f"{len(result.verified)} week(s) verified, {len(result.pending)} waiting for their outcomes "
+         f"(the data ends {result.data_end})")
+    for entry in result.summary:
+        if entry["scope"] != "all":
+            continue
+        calls = entry["calls"]
+        rule = calls.get("rule_decay_neighbours") or calls.get("rule_decay")
+        said = f"; the rule of recent violence had {rule['caught']}" if rule else ""
+        line(f"last {entry['weeks']} verified week(s) ({entry['first_week']} .. {entry['last_week']}): of the "
+             f"{entry['positives']} units with a fatal attack, {calls['model']['caught']} were called high or very "
+             f"high{said}; AP {entry['ap']}, Brier {entry['brier']}")
+    if result.folder is not None:
+        line(f"written {result.folder}")
+
+
 def print_update(record: Any, target: Path) -> None:
     """What ``data update`` brought in: ACLED's counts, warnings, new and changed releases, revisions."""
     outcome = record.ucdp

@@ -16,6 +16,7 @@ code   class                            cause
 9      :class:`JobBusyError`            another weekly job holds the lock
 12     :class:`OutputError`             an output folder cannot be written
 13     :class:`NotFoundError`           a published week or file asked for is not there (the web app: 404)
+14     :class:`LedgerError`             a frozen published week changed, or the ledger's chain is broken
 =====  ===============================  =====================================================
 
 Exit code 2 is the command line's own usage error (an unknown option); 70 an internal error.
@@ -24,7 +25,7 @@ Exit code 2 is the command line's own usage error (an unknown option); 70 an int
 from __future__ import annotations
 
 __all__ = ["SahelriskError", "SpecError", "DataError", "DataFileError", "DataGapError", "ModelNotFoundError",
-           "TrackingUnavailableError", "FetchError", "JobBusyError", "NotFoundError", "OutputError", "EXIT_USAGE", "EXIT_INTERNAL"]
+           "TrackingUnavailableError", "FetchError", "JobBusyError", "NotFoundError", "OutputError", "LedgerError", "EXIT_USAGE", "EXIT_INTERNAL"]
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70
@@ -105,6 +106,12 @@ class OutputError(SahelriskError, OSError):
     """
 
     exit_code = 12
+
+
+class LedgerError(SahelriskError):
+    """A frozen published week changed since it was frozen, or the ledger's chain of hashes is broken."""
+
+    exit_code = 14
 
 
 class JobBusyError(SahelriskError):

@@ -24,7 +24,7 @@ from sahelrisk.errors import SpecError
 from sahelrisk.specs import StrictModel, parse_spec, parse_toml_text
 from sahelrisk.units import SUPPORTED_RESOLUTIONS
 
-__all__ = ["PanelSpec", "load_spec", "spec_from_text"]
+__all__ = ["PanelSpec", "load_spec", "spec_from_text", "spec_from_json"]
 
 _UNIT_KINDS = ("grid", "adm1", "adm2")
 WHAT = "feature spec"
@@ -192,3 +192,31 @@ def spec_from_text(text: str, path: str | Path = "<text>") -> PanelSpec:
                      reporting_lag_weeks=spec.period.reporting_lag_weeks, sources=tuple(spec.events.sources),
                      builders=builders, origin=str(path),
                      text=text)
+
+
+def spec_from_json(data: Mapping) -> PanelSpec:
+    """The spec a model or a published week recorded (:meth:`PanelSpec.to_json`, read back).
+
+    Parameters
+    ----------
+    data : mapping
+        The recorded fields (``name``, ``units``, ``countries``, ``start``, ``builders``...).
+
+    Returns
+    -------
+    PanelSpec
+
+    Raises
+    ------
+    SpecError
+        A field is missing or invalid.
+    """
+    try:
+        end = data.get("end")
+        return PanelSpec(name=str(data["name"]), units=str(data["units"]), resolution=data.get("resolution"),
+                         countries=tuple(data["countries"]), start=parse_week(data["start"], "start").date(),
+                         end=None if end in (None, "None") else parse_week(end, "end").date(),
+                         builders=dict(data["builders"]), reporting_lag_weeks=int(data["reporting_lag_weeks"]),
+                         sources=tuple(data.get("sources", ("ucdp",))), origin="<recorded feature spec>")
+    except (KeyError, TypeError, ValueError) as e:
+        raise SpecError(f"the recorded feature spec lacks or mistypes {e}; it was written by another sahelrisk") from None

@@ -44,6 +44,7 @@ from sahelrisk.data.datadir import resolve_data_dir
 from sahelrisk.data.extent import CountryCoverage
 from sahelrisk.data.row_counts import RowDrop
 from sahelrisk.data.sources import load_dataset
+from sahelrisk.data.vintage import data_vintage
 from sahelrisk.data.window import GIVEN, DataWindow, find_window
 from sahelrisk.errors import DataError, DataGapError
 from sahelrisk.evaluation.backtest import FoldCallback
@@ -52,12 +53,13 @@ from sahelrisk.features.spec import PanelSpec
 from sahelrisk.i18n import LANGUAGES
 from sahelrisk.jobs.train import TrainOutcome, train_and_track
 from sahelrisk.modeling.spec import TrainingSpec, load_training_spec
+from sahelrisk.publishing.ledger import freeze
 from sahelrisk.publishing.outputs import write_outputs
 from sahelrisk.registry.models import DEFAULT_SPEC, LoadedModel, load_model
 from sahelrisk.scoring.week import ScoreResult, score_week
 
 __all__ = ["CheckRecord", "check_step", "week_window", "window_step", "load_step", "retrain_step", "Scored", "score_step",
-           "publish_step", "Step", "StepRunner", "RunPolicy", "RunRecord", "run_once", "run_week", "ROUTE_LAYERS"]
+           "publish_step", "data_vintage_of", "Step", "StepRunner", "RunPolicy", "RunRecord", "run_once", "run_week", "ROUTE_LAYERS"]
 
 ROUTE_LAYERS = ("places", "roads", "mining_sites")
 """Layers routes and sites need beyond the model's features (a feature spec without them still routes)."""
@@ -222,10 +224,42 @@ def score_step(model: LoadedModel, week: pd.Timestamp, inputs: PanelInputs, *, c
 
 
 def publish_step(scored: Scored, out_dir: Path, *, langs: Sequence[str] = LANGUAGES, extra: dict | None = None,
-                 health: dict | None = None) -> Path:
-    """Write the week's grids, area tables, maps and bulletins into ``<out_dir>/<week>/``."""
-    return write_outputs(scored.result, scored.model, scored.inputs, out_dir, horizon_weeks=scored.model.horizon_weeks,
-                         langs=tuple(langs), extra=extra, health=health)
+                 health: dict | None = None, catalog: Catalog | None = None, data_dir: Path | None = None,
+                 published_at: str | None = None) -> Path:
+    """Write the week's grids, area tables, maps and bulletins into ``<out_dir>/<week>/``, and
+    freeze them as the week's next revision in the ledger (:mod:`sahelrisk.publishing.ledger`).
+
+    Parameters
+    ----------
+    scored : Scored
+        The scored week.
+    out_dir : pathlib.Path
+        The outputs folder.
+    langs : sequence of {"fr", "en"}
+        Languages of the maps and bulletins.
+    extra, health : dict, optional
+        More fields for ``run.json``; feed health and drift for the bulletins.
+    catalog, data_dir : optional
+        The data the week was made from: its vintage (:func:`data_vintage_of`) is kept in the manifest.
+    published_at : str, optional
+        The caller's timestamp, kept in the manifest.
+
+    Returns
+    -------
+    pathlib.Path
+        The week's folder.
+    """
+    folder = write_outputs(scored.result, scored.model, scored.inputs, out_dir,
+                           horizon_weeks=scored.model.horizon_weeks, langs=tuple(langs), extra=extra, health=health)
+    vintage = data_vintage_of(scored, catalog, data_dir) if catalog is not None and data_dir is not None else None
+    freeze(folder, vintage=vintage, published_at=published_at)
+    return folder
+
+
+def data_vintage_of(scored: Scored, catalog: Catalog, data_dir: Path) -> dict:
+    """The data vintage of a scored week: the files of every dataset it read, releases, latest events."""
+    names = [d.name for d in catalog.of_kind("events")] + list(scored.inputs.layers)
+    return data_vintage(catalog, data_dir, names, as_of=scored.inputs.as_of, events=scored.inputs.events)
 
 
 @dataclass
@@ -354,7 +388,8 @@ def run_once(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = N
              policy: RunPolicy = RunPolicy(), steps: StepRunner | None = None, langs: Sequence[str] = LANGUAGES,
              models_dir: str | Path = "models", tracking_uri: str | None = None, mlruns: str | Path = "mlruns",
              log: Log = _quiet, on_check: Callable[[CheckRecord], None] | None = None,
-             on_fold: FoldCallback | None = None, cluster: ClusterSpec | None = None) -> RunRecord:
+             on_fold: FoldCallback | None = None, cluster: ClusterSpec | None = None,
+             published_at: str | None = None) -> RunRecord:
     """The main job end to end (``sahelrisk run``): find the window, then :func:`run_week`.
 
     Parameters
@@ -386,6 +421,8 @@ def run_once(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = N
     cluster : ClusterSpec, optional
         Where a retrain runs (:func:`sahelrisk.cluster.parse_cluster`); started by the retrain step
         and stopped when it ends. Default this machine.
+    published_at : str, optional
+        The caller's timestamp, kept in the frozen week's manifest.
 
     Returns
     -------
@@ -406,7 +443,7 @@ def run_once(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = N
     steps.log(window.describe())
     return run_week(training_spec, window, week, data_dir=data, catalog=catalog, out_dir=Path(out_dir), policy=policy,
                     steps=steps, langs=langs, models_dir=models_dir, tracking_uri=tracking_uri, mlruns=mlruns,
-                    on_check=on_check, on_fold=on_fold, cluster=cluster)
+                    on_check=on_check, on_fold=on_fold, cluster=cluster, published_at=published_at)
 
 
 def run_week(spec: TrainingSpec, window: DataWindow, week: pd.Timestamp, *, data_dir: Path, catalog: Catalog,
@@ -416,7 +453,8 @@ def run_week(spec: TrainingSpec, window: DataWindow, week: pd.Timestamp, *, data
              mlruns: str | Path = "mlruns", on_check: Callable[[CheckRecord], None] | None = None,
              on_fold: FoldCallback | None = None,
              health: Callable[[LoadedModel, PanelInputs, pd.Timestamp], dict] | None = None,
-             extra: dict | None = None, command: str = "run", cluster: ClusterSpec | None = None) -> RunRecord:
+             extra: dict | None = None, command: str = "run", cluster: ClusterSpec | None = None,
+             published_at: str | None = None) -> RunRecord:
     """One week's run once its window is known: the one composition every run goes through.
 
     check (by ``policy``) -> load the sources once -> retrain (by ``policy``, from the sources
@@ -452,6 +490,8 @@ def run_week(spec: TrainingSpec, window: DataWindow, week: pd.Timestamp, *, data
         More fields for ``run.json``.
     command : str
         The command recorded in the data check's report.
+    published_at : str, optional
+        The caller's timestamp, kept in the frozen week's manifest.
 
     Returns
     -------
@@ -487,6 +527,7 @@ def run_week(spec: TrainingSpec, window: DataWindow, week: pd.Timestamp, *, data
                        say=f"scoring the week of {week.date()}: the last complete week of data up to {window.data_end}")
     checked_health = steps.run("health", lambda s: health(model, inputs, week)) if health else None
     folder = steps.run("publish", lambda s: publish_step(scored, out_dir, langs=langs, extra=extra,
-                                                         health=checked_health),
+                                                         health=checked_health, published_at=published_at,
+                                                         catalog=catalog, data_dir=data_dir),
                        say="writing maps and the bulletin")
     return RunRecord(window, checked, training, scored, folder, checked_health)

@@ -270,7 +270,8 @@ def _run(job: WeeklyJob, steps: StepRunner, record: dict) -> WeeklyResult:
                    champion=model,
                    training_dir=job.out_dir / "training", models_dir=job.models_dir, tracking_uri=job.tracking_uri,
                    mlruns=job.mlruns, on_fold=lambda fold, k, n: steps.log(f"backtest fold {k + 1}/{n} ({fold.name}) done"),
-                   health=health, extra=published_key, command="weekly", cluster=job.cluster)
+                   health=health, extra=published_key, command="weekly", cluster=job.cluster,
+                   published_at=job.started_at)
     if run.training is not None:
         outcome = run.training
         record["promotion"] = {"challenger": outcome.version, "champion_before": outcome.champion_before,

@@ -28,7 +28,7 @@ from sahelrisk.scoring.week import ScoreResult
 __all__ = ["write_outputs", "output_files", "write_route_outputs", "write_site_outputs"]
 
 DATA_FILES = ("risk_grid.parquet", "risk_grid.geojson", "risk_adm2.csv", "risk_adm1.csv", "risk_areas.parquet",
-              "risk_sites.csv", "run.json")
+              "risk_sites.csv", "rules.parquet", "run.json")
 LANGUAGE_FILES = ("map.{lang}.html", "map.{lang}.png", "bulletin.{lang}.html", "bulletin.{lang}.pdf")
 
 
@@ -74,6 +74,8 @@ def write_outputs(result: ScoreResult, loaded: LoadedModel, inputs: PanelInputs,
 
     def fill(tmp: Path) -> None:
         cells.to_parquet(tmp / "risk_grid.parquet")
+        if result.rules is not None:   # what the simple rules said, for the track record
+            result.rules.to_parquet(tmp / "rules.parquet")
         write_geojson(cells, tmp / "risk_grid.geojson")
         write_csv(adm2.drop(columns="geometry"), tmp / "risk_adm2.csv")
         if "adm1" in result.areas:

@@ -29,6 +29,7 @@ from sahelrisk.modeling.boosted import RiskModel
 from sahelrisk.modeling.severity import SeverityModel
 from sahelrisk.scoring.drivers import describe_feature, explain, phrase_all
 from sahelrisk.scoring.guard import check_week
+from sahelrisk.scoring.rules import history_rules, practice_rules
 from sahelrisk.units import Units
 from sahelrisk.units.membership import area_membership
 
@@ -67,6 +68,7 @@ class ScoreResult:
     seconds: dict
     coverage: list = field(default_factory=list)  # per country, from the check before scoring
     notes: tuple[str, ...] = ()                    # per country and admin level the units leave out
+    rules: pd.DataFrame | None = None              # per unit, what the simple rules said (scoring.rules)
 
 
 def _drivers(model: RiskModel | BlendedModel, X_now: pd.DataFrame, X_before: pd.DataFrame, p: np.ndarray,
@@ -173,8 +175,11 @@ def score_week(model: RiskModel | BlendedModel, spec: PanelSpec, inputs: PanelIn
         cells["deaths_expected"] = forecast.expected()
     areas = {level: aggregate(cells, level, inputs, model_version, latest_event, area_calibration, samples)
              for level in levels}
+    rules = history_rules(panel.loc[now], horizon_weeks).merge(
+        practice_rules(inputs.events, cells[["unit_id", "country_iso3", "adm1_pcode"]], inputs.layers.get("admin1"),
+                       week), on="unit_id")
     timings["total_s"] = round(time.perf_counter() - started, 3)
-    return ScoreResult(cells=cells, areas=areas, seconds=timings, coverage=coverage, notes=units.notes)
+    return ScoreResult(cells=cells, areas=areas, seconds=timings, coverage=coverage, notes=units.notes, rules=rules)
 
 
 _EXPLAINED = ("top_drivers", "top_changes", "driver_records", "change_records")

@@ -1,0 +1,86 @@
+"""The track record on the real data: published weeks scored as they were published on time."""
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sahelrisk import api
+from sahelrisk.calendar import week_end
+from sahelrisk.evaluation.metrics import score_forecast
+from sahelrisk.features.panel import build_units
+from sahelrisk.features.targets import build_targets
+from sahelrisk.jobs.run import publish_step
+from sahelrisk.jobs.verify import verify_published
+from sahelrisk.publishing.ledger import on_time
+
+pytestmark = pytest.mark.slow
+WEEKS = ("2023-10-02", "2023-10-09", "2023-12-25")
+
+
+@pytest.fixture(scope="module")
+def published(registered, real_data, catalog, tmp_path_factory):
+    mlruns, _ = registered
+    loaded = api.load_model("champion", name="test-grid-any-fatal-4w", mlruns=mlruns)
+    out = tmp_path_factory.mktemp("published")
+    scored = {}
+    for week in WEEKS:   # each week with only the data known at its end
+        scored[week] = api.score_with_layers(week, model=loaded, data_dir=real_data, catalog=catalog,
+                                             as_of=week_end(pd.Timestamp(week)).date(), levels=("adm2", "adm1"),
+                                             layers=())
+        publish_step(scored[week], out, langs=("en",), catalog=catalog, data_dir=real_data,
+                     published_at=f"{week}T06:00:00+00:00")
+    # the first week published again later with other forecasts (say a new model): a second revision
+    late = scored[WEEKS[0]]
+    cells = late.result.cells.assign(probability=0.5)
+    publish_step(replace(late, result=replace(late.result, cells=cells)), out, langs=("en",))
+    return out, loaded, scored
+
+
+def test_weeks_with_their_outcomes_in_are_verified_and_the_others_wait(published, real_data, catalog):
+    out, _, _ = published
+    result = verify_published(out, real_data, catalog)
+    assert result.verified == ["2023-10-02", "2023-10-09"] and result.pending == ["2023-12-25"]
+    assert str(result.data_end) == "2023-12-31"
+    record = json.loads((out / "track_record" / "track_record.json").read_text())
+    assert {(w["week"], w["level"]) for w in record["weeks"]} >= {("2023-10-02", "cells"), ("2023-10-02", "adm1"),
+                                                                   ("2023-10-02", "adm2")}
+    assert (out / "track_record" / "weeks.csv").is_file()
+    manifest = on_time(out)["2023-10-02"].manifest
+    assert manifest["data"]["as_of"] == "2023-10-08" and manifest["data"]["events"]   # the vintage it was made from
+
+
+def test_a_week_is_scored_as_first_published_against_the_outcomes_alone(published, real_data, catalog, real_inputs):
+    out, loaded, scored = published
+    verify_published(out, real_data, catalog)
+    record = json.loads((out / "track_record" / "track_record.json").read_text())
+    week = next(w for w in record["weeks"] if w["week"] == "2023-10-02" and w["level"] == "cells")
+    # the outcomes built independently: a fatal event in the cell in the 4 weeks after
+    units = build_units(loaded.spec, real_inputs)
+    targets = build_targets(real_inputs.events[real_inputs.events["source"].str.startswith("ucdp")], units,
+                            "2023-10-02", "2023-10-02", horizons=(4,), kinds=("any_fatal",), data_end="2023-12-31")
+    cells = scored["2023-10-02"].result.cells.merge(targets, on="unit_id")
+    y = cells["target_any_fatal_4w"].to_numpy()
+    expected = score_forecast(y, cells["probability"], cells["week_x"])
+    assert week["positives"] == int(y.sum()) > 0
+    assert week["brier"] == pytest.approx(expected["brier"], abs=1e-4)        # revision 1, not the 0.5 of revision 2
+    assert week["ap"] == pytest.approx(expected["ap"], abs=1e-4)
+    called = cells["risk_tier"].isin(["high", "very high"]).to_numpy()
+    assert week["calls"]["model"] == {"called": int(called.sum()), "caught": int((called & (y > 0)).sum())}
+    assert set(week["calls"]) >= {"rule_decay_neighbours", "hdx_signal", "surge"}
+    assert np.isclose(sum(t["units"] for t in week["tiers"]), len(cells))
+
+
+def test_a_changed_frozen_week_is_not_scored(published, real_data, catalog):
+    out, _, _ = published
+    grid = out / "ledger" / "2023-10-09" / "r1" / "risk_grid.parquet"
+    original = grid.read_bytes()
+    try:
+        grid.write_bytes(original[:-10])
+        result = verify_published(out, real_data, catalog)
+        assert result.verified == [] and result.problems == [
+            "week 2023-10-09 revision 1: risk_grid.parquet changed since it was frozen (edited or cut)"]
+    finally:
+        grid.write_bytes(original)
