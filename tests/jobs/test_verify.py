@@ -69,7 +69,7 @@ def test_a_week_is_scored_as_first_published_against_the_outcomes_alone(publishe
     assert week["ap"] == pytest.approx(expected["ap"], abs=1e-4)
     called = cells["risk_tier"].isin(["high", "very high"]).to_numpy()
     assert week["calls"]["model"] == {"called": int(called.sum()), "caught": int((called & (y > 0)).sum())}
-    assert set(week["calls"]) >= {"rule_decay_neighbours", "hdx_signal", "surge"}
+    assert set(week["calls"]) >= {"rule_decay_neighbours", "flag_hdx_signal", "flag_surge"}
     assert np.isclose(sum(t["units"] for t in week["tiers"]), len(cells))
 
 

@@ -82,6 +82,9 @@ def test_a_retraining_run_checks_the_data_first_and_loads_its_sources_once(site,
     names = [s["name"] for s in run.record["steps"]]
     assert names.index("check") < names.index("load") < names.index("retrain") < names.index("score")
     assert names.count("load") == 1 and len(loads) == 1                 # the retrain fits from the sources loaded
+    # the week published is frozen, and the track record brought up to date from the same sources
+    assert names.index("publish") < names.index("verify") and run.record["track_record"]["pending"] >= 1
+    assert (site / "out" / "ledger" / "ledger.jsonl").is_file()
     assert run.record["promotion"]["challenger"] and run.exit_code in (PUBLISHED, PUBLISHED_STALE)
     report = json.loads((site / "out" / "data_check.json").read_text())
     assert report["command"] == "weekly" and {d["name"] for d in report["datasets"]} >= {"ucdp_ged", "admin2"}

@@ -48,9 +48,9 @@ def test_units_take_the_stronger_flag_of_their_country_and_their_adm1_area():
     units = pd.DataFrame({"unit_id": [1, 2, 3], "country_iso3": ["MLI", "MLI", "NER"],
                           "adm1_pcode": ["ML01", "ML02", "NE01"]})
     flags = practice_rules(events, units, adm1, WEEK).set_index("unit_id")
-    assert flags.loc[1, "hdx_signal"] == 3 and flags.loc[2, "hdx_signal"] == 3   # the country's 156 deaths
-    assert flags.loc[3, "hdx_signal"] == 0
-    assert list(flags["surge"]) == [0, 1, 0]
+    assert flags.loc[1, "flag_hdx_signal"] == 3 and flags.loc[2, "flag_hdx_signal"] == 3   # the country's 156 deaths
+    assert flags.loc[3, "flag_hdx_signal"] == 0
+    assert list(flags["flag_surge"]) == [0, 1, 0]
 
 
 def test_history_rules_are_the_baselines_raw_scores_for_the_columns_the_panel_has():

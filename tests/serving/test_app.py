@@ -186,3 +186,24 @@ def test_the_app_for_several_workers_reads_its_settings_from_the_environment(out
     app = app_from_environment()
     assert app.state.services.settings.out_dir == out and app.state.services.settings.token == "t0k3n"
     assert TestClient(app).get("/api/v1/weeks").json()[0]["week"] == "2023-12-25"
+
+
+def test_the_track_record_and_each_weeks_provenance_are_served(out, tmp_path):
+    from sahelrisk.publishing.ledger import freeze
+    api = client(out, tmp_path)
+    assert api.get("/api/v1/track-record").status_code == 404                    # nothing verified yet
+    assert "verified yet" in api.get("/api/v1/track-record").json()["error"]
+    assert api.get("/api/v1/provenance/2023-12-25").status_code == 404           # published before the ledger
+    freeze(out / "2023-12-25", vintage={"as_of": "2023-12-31"}, published_at="2023-12-26T06:00:00+00:00")
+    freeze(out / "2023-12-25", published_at="2024-01-02T06:00:00+00:00")
+    provenance = api.get("/api/v1/provenance/latest").json()
+    assert provenance["week"] == "2023-12-25" and [r["manifest"]["revision"] for r in provenance["revisions"]] == [1, 2]
+    first = provenance["revisions"][0]
+    assert first["manifest"]["data"] == {"as_of": "2023-12-31"} and len(first["manifest"]["files"]["run.json"]) == 64
+    assert provenance["revisions"][1]["ledger"]["previous"] == first["ledger"]["hash"]
+    (out / "track_record").mkdir()
+    (out / "track_record" / "track_record.json").write_text(json.dumps({"verified": ["2023-11-27"], "summary": []}))
+    (out / "track_record" / "weeks.csv").write_text("week,level,ap\n2023-11-27,cells,0.31\n")
+    assert api.get("/api/v1/track-record").json()["verified"] == ["2023-11-27"]
+    csv = api.get("/api/v1/track-record?format=csv")
+    assert csv.headers["content-type"].startswith("text/csv") and "2023-11-27,cells,0.31" in csv.text

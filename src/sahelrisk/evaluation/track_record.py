@@ -4,7 +4,7 @@ outcomes are in, beside what the simple rules said the same week.
 The input is one row per unit and verified week (:func:`sahelrisk.jobs.verify.verified_rows`
 builds it from the frozen revisions): the published ``probability`` and ``risk_tier``, the
 ``outcome`` (a fatal event in the unit in the weeks t+1 .. t+h), the deaths, each history rule's
-raw score (``rule_<name>``) and the practice rules' flags (``hdx_signal``, ``surge``).
+raw score (``rule_<name>``) and the practice rules' flags (``flag_<name>``, e.g. ``flag_surge``).
 
 "Called" is how a planner reads the map: a unit in the high or very high tier. A history rule is
 given as many calls as the model made that week (its top-scored units), so the two are compared
@@ -20,8 +20,6 @@ import pandas as pd
 
 from sahelrisk.evaluation.intervals import percentile_interval, resample_sums
 from sahelrisk.evaluation.metrics import score_forecast
-from sahelrisk.scoring.rules import HISTORY_RULES, PRACTICE_RULES
-from sahelrisk.scoring.week import TIER_CUTS, TIERS
 
 __all__ = ["week_record", "tier_reliability", "rolling_summary", "called", "CALLED_TIERS", "WINDOWS", "RULE_NAMES"]
 
@@ -30,12 +28,13 @@ WINDOWS = (4, 13, 52)
 RULE_NAMES = {"rule_decay_neighbours": "recent violence nearby (decay_neighbours)",
               "rule_decay": "recent violence (decay)", "rule_rate52": "events of the last 52 weeks (rate52)",
               "rule_persistence": "any event of the last weeks (persistence)",
-              "hdx_signal": "30-day fatalities at a 1-year high (HDX Signals)",
-              "surge": "ADM1 surge: the week at least twice the 4 weeks before (ACLED)"}
+              "flag_hdx_signal": "30-day fatalities at a 1-year high (HDX Signals)",
+              "flag_surge": "ADM1 surge: the week at least twice the 4 weeks before (ACLED)"}
 
 
 def _rules_in(rows: pd.DataFrame) -> list[str]:
-    return [c for c in (*(f"rule_{n}" for n in HISTORY_RULES), *PRACTICE_RULES) if c in rows]
+    """The rule columns of ``rows``: history rules' raw scores, then practice rules' flags."""
+    return [c for c in rows if c.startswith("rule_")] + [c for c in rows if c.startswith("flag_")]
 
 
 def called(rows: pd.DataFrame, rule: str | None = None) -> np.ndarray:
@@ -47,7 +46,7 @@ def called(rows: pd.DataFrame, rule: str | None = None) -> np.ndarray:
     rows : pandas.DataFrame
         Verified rows (``week``, ``risk_tier`` and the rule columns).
     rule : str, optional
-        A rule column; default the model.
+        A rule column (``rule_<name>`` or ``flag_<name>``); default the model.
 
     Returns
     -------
@@ -56,7 +55,7 @@ def called(rows: pd.DataFrame, rule: str | None = None) -> np.ndarray:
     model = rows["risk_tier"].isin(CALLED_TIERS).to_numpy()
     if rule is None:
         return model
-    if rule in PRACTICE_RULES:
+    if rule.startswith("flag_"):
         return (rows[rule].fillna(0) > 0).to_numpy()
     out = np.zeros(len(rows), dtype=bool)
     for _, part in rows.groupby("week", sort=False):
@@ -121,11 +120,25 @@ def _deaths(rows: pd.DataFrame) -> dict:
     return out
 
 
-def tier_reliability(rows: pd.DataFrame) -> list[dict]:
-    """Per risk tier: its range, the units in it and the share that saw a fatal event."""
-    edges = (0.0, *TIER_CUTS, 1.0)
+def tier_reliability(rows: pd.DataFrame, tiers: Sequence[str], cuts: Sequence[float]) -> list[dict]:
+    """Per risk tier: its range, the units in it and the share that saw a fatal event.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Verified rows (``risk_tier``, ``probability``, ``outcome``).
+    tiers : sequence of str
+        The tier names, lowest first (:data:`sahelrisk.scoring.week.TIERS`).
+    cuts : sequence of float
+        The probabilities between them (:data:`sahelrisk.scoring.week.TIER_CUTS`).
+
+    Returns
+    -------
+    list of dict
+    """
+    edges = (0.0, *cuts, 1.0)
     out = []
-    for k, tier in enumerate(TIERS):
+    for k, tier in enumerate(tiers):
         part = rows[rows["risk_tier"] == tier]
         out.append({"tier": tier, "low": edges[k], "high": edges[k + 1], "units": int(len(part)),
                     "with_event": int(part["outcome"].sum()),

@@ -30,7 +30,7 @@ from sahelrisk.features.spec import spec_from_json
 from sahelrisk.features.targets import build_targets, last_observed_origin, target_column
 from sahelrisk.files import write_folder_atomic
 from sahelrisk.publishing.ledger import Revision, check_ledger, on_time
-from sahelrisk.scoring.rules import PRACTICE_RULES
+from sahelrisk.scoring.week import TIER_CUTS, TIERS
 
 __all__ = ["verify_published", "verified_rows", "VerifyResult", "TRACK_RECORD_DIR"]
 
@@ -130,7 +130,7 @@ def _areas(rows: pd.DataFrame, revision: Revision, level: str) -> pd.DataFrame |
         return None
     key = f"{level}_pcode"
     published = pd.read_csv(path, usecols=lambda c: c in (key, "country_iso3", "probability", "risk_tier"))
-    agg = {"outcome": "max", **{c: "max" for c in PRACTICE_RULES if c in rows},
+    agg = {"outcome": "max", **{c: "max" for c in rows if c.startswith("flag_")},
            **{c: "sum" for c in rows if c.startswith("rule_")}}
     per_area = rows.groupby(key).agg(agg).reset_index()
     out = published.merge(per_area, on=key, how="inner")
@@ -238,14 +238,14 @@ def _record(cells: pd.DataFrame, areas: dict[str, pd.DataFrame], result: VerifyR
     weeks = []
     for week, part in cells.groupby("week", sort=True):
         entry = {"week": str(pd.Timestamp(week).date()), "level": "cells", **week_record(part),
-                 "tiers": tier_reliability(part)}
+                 "tiers": tier_reliability(part, TIERS, TIER_CUTS)}
         weeks.append(entry)
         for level, rows in areas.items():
             those = rows[rows["week"] == week]
             if len(those):
                 weeks.append({"week": entry["week"], "level": level, **week_record(those)})
     return {"data_end": str(result.data_end), "verified": result.verified, "pending": result.pending,
-            "called_tiers": ["high", "very high"], "summary": result.summary, "tiers": tier_reliability(cells),
+            "called_tiers": ["high", "very high"], "summary": result.summary, "tiers": tier_reliability(cells, TIERS, TIER_CUTS),
             "weeks": weeks}
 
 

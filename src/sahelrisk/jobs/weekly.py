@@ -35,6 +35,7 @@ from sahelrisk.files import restore_old, write_text_atomic
 from sahelrisk.jobs.health import drift_report, feed_health
 from sahelrisk.jobs.lock import job_lock
 from sahelrisk.jobs.run import RunPolicy, Step, StepRunner, run_week, window_step
+from sahelrisk.jobs.verify import verify_published
 from sahelrisk.modeling.spec import TrainingSpec, load_training_spec
 from sahelrisk.registry import tracking
 from sahelrisk.registry.cache import cached_version, load_cached_champion, save_champion
@@ -277,6 +278,8 @@ def _run(job: WeeklyJob, steps: StepRunner, record: dict) -> WeeklyResult:
         record["promotion"] = {"challenger": outcome.version, "champion_before": outcome.champion_before,
                                "promoted": outcome.promoted, "reason": outcome.decision,
                                "deaths_forecast": outcome.severity_note}
+    record["track_record"] = steps.run("verify", lambda s: _verify(s, job, run.scored.inputs),
+                                       say="verifying the published weeks whose outcomes are in")
     loaded = run.scored.model
     record.update(champion=loaded.version, model=loaded.name, model_identity=loaded.identity)
     stale = [c.country for c in run.scored.result.coverage if c.stale]
@@ -388,6 +391,21 @@ def _update(step: Step, job: WeeklyJob, countries: Sequence[str]) -> dict:
     return {"status": "warning" if outcome.warnings else "ok", "new": outcome.new, "changed": outcome.changed,
             "warnings": outcome.warnings, "added": revisions.added, "revised": revisions.revised,
             "withdrawn": revisions.withdrawn}
+
+
+def _verify(step: Step, job: WeeklyJob, inputs: PanelInputs) -> dict:
+    """The track record brought up to date from the data just loaded. The week is published
+    already: a damaged ledger or a failure here is a warning in the record, not a failed run."""
+    try:
+        result = verify_published(job.out_dir, job.data_dir, job.catalog, inputs=inputs)
+    except SahelriskError as e:
+        step.status, step.detail = "warning", str(e)[:300]
+        return {"error": str(e)[:500]}
+    if result.problems:
+        step.status, step.detail = "warning", f"{len(result.problems)} frozen file(s) changed: {result.problems[0]}"
+    else:
+        step.detail = f"{len(result.verified)} verified, {len(result.pending)} waiting for their outcomes"
+    return {"verified": len(result.verified), "pending": len(result.pending), "problems": result.problems[:20]}
 
 
 def _health(loaded: LoadedModel, inputs: PanelInputs, week: pd.Timestamp, spec: TrainingSpec) -> dict:

@@ -27,7 +27,8 @@ __all__ = ["history_rules", "practice_rules", "signal_levels", "surge_flags", "H
            "SURGE_FACTOR", "PRACTICE_RULES"]
 
 HISTORY_RULES = tuple(name for name in BASELINES if name != "zero")
-PRACTICE_RULES = ("hdx_signal", "surge")
+PRACTICE_RULES = ("flag_hdx_signal", "flag_surge")
+"""Their columns; history rules are ``rule_<name>`` (raw scores), practice rules ``flag_<name>``."""
 SIGNAL_MIN_FATALITIES = 100
 SURGE_FACTOR = 2.0
 _DAYS = 30
@@ -137,8 +138,8 @@ def practice_rules(events: pd.DataFrame, units: pd.DataFrame, adm1: pd.DataFrame
     Returns
     -------
     pandas.DataFrame
-        ``unit_id``, ``hdx_signal`` (0, 1 or 3: the stronger of its country's and its ADM1 area's)
-        and ``surge`` (0 or 1).
+        ``unit_id``, ``flag_hdx_signal`` (0, 1 or 3: the stronger of its country's and its ADM1
+        area's) and ``flag_surge`` (0 or 1).
     """
     country = signal_levels(events, "country_iso3", week)
     out = pd.DataFrame({"unit_id": units["unit_id"].to_numpy()})
@@ -156,6 +157,6 @@ def practice_rules(events: pd.DataFrame, units: pd.DataFrame, adm1: pd.DataFrame
         area_level = units["adm1_pcode"].map(signal_levels(placed, "adm1_pcode", week)).fillna(0).to_numpy()
         level = np.maximum(level, area_level)
         surge = units["adm1_pcode"].map(surge_flags(placed, "adm1_pcode", week)).fillna(0).to_numpy("int64")
-    out["hdx_signal"] = level.astype("int64")
-    out["surge"] = surge
+    out["flag_hdx_signal"] = level.astype("int64")
+    out["flag_surge"] = surge
     return out

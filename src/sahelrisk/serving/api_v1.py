@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from sahelrisk.errors import SpecError
 from sahelrisk.serving.context import cached, services
-from sahelrisk.serving.responses import route_response, table_response
+from sahelrisk.serving.responses import csv_response, route_response, table_response
 from sahelrisk.serving.security import check_token, read_bounded
 
 __all__ = ["router"]
@@ -37,6 +37,24 @@ def api_weeks(request: Request) -> list[dict]:
                     "model": run["model"], "model_version": run["model_version"], "units": run.get("units"),
                     "files": archive.files(week)})
     return out
+
+
+@router.get("/track-record", tags=["track record"])
+def api_track_record(request: Request, format: Annotated[str, Query(pattern="^(json|csv)$")] = "json") -> Response:
+    """How the published forecasts did once their outcomes came in: rolling summaries against the
+    rules (JSON), or one row per verified week and level (CSV)."""
+    archive = services(request).archive
+    if format == "csv":
+        return csv_response(archive.track_weeks(), "track_record")
+    return JSONResponse(archive.track_record())
+
+
+@router.get("/provenance/{week}", tags=["track record"])
+def api_provenance(request: Request, week: str) -> dict:
+    """Every frozen revision of a published week: files with their SHA-256, the model, the spec's
+    hash, the data vintage, and its place in the hash-chained ledger."""
+    archive = services(request).archive
+    return {"week": archive.week(week), "revisions": archive.provenance(week)}
 
 
 @router.get("/weeks/{week}/cells", tags=["weeks"])

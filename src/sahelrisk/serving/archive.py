@@ -23,6 +23,8 @@ import pandas as pd
 from sahelrisk.calendar import Week
 from sahelrisk.errors import NotFoundError, SpecError
 from sahelrisk.i18n import LANGUAGES
+from sahelrisk.jobs.verify import TRACK_RECORD_DIR
+from sahelrisk.publishing.ledger import read_ledger, revisions
 from sahelrisk.publishing.outputs import output_files
 
 __all__ = ["Archive", "WEEK_PATTERN"]
@@ -107,6 +109,31 @@ class Archive:
             while len(self._cache) > self.keep * 4:
                 self._cache.popitem(last=False)
         return value
+
+    def track_record(self) -> dict:
+        """The track record ``sahelrisk verify`` wrote (``track_record/track_record.json``)."""
+        path = self.root / TRACK_RECORD_DIR / "track_record.json"
+        if not path.is_file():
+            raise NotFoundError("no published week is verified yet: the track record is written by 'sahelrisk verify' "
+                                "(and the weekly job) once a published week's outcomes are in the data")
+        return self._cached(("track_record",), path, lambda p: json.loads(p.read_text("utf-8")))
+
+    def track_weeks(self) -> pd.DataFrame:
+        """The track record one row per verified week and level (``track_record/weeks.csv``)."""
+        self.track_record()   # the same one-line error when there is none
+        path = self.root / TRACK_RECORD_DIR / "weeks.csv"
+        return self._cached(("track_weeks",), path, pd.read_csv)
+
+    def provenance(self, week: str) -> list[dict]:
+        """Every frozen revision of a published week: its ledger entry and its manifest (files and
+        their SHA-256, the model, the spec's hash, the data vintage)."""
+        week = self.week(week)
+        entries = {(e["week"], int(e["revision"])): e for e in read_ledger(self.root)}
+        found = [{"ledger": entries[(r.week, r.revision)], "manifest": r.manifest}
+                 for r in revisions(self.root) if r.week == week]
+        if not found:
+            raise NotFoundError(f"the week of {week} was published before the ledger was kept: it has no frozen revision")
+        return found
 
     def run(self, week: str) -> dict:
         """The week's ``run.json``: the model, the data cut-off, coverage and timings."""
