@@ -115,3 +115,24 @@ def test_the_areas_most_at_risk_of_a_mass_casualty_event_are_listed_with_interva
     section = page[page.index(heading):]
     assert section.index("Soum") < section.index("Niono")            # ranked by P(10+ deaths)
     assert f"<td>{cell}</td>" in section and "<td>0–94</td>" in section
+
+
+def test_how_last_months_forecasts_did_is_told_in_both_languages():
+    track = {"weeks": [{"week": "2023-11-27", "level": "cells", "positives": 41,
+                        "calls": {"model": {"called": 120, "caught": 33},
+                                  "rule_decay_neighbours": {"called": 120, "caught": 31}}}],
+             "summary": [{"scope": "all", "window_weeks": 4, "weeks": 4, "positives": 1500,
+                          "calls": {"model": {"called": 480, "caught": 117},
+                                    "rule_decay_neighbours": {"called": 480, "caught": 110}}}]}
+    kwargs = dict(week="2023-12-25", horizon_weeks=4, model_version="m", latest_event="2023-12-31", adm2=_areas(),
+                  metrics={}, track=track)
+    en, fr = render_bulletin(**kwargs, lang="en"), render_bulletin(**kwargs, lang="fr")
+    assert "How our forecasts of a month ago did" in en
+    assert ("For the week of November 27, 2023, a fatal attack happened in 41 cells; 33 of them had been called high "
+            "or very high (120 cells called).") in en
+    assert "The rule of recent violence, given as many cells, had 31." in en
+    assert "Over the last 4 verified weeks: 117 of 1,500 cells" in en and "recent violence had 110." in en
+    assert "Nos prévisions d'il y a un mois, vérifiées" in fr and "Pour la semaine du 27 novembre 2023" in fr
+    assert "117 des 1\u202f500 cellules" in fr or "117 des 1\xa0500 cellules" in fr   # French digit grouping
+    none = render_bulletin(**{**kwargs, "track": None}, lang="fr")
+    assert "Aucune semaine publiée n'a encore ses résultats dans les données." in none

@@ -52,6 +52,7 @@ from sahelrisk.features.panel import PanelInputs, layers_needed, load_inputs
 from sahelrisk.features.spec import PanelSpec
 from sahelrisk.i18n import LANGUAGES
 from sahelrisk.jobs.train import TrainOutcome, train_and_track
+from sahelrisk.jobs.verify import read_track_record
 from sahelrisk.modeling.spec import TrainingSpec, load_training_spec
 from sahelrisk.publishing.ledger import freeze
 from sahelrisk.publishing.outputs import write_outputs
@@ -228,6 +229,7 @@ def publish_step(scored: Scored, out_dir: Path, *, langs: Sequence[str] = LANGUA
                  published_at: str | None = None) -> Path:
     """Write the week's grids, area tables, maps and bulletins into ``<out_dir>/<week>/``, and
     freeze them as the week's next revision in the ledger (:mod:`sahelrisk.publishing.ledger`).
+    The bulletins tell the track record as last verified in ``out_dir``.
 
     Parameters
     ----------
@@ -250,7 +252,8 @@ def publish_step(scored: Scored, out_dir: Path, *, langs: Sequence[str] = LANGUA
         The week's folder.
     """
     folder = write_outputs(scored.result, scored.model, scored.inputs, out_dir,
-                           horizon_weeks=scored.model.horizon_weeks, langs=tuple(langs), extra=extra, health=health)
+                           horizon_weeks=scored.model.horizon_weeks, langs=tuple(langs), extra=extra, health=health,
+                           track=read_track_record(out_dir))
     vintage = data_vintage_of(scored, catalog, data_dir) if catalog is not None and data_dir is not None else None
     freeze(folder, vintage=vintage, published_at=published_at)
     return folder

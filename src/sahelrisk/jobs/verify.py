@@ -32,7 +32,7 @@ from sahelrisk.files import write_folder_atomic
 from sahelrisk.publishing.ledger import Revision, check_ledger, on_time
 from sahelrisk.scoring.week import TIER_CUTS, TIERS
 
-__all__ = ["verify_published", "verified_rows", "VerifyResult", "TRACK_RECORD_DIR"]
+__all__ = ["verify_published", "verified_rows", "read_track_record", "VerifyResult", "TRACK_RECORD_DIR"]
 
 TRACK_RECORD_DIR = "track_record"
 _CELL_COLUMNS = ["unit_id", "country_iso3", "adm1_pcode", "adm2_pcode", "probability", "risk_tier",
@@ -80,6 +80,16 @@ class VerifyResult:
         if self.problems:
             raise LedgerError(f"{len(self.problems)} frozen file(s) or ledger line(s) changed; first: "
                               f"{self.problems[0]}; restore the outputs folder from a backup")
+
+
+def read_track_record(out_dir: str | Path) -> dict | None:
+    """The track record last written in ``out_dir``; None when there is none or it cannot be read
+    (a bulletin is published without its track-record section rather than not at all)."""
+    path = Path(out_dir) / TRACK_RECORD_DIR / "track_record.json"
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _run(revision: Revision) -> dict:

@@ -216,7 +216,7 @@ def render_bulletin(*, week: DateLike, horizon_weeks: int, model_version: str, l
                     metrics: dict, map_png: str | Path | None = None, top: int = 20, risers: int = 10,
                     coverage: Sequence[Any] = (), cells: pd.DataFrame | None = None, recent: pd.DataFrame | None = None,
                     sites: pd.DataFrame | None = None, top_sites: int = 10, health: dict | None = None,
-                    lang: str = "en") -> str:
+                    track: dict | None = None, lang: str = "en") -> str:
     """The bulletin as an HTML page in ``lang``.
 
     Parameters
@@ -233,6 +233,9 @@ def render_bulletin(*, week: DateLike, horizon_weeks: int, model_version: str, l
         Scored mining sites (:func:`sahelrisk.routes.risk.site_risk`); the ``top_sites`` first listed.
     coverage : sequence
         Per-country coverage (:class:`sahelrisk.data.extent.CountryCoverage`, or lines of text).
+    track : dict, optional
+        The track record as ``sahelrisk verify`` last wrote it (``track_record.json``): its most
+        recent verified week and last 4 weeks are told in words.
     lang : {"fr", "en"}
 
     Returns
@@ -259,7 +262,33 @@ def render_bulletin(*, week: DateLike, horizon_weeks: int, model_version: str, l
         accuracy=_accuracy(metrics, fmt), sites=site_rows(sites, top_sites, lang, fmt),
         site_radius_km=fmt.number(DEFAULT_RADIUS_KM), feeds=_feeds(health, fmt), deadly=_deadly_rows(adm2, lang, fmt),
         drifted=[d["feature"] for d in (health or {}).get("drift", []) if d.get("alert")],
-        row_drops=_row_drops(health, fmt), fallback=_fallback(health))
+        row_drops=_row_drops(health, fmt), fallback=_fallback(health), track=_track(track, fmt))
+
+
+def _rule_caught(calls: dict) -> int | None:
+    rule = calls.get("rule_decay_neighbours") or calls.get("rule_decay")
+    return None if rule is None else int(rule["caught"])
+
+
+def _track(track: dict | None, fmt: Formatter) -> dict | None:
+    """The last verified week's cells and the last 4 verified weeks, for the bulletin's sentences."""
+    weeks = [w for w in (track or {}).get("weeks", []) if w.get("level") == "cells" and w.get("calls")]
+    if not weeks:
+        return None
+    last = weeks[-1]
+    out: dict = {"week": fmt.date(last["week"]), "positives": fmt.number(last["positives"]),
+                 "caught": fmt.number(last["calls"]["model"]["caught"]),
+                 "called": fmt.number(last["calls"]["model"]["called"]), "rule": _rule_caught(last["calls"]),
+                 "window": None}
+    window = next((e for e in (track or {}).get("summary", []) if e.get("scope") == "all" and e.get("window_weeks") == 4),
+                  None)
+    if window is not None and _rule_caught(window["calls"]) is not None:
+        out["window"] = {"weeks": window["weeks"], "positives": fmt.number(window["positives"]),
+                         "caught": fmt.number(window["calls"]["model"]["caught"]),
+                         "rule": fmt.number(_rule_caught(window["calls"]))}
+    if out["rule"] is not None:
+        out["rule"] = fmt.number(out["rule"])
+    return out
 
 
 def _is_date(value: object) -> bool:

@@ -44,7 +44,7 @@ def output_files(langs: Sequence[str] = LANGUAGES) -> tuple[str, ...]:
 
 
 def write_outputs(result: ScoreResult, loaded: LoadedModel, inputs: PanelInputs, out_dir: str | Path, *, horizon_weeks: int, extra: dict | None = None,
-                  langs: Sequence[str] = LANGUAGES, health: dict | None = None) -> Path:
+                  langs: Sequence[str] = LANGUAGES, health: dict | None = None, track: dict | None = None) -> Path:
     """Write one scoring run's outputs into ``<out_dir>/<week>/``, whole or not at all.
 
     Parameters
@@ -59,6 +59,8 @@ def write_outputs(result: ScoreResult, loaded: LoadedModel, inputs: PanelInputs,
     health : dict, optional
         Feed health and feature drift (:mod:`sahelrisk.jobs.health`), shown in the bulletins and
         kept in ``run.json``.
+    track : dict, optional
+        The track record as last verified (``track_record.json``), told in the bulletins.
 
     Returns
     -------
@@ -105,7 +107,7 @@ def write_outputs(result: ScoreResult, loaded: LoadedModel, inputs: PanelInputs,
                 week=week, horizon_weeks=horizon_weeks, model_version=model_version,
                 latest_event=cells["latest_event"].iloc[0], adm2=adm2, metrics=loaded.metrics,
                 map_png=tmp / f"map.{lang}.png", coverage=coverage, cells=cells, recent=recent, sites=sites,
-                health=health, lang=lang)
+                health=health, track=track, lang=lang)
             (tmp / f"bulletin.{lang}.html").write_text(page, encoding="utf-8")
             write_pdf(page, tmp / f"bulletin.{lang}.pdf")
         run = {"week": str(week.date()), "as_of": str(inputs.as_of), "horizon_weeks": horizon_weeks,
