@@ -94,6 +94,12 @@ class Formatter:
             pattern = re.sub(r"0(?=[^0]*$)", "0.0", pattern, count=1)
         return format_percent(float(value), format=pattern, locale=self.locale)
 
+    def decimal(self, value: Any, digits: int = 3) -> str:
+        """A score (average precision, Brier) with ``digits`` decimals; "-" for none."""
+        if value is None or pd.isna(value):
+            return "-"
+        return format_decimal(float(value), format="0." + "0" * digits, locale=self.locale)
+
     def points(self, value: Any) -> str:
         """A change of probability in percentage points, signed."""
         if value is None or pd.isna(value):

@@ -60,3 +60,8 @@ def test_rolling_windows_cover_the_last_weeks_per_country_with_an_interval_aroun
     gap = first["versus"]["rule_decay"]
     assert gap["low"] <= gap["difference"] <= gap["high"]
     assert summary[3]["weeks"] == 6    # 52 asked, 6 verified
+
+
+def test_one_verified_week_gives_the_difference_and_claims_no_interval():
+    gap = rolling_summary(_rows(1), windows=(4,))[0]["versus"]["rule_decay"]
+    assert gap["difference"] is not None and gap["low"] is None and gap["high"] is None

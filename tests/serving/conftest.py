@@ -15,7 +15,8 @@ LATEST = "2023-12-25"
 
 @pytest.fixture(scope="session")
 def published(registered, real_data, catalog, tmp_path_factory):
-    """The small champion's weeks of 2023-12-18 (English) and 2023-12-25 (both languages)."""
+    """The small champion's weeks of 2023-11-20 (English, verified: its track record is written),
+    2023-12-18 (English) and 2023-12-25 (both languages)."""
     from sahelrisk import api
     from sahelrisk.jobs.run import ROUTE_LAYERS, load_step, publish_step, score_step
 
@@ -23,8 +24,10 @@ def published(registered, real_data, catalog, tmp_path_factory):
     loaded = api.load_model("champion", name="test-grid-any-fatal-4w", mlruns=mlruns)
     inputs = load_step(catalog, real_data, loaded.spec, date(2023, 12, 31), layers=ROUTE_LAYERS)
     out = tmp_path_factory.mktemp("published")
-    for week, langs in (("2023-12-18", ("en",)), (LATEST, ("fr", "en"))):
+    for week, langs in (("2023-11-20", ("en",)), ("2023-12-18", ("en",)), (LATEST, ("fr", "en"))):
         publish_step(score_step(loaded, pd.Timestamp(week), inputs, catalog=catalog), out, langs=langs)
+    from sahelrisk.jobs.verify import verify_published
+    assert verify_published(out, real_data, catalog, inputs=inputs).verified == ["2023-11-20"]
     return out, mlruns
 
 

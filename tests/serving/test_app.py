@@ -207,3 +207,78 @@ def test_the_track_record_and_each_weeks_provenance_are_served(out, tmp_path):
     assert api.get("/api/v1/track-record").json()["verified"] == ["2023-11-27"]
     csv = api.get("/api/v1/track-record?format=csv")
     assert csv.headers["content-type"].startswith("text/csv") and "2023-11-27,cells,0.31" in csv.text
+
+
+def _track_record(out):
+    (out / "track_record").mkdir(exist_ok=True)
+    calls = {"model": {"called": 120, "caught": 33}, "rule_decay_neighbours": {"called": 120, "caught": 31},
+             "flag_surge": {"called": 40, "caught": 5}}
+    summary = [{"scope": "all", "window_weeks": 4, "weeks": 4, "first_week": "2023-11-06", "last_week": "2023-11-27",
+                "positives": 41, "ap": 0.312, "brier": 0.041, "calls": calls,
+                "versus": {"rule_decay_neighbours": {"difference": 0.049, "low": -0.02, "high": 0.11}}}]
+    tiers = [{"tier": t, "low": lo, "high": hi, "units": 100, "with_event": 5, "share": s, "mean_forecast": s}
+             for t, lo, hi, s in (("low", 0, 0.02, 0.01), ("elevated", 0.02, 0.1, 0.05), ("high", 0.1, 0.3, 0.2),
+                                  ("very high", 0.3, 1.0, 0.45))]
+    record = {"data_end": "2023-12-31", "verified": ["2023-11-27"], "pending": ["2023-12-04"], "summary": summary,
+              "tiers": tiers, "weeks": []}
+    (out / "track_record" / "track_record.json").write_text(json.dumps(record))
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", ["Of the 41 cells where a deadly attack happened, 33 had been called high or very high.",
+            "The rule of recent violence, given as many cells, had 31.", "+4.9 pts (−2.0 pts .. +11.0 pts)",
+            "recent violence nearby"]),
+    ("fr", ["Des 41 cellules touchées par une attaque meurtrière, 33 avaient été classées en risque élevé ou très élevé.",
+            "violence récente à proximité", "flambée de la semaine (ACLED)", "0,312"])])
+def test_the_track_record_page_tells_the_record_in_a_planners_words(out, tmp_path, lang, words):
+    api = client(out, tmp_path)
+    empty = api.get(f"/track-record?lang={lang}")
+    assert empty.status_code == 200 and ("No published week has its outcomes" in empty.text
+                                         or "Aucune semaine publiée" in empty.text)
+    _track_record(out)
+    page = api.get(f"/track-record?lang={lang}").text
+    for expected in words:
+        assert expected in page
+    assert page.count("<rect") == 8 and "2023-12-04" not in page   # dates written in the language
+
+
+def _on(day):
+    from datetime import datetime, timezone
+    return lambda: datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "This map is old: the newest published week is the week of December 25, 2023, with data up to "
+           "December 25, 2023, 23 days ago."),
+    ("fr", "Cette carte est ancienne : la semaine publiée la plus récente est celle du 25 décembre 2023, avec des "
+           "données jusqu\u2019au 25 décembre 2023, il y a 23 jours.")])
+def test_the_week_page_says_when_the_newest_map_is_old(out, tmp_path, lang, words):
+    import html
+    fresh = client(out, tmp_path, clock=_on("2024-01-03T08:00:00")).get(f"/weeks/2023-12-18?lang={lang}").text
+    assert 'id="freshness"' not in fresh                                  # 9 days: fresh
+    old = client(out, tmp_path, clock=_on("2024-01-17T08:00:00")).get(f"/weeks/2023-12-18?lang={lang}").text
+    assert 'id="freshness"' in old
+    assert words.replace("\u2019", "'") in html.unescape(old)
+
+
+def test_health_tells_the_newest_week_its_age_its_sources_and_the_next_run(out, tmp_path):
+    from sahelrisk.publishing.ledger import freeze
+    freeze(out / "2023-12-25", vintage={"events": {"ucdp_candidate": {"releases": ["candidate_26_0_2"],
+                                                                      "latest_event": "2023-12-24"}}})
+    health = client(out, tmp_path, clock=_on("2024-01-03T08:00:00")).get("/api/v1/health").json()
+    assert health["newest_week"] == "2023-12-25" and health["data_age_days"] == 9 and health["status"] == "ok"
+    assert health["sources"]["ucdp_candidate"]["latest_event"] == "2023-12-24"
+    assert health["next_run_due"] == "2024-01-08"                         # the next Monday
+    late = client(out, tmp_path, clock=_on("2024-01-22T08:00:00")).get("/api/v1/health").json()
+    assert late["status"] == "stale" and late["data_age_days"] == 28
+    nothing = client(tmp_path / "empty", tmp_path).get("/api/v1/health").json()
+    assert nothing["status"] == "nothing published" and nothing["newest_week"] is None
+
+
+def test_the_last_verified_weeks_map_is_served_and_other_names_are_not(out, tmp_path):
+    _track_record(out)
+    (out / "track_record" / "last_week.fr.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    api = client(out, tmp_path)
+    assert api.get("/track-record/last_week.fr.png").headers["content-type"] == "image/png"
+    assert api.get("/track-record/last_week.en.png").status_code == 404
+    assert api.get("/track-record/..%2Frun.json").status_code == 404

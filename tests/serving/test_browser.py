@@ -123,3 +123,15 @@ def test_the_mining_sites_table_sorts_in_the_browser(page):
     assert page.locator("#sites tbody tr").first.inner_text() != first
     page.click("#sites th:nth-child(6)")            # again: descending, the riskiest first
     assert page.locator("#sites tbody tr").first.inner_text() == first
+
+
+def test_a_planner_reads_how_often_the_published_maps_were_right_in_french(page):
+    page.goto("/track-record?lang=fr")
+    assert page.locator("h1").inner_text() == "Les cartes publiées ont-elles vu juste ?"
+    claim = page.locator("p.claim").first.inner_text()
+    assert claim.startswith("Des ") and "avaient été classées en risque élevé ou très élevé" in claim
+    assert page.locator("table.track").first.locator("tbody tr").count() >= 3     # sahelrisk and the rules
+    page.wait_for_function("document.querySelector('img.verified-map') && document.querySelector('img.verified-map').naturalWidth > 0")
+    assert page.locator("svg.reliability rect").count() == 8
+    assert page.console_errors == []
+    _shot(page, "track_record.png")

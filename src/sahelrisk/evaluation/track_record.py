@@ -196,6 +196,9 @@ def _versus(rows: pd.DataFrame, *, resamples: int, seed: int) -> dict:
     sums = per_week.groupby("week", sort=True).sum()
     if sums["positives"].sum() == 0:
         return {}
+    if len(sums) < 2:   # one week: the difference, and no interval to claim
+        return {rule: {"difference": _round((sums["model"].sum() - sums[rule].sum()) / sums["positives"].sum()),
+                       "low": None, "high": None} for rule in _rules_in(rows)}
     draws = resample_sums(sums.to_numpy(dtype=float), resamples=resamples, seed=seed)
     columns = list(sums.columns)
     positives = draws[:, columns.index("positives")]

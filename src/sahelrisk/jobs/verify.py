@@ -7,7 +7,9 @@ located events as known now; writes ``<out>/track_record/`` whole or not at all:
 - ``track_record.json``: the rolling summaries (last 4, 13 and 52 verified weeks, all countries
   and per country, against every rule), each verified week's record, the tiers' reliability and
   the weeks still waiting for their outcomes;
-- ``weeks.csv``: one row per verified week and level (cells, ADM1, ADM2), for spreadsheets.
+- ``weeks.csv``: one row per verified week and level (cells, ADM1, ADM2), for spreadsheets;
+- ``last_week.<lang>.png``: the last verified week's hits (called, and an attack), misses (an
+  attack not called) and false alarms (called, no attack).
 """
 
 from __future__ import annotations
@@ -18,18 +20,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from sahelrisk.data.catalog import Catalog
 from sahelrisk.data.sources.families import select_sources
 from sahelrisk.data.window import find_window, resolve_window
 from sahelrisk.errors import DataError, LedgerError, SpecError
-from sahelrisk.evaluation.track_record import rolling_summary, tier_reliability, week_record
+from sahelrisk.evaluation.track_record import CALLED_TIERS, rolling_summary, tier_reliability, week_record
 from sahelrisk.features.panel import PanelInputs, build_units, load_inputs
 from sahelrisk.features.spec import spec_from_json
 from sahelrisk.features.targets import build_targets, last_observed_origin, target_column
 from sahelrisk.files import write_folder_atomic
+from sahelrisk.i18n import LANGUAGES
 from sahelrisk.publishing.ledger import Revision, check_ledger, on_time
+from sahelrisk.publishing.maps import hits_map
 from sahelrisk.scoring.week import TIER_CUTS, TIERS
 
 __all__ = ["verify_published", "verified_rows", "read_track_record", "VerifyResult", "TRACK_RECORD_DIR"]
@@ -239,8 +245,18 @@ def verify_published(out_dir: str | Path, data_dir: Path | None, catalog: Catalo
     result.summary = rolling_summary(every)
     record = _record(every, {level: pd.concat(found, ignore_index=True) for level, found in areas.items() if found},
                      result)
-    result.folder = _write(out_dir, record)
+    last = published[result.verified[-1]]
+    result.folder = _write(out_dir, record, _statuses(last, every[every["week"] == pd.Timestamp(last.week)]))
     return result
+
+
+def _statuses(revision: Revision, rows: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The last verified week's cells as published, each a hit, a miss, a false alarm or quiet."""
+    grid = gpd.read_parquet(revision.read("risk_grid.parquet"), columns=["unit_id", "geometry"])
+    called = rows["risk_tier"].isin(CALLED_TIERS).to_numpy()
+    event = rows["outcome"].to_numpy() > 0
+    status = np.select([called & event, event, called], ["hit", "miss", "false alarm"], "quiet")
+    return grid.merge(pd.DataFrame({"unit_id": rows["unit_id"].to_numpy(), "status": status}), on="unit_id")
 
 
 def _record(cells: pd.DataFrame, areas: dict[str, pd.DataFrame], result: VerifyResult) -> dict:
@@ -254,12 +270,12 @@ def _record(cells: pd.DataFrame, areas: dict[str, pd.DataFrame], result: VerifyR
             those = rows[rows["week"] == week]
             if len(those):
                 weeks.append({"week": entry["week"], "level": level, **week_record(those)})
-    return {"data_end": str(result.data_end), "verified": result.verified, "pending": result.pending,
+    return {"data_end": str(result.data_end), "verified": result.verified, "last_verified": result.verified[-1], "pending": result.pending,
             "called_tiers": ["high", "very high"], "summary": result.summary, "tiers": tier_reliability(cells, TIERS, TIER_CUTS),
             "weeks": weeks}
 
 
-def _write(out_dir: Path, record: dict) -> Path:
+def _write(out_dir: Path, record: dict, last_week: gpd.GeoDataFrame) -> Path:
     rows = []
     for entry in record["weeks"]:
         flat = {k: v for k, v in entry.items() if not isinstance(v, (dict, list))}
@@ -270,5 +286,7 @@ def _write(out_dir: Path, record: dict) -> Path:
     def fill(tmp: Path) -> None:
         (tmp / "track_record.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
         pd.DataFrame(rows).to_csv(tmp / "weeks.csv", index=False)
+        for lang in LANGUAGES:   # printable, and readable offline
+            hits_map(last_week, tmp / f"last_week.{lang}.png", week=record["verified"][-1], lang=lang)
 
     return write_folder_atomic(out_dir / TRACK_RECORD_DIR, fill)

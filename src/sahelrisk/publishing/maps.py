@@ -276,3 +276,43 @@ def static_map(cells: gpd.GeoDataFrame, adm2: gpd.GeoDataFrame, countries: gpd.G
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+HIT_COLOURS = {"hit": "#1a9641", "miss": "#d7191c", "false alarm": "#fdae61", "quiet": "#eeeeee"}
+"""A verified week's cells: called with an attack, an attack not called, called with none, neither."""
+
+
+def hits_map(cells: gpd.GeoDataFrame, path: str | Path, *, week: str, lang: str = "en") -> None:
+    """A printable PNG of a verified week: the cells called high or very high that saw a fatal
+    attack (hits), the attacks in cells not called (misses) and the called cells that saw none.
+
+    Parameters
+    ----------
+    cells : geopandas.GeoDataFrame
+        The week's cells as published, with ``status`` (a key of :data:`HIT_COLOURS`).
+    path : path-like
+        The PNG written.
+    week : str
+        The week forecast from (``YYYY-MM-DD``).
+    lang : {"fr", "en"}
+    """
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    fmt = Formatter(lang)
+    labels = {"hit": gettext(lang, "called, and a fatal attack"), "miss": gettext(lang, "a fatal attack, not called"),
+              "false alarm": gettext(lang, "called, no fatal attack"), "quiet": gettext(lang, "neither")}
+    fig, ax = plt.subplots(figsize=(11, 8), dpi=100)
+    cells.plot(ax=ax, color=cells["status"].map(HIT_COLOURS), edgecolor="#cccccc", linewidth=0.2)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    counts = cells["status"].value_counts()
+    ax.legend(handles=[Patch(facecolor=colour, edgecolor="#999", label=f"{labels[name]} ({int(counts.get(name, 0))})")
+                       for name, colour in HIT_COLOURS.items()], loc="lower left", fontsize=9)
+    ax.set_title(plot_text(gettext(lang, "Week of %(week)s: the cells called high or very high, and the fatal attacks "
+                                         "of the weeks forecast", week=fmt.date(week))), fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

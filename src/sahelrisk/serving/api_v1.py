@@ -16,6 +16,7 @@ from sahelrisk.errors import SpecError
 from sahelrisk.serving.context import cached, services
 from sahelrisk.serving.responses import csv_response, route_response, table_response
 from sahelrisk.serving.security import check_token, read_bounded
+from sahelrisk.serving.views import health_view
 
 __all__ = ["router"]
 
@@ -47,6 +48,14 @@ def api_track_record(request: Request, format: Annotated[str, Query(pattern="^(j
     if format == "csv":
         return csv_response(archive.track_weeks(), "track_record")
     return JSONResponse(archive.track_record())
+
+
+@router.get("/health", tags=["weeks"])
+def api_health(request: Request) -> dict:
+    """The newest published week and how old its data is, each source's latest release and latest
+    event, the countries whose feed went stale, and when the next weekly run is due."""
+    found = services(request)
+    return health_view(found.archive, found.settings.clock().date())
 
 
 @router.get("/provenance/{week}", tags=["track record"])

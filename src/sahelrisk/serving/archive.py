@@ -124,6 +124,15 @@ class Archive:
         path = self.root / TRACK_RECORD_DIR / "weeks.csv"
         return self._cached(("track_weeks",), path, pd.read_csv)
 
+    def track_file(self, name: str) -> Path:
+        """One of the track record's files (``weeks.csv``, ``last_week.<lang>.png``...)."""
+        self.track_record()
+        allowed = {"track_record.json", "weeks.csv", *(f"last_week.{lang}.png" for lang in LANGUAGES)}
+        path = self.root / TRACK_RECORD_DIR / name
+        if name not in allowed or not path.is_file():
+            raise NotFoundError(f"{name!r} is not a file of the track record; choose one of {', '.join(sorted(allowed))}")
+        return path
+
     def provenance(self, week: str) -> list[dict]:
         """Every frozen revision of a published week: its ledger entry and its manifest (files and
         their SHA-256, the model, the spec's hash, the data vintage)."""

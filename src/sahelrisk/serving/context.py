@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -59,6 +60,8 @@ class ServeSettings:
         When set, computations and uploads need it (``SAHELRISK_API_TOKEN``).
     limits : Limits
         Upload size, track points, sites, stops and alternatives per request.
+    clock : callable
+        Today's date and time (UTC): the server is an edge and reads the system clock; tests set it.
     """
 
     out_dir: Path
@@ -67,6 +70,7 @@ class ServeSettings:
     mlruns: Path = Path("mlruns")
     token: str | None = None
     limits: Limits = field(default_factory=Limits)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
 
 
 def _copy(response: Response) -> Response:

@@ -35,7 +35,7 @@ from sahelrisk.serving.context import (
 )
 from sahelrisk.serving.responses import route_json
 from sahelrisk.serving.security import PUBLISHED_HTML_CSP, TOKEN_COOKIE, check_token, read_bounded
-from sahelrisk.serving.views import archive_view, events_along, route_view, sites_view, week_view
+from sahelrisk.serving.views import archive_view, events_along, freshness, route_view, sites_view, track_view, week_view
 
 __all__ = ["router"]
 
@@ -61,10 +61,12 @@ def home(request: Request) -> Response:
 def week_page(request: Request, week: str) -> Response:
     """A week: the map, the tiers, the highest areas, what changed, the downloads."""
     lang, base = lang_of(request), request.scope.get("root_path", "")
-    archive = services(request).archive
-    # keyed by the query too: a ?lang= page carries its cookie
-    return cached(request, ("week page", week, lang, base, request.url.query),
-                  lambda: render(request, "week.html.j2", {"view": week_view(archive, archive.week(week), lang)}))
+    found = services(request)
+    archive, today = found.archive, found.settings.clock().date()
+    # keyed by the query too (a ?lang= page carries its cookie), and by the day (the freshness banner)
+    return cached(request, ("week page", week, lang, base, request.url.query, today),
+                  lambda: render(request, "week.html.j2", {"view": week_view(archive, archive.week(week), lang),
+                                                           "fresh": freshness(archive, today, lang)}))
 
 
 @router.get("/weeks/{week}/files/{name}")
@@ -81,6 +83,20 @@ def week_file(request: Request, week: str, name: str) -> Response:
 def archive_page(request: Request) -> Response:
     """Every published week."""
     return render(request, "archive.html.j2", {"weeks": archive_view(services(request).archive, lang_of(request))})
+
+
+@router.get("/track-record", response_class=HTMLResponse)
+def track_record_page(request: Request) -> Response:
+    """How often the published maps were right: the verified weeks against the rules."""
+    return render(request, "track_record.html.j2", track_view(services(request).archive, lang_of(request)))
+
+
+@router.get("/track-record/{name}")
+def track_record_file(request: Request, name: str) -> Response:
+    """A file of the track record (the last verified week's map, the week rows)."""
+    path = services(request).archive.track_file(name)
+    return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix, "application/octet-stream"), filename=path.name,
+                        content_disposition_type="inline" if path.suffix == ".png" else "attachment")
 
 
 def _route_form(request: Request) -> dict:

@@ -6,6 +6,8 @@ The templates only lay these out; numbers, dates and tier names are formatted he
 
 from __future__ import annotations
 
+from datetime import date
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -13,6 +15,7 @@ from shapely.geometry.base import BaseGeometry
 
 from sahelrisk.calendar import events_in_weeks, forecast_period
 from sahelrisk.countries import known_countries
+from sahelrisk.errors import SahelriskError
 from sahelrisk.geo import metric_crs_for
 from sahelrisk.i18n import Formatter
 from sahelrisk.publishing.bulletin import area_rows, site_rows, tier_name, tier_rows, violence_name, what_changed
@@ -69,6 +72,92 @@ def archive_view(archive: Archive, lang: str) -> list[dict]:
                      "model": f"{run['model']} v{run['model_version']}", "units": fmt.number(run.get("units")),
                      "downloads": _downloads(archive, week, lang)})
     return rows
+
+
+FRESH_DAYS = 14
+"""A newest week whose data end longer ago than this is flagged as old on every week page."""
+
+
+def _newest(archive: Archive, today: date) -> tuple[str, dict, int] | None:
+    weeks = archive.weeks()
+    if not weeks:
+        return None
+    run = archive.run(weeks[0])
+    return weeks[0], run, (today - pd.Timestamp(run["as_of"]).date()).days
+
+
+def freshness(archive: Archive, today: date, lang: str) -> dict | None:
+    """The banner's words when the newest published week's data end more than :data:`FRESH_DAYS`
+    days before ``today``; None when the map is fresh."""
+    newest = _newest(archive, today)
+    if newest is None or newest[2] <= FRESH_DAYS:
+        return None
+    fmt = Formatter(lang)
+    return {"days": fmt.number(newest[2]), "as_of": fmt.date(newest[1]["as_of"]), "week": fmt.date(newest[0])}
+
+
+def health_view(archive: Archive, today: date) -> dict:
+    """What ``GET /api/v1/health`` answers: the newest week, how old its data is, each source's
+    latest release and latest event, each country's staleness, and when the next run is due."""
+    next_run = today + pd.Timedelta(days=7 - today.weekday())   # the weekly job runs on Mondays
+    newest = _newest(archive, today)
+    if newest is None:
+        return {"status": "nothing published", "newest_week": None, "next_run_due": str(next_run)}
+    week, run, age = newest
+    sources: dict = {}
+    try:
+        sources = archive.provenance(week)[-1]["manifest"].get("data", {}).get("events", {})
+    except SahelriskError:   # published before the ledger was kept: no vintage to tell
+        sources = {}
+    stale = [c.get("country") for c in run.get("country_coverage", []) if c.get("stale")]
+    return {"status": "stale" if age > FRESH_DAYS or stale else "ok", "newest_week": week, "as_of": run["as_of"],
+            "data_age_days": age, "fresh_within_days": FRESH_DAYS, "model": run.get("model"),
+            "model_version": run.get("model_version"), "sources": sources, "stale_countries": stale,
+            "next_run_due": str(next_run)}
+
+
+_RULE_LABELS = {"model": "sahelrisk", "rule_decay_neighbours": "recent violence nearby",
+                "rule_decay": "recent violence", "rule_rate52": "events of the last 52 weeks",
+                "rule_persistence": "any event of the last weeks",
+                "flag_hdx_signal": "30-day deaths at a 1-year high (HDX Signals)",
+                "flag_surge": "surge of the week (ACLED)"}
+
+
+def track_view(archive: Archive, lang: str) -> dict:
+    """The track-record page: each window's record in words, the table against every rule and the
+    tiers' reliability (empty when no published week is verified yet)."""
+    from sahelrisk.errors import NotFoundError
+    from sahelrisk.i18n import gettext
+    fmt = Formatter(lang)
+    try:
+        record = archive.track_record()
+    except NotFoundError:
+        return {"windows": [], "tiers": [], "pending": [], "verified": 0}
+    windows = []
+    for entry in (e for e in record.get("summary", []) if e.get("scope") == "all"):
+        calls, versus = entry["calls"], entry.get("versus", {})
+        rule = calls.get("rule_decay_neighbours") or calls.get("rule_decay")
+        rows = []
+        for name, counts in calls.items():
+            gap = versus.get(name)
+            rows.append({"caller": gettext(lang, _RULE_LABELS.get(name, name)), "called": fmt.number(counts["called"]),
+                         "caught": fmt.number(counts["caught"]),
+                         "share": fmt.percent(counts["caught"] / entry["positives"]) if entry["positives"] else "",
+                         "gap": "" if not gap or gap["difference"] is None else fmt.points(gap["difference"]) + (
+                             "" if gap["low"] is None else f" ({fmt.points(gap['low'])} .. {fmt.points(gap['high'])})")})
+        windows.append({"weeks": entry["weeks"], "first": fmt.date(entry["first_week"]),
+                        "last": fmt.date(entry["last_week"]), "positives": fmt.number(entry["positives"]),
+                        "caught": fmt.number(calls["model"]["caught"]),
+                        "rule": fmt.number(rule["caught"]) if rule else None, "rows": rows,
+                        "ap": fmt.decimal(entry.get("ap")), "brier": fmt.decimal(entry.get("brier"))})
+    tiers = [{"tier": tier_name(t["tier"], lang), "range": f"{fmt.percent(t['low'])} – {fmt.percent(t['high'])}",
+              "units": fmt.number(t["units"]), "share": fmt.percent(t["share"]) if t["share"] is not None else "",
+              "width": round(100 * (t["share"] or 0)), "low": round(100 * t["low"]), "high": round(100 * t["high"])}
+             for t in record.get("tiers", [])]
+    last = record.get("last_verified")
+    return {"windows": windows, "tiers": tiers, "verified": len(record.get("verified", [])),
+            "last_week": fmt.date(last) if last else None,
+            "pending": [fmt.date(w) for w in record.get("pending", [])], "data_end": fmt.date(record["data_end"])}
 
 
 def events_along(line: BaseGeometry, events: pd.DataFrame, week: object, buffer_km: float, weeks: int = 52,
