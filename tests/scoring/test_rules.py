@@ -40,7 +40,7 @@ def test_a_surge_is_a_week_at_least_twice_the_mean_of_the_four_before_that_mean_
 
 
 def test_units_take_the_stronger_flag_of_their_country_and_their_adm1_area():
-    adm1 = gpd.GeoDataFrame({"adm1_pcode": ["ML01", "ML02"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+    adm1 = gpd.GeoDataFrame({"pcode": ["ML01", "ML02"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
                             crs="EPSG:4326")
     before = [(d, 1, "MLI", 1.5, 0.5) for d in ("2023-05-10", "2023-05-17", "2023-05-24", "2023-05-31")]
     events = _events([("2023-06-10", 150, "MLI", 0.5, 0.5), *before, ("2023-06-06", 1, "MLI", 1.5, 0.5),
@@ -57,6 +57,7 @@ def test_history_rules_are_the_baselines_raw_scores_for_the_columns_the_panel_ha
     panel = pd.DataFrame({"unit_id": [1, 2], "conflict_events_hl26w": [0.0, 2.0], "conflict_events_queen_52w": [52, 0],
                           "conflict_events_52w": [0, 10], "conflict_events_4w": [0, 1]})
     rules = history_rules(panel, horizon=4)
-    assert list(rules.columns) == ["unit_id", "rule_persistence", "rule_rate52", "rule_decay", "rule_decay_neighbours"]
+    assert list(rules.columns) == ["unit_id", "rule_rate52", "rule_decay", "rule_decay_neighbours", "flag_persistence"]
+    assert list(rules["flag_persistence"]) == [0, 1]
     np.testing.assert_allclose(rules["rule_decay_neighbours"], [0.5, 2.0])
     assert "rule_decay" not in history_rules(panel.drop(columns="conflict_events_hl26w"), 4)

@@ -27,7 +27,7 @@ CALLED_TIERS = ("high", "very high")
 WINDOWS = (4, 13, 52)
 RULE_NAMES = {"rule_decay_neighbours": "recent violence nearby (decay_neighbours)",
               "rule_decay": "recent violence (decay)", "rule_rate52": "events of the last 52 weeks (rate52)",
-              "rule_persistence": "any event of the last weeks (persistence)",
+              "flag_persistence": "any event in the unit in the last weeks (persistence)",
               "flag_hdx_signal": "30-day fatalities at a 1-year high (HDX Signals)",
               "flag_surge": "ADM1 surge: the week at least twice the 4 weeks before (ACLED)"}
 

@@ -2,7 +2,8 @@
 the model against them on what each week knew.
 
 - **History rules** (:mod:`sahelrisk.modeling.baselines`): each unit's raw score from its own
-  event history (``decay_neighbours``, ``decay``, ``rate52``, ``persistence``), higher is riskier.
+  event history (``decay_neighbours``, ``decay``, ``rate52``), higher is riskier; and
+  ``persistence`` (any event in the unit in the last weeks), a flag.
 - **HDX-Signals-style rule** (OCHA's HDX Signals): an area is flagged when its fatalities of the
   30 days up to the week's end reach the highest 30-day total of the year before (a "1-year
   high"; ``3`` when also of the three years before) and at least :data:`SIGNAL_MIN_FATALITIES`.
@@ -26,7 +27,8 @@ from sahelrisk.modeling.baselines import BASELINES, baseline_score
 __all__ = ["history_rules", "practice_rules", "signal_levels", "surge_flags", "HISTORY_RULES", "SIGNAL_MIN_FATALITIES",
            "SURGE_FACTOR", "PRACTICE_RULES"]
 
-HISTORY_RULES = tuple(name for name in BASELINES if name != "zero")
+HISTORY_RULES = tuple(name for name in BASELINES if name not in ("zero", "persistence"))
+"""The history rules that rank units (``rule_<name>``); ``persistence`` is a flag (``flag_persistence``)."""
 PRACTICE_RULES = ("flag_hdx_signal", "flag_surge")
 """Their columns; history rules are ``rule_<name>`` (raw scores), practice rules ``flag_<name>``."""
 SIGNAL_MIN_FATALITIES = 100
@@ -47,14 +49,18 @@ def history_rules(panel_week: pd.DataFrame, horizon: int) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``unit_id`` and one ``rule_<name>`` column per rule that could be computed.
+        ``unit_id``, one ``rule_<name>`` column per ranking rule that could be computed, and
+        ``flag_persistence`` (1 where the unit had an event in the last weeks).
     """
     out = pd.DataFrame({"unit_id": panel_week["unit_id"].to_numpy()})
-    for name in HISTORY_RULES:
+    for name in (*HISTORY_RULES, "persistence"):
         try:
-            out[f"rule_{name}"] = baseline_score(name, panel_week, horizon)
+            score = baseline_score(name, panel_week, horizon)
         except SpecError:   # a rule whose columns the feature spec lacks is left out, not guessed
             continue
+        # a yes/no rule calls what it flags: ranking its ties would call units by their order
+        out[f"flag_{name}" if name == "persistence" else f"rule_{name}"] = score.astype("int64") \
+            if name == "persistence" else score
     return out
 
 
@@ -130,8 +136,8 @@ def practice_rules(events: pd.DataFrame, units: pd.DataFrame, adm1: pd.DataFrame
     units : pandas.DataFrame
         ``unit_id``, ``country_iso3`` and ``adm1_pcode`` of each unit.
     adm1 : geopandas.GeoDataFrame, optional
-        ADM1 areas (``adm1_pcode`` and geometry) to place events in; without it only the country
-        rule is applied.
+        The ADM1 layer (``pcode`` and geometry, as the catalog's ``admin1``) to place events in;
+        without it only the country rule is applied.
     week : date-like
         The week forecast from.
 
@@ -151,8 +157,8 @@ def practice_rules(events: pd.DataFrame, units: pd.DataFrame, adm1: pd.DataFrame
         points = gpd.GeoDataFrame(located[["date_start", "fatalities_best"]].reset_index(drop=True),
                                   geometry=gpd.points_from_xy(located["longitude"], located["latitude"]),
                                   crs="EPSG:4326")
-        placed = gpd.sjoin(points, adm1[["adm1_pcode", "geometry"]].to_crs("EPSG:4326"), how="left",
-                           predicate="within")
+        areas = adm1[["pcode", "geometry"]].rename(columns={"pcode": "adm1_pcode"}).to_crs("EPSG:4326")
+        placed = gpd.sjoin(points, areas, how="left", predicate="within")
         placed = placed[~placed.index.duplicated()]   # a point on a shared border counts once
         area_level = units["adm1_pcode"].map(signal_levels(placed, "adm1_pcode", week)).fillna(0).to_numpy()
         level = np.maximum(level, area_level)

@@ -118,7 +118,7 @@ def health_view(archive: Archive, today: date) -> dict:
 
 _RULE_LABELS = {"model": "sahelrisk", "rule_decay_neighbours": "recent violence nearby",
                 "rule_decay": "recent violence", "rule_rate52": "events of the last 52 weeks",
-                "rule_persistence": "any event of the last weeks",
+                "flag_persistence": "any event of the last weeks",
                 "flag_hdx_signal": "30-day deaths at a 1-year high (HDX Signals)",
                 "flag_surge": "surge of the week (ACLED)"}
 
