@@ -6,6 +6,7 @@ map of a West Africa run zoomed on northern Benin and Togo instead.
     python benchmarks/screenshots.py outputs/2023-12-25
     python benchmarks/screenshots.py outputs-west-africa/2023-12-25 --west-africa
     python benchmarks/screenshots.py outputs-west-africa-01/2023-12-25 --west-africa --shot map_fr_benin_togo_01.png
+    python benchmarks/screenshots.py --track-record /tmp/track/outputs   # the web app's track-record page, in French
 """
 
 from __future__ import annotations
@@ -50,8 +51,37 @@ def main(folder: Path, west_africa: bool = False, shot: str = "map_fr_benin_togo
     print(f"{HERE / 'bulletin_fr_page1.png'}  {(HERE / 'bulletin_fr_page1.png').stat().st_size // 1024} KiB")
 
 
+def track_record(out_dir: Path) -> None:
+    """The web app's track-record page in French, served from ``out_dir`` by uvicorn on 127.0.0.1."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from sahelrisk.serving.app import ServeSettings, create_app
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(ServeSettings(out_dir=out_dir, data_dir=out_dir, mlruns=out_dir / "mlruns"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        HERE.mkdir(exist_ok=True)
+        _shoot("track_record_fr.png", f"http://127.0.0.1:{port}/track-record?lang=fr")
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
 if __name__ == "__main__":
     argv = sys.argv[1:]
+    if "--track-record" in argv:
+        track_record(Path(argv[argv.index("--track-record") + 1]).resolve())
+        sys.exit(0)
     name = argv[argv.index("--shot") + 1] if "--shot" in argv else "map_fr_benin_togo.png"
     args = [a for a in argv if a not in ("--west-africa", "--shot", name)]
     main(Path(args[0] if args else "outputs/2023-12-25").resolve(), west_africa="--west-africa" in argv, shot=name)

@@ -3,8 +3,10 @@ model refuses a horizon or unit level it was not trained for."""
 
 import importlib
 import inspect
+import math
 import pkgutil
 
+import pandas as pd
 import pytest
 
 import sahelrisk
@@ -55,6 +57,18 @@ def _loaded(**identity):
     (lambda: sahelrisk.score("2023-12-25", model=3.5), r"model must be a registry alias"),
     (lambda: api.plan_routes(["Ségou"], None, ["MLI"], alternatives=-1), r"alternatives must be zero or more"),
     (lambda: api.plan_routes(123, None, ["MLI"]), r"route must be place names in order"),
+    # the misuses that raised raw exceptions before
+    (lambda: sahelrisk.score("2023-12-25", model="champion", horizon_weeks="four"), r"horizon_weeks must be a whole number, not 'four'"),
+    (lambda: sahelrisk.score("2023-12-25", model="champion", data_dir=5), r"data_dir must be a path"),
+    (lambda: sahelrisk.score(pd.Timestamp("2023-12-25", tz="UTC"), model="champion"), r"has a time zone"),
+    (lambda: sahelrisk.backtest(spec=5), r"spec must be a path"),
+    (lambda: sahelrisk.build_panel(spec=5, as_of="2023-12-31"), r"spec must be a path"),
+    (lambda: sahelrisk.site_risk("2023-12-25", radius_km=math.inf), r"radius_km must be a finite number, not inf"),
+    (lambda: sahelrisk.route_risk(["Ségou", "Sokolo"], "2023-12-25", buffer_km=math.nan), r"buffer_km must be a finite number"),
+    (lambda: sahelrisk.load_events(sahelrisk.load_catalog(), 5, as_of="2023-12-31"), r"data_dir must be a folder path"),
+    (lambda: sahelrisk.load_events(sahelrisk.load_catalog(), ".", as_of=pd.Timestamp("2023-12-31", tz="UTC")), r"as_of .* has a time zone"),
+    (lambda: sahelrisk.load_dataset("ucdp_ged", ".", as_of="2023-12-31", countries=["XXX"]), r"XXX"),
+    (lambda: sahelrisk.verify(out_dir=5), r"out_dir must be a folder path"),
 ])
 def test_the_facade_refuses_bad_arguments_with_the_projects_error_naming_them(call, message):
     # Checked before any data or model is read: these fail in milliseconds, whatever the machine holds.

@@ -16,7 +16,8 @@ def test_a_cluster_is_named_local_n_or_a_scheduler_address():
     assert parse_cluster(None) is None and parse_cluster("  ") is None
     assert parse_cluster("local:2") == ClusterSpec(workers=2)
     assert parse_cluster("tcp://10.0.0.5:8786") == ClusterSpec(address="tcp://10.0.0.5:8786")
-    assert parse_cluster("tls://scheduler.example.org:8786").address == "tls://scheduler.example.org:8786"
+    with pytest.raises(SpecError, match="TLS schedulers need certificates .* SSH tunnel"):
+        parse_cluster("tls://scheduler.example.org:8786")
     for bad, message in (("local:0", "needs 1 to 256 workers"), ("local", "is not a cluster"),
                          ("http://host:8786", "is not a cluster"), ("tcp://host", "is not a cluster")):
         with pytest.raises(SpecError, match=message):
@@ -37,6 +38,41 @@ def test_a_lazy_client_starts_nothing_until_called_and_closes_only_what_it_start
     assert not lazy.started
     lazy.close()                       # never started: nothing to stop
     assert not lazy.started and lines == []
+
+
+@pytest.mark.parametrize("answer", [b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" * 50, None])
+def test_a_port_where_no_scheduler_speaks_is_one_line_within_the_deadline(answer):
+    """The dashboard's port answers HTTP (Dask reads it as a huge frame); another port accepts and
+    never answers (the handshake must not wait forever)."""
+    import socket
+    import threading
+    import time
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    port, held = server.getsockname()[1], []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+            if answer:
+                conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(SpecError, match=f"--cluster tcp://127.0.0.1:{port}: no Dask scheduler answered within 3 s"):
+            with connect(ClusterSpec(address=f"tcp://127.0.0.1:{port}"), timeout_s=3):
+                pass
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+    assert time.monotonic() - started < 30
 
 
 def test_an_unreachable_scheduler_is_one_clear_error():
@@ -153,3 +189,15 @@ def test_on_a_cluster_the_frame_stays_there_and_the_model_trained_there_scores_a
     assert abs(table.loc["model", "ap"] - alone_table.loc["model", "ap"]) < 0.01
     assert table.loc["model", "ap"] > table.loc["decay_neighbours", "ap"]
     assert not backtest.onsets.empty
+
+
+@pytest.mark.slow
+def test_a_running_scheduler_is_joined_by_its_address_and_left_running():
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as running:
+        lines = []
+        with connect(ClusterSpec(address=running.scheduler_address), log=lines.append, timeout_s=10) as client:
+            assert client.submit(lambda x: x + 1, 1).result() == 2
+        assert lines[0].startswith(f"running on the Dask scheduler at {running.scheduler_address}")
+        assert running.scheduler.status.name == "running"            # joined and left as it was

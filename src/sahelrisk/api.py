@@ -15,6 +15,7 @@ model's identity).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -51,12 +52,21 @@ def _as_date(value: object, name: str) -> date:
 
 
 def _positive(name: str, value: object, *, allow_zero: bool = False, integer: bool = False) -> None:
-    """Refuse a number out of range (or of the wrong type), naming the argument."""
+    """Refuse a number out of range (or of the wrong type, or not finite), naming the argument."""
     kinds = (int,) if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, kinds):
         raise SpecError(f"{name} must be {'a whole number' if integer else 'a number'}, not {value!r}")
+    if not math.isfinite(value):
+        raise SpecError(f"{name} must be a finite number, not {value!r}")
     if value < 0 or (value == 0 and not allow_zero):
         raise SpecError(f"{name} must be {'zero or more' if allow_zero else 'more than zero'}, not {value!r}")
+
+
+def _paths(**named: object) -> None:
+    """Refuse a path argument that is not a path (``data_dir=5``), naming it; None means the default."""
+    for name, value in named.items():
+        if value is not None and not isinstance(value, (str, Path)):
+            raise SpecError(f"{name} must be a path (a str or pathlib.Path), not {value!r}")
 
 
 def _model(model: str | LoadedModel, spec: str | Path, tracking_uri: str | None, mlruns: str | Path) -> LoadedModel:
@@ -113,6 +123,7 @@ def score_with_layers(week: object, *, model: str | LoadedModel = "champion", da
     """
     for level in levels:
         check_unit_level(level, ("adm1", "adm2"))
+    _paths(data_dir=data_dir, spec=spec, mlruns=mlruns)
     window, monday = week_window(week, as_of=_date(as_of, "as_of"))   # before anything is read
     loaded = _model(model, spec, tracking_uri, mlruns)
     catalog = catalog or load_catalog()
@@ -196,6 +207,10 @@ def score(week: object, *, horizon_weeks: int | None = None, units: str = "grid"
     check_unit_level(units)
     monday = parse_week(week)   # before the model is loaded
     wanted = country_codes(countries)
+    _paths(data_dir=data_dir, spec=spec, mlruns=mlruns)
+    _date(as_of, "as_of")
+    if horizon_weeks is not None:
+        _positive("horizon_weeks", horizon_weeks, integer=True)
     loaded = _model(model, spec, tracking_uri, mlruns)
     loaded.check_scores(horizon_weeks, units, wanted)
     levels = () if units == "grid" else (units,)
@@ -382,6 +397,7 @@ def backtest(spec: str | Path = DEFAULT_SPEC, *, data_dir: str | Path | None = N
     from sahelrisk.modeling.frame import prepare_frame
     from sahelrisk.modeling.spec import load_training_spec
 
+    _paths(spec=spec, data_dir=data_dir)
     if horizons is not None:
         if isinstance(horizons, (int, str)) or not isinstance(horizons, Sequence):
             raise SpecError(f"horizons must be a list of weeks ahead, e.g. [1, 4], not {horizons!r}")
@@ -416,6 +432,7 @@ def build_panel(spec: str | Path = "features/default.toml", *, start: object = N
     -------
     pandas.DataFrame
     """
+    _paths(spec=spec, data_dir=data_dir)
     panel_spec = load_spec(spec)
     cut_off = _as_date(as_of, "as_of")
     inputs = load_inputs(load_catalog(), resolve_data_dir(data_dir), as_of=cut_off, spec=panel_spec)

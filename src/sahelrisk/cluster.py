@@ -83,6 +83,9 @@ def parse_cluster(value: str | None, where: str = "--cluster") -> ClusterSpec | 
             raise SpecError(f"{where}={text!r}: a local cluster needs 1 to 256 workers, e.g. local:2")
         return ClusterSpec(workers=workers)
     if _REMOTE.match(text):
+        if text.startswith("tls://"):
+            raise SpecError(f"{where}={text!r}: TLS schedulers need certificates sahelrisk does not configure; "
+                            "reach the scheduler through an SSH tunnel and use tcp://localhost:8786")
         return ClusterSpec(address=text)
     raise SpecError(f"{where}={text!r} is not a cluster; use local:N (N worker processes on this machine) or "
                     "tcp://host:8786 (a running Dask scheduler), or leave it unset to run in this process")
@@ -146,11 +149,18 @@ def connect(spec: ClusterSpec | None, *, log: Callable[[str], None] = lambda _: 
                                env={"SAHELRISK_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
         client = Client(cluster)
     else:
+        _probe(spec.address or "", timeout_s)
+        import dask
         try:
-            client = Client(spec.address, timeout=timeout_s)
-        except OSError as e:
-            raise SpecError(f"--cluster {spec.address}: no Dask scheduler answered within {timeout_s:.0f} s ({e}); "
-                            "start one (dask scheduler) or check the address") from None
+            # the handshake too has a deadline: a port that accepts and never answers must not hang the run
+            with dask.config.set({"distributed.comm.timeouts.connect": f"{timeout_s}s"}):
+                client = Client(spec.address, timeout=timeout_s)
+        except (OSError, TimeoutError, MemoryError, ValueError, TypeError) as e:
+            # something other than a scheduler (the dashboard's port, a web server) answers in ways
+            # Dask reads as a huge frame or a bad message: one line, not a crash
+            raise SpecError(f"--cluster {spec.address}: no Dask scheduler answered within {timeout_s:.0f} s "
+                            f"({type(e).__name__}); start one (dask scheduler, port 8786 by default) or check the "
+                            "address") from None
     log(f"running on {spec.describe()}; dashboard {client.dashboard_link}")
     try:
         yield client
@@ -158,6 +168,28 @@ def connect(spec: ClusterSpec | None, *, log: Callable[[str], None] = lambda _: 
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _probe(address: str, timeout_s: float) -> None:
+    """A Dask scheduler speaks first (its handshake) as soon as a connection opens: a port that
+    accepts and stays silent is refused within ``timeout_s`` instead of holding the run.
+
+    Raises
+    ------
+    SpecError
+        Nothing listens there, or nothing is said within the deadline.
+    """
+    import socket
+    host, _, port = address.split("://", 1)[-1].rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s) as probe:
+            probe.settimeout(timeout_s)
+            if not probe.recv(1):
+                raise OSError("the connection was closed at once")
+    except (OSError, ValueError) as e:
+        raise SpecError(f"--cluster {address}: no Dask scheduler answered within {timeout_s:.0f} s "
+                        f"({type(e).__name__}: {e}); start one (dask scheduler, port 8786 by default) or check "
+                        "the address") from None
 
 
 class LazyClient:

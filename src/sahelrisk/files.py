@@ -16,7 +16,7 @@ __all__ = ["write_text_atomic", "write_folder_atomic", "restore_old", "output_er
 
 # What a full disk, a read-only mount or a path that is not a folder raise when writing outputs.
 _OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR, errno.EEXIST,
-                  errno.EISDIR}
+                  errno.EISDIR, errno.EBUSY}
 
 
 def output_error(path: str | Path, error: OSError) -> OutputError:
@@ -25,6 +25,9 @@ def output_error(path: str | Path, error: OSError) -> OutputError:
         problem, fix = "the disk is full", "free some space or choose another output folder (--out)"
     elif error.errno in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
         problem, fix = "a file stands where a folder is needed", "remove it or choose another output folder (--out)"
+    elif error.errno == errno.EBUSY:   # a mount point (a read-only bind mount of a week) cannot be renamed
+        problem, fix = "is in use or a mount point, so it cannot be replaced", \
+            "unmount it or choose another output folder (--out)"
     else:
         problem, fix = "cannot be written (read-only or no permission)", \
             "fix its permissions or choose another output folder (--out)"

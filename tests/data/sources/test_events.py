@@ -52,3 +52,13 @@ def test_countries_argument_limits_the_scope(real_data, catalog):
     got = load_events(catalog, real_data, as_of=REAL_AS_OF, countries={"MLI"})
     assert set(got.table["country_iso3"]) == {"MLI"}
     assert (got.table["release"] == "ged_24_1").sum() == 2120
+
+
+def test_one_country_given_as_a_string_keeps_that_countrys_rows(real_data, catalog):
+    from datetime import date
+
+    from sahelrisk.data.sources import load_dataset, load_events
+    mali = load_events(catalog, real_data, as_of=date(2023, 12, 31), countries="MLI").table
+    assert len(mali) > 1000 and set(mali["country_iso3"]) == {"MLI"}      # not the letters M, L, I
+    pair = load_dataset("ucdp_ged", real_data, as_of="2023-12-31", countries="MLI,BFA").table
+    assert set(pair["country_iso3"]) == {"MLI", "BFA"}

@@ -26,7 +26,7 @@ from sahelrisk.data.sources.places import load_places
 from sahelrisk.data.sources.roads import load_road_corridors, load_road_network
 from sahelrisk.errors import SpecError
 
-__all__ = ["LOADERS", "load_dataset", "load_events"]
+__all__ = ["LOADERS", "load_dataset", "load_events", "checked_arguments"]
 
 LOADERS: dict[str, Callable[..., LoadResult]] = {
     "ucdp_events": load_event_dataset,
@@ -44,8 +44,25 @@ LOADERS: dict[str, Callable[..., LoadResult]] = {
 }
 
 
+def checked_arguments(data_dir: object, as_of: object, countries: object) -> tuple[Path, date, set[str] | None]:
+    """The loaders' arguments as a caller may pass them, checked at the edge: a folder path, an ISO
+    date (a ``date``, ``Timestamp`` or ``YYYY-MM-DD``; no time zone) and ISO3 codes (``"MLI"``,
+    ``"MLI,BFA"`` or a list; a string is never read letter by letter).
+
+    Raises
+    ------
+    SpecError
+        Naming the argument and how to write it.
+    """
+    from sahelrisk.calendar import parse_date
+    from sahelrisk.countries import country_codes
+    if not isinstance(data_dir, (str, Path)):
+        raise SpecError(f"data_dir must be a folder path, not {data_dir!r}")
+    return Path(data_dir), parse_date(as_of, "as_of").date(), country_codes(countries)
+
+
 def load_dataset(dataset: Dataset | str, data_dir: str | Path, *, as_of: date,
-                 countries: set[str] | None = None, catalog: Catalog | None = None) -> LoadResult:
+                 countries: set[str] | str | None = None, catalog: Catalog | None = None) -> LoadResult:
     """Load one catalog dataset (an entry or its name) from ``data_dir``.
 
     Parameters
@@ -56,8 +73,8 @@ def load_dataset(dataset: Dataset | str, data_dir: str | Path, *, as_of: date,
         The data directory.
     as_of : date
         The data cut-off: rows dated later are quarantined.
-    countries : set of str, optional
-        ISO3 codes to keep (default every known country).
+    countries : str or set of str, optional
+        ISO3 codes to keep (``"MLI"``, ``"MLI,BFA"`` or a set; default every known country).
     catalog : Catalog, optional
 
     Returns
@@ -69,6 +86,8 @@ def load_dataset(dataset: Dataset | str, data_dir: str | Path, *, as_of: date,
     ------
     DataFileError
         A file is missing or unreadable.
+    SpecError
+        An argument is not what it should be (named).
     """
     if isinstance(dataset, str):
         if catalog is None:
@@ -80,4 +99,5 @@ def load_dataset(dataset: Dataset | str, data_dir: str | Path, *, as_of: date,
     except KeyError:
         raise SpecError(f"dataset {dataset.name!r} names loader {dataset.loader!r}, which does not exist; "
                           f"known loaders: {', '.join(LOADERS)}") from None
-    return loader(dataset, data_dir, as_of=as_of, countries=countries)
+    folder, cut_off, codes = checked_arguments(data_dir, as_of, countries)
+    return loader(dataset, folder, as_of=cut_off, countries=codes)

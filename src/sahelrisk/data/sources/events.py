@@ -137,7 +137,7 @@ def _releases_of(dataset: Dataset, data_dir: str | Path, as_of: date, countries:
     return [(ReleaseRows(str(dataset.options.get("release", dataset.name)), published, result.table), result)]
 
 
-def load_events(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries: set[str] | None = None,
+def load_events(catalog: Catalog, data_dir: str | Path, *, as_of: date, countries: set[str] | str | None = None,
                 datasets: list[str] | None = None) -> LoadResult:
     """Load and combine every event dataset of the catalog (or those named).
 
@@ -151,8 +151,8 @@ def load_events(catalog: Catalog, data_dir: str | Path, *, as_of: date, countrie
     data_dir : str or Path
     as_of : date
         The data cut-off: rows dated later are quarantined.
-    countries : set of str, optional
-        ISO3 codes to keep.
+    countries : str or set of str, optional
+        ISO3 codes to keep (``"MLI"``, ``"MLI,BFA"`` or a set).
     datasets : list of str, optional
         Only these event datasets.
 
@@ -161,6 +161,8 @@ def load_events(catalog: Catalog, data_dir: str | Path, *, as_of: date, countrie
     LoadResult
         One row per event.
     """
+    from sahelrisk.data.sources import checked_arguments
+    data_dir, as_of, countries = checked_arguments(data_dir, as_of, countries)
     chosen = [catalog[n] for n in datasets] if datasets else catalog.of_kind("events")
     pairs = [pair for d in chosen for pair in _releases_of(d, data_dir, as_of, countries)]
     table, superseded, withdrawn = combine_releases([rows for rows, _ in pairs])
