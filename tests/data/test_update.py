@@ -250,6 +250,17 @@ def test_a_suspicious_release_is_held_back_with_the_reason_and_nothing_is_taken(
     assert not (data / "events/ucdp/raw/GEDEvent_v26_0_7.csv").exists()
 
 
+def test_a_release_cut_mid_row_is_held_back_and_nothing_is_taken(site, tmp_path):
+    data, manifest_before, _ = _held_three_releases(site, tmp_path)
+    path = site.publish(site.shared, "GEDEvent_v26_0_7.csv")
+    path.write_bytes(path.read_bytes()[:-40])             # the last row stops mid-way, its length announced as sent
+    held_back = _update(site, data)
+    assert held_back.new == [] and len(held_back.warnings) == 1
+    assert "ends mid-row (no final line end): a cut download, held back" in held_back.warnings[0]
+    assert (data / MANIFEST_PATH).read_bytes() == manifest_before
+    assert not (data / "events/ucdp/raw/GEDEvent_v26_0_7.csv").exists()
+
+
 def test_cli_update_without_a_folder_writes_where_the_other_commands_read(site, tmp_path):
     _publish(site, ["GEDEvent_v26_0_1.csv"], ged=False)
     work, shared = tmp_path / "project", tmp_path / "shared" / "data"

@@ -203,6 +203,12 @@ def _check_payload(url: str, path: Path) -> None:
             raise FetchError(f"{url}: the download is not a zip archive")
     elif b"," not in start:
         raise FetchError(f"{url}: the download is not a CSV file")
+    else:
+        with open(path, "rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":   # UCDP's files end their last row; a cut one stops mid-row
+                raise FetchError(f"{url}: the file ends mid-row (no final line end): a cut download, held back; "
+                                 "the next update tries again")
 
 
 CHUNK_ROWS = 50_000  # a global GED has ~400,000 rows: filter it a slice at a time
@@ -315,11 +321,11 @@ def _in_scope(raw: pd.DataFrame, countries: list[str], margin: float) -> np.ndar
 
 
 def _write_scope(raw_path: Path, scope_path: Path, countries: list[str], margin: float,
-                 previous_rows: int | None = None) -> tuple[int, int]:
+                 previous_rows: int | None = None, previous: pd.DataFrame | None = None) -> tuple[int, int]:
     """Copy the in-scope rows of a raw release to Parquet (atomically) once they pass
     :func:`check_release`; (rows, rows kept)."""
     rows, kept = _scan_release(raw_path, countries, margin)
-    check_release(raw_path.name, kept, previous_rows)
+    check_release(raw_path.name, kept, previous_rows, previous=previous)
     scope_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = scope_path.with_name(f".{scope_path.name}.tmp")
     kept.to_parquet(tmp, index=False)
@@ -329,9 +335,12 @@ def _write_scope(raw_path: Path, scope_path: Path, countries: list[str], margin:
 
 SUSPICIOUS_SHARE = 0.01   # more duplicated ids or impossible coordinates than this: not a release to take
 SHRINK_LIMIT = 0.5        # a GED or cumulative release with fewer in-scope rows than this share of the last one
+WITHDRAW_SHARE = 0.10     # ... or one that no longer holds more than this share of a country's events of the last one
+WITHDRAW_MIN = 10         # (and at least this many: a country with 3 events may lose 1)
 
 
-def check_release(name: str, rows: pd.DataFrame, previous_rows: int | None = None) -> None:
+def check_release(name: str, rows: pd.DataFrame, previous_rows: int | None = None, *,
+                  previous: pd.DataFrame | None = None) -> None:
     """Refuse a release that does not look like one: ids that are not numbers (a formula), many
     repeated ids, many impossible coordinates (0,0 or off the globe), or far fewer rows than the
     previous release of its kind. Raises :class:`DataFileError` with the reason; nothing is taken.
@@ -344,6 +353,10 @@ def check_release(name: str, rows: pd.DataFrame, previous_rows: int | None = Non
         Its in-scope rows, as text (``id``, ``latitude``, ``longitude``).
     previous_rows : int, optional
         In-scope rows of the last release of the same kind (GED or cumulative Candidate).
+    previous : pandas.DataFrame, optional
+        Those rows (``id``, ``country``, ``date_start``): a release that would withdraw more than
+        :data:`WITHDRAW_SHARE` of a country's events of them (and at least :data:`WITHDRAW_MIN`)
+        is held back, whatever its total, naming the country and its worst month.
     """
     fix = "Held back: check the release on the download site; the next update tries again"
     ids = rows["id"].astype(str).str.strip() if "id" in rows else pd.Series(dtype=str)
@@ -362,6 +375,31 @@ def check_release(name: str, rows: pd.DataFrame, previous_rows: int | None = Non
     if previous_rows and len(rows) < SHRINK_LIMIT * previous_rows:
         raise DataFileError(name, f"{len(rows)} rows in scope against {previous_rows} in the previous release of its "
                                   "kind (a cut or partial file?)", fix)
+    if previous is not None and len(previous) and {"id", "country", "date_start"} <= set(previous.columns):
+        _check_withdrawals(name, ids, previous, fix)
+
+
+def _check_withdrawals(name: str, ids: pd.Series, previous: pd.DataFrame, fix: str) -> None:
+    """Hold back a release that drops too many of a country's events the last release held."""
+    old = previous.assign(id=previous["id"].astype(str).str.strip(),
+                          month=previous["date_start"].astype(str).str[:7])
+    gone = old[~old["id"].isin(set(ids))]
+    if gone.empty:
+        return
+    per_country = pd.DataFrame({"gone": gone.groupby("country").size(), "held": old.groupby("country").size()})
+    per_country = per_country.dropna()
+    bad = per_country[(per_country["gone"] >= WITHDRAW_MIN)
+                      & (per_country["gone"] > WITHDRAW_SHARE * per_country["held"])]
+    if bad.empty:
+        return
+    country = (bad["gone"] / bad["held"]).idxmax()
+    months = gone[gone["country"] == country].groupby("month").size()
+    month = months.idxmax()
+    held_month = int((old["country"].eq(country) & old["month"].eq(month)).sum())
+    raise DataFileError(name, f"would withdraw {int(bad.loc[country, 'gone'])} of {country}'s "
+                              f"{int(bad.loc[country, 'held'])} events of the previous release of its kind "
+                              f"({int(months.max())} of {held_month} in {month}), more than "
+                              f"{WITHDRAW_SHARE:.0%}", fix)
 
 
 def _resolved(data_dir: Path, manifest: Manifest, countries: Sequence[str]) -> pd.DataFrame:
@@ -455,7 +493,7 @@ def update_ucdp(data_dir: str | Path, *, until: date, retrieved_at: str, base_ur
                 outcome.unchanged.append(release.name)
                 continue
             limits = _Limits(timeout, min(deadline, time.monotonic() + FILE_DEADLINE_S), MAX_BYTES[release.kind],
-                             _previous_rows(manifest, release))
+                             _previous_rows(manifest, release), _previous_scope(data_dir, manifest, release))
             entry = _download(data_dir, release, url, held, stamp, countries, margin_deg, retrieved_at, on_progress,
                               limits)
         except (FetchError, DataFileError) as e:
@@ -540,6 +578,22 @@ class _Limits:
     deadline: float     # time.monotonic() by which the file is in
     max_bytes: int      # more than its kind can hold is not the file
     previous_rows: int | None = None   # in-scope rows of the last release of its kind
+    previous: pd.DataFrame | None = None   # those rows (id, country, date_start), for the withdrawal check
+
+
+def _previous_scope(data_dir: Path, manifest: Manifest, release: Release) -> pd.DataFrame | None:
+    """The in-scope rows (id, country, date) of the newest other release of the same kind, for
+    kinds that only grow; None when there is none or it cannot be read."""
+    if release.kind not in ("ged", "cumulative"):
+        return None
+    same = [e for e in manifest.current() if e.kind == release.kind and e.release != release.name and e.scope_path]
+    if not same:
+        return None
+    try:
+        return pd.read_parquet(data_dir / max(same, key=lambda e: e.last).scope_path,
+                               columns=["id", "country", "date_start"])
+    except (OSError, ValueError, KeyError):
+        return None   # the check runs on what can be read; the loader reports a damaged scope file
 
 
 def _previous_rows(manifest: Manifest, release: Release) -> int | None:
@@ -563,14 +617,14 @@ def _download(data_dir: Path, release: Release, url: str, held: ManifestEntry | 
         raise
     try:
         return _adopt(data_dir, release, url, incoming, held, stamp, countries, margin, retrieved_at,
-                      limits.previous_rows)
+                      limits.previous_rows, limits.previous)
     except DataFileError as e:   # the warning names the URL the bad file came from
         raise FetchError(f"{url}: {Path(e.path).name} {e.problem}. {e.fix}") from e
 
 
 def _adopt(data_dir: Path, release: Release, url: str, incoming: Path, held: ManifestEntry | None,
            stamp: tuple[str, str], countries: list[str], margin: float, retrieved_at: str,
-           previous_rows: int | None = None) -> ManifestEntry | None:
+           previous_rows: int | None = None, previous: pd.DataFrame | None = None) -> ManifestEntry | None:
     """Keep a complete incoming file as the release's raw copy and write its in-scope Parquet."""
     raw_dir = data_dir / RAW_DIR
     size = incoming.stat().st_size
@@ -589,7 +643,7 @@ def _adopt(data_dir: Path, release: Release, url: str, incoming: Path, held: Man
     scope_name = release.name if held is None else f"{release.name}.{digest[:8]}"
     scope_path = data_dir / SCOPE_DIR / f"{scope_name}.parquet"
     try:
-        rows, kept = _write_scope(raw_path, scope_path, countries, margin, previous_rows)
+        rows, kept = _write_scope(raw_path, scope_path, countries, margin, previous_rows, previous)
     except DataFileError:
         raw_path.unlink(missing_ok=True)  # not recorded: the next update tries again
         raise
