@@ -194,3 +194,22 @@ def test_verify_check_names_what_changed_and_exits_14(tmp_path):
     assert "changed: week 2023-01-02 revision 1: risk_adm2.csv changed since it was frozen" in changed.stdout
     assert changed.stderr.strip().startswith("error: 1 frozen file(s) or ledger line(s) changed; first: week "
                                              "2023-01-02 revision 1") and "Traceback" not in changed.stderr
+
+
+def test_the_weekly_job_takes_the_updates_time_limit(monkeypatch):
+    from typer.testing import CliRunner
+
+    import sahelrisk.jobs.weekly as weekly
+    from sahelrisk.cli import app
+    given = []
+    monkeypatch.setattr(weekly, "run_weekly", lambda *a, **kw: (given.append(kw["update_timeout_s"]), _raise())[1])
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    runner = CliRunner()
+    assert isinstance(runner.invoke(app, ["weekly", "--timeout", "120"]).exception, _Reached)
+    assert isinstance(runner.invoke(app, ["weekly"]).exception, _Reached)
+    assert given == [120.0, 1800.0]
+    assert runner.invoke(app, ["weekly", "--timeout", "0"]).exit_code == 2      # at least a second
+
+
+def _raise():
+    raise _Reached

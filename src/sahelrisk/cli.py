@@ -44,6 +44,7 @@ TrackingOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLfl
 WeekOpt = Annotated[str, typer.Option("--week", help="The week to forecast from: its Monday or any day of it (YYYY-MM-DD).")]
 ModelOpt = Annotated[str, typer.Option("--model", help="Registry alias or version number.")]
 FeatureSpecOpt = Annotated[Path, typer.Option("--spec", help="Feature spec TOML.")]
+UpdateTimeoutOpt = Annotated[float, typer.Option("--timeout", min=1, help="Seconds UCDP's site may take, all files together (a file at most 900; a transfer under 1 KiB/s for 60 s, or headers slower than a minute, stop sooner); past it, a warning and the data held unchanged.")]
 ClusterOpt = Annotated[Optional[str], typer.Option("--cluster", help="This command on a Dask cluster: local:N or tcp://host:8786 (as the global --cluster, which it overrides).")]
 
 
@@ -146,7 +147,7 @@ def data_update(data: DataOpt = None,
                 spec: Annotated[Path, typer.Option("--spec", help="Feature spec whose countries are in scope.")] = Path("features/default.toml"),
                 ucdp_api: Annotated[Optional[list[str]], typer.Option("--ucdp-api", help="Also pull this GED or Candidate version (e.g. 26.0.8) through the UCDP API; token in $SAHELRISK_UCDP_TOKEN (repeatable).")] = None,
                 acled: Annotated[bool, typer.Option("--acled", help="Also update ACLED's events through its API; account in $SAHELRISK_ACLED_USERNAME / _PASSWORD. Rows stay in your data directory.")] = False,
-                timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds UCDP's site may take, all files together (a file at most 900); past it, a warning and the data held unchanged.")] = 1800.0) -> None:
+                timeout: UpdateTimeoutOpt = 1800.0) -> None:
     """Bring in UCDP's newest releases (final GED, monthly and cumulative Candidate) and report what changed."""
     from sahelrisk.data.update import DEFAULT_UCDP_URL, UCDP_URL_ENV
     from sahelrisk.features.spec import load_spec
@@ -349,7 +350,8 @@ def weekly_cmd(ctx: typer.Context, data: DataOpt = None, catalog: CatalogOpt = N
                offline: Annotated[bool, typer.Option("--offline", help="Skip the data update (air-gapped machines, tests).")] = False,
                ucdp_url: Annotated[Optional[str], typer.Option("--ucdp-url", envvar="SAHELRISK_UCDP_URL", help="A site laid out like UCDP's download site.")] = None,
                retrain: Annotated[bool, typer.Option("--retrain", help="Retrain even if the schedule does not ask for it.")] = False,
-               as_of: AsOfOpt = None, data_end: DataEndOpt = None, cluster: ClusterOpt = None) -> None:
+               as_of: AsOfOpt = None, data_end: DataEndOpt = None, cluster: ClusterOpt = None,
+               timeout: UpdateTimeoutOpt = 1800.0) -> None:
     """The weekly job: update, check, retrain when due, promote only a better model, score, publish, record.
 
     --as-of and --data-end replay a past week. Exits 0 when published, 10 when published with some
@@ -361,7 +363,8 @@ def weekly_cmd(ctx: typer.Context, data: DataOpt = None, catalog: CatalogOpt = N
     result = run_weekly(spec, data_dir=data, out_dir=out, tracking_uri=tracking_uri, offline=offline,
                         ucdp_url=ucdp_url, today=now.date(), started_at=now.isoformat(timespec="seconds"),
                         catalog=load_catalog(catalog), force_retrain=retrain, as_of=_date_arg(as_of, "--as-of"),
-                        data_end=_date_arg(data_end, "--data-end"), log=show.line, cluster=where)
+                        data_end=_date_arg(data_end, "--data-end"), log=show.line, cluster=where,
+                        update_timeout_s=timeout)
     record = result.record
     show.line(f"{result.status}: week {record.get('week')}, model v{record.get('champion')}; run record {result.record_path}")
     if result.exit_code:
@@ -378,13 +381,13 @@ def run_cmd(ctx: typer.Context, data: DataOpt = None, catalog: CatalogOpt = None
     from sahelrisk.jobs.run import RunPolicy, run_once
     from sahelrisk.modeling.spec import load_training_spec
 
-    where = _on_cluster(ctx, cluster)
     langs, say = _languages(lang)
     with show.fold_progress() as on_fold:
         record = run_once(spec, data_dir=data, catalog=load_catalog(catalog), out_dir=out,
                           as_of=_date_arg(as_of, "--as-of"), data_end=_date_arg(data_end, "--data-end"),
                           policy=RunPolicy(train=not skip_training), langs=langs, tracking_uri=tracking_uri, log=show.line,
-                          on_check=show.print_check, on_fold=on_fold, cluster=where, published_at=_now())
+                          on_check=show.print_check, on_fold=on_fold, cluster=_on_cluster(ctx, cluster),
+                          published_at=_now())
     if record.training is not None:
         show.print_training(record.training, load_training_spec(spec))
     show.print_scored(record.scored, "adm2", say)
@@ -417,18 +420,10 @@ def serve_cmd(out: Annotated[Path, typer.Option("--out-dir", "--out", help="The 
     serve(settings, host=host, port=port, root_path=root_path, workers=workers, log=show.line)
 
 
-def _log_level(value: str) -> str:
-    """``$SAHELRISK_LOG`` as a level name, or a one-line error naming the levels."""
-    levels = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-    if value.strip().upper() not in levels:
-        raise SpecError(f"SAHELRISK_LOG={value!r} is not a log level; use one of {', '.join(levels)}")
-    return value.strip().upper()
-
-
 def main() -> None:
     """The ``sahelrisk`` command: exit codes per cause (:mod:`sahelrisk.errors`), one line, no traceback."""
     try:
-        logging.basicConfig(level=_log_level(os.environ.get("SAHELRISK_LOG", "WARNING")),
+        logging.basicConfig(level=show.log_level(os.environ.get("SAHELRISK_LOG", "WARNING")),
                             format="%(levelname)s %(name)s: %(message)s")
         app()
     except SahelriskError as e:

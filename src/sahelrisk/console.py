@@ -35,6 +35,15 @@ console = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
+def log_level(value: str) -> str:
+    """``$SAHELRISK_LOG`` as a level name, or a one-line error naming the levels."""
+    from sahelrisk.errors import SpecError
+    levels = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+    if value.strip().upper() not in levels:
+        raise SpecError(f"SAHELRISK_LOG={value!r} is not a log level; use one of {', '.join(levels)}")
+    return value.strip().upper()
+
+
 def line(text: str) -> None:
     """A line of text from the data or the user: printed as it is, never read as console markup."""
     console.print(text, soft_wrap=True, markup=False, highlight=False)

@@ -309,3 +309,29 @@ def test_a_site_that_cannot_be_reached_is_one_line_and_a_non_zero_exit_not_nothi
     assert result.returncode != 0 and "nothing new" not in result.stdout and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: could not reach UCDP's site") and "the data held is unchanged" in lines[0]
+
+
+def test_a_server_dripping_its_headers_is_cut_at_the_timeout_and_the_data_held_is_unchanged(site, tmp_path):
+    import time
+    data, manifest_before, raw_before = _held_three_releases(site, tmp_path)
+    site.publish(site.shared, "GEDEvent_v26_0_7.csv")
+    site.faults["candidateged/GEDEvent_v26_0_7.csv"] = "drip_headers"   # 5 bytes a second, never a whole header
+    started = time.monotonic()
+    outcome = update_ucdp(data, until=UNTIL, retrieved_at="2026-11-28T03:00:00+00:00", base_url=site.url,
+                          countries=SAHEL, timeout=3)
+    assert time.monotonic() - started < 25                 # not the 40 s the drip would take, nor forever
+    assert outcome.new == [] and len(outcome.warnings) == 1
+    assert "did not send its answer's headers within 3 s" in outcome.warnings[0]
+    assert (data / MANIFEST_PATH).read_bytes() == manifest_before
+    assert sorted(p.name for p in (data / "events/ucdp/raw").iterdir()) == raw_before
+
+
+def test_a_transfer_slower_than_the_stated_rate_is_stopped_as_stalled(site, tmp_path):
+    from sahelrisk.data.fetch import fetch_file
+    from sahelrisk.errors import FetchError
+    site.publish(site.shared, "GEDEvent_v26_0_7.csv")
+    site.faults["candidateged/GEDEvent_v26_0_7.csv"] = "drip"            # 5 bytes a second
+    with pytest.raises(FetchError, match=r"the transfer stalled \(\d+ bytes/s over [23] s, under 100\) after \d+ bytes"):
+        fetch_file(site.url + "candidateged/GEDEvent_v26_0_7.csv", tmp_path / "x.csv", timeout=5,
+                   speed_limit=100, speed_time=2)
+    assert not (tmp_path / "x.csv.part").exists()

@@ -24,7 +24,7 @@ CANDIDATES = {  # name on UCDP's site -> file in ../shared/data/events
 
 class _Handler(SimpleHTTPRequestHandler):
     faults: dict  # url path -> "500" | "reset" | "truncate" | "html" | "error_csv" | "drip" | "huge" | "not_http"
-    #              | "header_flood" | "long_chunk_line"
+    #              | "header_flood" | "long_chunk_line" | "drip_headers"
 
     def log_message(self, *args):  # keep test output clean
         pass
@@ -40,6 +40,14 @@ class _Handler(SimpleHTTPRequestHandler):
             self.wfile.write(b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(150)) + b"\r\n")
         elif fault == "long_chunk_line":   # a chunk-size line over 64 KiB
             self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 70_000 + b"\r\n")
+        elif fault == "drip_headers":      # the answer's headers a byte every 0.2 s (bounded: 30 s)
+            try:
+                for byte in b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"y" * 200:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except (BrokenPipeError, ConnectionResetError):
+                pass                 # the client gave up, as it should
         else:
             return False
         self.close_connection = True

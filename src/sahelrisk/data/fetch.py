@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -22,7 +24,7 @@ from typing import Callable
 from sahelrisk.data.catalog import Catalog, CatalogFile
 from sahelrisk.errors import FetchError
 
-__all__ = ["fetch_file", "fetch_catalog", "FetchOutcome", "sha256_of", "source_url"]
+__all__ = ["fetch_file", "fetch_catalog", "open_url", "FetchOutcome", "sha256_of", "source_url", "SPEED_LIMIT", "SPEED_TIME"]
 
 _CHUNK = 1 << 16
 ProgressFn = Callable[[str, int, int | None], None]  # (file path, bytes done, total or None)
@@ -64,14 +66,87 @@ def source_url(entry: CatalogFile, mirror: str | None) -> str | None:
     return entry.url
 
 
+SPEED_LIMIT = 1024
+"""Bytes per second below which a transfer is stalled (as curl's ``--speed-limit``)..."""
+SPEED_TIME = 60.0
+"""... when it stays below for this many seconds (curl's ``--speed-time``): a stall ends within
+about two minutes, while a slow link that keeps moving finishes."""
+
+
+class _Watched:
+    """The sockets a request opens, so a watchdog can close them when the headers come too slowly."""
+
+    def __init__(self) -> None:
+        self.sockets: list[socket.socket] = []
+        self.fired = False
+
+    def opener(self) -> urllib.request.OpenerDirector:
+        sockets = self.sockets
+
+        class Connection(http.client.HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                sockets.append(self.sock)
+
+        class SecureConnection(http.client.HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                sockets.append(self.sock)
+
+        class Plain(urllib.request.HTTPHandler):
+            def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+                return self.do_open(Connection, req)
+
+        class Secure(urllib.request.HTTPSHandler):
+            def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+                return self.do_open(SecureConnection, req)
+
+        return urllib.request.build_opener(Plain, Secure)
+
+    def abort(self) -> None:
+        """Close every socket: a read blocked on a server that drips its headers returns at once."""
+        self.fired = True
+        for sock in self.sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def open_url(url: str, request: urllib.request.Request, timeout: float) -> http.client.HTTPResponse:
+    """The response, its status line and headers received within ``timeout`` seconds in all (a
+    socket timeout alone restarts with every byte a dripping server sends)."""
+    watched = _Watched()
+    watchdog = threading.Timer(timeout, watched.abort)
+    watchdog.daemon = True
+    watchdog.start()
+    stalled = FetchError(f"{url}: the server did not send its answer's headers within {timeout:.0f} s (it stalled "
+                         "or sends them byte by byte). The next run tries again")
+    try:
+        response = watched.opener().open(request, timeout=timeout)
+    except (OSError, http.client.HTTPException) as e:
+        if watched.fired and not isinstance(e, urllib.error.HTTPError):
+            raise stalled from e
+        raise
+    finally:
+        watchdog.cancel()
+    if watched.fired:   # the headers were cut short by the watchdog: what arrived is not an answer
+        response.close()
+        raise stalled
+    return response
+
+
 def fetch_file(url: str, dest: str | Path, *, sha256: str | None = None, on_progress: ProgressFn | None = None,
-               timeout: float = 60.0, deadline: float | None = None, max_bytes: int | None = None) -> int:
+               timeout: float = 60.0, deadline: float | None = None, max_bytes: int | None = None,
+               speed_limit: float = SPEED_LIMIT, speed_time: float = SPEED_TIME) -> int:
     """Download ``url`` to ``dest``; return the number of bytes in the finished file.
 
-    ``timeout`` bounds each network wait; ``deadline`` (a :func:`time.monotonic` time) the whole
-    download, so a server sending a byte a second cannot hold it for hours; ``max_bytes`` its size,
-    checked on the announced length first. Past either, the partial file is removed and a
-    :class:`FetchError` names the URL.
+    ``timeout`` bounds each network wait and the arrival of the answer's headers; ``deadline``
+    (a :func:`time.monotonic` time) the whole download, so a server sending a byte a second cannot
+    hold it for hours; a transfer slower than ``speed_limit`` bytes per second over
+    ``speed_time`` seconds is stopped as stalled; ``max_bytes`` bounds its size, checked on the
+    announced length first. Past any, the partial file is removed and a :class:`FetchError` names
+    the URL.
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +156,7 @@ def fetch_file(url: str, dest: str | Path, *, sha256: str | None = None, on_prog
         timeout = max(0.1, min(timeout, deadline - time.monotonic()))
     try:
         request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
-        response = urllib.request.urlopen(request, timeout=timeout)
+        response = open_url(url, request, timeout)
     except urllib.error.HTTPError as e:
         if e.code == 416 and have:  # nothing left to send: the .part is already whole
             response = None
@@ -101,6 +176,7 @@ def fetch_file(url: str, dest: str | Path, *, sha256: str | None = None, on_prog
                 raise FetchError(f"{url}: the server announces {total:,} bytes, more than the {max_bytes:,} such a file "
                                  "can have; it was not downloaded")
             with open(part, "ab" if resumed else "wb") as out:
+                pace = _Pace(url, part, done, speed_limit, speed_time)
                 try:
                     # read1: whatever has arrived, so the deadline is checked however slowly bytes come
                     while block := response.read1(_CHUNK):
@@ -109,6 +185,7 @@ def fetch_file(url: str, dest: str | Path, *, sha256: str | None = None, on_prog
                         if on_progress:
                             on_progress(str(dest), done, total)
                         _check_limits(url, part, done, deadline, max_bytes)
+                        pace.check(done)
                 except (http.client.IncompleteRead, ConnectionError, TimeoutError, OSError) as e:
                     raise FetchError(f"{url}: download stopped at {done:,} of {total or '?'} bytes ({e}); "
                                      f"run the same command again to resume") from e
@@ -126,6 +203,26 @@ def fetch_file(url: str, dest: str | Path, *, sha256: str | None = None, on_prog
                              "catalog if the source was re-published")
     os.replace(part, dest)
     return dest.stat().st_size
+
+
+class _Pace:
+    """The minimum-throughput rule: over each ``speed_time`` seconds at least ``speed_limit``
+    bytes per second, or the transfer is stalled and stopped (the partial file removed)."""
+
+    def __init__(self, url: str, part: Path, done: int, speed_limit: float, speed_time: float) -> None:
+        self.url, self.part, self.limit, self.window = url, part, speed_limit, speed_time
+        self.since, self.at = time.monotonic(), done
+
+    def check(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self.since < self.window:
+            return
+        rate = (done - self.at) / (now - self.since)
+        if rate < self.limit:
+            self.part.unlink(missing_ok=True)
+            raise FetchError(f"{self.url}: the transfer stalled ({rate:,.0f} bytes/s over {now - self.since:.0f} s, "
+                             f"under {self.limit:,.0f}) after {done:,} bytes; stopped. The next run tries again")
+        self.since, self.at = now, done
 
 
 def _check_limits(url: str, part: Path, done: int, deadline: float | None, max_bytes: int | None) -> None:

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from sahelrisk.countries import get_country, iso3_from_gw, to_iso3
-from sahelrisk.data.fetch import fetch_file, not_http, sha256_of
+from sahelrisk.data.fetch import fetch_file, not_http, open_url, sha256_of
 from sahelrisk.data.manifest import UPDATES_DIR, Manifest, ManifestEntry
 from sahelrisk.data.readers import RECORD
 from sahelrisk.data.revisions import (
@@ -144,7 +144,7 @@ def _head(url: str, timeout: float) -> tuple[int, dict]:
     """(HTTP status, headers) of ``url``; a server that cannot be reached is a :class:`FetchError`."""
     try:
         request = urllib.request.Request(url, method="HEAD")
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with open_url(url, request, timeout) as response:   # its headers within the timeout, all told
             return response.status, dict(response.headers)
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers or {})

@@ -28,6 +28,7 @@ from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.data.datadir import resolve_data_dir
 from sahelrisk.data.manifest import Manifest
 from sahelrisk.data.row_counts import row_drops, rows_by_country
+from sahelrisk.data.update import DEFAULT_DEADLINE_S
 from sahelrisk.data.window import DataWindow
 from sahelrisk.errors import FetchError, ModelNotFoundError, SahelriskError, TrackingUnavailableError
 from sahelrisk.features.panel import PanelInputs, compute_panel, inputs_fingerprint
@@ -149,6 +150,7 @@ class WeeklyJob:
     as_of: date | None = None
     data_end: date | None = None
     cluster: ClusterSpec | None = None
+    update_timeout_s: float = DEFAULT_DEADLINE_S
 
 
 def run_weekly(spec_path: str | Path, *, data_dir: str | Path | None = None, out_dir: str | Path = "outputs",
@@ -156,7 +158,7 @@ def run_weekly(spec_path: str | Path, *, data_dir: str | Path | None = None, out
                offline: bool = False, ucdp_url: str | None = None, today: date, started_at: str,
                catalog: Catalog | None = None, force_retrain: bool = False, as_of: date | None = None,
                data_end: date | None = None, log: Callable[[str], None] = print,
-               cluster: ClusterSpec | None = None) -> WeeklyResult:
+               cluster: ClusterSpec | None = None, update_timeout_s: float = DEFAULT_DEADLINE_S) -> WeeklyResult:
     """Run the weekly job once.
 
     Parameters
@@ -181,6 +183,9 @@ def run_weekly(spec_path: str | Path, *, data_dir: str | Path | None = None, out
         Receives a line as each step starts and ends.
     cluster : ClusterSpec, optional
         Where a retrain runs; started by the retrain step and stopped when it ends.
+    update_timeout_s : float
+        Seconds the update may spend on UCDP's site, all files together (``--timeout``); a stalled
+        transfer or header stops sooner (:data:`sahelrisk.data.fetch.SPEED_TIME`).
 
     Returns
     -------
@@ -196,7 +201,7 @@ def run_weekly(spec_path: str | Path, *, data_dir: str | Path | None = None, out
     """
     job = WeeklyJob(Path(spec_path), resolve_data_dir(data_dir), Path(out_dir), catalog or load_catalog(), today,
                     started_at, mlruns, models_dir, tracking_uri, offline, ucdp_url, force_retrain, as_of, data_end,
-                    cluster)
+                    cluster, update_timeout_s)
     with job_lock(job.out_dir / ".weekly.lock"):
         steps = StepRunner(log)
         record: dict = {"started_at": started_at, "spec": str(spec_path), "data_dir": str(job.data_dir),
@@ -377,7 +382,8 @@ def _update(step: Step, job: WeeklyJob, countries: Sequence[str]) -> dict:
         return {"status": "skipped"}
     try:
         outcome = update_ucdp(job.data_dir, until=job.today, retrieved_at=job.started_at,
-                              base_url=job.ucdp_url or DEFAULT_UCDP_URL, countries=tuple(countries))
+                              base_url=job.ucdp_url or DEFAULT_UCDP_URL, countries=tuple(countries),
+                              deadline_s=job.update_timeout_s)
     except (FetchError, OSError) as e:
         # the job goes on with the data it holds, flagged stale
         step.status, step.detail = "warning", f"source not reached: {str(e)[:200]}"
