@@ -16,6 +16,7 @@ from shapely.ops import substring
 from sahelrisk.errors import SpecError
 from sahelrisk.geo import metric_crs_for
 from sahelrisk.routes.places import Waypoint
+from sahelrisk.routes.tracks import clean_track
 
 __all__ = ["RoadNetwork", "Route", "track_route", "OFF_ROAD_KMH"]
 
@@ -33,6 +34,7 @@ class Route:
     parts: gpd.GeoDataFrame
     waypoints: list[Waypoint] = field(default_factory=list)
     label: str = "route"
+    stops: list[dict] = field(default_factory=list)   # a track's halts, where and for how many fixes
 
     @property
     def km(self) -> float:
@@ -226,10 +228,14 @@ class RoadNetwork:
 
 
 def track_route(line: LineString, speed_kmh: float, name: str = "track") -> Route:
-    """A route as recorded (a GPX or GeoJSON line), timed at ``speed_kmh``."""
+    """A route as recorded (a GPX or GeoJSON line), cleaned of its repeated points, stops and
+    jitter (:func:`sahelrisk.routes.tracks.clean_track`) and timed at ``speed_kmh``."""
+    cleaned = clean_track(line)
+    line = cleaned.line
     km = gpd.GeoSeries([line], crs="EPSG:4326").to_crs(metric_crs_for(line)).length.iloc[0] / 1000
     frame = gpd.GeoDataFrame({"kind": ["track"], "road_id": [None], "km": [km], "minutes": [km / speed_kmh * 60],
                               "leg": [0]}, geometry=[line], crs="EPSG:4326")
     first, last = line.coords[0], line.coords[-1]
-    return Route(frame, [Waypoint(name, "start", first[0], first[1]), Waypoint(name, "end", last[0], last[1])], name)
+    return Route(frame, [Waypoint(name, "start", first[0], first[1]), Waypoint(name, "end", last[0], last[1])], name,
+                 cleaned.stops)
 

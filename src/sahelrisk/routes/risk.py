@@ -42,9 +42,11 @@ def events_near(shapes_m: gpd.GeoSeries, events: pd.DataFrame, week: DateLike, r
     out = pd.DataFrame(index=shapes_m.index)
     recent = events_in_weeks(events, week, max(EVENT_WINDOWS))
     points = gpd.GeoSeries(gpd.points_from_xy(recent["longitude"], recent["latitude"]), crs="EPSG:4326").to_crs(crs)
-    zones = gpd.GeoDataFrame(geometry=shapes_m.buffer(radius_m), crs=crs)
+    # within the distance of each shape, asked of the shapes as they are: buffering a long track
+    # (a convoy's passes back and forth, every kink kept) cost seconds and gigabytes for the same answer
+    zones = gpd.GeoDataFrame(geometry=shapes_m.to_numpy(), index=shapes_m.index, crs=crs)
     found = gpd.sjoin(gpd.GeoDataFrame({"_event": np.arange(len(points))}, geometry=points.to_numpy(), crs=crs),
-                      zones, predicate="within", how="inner")
+                      zones, predicate="dwithin", distance=radius_m, how="inner")
     dates = recent["date_start"].to_numpy()[found["_event"].to_numpy()]
     deaths = recent["fatalities_best"].to_numpy(dtype=float)[found["_event"].to_numpy()]
     for weeks in EVENT_WINDOWS:
@@ -138,7 +140,8 @@ def route_summary(route: Route, segments: gpd.GeoDataFrame, cells: gpd.GeoDataFr
         ``corridor_cells``, ``exposure`` (the sum over segments of probability x hours in the
         cell) and ``risk_per_hour`` (``exposure / hours``: the mean cell probability a traveller
         is under per hour on the road, to compare a long safe way with a short risky one),
-        ``riskiest`` (segment numbers, highest probability first) and the events near the route.
+        ``riskiest`` (segment numbers, highest probability first), the events near the route and,
+        for a recorded track, its ``stops`` (where it stood, and for how many fixes).
     """
     line = route.line()
     crs = metric_crs_for(line)
@@ -160,6 +163,7 @@ def route_summary(route: Route, segments: gpd.GeoDataFrame, cells: gpd.GeoDataFr
         "exposure": exposure, "risk_per_hour": exposure / hours if hours else float("nan"),
         "riskiest": segments.loc[scored].nlargest(3, "probability")["segment"].astype(int).tolist(),
         "events_4w": int(segments["events_4w"].sum()), "events_52w": int(segments["events_52w"].sum()),
+        "stops": list(route.stops),
     }
 
 

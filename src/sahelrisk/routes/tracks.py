@@ -1,17 +1,133 @@
-"""Routes a planner already has: a GPX track recorded in the field or a GeoJSON line."""
+"""Routes a planner already has: a GPX track recorded in the field or a GeoJSON line, read and
+cleaned before it is scored.
+
+A convoy's GPS log is jitter and stops as much as road: a 10-minute halt at a checkpoint logged at
+1 Hz is 600 fixes within a few metres, and a corridor buffered around that knot costs gigabytes.
+:func:`clean_track` collapses repeated points, replaces each stop (at least
+:data:`STOP_MIN_POINTS` consecutive fixes within :data:`STOP_RADIUS_M` of the first) by its centre
+and reports it, then simplifies the line at :data:`SIMPLIFY_M` (Douglas-Peucker: below the scale of
+a road, above a GPS fix's error). The cost of what follows is then set by the route's length, not
+by how often the receiver logged.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from shapely.geometry import LineString, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge
 
-from sahelrisk.errors import DataFileError
+from sahelrisk.errors import DataFileError, SpecError
+from sahelrisk.geo import metric_crs_for
 
-__all__ = ["read_track"]
+__all__ = ["read_track", "clean_track", "CleanTrack", "STOP_RADIUS_M", "STOP_MIN_POINTS", "SIMPLIFY_M", "MIN_TRACK_M"]
+
+STOP_RADIUS_M = 25.0
+"""A halt: fixes within this of the first (a few times a receiver's error)..."""
+STOP_MIN_POINTS = 60
+"""... for at least this many fixes (a minute at 1 Hz; a vehicle crawling at walking pace leaves
+25 m within 20 fixes, so it is not taken for a halt)."""
+SIMPLIFY_M = 20.0
+MIN_TRACK_M = 100.0
+"""A track shorter than this (after cleaning) is not a route."""
+
+
+@dataclass(frozen=True)
+class CleanTrack:
+    """A track after cleaning.
+
+    Attributes
+    ----------
+    line : shapely.LineString
+        The cleaned line, in lon/lat.
+    points_in, points_out : int
+        Points read and points kept.
+    stops : list of dict
+        Where the vehicle stood (``longitude``, ``latitude``) and for how many fixes (``points``).
+    tolerance_m : float
+        The simplification's tolerance.
+    """
+
+    line: LineString
+    points_in: int
+    points_out: int
+    stops: list[dict] = field(default_factory=list)
+    tolerance_m: float = SIMPLIFY_M
+
+
+def _stops(xy: np.ndarray) -> tuple[list[tuple[float, float]], list[tuple[float, float, int]]]:
+    """The points with each stop replaced by its centre; the stops (x, y, fixes)."""
+    xs, ys = xy[:, 0].tolist(), xy[:, 1].tolist()
+    kept: list[tuple[float, float]] = []
+    stops: list[tuple[float, float, int]] = []
+    radius2, i, n = STOP_RADIUS_M ** 2, 0, len(xs)
+    while i < n:
+        j = i + 1
+        while j < n and (xs[j] - xs[i]) ** 2 + (ys[j] - ys[i]) ** 2 <= radius2:
+            j += 1
+        if j - i >= STOP_MIN_POINTS:
+            cx, cy, count = float(np.mean(xs[i:j])), float(np.mean(ys[i:j])), j - i
+            last = stops[-1] if stops and kept and kept[-1] == stops[-1][:2] else None
+            if last is not None and (last[0] - cx) ** 2 + (last[1] - cy) ** 2 <= radius2:
+                # a halt first reached from a point short of it is one halt, not two
+                total = last[2] + count
+                cx, cy = (last[0] * last[2] + cx * count) / total, (last[1] * last[2] + cy * count) / total
+                kept.pop()
+                stops.pop()
+                count = total
+            kept.append((cx, cy))
+            stops.append((cx, cy, count))
+            i = j
+        else:
+            kept.append((xs[i], ys[i]))
+            i += 1
+    return kept, stops
+
+
+def clean_track(line: LineString) -> CleanTrack:
+    """The track without its repeated points, stops and jitter (see the module's notes).
+
+    Parameters
+    ----------
+    line : shapely.LineString
+        The track as read, in lon/lat.
+
+    Returns
+    -------
+    CleanTrack
+
+    Raises
+    ------
+    SpecError
+        The cleaned track is shorter than :data:`MIN_TRACK_M` (a stop, or two points metres apart).
+    """
+    from pyproj import Transformer
+
+    crs = metric_crs_for(line)
+    forward = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    back = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    lon_lat = np.asarray(line.coords)[:, :2]
+    xy = np.column_stack(forward.transform(lon_lat[:, 0], lon_lat[:, 1]))
+    moved = np.r_[True, np.any(np.diff(xy, axis=0) != 0, axis=1)]
+    kept, stops = _stops(xy[moved])
+    metric = LineString(kept if len(kept) >= 2 else kept * 2)
+    length = metric.length
+    if length < MIN_TRACK_M:
+        raise SpecError(f"the track is {length:.0f} m long once its repeated points and stops are taken out; a route "
+                        f"needs at least {MIN_TRACK_M:.0f} m: record the journey itself, not a halt")
+    simple = metric.simplify(SIMPLIFY_M, preserve_topology=False)
+    x, y = np.asarray(simple.coords).T
+    lon, lat = back.transform(x, y)
+    cleaned = LineString(np.column_stack([lon, lat]))
+    told = []
+    for sx, sy, points in stops:
+        slon, slat = back.transform(sx, sy)
+        told.append({"longitude": round(float(slon), 5), "latitude": round(float(slat), 5), "points": points})
+    return CleanTrack(cleaned, len(lon_lat), len(cleaned.coords), told)
 
 
 def _from_gpx(path: Path) -> LineString:
