@@ -34,6 +34,12 @@ STOP_MIN_POINTS = 60
 SIMPLIFY_M = 20.0
 MIN_TRACK_M = 100.0
 """A track shorter than this (after cleaning) is not a route."""
+SMOOTH_POINTS = 5
+"""Fixes averaged (a running mean) before simplifying: a receiver swinging side to side every fix
+averages out instead of surviving as a saw-tooth."""
+POINTS_PER_KM = 10
+"""At most this many points per km once cleaned (the tolerance doubles until so): what the
+scoring costs is bounded by the route's length, not by how the receiver logged it."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class CleanTrack:
     stops : list of dict
         Where the vehicle stood (``longitude``, ``latitude``) and for how many fixes (``points``).
     tolerance_m : float
-        The simplification's tolerance.
+        The simplification's tolerance (:data:`SIMPLIFY_M`, or more where the track needed it).
     """
 
     line: LineString
@@ -64,27 +70,27 @@ def _stops(xy: np.ndarray) -> tuple[list[tuple[float, float]], list[tuple[float,
     xs, ys = xy[:, 0].tolist(), xy[:, 1].tolist()
     kept: list[tuple[float, float]] = []
     stops: list[tuple[float, float, int]] = []
+    at = -1   # where in ``kept`` the last stop's centre is
     radius2, i, n = STOP_RADIUS_M ** 2, 0, len(xs)
     while i < n:
         j = i + 1
         while j < n and (xs[j] - xs[i]) ** 2 + (ys[j] - ys[i]) ** 2 <= radius2:
             j += 1
-        if j - i >= STOP_MIN_POINTS:
-            cx, cy, count = float(np.mean(xs[i:j])), float(np.mean(ys[i:j])), j - i
-            last = stops[-1] if stops and kept and kept[-1] == stops[-1][:2] else None
-            if last is not None and (last[0] - cx) ** 2 + (last[1] - cy) ** 2 <= radius2:
-                # a halt first reached from a point short of it is one halt, not two
-                total = last[2] + count
-                cx, cy = (last[0] * last[2] + cx * count) / total, (last[1] * last[2] + cy * count) / total
-                kept.pop()
-                stops.pop()
-                count = total
-            kept.append((cx, cy))
-            stops.append((cx, cy, count))
-            i = j
-        else:
+        if j - i < STOP_MIN_POINTS:
             kept.append((xs[i], ys[i]))
             i += 1
+            continue
+        cx, cy, count = float(np.mean(xs[i:j])), float(np.mean(ys[i:j])), j - i
+        if stops and len(kept) - at <= STOP_MIN_POINTS and \
+                (stops[-1][0] - cx) ** 2 + (stops[-1][1] - cy) ** 2 <= radius2:
+            # one halt broken by a stray fix or reached from a point short of it: one halt, not two
+            px, py, pc = stops.pop()
+            cx, cy, count = (px * pc + cx * count) / (pc + count), (py * pc + cy * count) / (pc + count), pc + count
+            del kept[at:]
+        at = len(kept)
+        kept.append((cx, cy))
+        stops.append((cx, cy, count))
+        i = j
     return kept, stops
 
 
@@ -119,7 +125,7 @@ def clean_track(line: LineString) -> CleanTrack:
     if length < MIN_TRACK_M:
         raise SpecError(f"the track is {length:.0f} m long once its repeated points and stops are taken out; a route "
                         f"needs at least {MIN_TRACK_M:.0f} m: record the journey itself, not a halt")
-    simple = metric.simplify(SIMPLIFY_M, preserve_topology=False)
+    simple, tolerance = _simplified(np.asarray(metric.coords), length)
     x, y = np.asarray(simple.coords).T
     lon, lat = back.transform(x, y)
     cleaned = LineString(np.column_stack([lon, lat]))
@@ -127,7 +133,23 @@ def clean_track(line: LineString) -> CleanTrack:
     for sx, sy, points in stops:
         slon, slat = back.transform(sx, sy)
         told.append({"longitude": round(float(slon), 5), "latitude": round(float(slat), 5), "points": points})
-    return CleanTrack(cleaned, len(lon_lat), len(cleaned.coords), told)
+    return CleanTrack(cleaned, len(lon_lat), len(cleaned.coords), told, tolerance)
+
+
+def _simplified(xy: np.ndarray, length_m: float) -> tuple[LineString, float]:
+    """The running mean of :data:`SMOOTH_POINTS` fixes (ends kept), simplified at
+    :data:`SIMPLIFY_M`, doubled until at most :data:`POINTS_PER_KM` points per km remain."""
+    if len(xy) > SMOOTH_POINTS:
+        kernel = np.ones(SMOOTH_POINTS) / SMOOTH_POINTS
+        inner = np.column_stack([np.convolve(xy[:, k], kernel, mode="valid") for k in (0, 1)])
+        xy = np.vstack([xy[:1], inner, xy[-1:]])
+    line, tolerance = LineString(xy), SIMPLIFY_M
+    cap = max(2, int(POINTS_PER_KM * length_m / 1000))
+    simple = line.simplify(tolerance, preserve_topology=False)
+    while len(simple.coords) > cap and tolerance < 2_000:
+        tolerance *= 2
+        simple = line.simplify(tolerance, preserve_topology=False)
+    return simple, tolerance
 
 
 def _from_gpx(path: Path) -> LineString:
