@@ -46,7 +46,9 @@ def test_weeks_with_their_outcomes_in_are_verified_and_the_others_wait(published
     assert str(result.data_end) == "2023-12-31"
     record = json.loads((out / "track_record" / "track_record.json").read_text())
     assert {(w["week"], w["level"]) for w in record["weeks"]} >= {("2023-10-02", "cells"), ("2023-10-02", "adm1"),
-                                                                   ("2023-10-02", "adm2")}
+                                                                   ("2023-10-02", "adm2"), ("2023-10-02", "sites")}
+    sites = next(w for w in record["weeks"] if w["week"] == "2023-10-02" and w["level"] == "sites")
+    assert sites["rows"] == len(pd.read_csv(out / "2023-10-02" / "risk_sites.csv")) and 0 < sites["positives"] < sites["rows"]
     assert (out / "track_record" / "weeks.csv").is_file()
     manifest = on_time(out)["2023-10-02"].manifest
     assert manifest["data"]["as_of"] == "2023-10-08" and manifest["data"]["events"]   # the vintage it was made from
@@ -84,3 +86,27 @@ def test_a_changed_frozen_week_is_not_scored(published, real_data, catalog):
             "week 2023-10-09 revision 1: risk_grid.parquet changed since it was frozen (edited or cut)"]
     finally:
         grid.write_bytes(original)
+
+
+def test_a_site_saw_an_attack_when_a_fatal_event_fell_within_25_km_in_the_weeks_forecast(published, real_data, catalog,
+                                                                                         real_inputs):
+    from datetime import date
+
+    from sahelrisk.data.sources import load_dataset
+    out, _, _ = published
+    verify_published(out, real_data, catalog)
+    record = json.loads((out / "track_record" / "track_record.json").read_text())
+    sites = next(w for w in record["weeks"] if w["week"] == "2023-10-09" and w["level"] == "sites")
+    # independently: great-circle distances from each published site to each fatal event of 2023-10-16..11-12
+    published_sites = pd.read_csv(on_time(out)["2023-10-09"].read("risk_sites.csv"))
+    mining = load_dataset("mining_sites", real_data, as_of=date(2023, 12, 31)).table
+    places = mining.merge(published_sites[["site_id"]], on="site_id")
+    ev = real_inputs.events
+    ev = ev[ev["has_location"] & (ev["fatalities_best"] >= 1) & ev["date_start"].between("2023-10-16", "2023-11-12")]
+    lat1, lon1 = np.radians(places["latitude"].to_numpy())[:, None], np.radians(places["longitude"].to_numpy())[:, None]
+    lat2, lon2 = np.radians(ev["latitude"].to_numpy())[None, :], np.radians(ev["longitude"].to_numpy())[None, :]
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    km = 2 * 6371.0 * np.arcsin(np.sqrt(a))
+    near = (km <= 25.0).any(axis=1)
+    assert abs(sites["positives"] - int(near.sum())) <= 1            # a site at the very edge may differ
+    assert sites["rows"] == len(places)

@@ -7,7 +7,8 @@ located events as known now; writes ``<out>/track_record/`` whole or not at all:
 - ``track_record.json``: the rolling summaries (last 4, 13 and 52 verified weeks, all countries
   and per country, against every rule), each verified week's record, the tiers' reliability and
   the weeks still waiting for their outcomes;
-- ``weeks.csv``: one row per verified week and level (cells, ADM1, ADM2), for spreadsheets;
+- ``weeks.csv``: one row per verified week and level (cells, ADM1, ADM2, mining sites), for
+  spreadsheets;
 - ``last_week.<lang>.png``: the last verified week's hits (called, and an attack), misses (an
   attack not called) and false alarms (called, no attack).
 """
@@ -33,6 +34,7 @@ from sahelrisk.features.panel import PanelInputs, build_units, load_inputs
 from sahelrisk.features.spec import spec_from_json
 from sahelrisk.features.targets import build_targets, last_observed_origin, target_column
 from sahelrisk.files import write_folder_atomic
+from sahelrisk.geo import metric_crs_for
 from sahelrisk.i18n import LANGUAGES
 from sahelrisk.publishing.ledger import Revision, check_ledger, on_time
 from sahelrisk.publishing.maps import hits_map
@@ -154,6 +156,35 @@ def _areas(rows: pd.DataFrame, revision: Revision, level: str) -> pd.DataFrame |
     return out
 
 
+SITE_RADIUS_KM = 25.0
+"""The surroundings a published site's probability is for (the weekly outputs' default)."""
+
+
+def _sites(revision: Revision, mining: gpd.GeoDataFrame | None, events: pd.DataFrame, horizon: int) -> pd.DataFrame | None:
+    """The week's published mining sites with their outcome: a fatal located event within
+    :data:`SITE_RADIUS_KM` in the weeks t+1 .. t+h (None when the week published no sites)."""
+    path = revision.read("risk_sites.csv")
+    if mining is None or not path.is_file():
+        return None
+    published = pd.read_csv(path, usecols=lambda c: c in ("site_id", "country_iso3", "probability", "risk_tier"))
+    places = mining[["site_id", "geometry"]].merge(published, on="site_id", how="inner")
+    if places.empty:
+        return None
+    first = pd.Timestamp(revision.week) + pd.Timedelta(weeks=1)
+    last = first + pd.Timedelta(weeks=horizon) - pd.Timedelta(days=1)
+    fatal = events[events["has_location"].to_numpy() & (events["fatalities_best"] >= 1).to_numpy()
+                   & events["date_start"].between(first, last).to_numpy()]
+    sites = gpd.GeoDataFrame(places, geometry="geometry", crs=mining.crs).to_crs("EPSG:4326")
+    crs = metric_crs_for(sites.geometry.union_all())
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(fatal["longitude"], fatal["latitude"]), crs="EPSG:4326")
+    hit = gpd.sjoin(sites.to_crs(crs), points.to_crs(crs), predicate="dwithin", distance=SITE_RADIUS_KM * 1000,
+                    how="inner")
+    out = pd.DataFrame(sites.drop(columns="geometry"))
+    out["outcome"] = out.index.isin(hit.index).astype(float)
+    out["week"] = pd.Timestamp(revision.week)
+    return out
+
+
 def verify_published(out_dir: str | Path, data_dir: Path | None, catalog: Catalog, *, as_of: date | None = None,
                      data_end: date | None = None, inputs: PanelInputs | None = None, check_only: bool = False,
                      log: Callable[[str], None] = lambda _: None) -> VerifyResult:
@@ -213,7 +244,8 @@ def verify_published(out_dir: str | Path, data_dir: Path | None, catalog: Catalo
                identity.get("target_source", "ucdp"), int(run["horizon_weeks"]))
         groups.setdefault(key, []).append(revision)
     cells: list[pd.DataFrame] = []
-    areas: dict[str, list[pd.DataFrame]] = {"adm1": [], "adm2": []}
+    areas: dict[str, list[pd.DataFrame]] = {"adm1": [], "adm2": [], "sites": []}
+    mining = inputs.layers.get("mining_sites")
     for (spec_json, kind, source, horizon), revisions in groups.items():
         last = last_observed_origin(window.data_end, horizon)
         due = [r for r in revisions if pd.Timestamp(r.week) <= last]
@@ -230,10 +262,13 @@ def verify_published(out_dir: str | Path, data_dir: Path | None, catalog: Catalo
         for revision in due:
             rows = verified_rows(revision, targets, target, deaths)
             cells.append(rows)
-            for level in areas:
+            for level in ("adm1", "adm2"):
                 found = _areas(rows, revision, level)
                 if found is not None:
                     areas[level].append(found)
+            published_sites = _sites(revision, mining, events, horizon)
+            if published_sites is not None:
+                areas["sites"].append(published_sites)
             result.verified.append(revision.week)
         log(f"verified {len(due)} week(s) of {spec.name} ({kind}, {horizon} weeks ahead)")
     result.verified.sort()
