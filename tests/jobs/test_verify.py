@@ -18,6 +18,7 @@ from sahelrisk.publishing.ledger import on_time
 
 pytestmark = pytest.mark.slow
 WEEKS = ("2023-10-02", "2023-10-09", "2023-12-25")
+ROAD = [(-6.27, 13.45), (-6.10, 13.80), (-5.99, 14.25)]   # Ségou towards Niono
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +33,13 @@ def published(registered, real_data, catalog, tmp_path_factory):
                                              layers=())
         publish_step(scored[week], out, langs=("en",), catalog=catalog, data_dir=real_data,
                      published_at=f"{week}T06:00:00+00:00")
+    # a planner checked a convoy's track against the first week: its corridor is verified too
+    from shapely.geometry import LineString
+
+    from sahelrisk.publishing.outputs import write_route_outputs
+    first = scored[WEEKS[0]]
+    segments = api.route_of(first, LineString(ROAD))
+    write_route_outputs(segments, first.result.cells, first.inputs, out, "segou-niono", langs=("en",))
     # the first week published again later with other forecasts (say a new model): a second revision
     late = scored[WEEKS[0]]
     cells = late.result.cells.assign(probability=0.5)
@@ -110,3 +118,21 @@ def test_a_site_saw_an_attack_when_a_fatal_event_fell_within_25_km_in_the_weeks_
     near = (km <= 25.0).any(axis=1)
     assert abs(sites["positives"] - int(near.sum())) <= 1            # a site at the very edge may differ
     assert sites["rows"] == len(places)
+
+
+def test_a_corridor_a_planner_checked_is_verified_against_the_events_within_its_width(published, real_data, catalog,
+                                                                                      real_inputs):
+    out, _, _ = published
+    verify_published(out, real_data, catalog)
+    record = json.loads((out / "track_record" / "track_record.json").read_text())
+    corridor = next(w for w in record["weeks"] if w["week"] == "2023-10-02" and w["level"] == "corridors")
+    assert corridor["rows"] == 1
+    # independently: a fatal event of 2023-10-09..11-05 within 10 km of a point every ~100 m along the track
+    along = np.concatenate([np.linspace(a, b, 400) for a, b in zip(ROAD[:-1], ROAD[1:])])
+    ev = real_inputs.events
+    ev = ev[ev["has_location"] & (ev["fatalities_best"] >= 1) & ev["date_start"].between("2023-10-09", "2023-11-05")]
+    lat1, lon1 = np.radians(along[:, 1])[:, None], np.radians(along[:, 0])[:, None]
+    lat2, lon2 = np.radians(ev["latitude"].to_numpy())[None, :], np.radians(ev["longitude"].to_numpy())[None, :]
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    within = (2 * 6371.0 * np.arcsin(np.sqrt(a)) <= 9.9).any()
+    assert corridor["positives"] == int(within)

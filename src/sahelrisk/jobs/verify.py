@@ -7,8 +7,8 @@ located events as known now; writes ``<out>/track_record/`` whole or not at all:
 - ``track_record.json``: the rolling summaries (last 4, 13 and 52 verified weeks, all countries
   and per country, against every rule), each verified week's record, the tiers' reliability and
   the weeks still waiting for their outcomes;
-- ``weeks.csv``: one row per verified week and level (cells, ADM1, ADM2, mining sites), for
-  spreadsheets;
+- ``weeks.csv``: one row per verified week and level (cells, ADM1, ADM2, mining sites, and the
+  route corridors planners had scored for that week), for spreadsheets;
 - ``last_week.<lang>.png``: the last verified week's hits (called, and an attack), misses (an
   attack not called) and false alarms (called, no attack).
 """
@@ -38,7 +38,7 @@ from sahelrisk.geo import metric_crs_for
 from sahelrisk.i18n import LANGUAGES
 from sahelrisk.publishing.ledger import Revision, check_ledger, on_time
 from sahelrisk.publishing.maps import hits_map
-from sahelrisk.scoring.week import TIER_CUTS, TIERS
+from sahelrisk.scoring.week import TIER_CUTS, TIERS, risk_tier
 
 __all__ = ["verify_published", "verified_rows", "read_track_record", "VerifyResult", "TRACK_RECORD_DIR"]
 
@@ -185,6 +185,38 @@ def _sites(revision: Revision, mining: gpd.GeoDataFrame | None, events: pd.DataF
     return out
 
 
+def _corridors(out_dir: Path, week: str, events: pd.DataFrame, horizon: int) -> pd.DataFrame | None:
+    """The route corridors planners had scored for ``week`` (``<out>/routes/<week>/*/``), each with
+    its outcome: a fatal located event within the corridor's half-width in the weeks t+1 .. t+h."""
+    folders = sorted((out_dir / "routes" / week).glob("*/summary.json")) if (out_dir / "routes" / week).is_dir() else []
+    rows = []
+    first = pd.Timestamp(week) + pd.Timedelta(weeks=1)
+    last = first + pd.Timedelta(weeks=horizon) - pd.Timedelta(days=1)
+    fatal = events[events["has_location"].to_numpy() & (events["fatalities_best"] >= 1).to_numpy()
+                   & events["date_start"].between(first, last).to_numpy()]
+    points = gpd.GeoSeries(gpd.points_from_xy(fatal["longitude"], fatal["latitude"]), crs="EPSG:4326")
+    for path in folders:
+        try:
+            summary = json.loads(path.read_text("utf-8"))
+            stretches = gpd.read_file(path.with_name("route.geojson"))
+        except (OSError, ValueError):
+            continue   # a route folder being written, or damaged: not a published answer
+        for route in summary.get("routes", []):
+            line = stretches.loc[stretches["route"] == route["route"]].geometry.union_all()
+            if line.is_empty:
+                continue
+            crs = metric_crs_for(line)
+            reach = gpd.GeoSeries([line], crs="EPSG:4326").to_crs(crs).iloc[0]
+            near = points.to_crs(crs).dwithin(reach, float(summary.get("buffer_km", 10.0)) * 1000).any()
+            rows.append({"week": pd.Timestamp(week), "route": f"{path.parent.name}: {route['route']}",
+                         "probability": float(route["probability"]), "outcome": float(near)})
+    if not rows:
+        return None
+    out = pd.DataFrame(rows)
+    out["risk_tier"] = risk_tier(out["probability"])
+    return out
+
+
 def verify_published(out_dir: str | Path, data_dir: Path | None, catalog: Catalog, *, as_of: date | None = None,
                      data_end: date | None = None, inputs: PanelInputs | None = None, check_only: bool = False,
                      log: Callable[[str], None] = lambda _: None) -> VerifyResult:
@@ -244,7 +276,7 @@ def verify_published(out_dir: str | Path, data_dir: Path | None, catalog: Catalo
                identity.get("target_source", "ucdp"), int(run["horizon_weeks"]))
         groups.setdefault(key, []).append(revision)
     cells: list[pd.DataFrame] = []
-    areas: dict[str, list[pd.DataFrame]] = {"adm1": [], "adm2": [], "sites": []}
+    areas: dict[str, list[pd.DataFrame]] = {"adm1": [], "adm2": [], "sites": [], "corridors": []}
     mining = inputs.layers.get("mining_sites")
     for (spec_json, kind, source, horizon), revisions in groups.items():
         last = last_observed_origin(window.data_end, horizon)
@@ -269,6 +301,9 @@ def verify_published(out_dir: str | Path, data_dir: Path | None, catalog: Catalo
             published_sites = _sites(revision, mining, events, horizon)
             if published_sites is not None:
                 areas["sites"].append(published_sites)
+            corridors = _corridors(out_dir, revision.week, events, horizon)
+            if corridors is not None:
+                areas["corridors"].append(corridors)
             result.verified.append(revision.week)
         log(f"verified {len(due)} week(s) of {spec.name} ({kind}, {horizon} weeks ahead)")
     result.verified.sort()
