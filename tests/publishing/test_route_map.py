@@ -35,7 +35,7 @@ def test_hostile_route_and_place_names_run_no_script_and_the_route_draws(tmp_pat
     assert dom.count("leaflet-interactive") >= 10 and "place-label" in dom and 'id="legend"' in dom
 
 
-def test_a_long_gps_track_is_drawn_simplified_but_scored_and_saved_whole():
+def test_a_long_gps_track_is_cleaned_before_it_is_scored_drawn_and_saved():
     import numpy as np
 
     cells, _, events, _, _, places, countries = _layers()
@@ -45,4 +45,7 @@ def test_a_long_gps_track_is_drawn_simplified_but_scored_and_saved_whole():
     segments = assess_routes([track], cells, events.assign(has_location=True), pd.Timestamp("2023-12-25"))
     page = route_map(segments, cells, events, places=places, countries=countries, title="t", lang="en")
     assert len(page) < 2_000_000                                  # the whole track inlined would be ~15 MB
-    assert sum(len(g.coords) for g in segments.geometry) > 150_000      # the data keeps every point
+    # scored on the cleaned line (issue 36): at most 10 points per km, the swings of the road kept
+    km = segments["km"].sum()
+    points = sum(len(g.coords) for g in segments.geometry)
+    assert 290 < km < 320 and 40 < points <= 10 * km + len(segments)
