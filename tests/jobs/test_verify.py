@@ -21,6 +21,16 @@ WEEKS = ("2023-10-02", "2023-10-09", "2023-12-25")
 ROAD = [(-6.27, 13.45), (-6.10, 13.80), (-5.99, 14.25)]   # Ségou towards Niono
 
 
+def _km_to_fatal_events(lat, lon, events, first, last):
+    """Great-circle km from each point to each located fatal event dated ``first``..``last``
+    (an independent measure: no projection, no spatial join)."""
+    ev = events[events["has_location"] & (events["fatalities_best"] >= 1) & events["date_start"].between(first, last)]
+    lat1, lon1 = np.radians(np.asarray(lat, dtype=float))[:, None], np.radians(np.asarray(lon, dtype=float))[:, None]
+    lat2, lon2 = np.radians(ev["latitude"].to_numpy())[None, :], np.radians(ev["longitude"].to_numpy())[None, :]
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(a))
+
+
 @pytest.fixture(scope="module")
 def published(registered, real_data, catalog, tmp_path_factory):
     mlruns, _ = registered
@@ -109,13 +119,8 @@ def test_a_site_saw_an_attack_when_a_fatal_event_fell_within_25_km_in_the_weeks_
     published_sites = pd.read_csv(on_time(out)["2023-10-09"].read("risk_sites.csv"))
     mining = load_dataset("mining_sites", real_data, as_of=date(2023, 12, 31)).table
     places = mining.merge(published_sites[["site_id"]], on="site_id")
-    ev = real_inputs.events
-    ev = ev[ev["has_location"] & (ev["fatalities_best"] >= 1) & ev["date_start"].between("2023-10-16", "2023-11-12")]
-    lat1, lon1 = np.radians(places["latitude"].to_numpy())[:, None], np.radians(places["longitude"].to_numpy())[:, None]
-    lat2, lon2 = np.radians(ev["latitude"].to_numpy())[None, :], np.radians(ev["longitude"].to_numpy())[None, :]
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    km = 2 * 6371.0 * np.arcsin(np.sqrt(a))
-    near = (km <= 25.0).any(axis=1)
+    near = (_km_to_fatal_events(places["latitude"], places["longitude"], real_inputs.events, "2023-10-16",
+                                "2023-11-12") <= 25.0).any(axis=1)
     assert abs(sites["positives"] - int(near.sum())) <= 1            # a site at the very edge may differ
     assert sites["rows"] == len(places)
 
@@ -129,10 +134,6 @@ def test_a_corridor_a_planner_checked_is_verified_against_the_events_within_its_
     assert corridor["rows"] == 1
     # independently: a fatal event of 2023-10-09..11-05 within 10 km of a point every ~100 m along the track
     along = np.concatenate([np.linspace(a, b, 400) for a, b in zip(ROAD[:-1], ROAD[1:])])
-    ev = real_inputs.events
-    ev = ev[ev["has_location"] & (ev["fatalities_best"] >= 1) & ev["date_start"].between("2023-10-09", "2023-11-05")]
-    lat1, lon1 = np.radians(along[:, 1])[:, None], np.radians(along[:, 0])[:, None]
-    lat2, lon2 = np.radians(ev["latitude"].to_numpy())[None, :], np.radians(ev["longitude"].to_numpy())[None, :]
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    within = (2 * 6371.0 * np.arcsin(np.sqrt(a)) <= 9.9).any()
+    within = (_km_to_fatal_events(along[:, 1], along[:, 0], real_inputs.events, "2023-10-09", "2023-11-05")
+              <= 9.9).any()
     assert corridor["positives"] == int(within)

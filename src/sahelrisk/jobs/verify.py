@@ -160,6 +160,15 @@ SITE_RADIUS_KM = 25.0
 """The surroundings a published site's probability is for (the weekly outputs' default)."""
 
 
+def _fatal_points(events: pd.DataFrame, week: str, horizon: int) -> gpd.GeoSeries:
+    """The located fatal events of the weeks t+1 .. t+h after ``week`` (the outcome window), as points."""
+    first = pd.Timestamp(week) + pd.Timedelta(weeks=1)
+    last = first + pd.Timedelta(weeks=horizon) - pd.Timedelta(days=1)
+    fatal = events[events["has_location"].to_numpy() & (events["fatalities_best"] >= 1).to_numpy()
+                   & events["date_start"].between(first, last).to_numpy()]
+    return gpd.GeoSeries(gpd.points_from_xy(fatal["longitude"], fatal["latitude"]), crs="EPSG:4326")
+
+
 def _sites(revision: Revision, mining: gpd.GeoDataFrame | None, events: pd.DataFrame, horizon: int) -> pd.DataFrame | None:
     """The week's published mining sites with their outcome: a fatal located event within
     :data:`SITE_RADIUS_KM` in the weeks t+1 .. t+h (None when the week published no sites)."""
@@ -170,13 +179,9 @@ def _sites(revision: Revision, mining: gpd.GeoDataFrame | None, events: pd.DataF
     places = mining[["site_id", "geometry"]].merge(published, on="site_id", how="inner")
     if places.empty:
         return None
-    first = pd.Timestamp(revision.week) + pd.Timedelta(weeks=1)
-    last = first + pd.Timedelta(weeks=horizon) - pd.Timedelta(days=1)
-    fatal = events[events["has_location"].to_numpy() & (events["fatalities_best"] >= 1).to_numpy()
-                   & events["date_start"].between(first, last).to_numpy()]
     sites = gpd.GeoDataFrame(places, geometry="geometry", crs=mining.crs).to_crs("EPSG:4326")
     crs = metric_crs_for(sites.geometry.union_all())
-    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(fatal["longitude"], fatal["latitude"]), crs="EPSG:4326")
+    points = gpd.GeoDataFrame(geometry=_fatal_points(events, revision.week, horizon))
     hit = gpd.sjoin(sites.to_crs(crs), points.to_crs(crs), predicate="dwithin", distance=SITE_RADIUS_KM * 1000,
                     how="inner")
     out = pd.DataFrame(sites.drop(columns="geometry"))
@@ -189,12 +194,10 @@ def _corridors(out_dir: Path, week: str, events: pd.DataFrame, horizon: int) -> 
     """The route corridors planners had scored for ``week`` (``<out>/routes/<week>/*/``), each with
     its outcome: a fatal located event within the corridor's half-width in the weeks t+1 .. t+h."""
     folders = sorted((out_dir / "routes" / week).glob("*/summary.json")) if (out_dir / "routes" / week).is_dir() else []
+    if not folders:   # most weeks: no planner scored a route
+        return None
     rows = []
-    first = pd.Timestamp(week) + pd.Timedelta(weeks=1)
-    last = first + pd.Timedelta(weeks=horizon) - pd.Timedelta(days=1)
-    fatal = events[events["has_location"].to_numpy() & (events["fatalities_best"] >= 1).to_numpy()
-                   & events["date_start"].between(first, last).to_numpy()]
-    points = gpd.GeoSeries(gpd.points_from_xy(fatal["longitude"], fatal["latitude"]), crs="EPSG:4326")
+    points = _fatal_points(events, week, horizon)
     for path in folders:
         try:
             summary = json.loads(path.read_text("utf-8"))
