@@ -35,6 +35,15 @@ def test_numbers_and_placeholders_stay_as_they_are():
     assert csv_cell("=1+1") == "'=1+1" and csv_cell("-2+3") == "'-2+3" and csv_cell("@A1") == "'@A1"
 
 
+@pytest.mark.parametrize("cell", [" =1+1", "\n=HYPERLINK(\"x\")", "\r\n@SUM(A1)", "  +cmd", "\u00a0=1", "\t-2+3"])
+def test_a_formula_behind_spaces_or_line_breaks_is_neutralised_too(cell):
+    assert csv_cell(cell) == "'" + cell
+
+
+def test_a_number_behind_spaces_stays_a_number():
+    assert csv_cell(" -0.5") == " -0.5" and csv_cell("\n+3") == "\n+3"
+
+
 def test_a_frame_written_to_csv_reads_back_without_a_formula():
     frame = pd.DataFrame({"adm2_name": ["=HYPERLINK(\"x\")", "Ménaka", "+cmd|' /C calc'!A0"], "probability": [-0.1, 0.2, 0.3]})
     text = csv_safe(frame).to_csv(index=False)

@@ -33,9 +33,14 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 def csv_cell(value: object) -> object:
     """A text cell that a spreadsheet would run as a formula, prefixed with ``'`` to stay text.
 
-    Numbers, and text that is a plain number such as ``-0.5``, are left as they are.
+    Spreadsheets skip leading spaces and line breaks before ``=``, ``+``, ``-`` or ``@``, so those
+    count too. Numbers, and text that is a plain number such as ``-0.5``, are left as they are.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.match(value) and value != "-":
+    if not isinstance(value, str):
+        return value
+    bare = value.lstrip()
+    if (value.startswith(FORMULA_START) or bare.startswith(FORMULA_START)) and not _NUMBER.match(bare) \
+            and bare != "-":
         return "'" + value
     return value
 

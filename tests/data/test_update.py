@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -259,6 +260,25 @@ def test_a_release_cut_mid_row_is_held_back_and_nothing_is_taken(site, tmp_path)
     assert "ends mid-row (no final line end): a cut download, held back" in held_back.warnings[0]
     assert (data / MANIFEST_PATH).read_bytes() == manifest_before
     assert not (data / "events/ucdp/raw/GEDEvent_v26_0_7.csv").exists()
+
+
+def test_a_cumulative_release_withdrawing_most_of_a_countrys_events_is_held_back_with_the_numbers(site, tmp_path):
+    site.publish_ged(site.shared)
+    site.publish(site.shared, "GEDEvent_v26_01_26_06.csv")
+    data = tmp_path / "data"
+    _update(site, data)
+    manifest_before = (data / MANIFEST_PATH).read_bytes()
+    # The next quarter's cumulative file, served whole but without 270 of Mali's 362 events of
+    # January to June: two thirds of all rows are still there, so a check on the total would pass.
+    nine = site.root / "candidateged" / "GEDEvent_v26_01_26_09.csv"
+    shutil.copyfile(site.root / "candidateged" / "GEDEvent_v26_01_26_06.csv", nine)
+    _rewrite(nine, lambda f: f.drop(f.index[f["country"] == "Mali"][:270]))
+    held_back = _update(site, data)
+    assert held_back.new == [] and len(held_back.warnings) == 1
+    warning = held_back.warnings[0]
+    assert "GEDEvent_v26_01_26_09.csv" in warning and "would withdraw 270 of Mali's 362 events" in warning
+    assert (data / MANIFEST_PATH).read_bytes() == manifest_before
+    assert not (data / "events/ucdp/raw/GEDEvent_v26_01_26_09.csv").exists()
 
 
 def test_cli_update_without_a_folder_writes_where_the_other_commands_read(site, tmp_path):

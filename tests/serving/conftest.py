@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from sahelrisk.serving.app import ServeSettings, create_app
+from sahelrisk.serving.connections import GuardedHttp
 
 LATEST = "2023-12-25"
 
@@ -51,7 +52,8 @@ class LiveServer:
 
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                                    http=GuardedHttp))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self):

@@ -11,6 +11,24 @@ from shapely.geometry import box
 from sahelrisk.escaping import write_csv
 from sahelrisk.scoring.week import risk_tier
 
+HOSTILE = "<script>window.pwned=1</script>"
+
+
+def synthetic_archive(root: Path) -> Path:
+    """Two published weeks, the second's area names hostile to HTML."""
+    publish_week(root / "out", "2023-12-18", shift=-0.02)
+    publish_week(root / "out", "2023-12-25", names=("Ségou", HOSTILE, "Macina", "\" onmouseover=\"x"))
+    return root / "out"
+
+
+def client(out: Path, tmp_path: Path, **settings):
+    """The app over ``out`` under Starlette's test client; its errors are answers, not raised."""
+    from fastapi.testclient import TestClient
+
+    from sahelrisk.serving.app import ServeSettings, create_app
+    app = create_app(ServeSettings(out_dir=out, data_dir=tmp_path / "no-data", mlruns=tmp_path / "mlruns", **settings))
+    return TestClient(app, raise_server_exceptions=False)
+
 
 def publish_week(root: Path, week: str, *, names=("Ségou", "Niono", "Macina", "Bla"), shift: float = 0.0,
                  model_version: int = 3) -> Path:

@@ -135,3 +135,15 @@ def test_a_planner_reads_how_often_the_published_maps_were_right_in_french(page)
     assert page.locator("svg.reliability rect").count() == 8
     assert page.console_errors == []
     _shot(page, "track_record.png")
+
+
+@pytest.mark.parametrize("path, drawn", [("/docs", ".swagger-ui .opblock"), ("/redoc", "redoc h1, [role=navigation]")])
+def test_the_api_docs_render_offline_under_the_policy(page, live, path, drawn):
+    fetched = []   # from elsewhere (ReDoc asks a CDN for its logo: the policy refuses it)
+    page.on("response", lambda r: None if r.url.startswith((live.url, "data:", "blob:")) else fetched.append(r.url))
+    page.goto(path)
+    page.wait_for_selector(drawn, timeout=30_000)
+    assert page.locator(drawn).count() >= 1
+    if path == "/docs":
+        assert page.locator(".opblock-summary-path", has_text="/api/v1/route").count() >= 1
+    assert fetched == [] and not [e for e in page.console_errors if "script" in e and "Content Security" in e]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from shapely.errors import ShapelyError
 from shapely.geometry import LineString, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge
@@ -183,8 +184,16 @@ def _from_geojson(path: Path) -> LineString:
         data = json.loads(path.read_text(encoding="utf-8"))
         items = data.get("features", [data]) if isinstance(data, dict) else []
         geometries = [shape(item.get("geometry", item)) for item in items if isinstance(item, dict)]
+    except RecursionError:
+        raise DataFileError(path, "is nested deeper than any GeoJSON", "Save the route as a GeoJSON LineString or a "
+                            "Feature holding one") from None
+    except ShapelyError as e:
+        said = ("holds a line of a single point; a route needs at least 2" if "point array" in str(e) else
+                f"holds a geometry that cannot be built ({str(e)[:120]})")
+        raise DataFileError(path, said, "Save the route with its points as a GeoJSON LineString") from None
     except (ValueError, TypeError, AttributeError, KeyError) as e:
-        raise DataFileError(path, f"is not valid GeoJSON ({str(e)[:120]})",
+        said = "a number too long to be a coordinate" if "digits" in str(e) else str(e)[:120]
+        raise DataFileError(path, f"is not valid GeoJSON ({said})",
                             "Save the route as a GeoJSON LineString or a Feature holding one") from None
     lines = [line for g in geometries for line in _lines(g)]
     if not lines:
@@ -216,6 +225,9 @@ def read_track(path: str | Path) -> LineString:
         line = _from_geojson(path)
     else:
         raise DataFileError(path, f"has an unknown extension {suffix!r}", "Use a .gpx or .geojson file")
+    if not np.isfinite(np.asarray(line.coords)).all():
+        raise DataFileError(path, "has a coordinate that is not a number (NaN or infinity)",
+                            "Export the track again; every point needs a longitude and a latitude")
     x0, y0, x1, y1 = line.bounds
     if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
         raise DataFileError(path, "has coordinates outside lon -180..180 / lat -90..90",

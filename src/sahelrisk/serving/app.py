@@ -18,10 +18,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sahelrisk.errors import SahelriskError, SpecError
-from sahelrisk.serving import api_v1, pages
+from sahelrisk.serving import api_docs, api_v1, pages
 from sahelrisk.serving.archive import Archive
 from sahelrisk.serving.context import ServeSettings, Services, error_response, services, status_of
 from sahelrisk.serving.planner import Planner
@@ -47,6 +49,26 @@ def _refuse_upload(request: Request) -> Response | None:
         return error_response(request, TooLargeError(f"the upload is {length} bytes, over the limit of {limit:,}; "
                                                       "send a shorter track or fewer sites"))
     return None
+
+
+async def _on_invalid(request: Request, error: Exception) -> Response:
+    """A parameter of the wrong type or out of its range: one line naming it, as for our own errors."""
+    problems = error.errors() if isinstance(error, RequestValidationError) else []
+    first = problems[0] if problems else {}
+    where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "the request"
+    got = first.get("input")
+    shown = "" if got is None or isinstance(got, (dict, list)) else f" (got {str(got)[:40]!r})"
+    more = f"; and {len(problems) - 1} more" if len(problems) > 1 else ""
+    return error_response(request, SpecError(f"{where}: {first.get('msg', 'is not valid')}{shown}{more}"), 400)
+
+
+async def _on_http(request: Request, error: Exception) -> Response:
+    """Starlette's own refusals (no such path, a method not allowed) in the app's one-line form."""
+    status = error.status_code if isinstance(error, StarletteHTTPException) else 400
+    said = {404: f"no page or API path {request.url.path!r}; the API's paths are listed at /docs",
+            405: f"{request.method} is not allowed on {request.url.path!r}"}
+    text = said.get(status) or (error.detail if isinstance(error, StarletteHTTPException) else "") or "refused"
+    return error_response(request, SpecError(str(text)), status)
 
 
 async def _on_error(request: Request, error: Exception) -> Response:
@@ -81,12 +103,16 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
         await asyncio.to_thread(planner.warm)
         yield
 
-    app = FastAPI(title="sahelrisk", version="1", root_path=root_path, lifespan=lifespan, description=DESCRIPTION)
+    app = FastAPI(title="sahelrisk", version="1", root_path=root_path, lifespan=lifespan, description=DESCRIPTION,
+                  docs_url=None, redoc_url=None)   # served offline by api_docs
     app.state.services = Services(settings, archive, planner)
     app.add_middleware(SafeHeaders, refuse=_refuse_upload)
+    app.add_exception_handler(RequestValidationError, _on_invalid)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(SahelriskError, _on_error)
     app.add_exception_handler(Exception, _on_error)
     app.include_router(pages.router)
+    app.include_router(api_docs.router)
     app.include_router(api_v1.router)
     return app
 

@@ -32,9 +32,9 @@ from sahelrisk.publishing.maps import TIER_COLOURS
 from sahelrisk.serving.archive import Archive
 from sahelrisk.serving.cache import Answers
 from sahelrisk.serving.planner import Limits, Planner
-from sahelrisk.serving.security import TokenError, TooLargeError
+from sahelrisk.serving.security import CACHE_FRESH, TOKEN_COOKIE, TokenError, TooLargeError, cache_control
 
-__all__ = ["ServeSettings", "Services", "services", "lang_of", "render", "error_response", "status_of", "cached",
+__all__ = ["ServeSettings", "Services", "services", "lang_of", "render", "templates", "error_response", "status_of", "cached",
            "whole_number", "number", "ANSWERS_BYTES"]
 
 ANSWERS_BYTES = 200_000_000   # answers of GET requests kept in memory, the least recently asked dropped first
@@ -141,6 +141,7 @@ def render(request: Request, template: str, context: dict, status: int = 200) ->
     switch = {other: f"{base}{path}?{_with_lang(request, other)}" for other in LANGUAGES}
     html = templates(lang).get_template(template).render(
         lang=lang, base=base, switch=switch, token_needed=bool(services(request).settings.token),
+        signed_in=TOKEN_COOKIE in request.cookies,
         tier_colours=TIER_COLOURS, fmt=Formatter(lang), **context)
     response = HTMLResponse(html, status_code=status)
     if request.query_params.get("lang") in LANGUAGES:
@@ -165,7 +166,10 @@ def cached(request: Request, key: tuple, make: Callable[[], Response]) -> Respon
     found = services(request)
     week = found.archive.week(key[1])
     stamp = found.archive.file(week, "run.json").stat().st_mtime_ns
-    return found.answers.get((key[0], week, stamp, *key[2:]), make)
+    answer = found.answers.get((key[0], week, stamp, *key[2:]), make)
+    page = answer.headers.get("content-type", "").startswith("text/html")   # a page follows the reader's language: never kept by week
+    answer.headers["cache-control"] = CACHE_FRESH if page else cache_control(request, str(key[1]))
+    return answer
 
 
 def whole_number(text: str, name: str) -> int:

@@ -22,6 +22,7 @@ from sahelrisk.errors import NotFoundError, SahelriskError, SpecError
 from sahelrisk.escaping import geojson_text
 from sahelrisk.i18n import Formatter
 from sahelrisk.publishing.maps import TIER_COLOURS
+from sahelrisk.serving.api_docs import DOCS_FILES
 from sahelrisk.serving.archive import MEDIA_TYPES
 from sahelrisk.serving.context import (
     cached,
@@ -34,7 +35,18 @@ from sahelrisk.serving.context import (
     whole_number,
 )
 from sahelrisk.serving.responses import route_json
-from sahelrisk.serving.security import PUBLISHED_HTML_CSP, TOKEN_COOKIE, check_token, read_bounded
+from sahelrisk.serving.security import (
+    CACHE_NEVER,
+    LOGIN_BYTES,
+    PUBLISHED_HTML_CSP,
+    TOKEN_COOKIE,
+    TokenError,
+    TooLargeError,
+    cache_control,
+    check_token,
+    check_token_value,
+    read_bounded,
+)
 from sahelrisk.serving.views import archive_view, events_along, freshness, route_view, sites_view, track_view, week_view
 
 __all__ = ["router"]
@@ -44,8 +56,8 @@ router = APIRouter(include_in_schema=False)
 STATIC = resources.files(__package__) / "static"
 LEAFLET = resources.files("js_lib_leaflet") / "static" / "js_lib_leaflet"
 VENDOR = {"leaflet.js": (LEAFLET / "leaflet.js", "text/javascript"),
-          "leaflet.css": (LEAFLET / "leaflet.css", "text/css")}
-OWN = {"app.js": "text/javascript", "app.css": "text/css"}
+          "leaflet.css": (LEAFLET / "leaflet.css", "text/css"), **DOCS_FILES}
+OWN = {"app.js": "text/javascript", "app.css": "text/css", "docs.js": "text/javascript"}
 EMPTY_FORM = {"from": "", "via": "", "to": "", "week": "", "alternatives": "0", "buffer_km": "10"}
 
 
@@ -74,6 +86,7 @@ def week_file(request: Request, week: str, name: str) -> Response:
     """One published file of a week, as the weekly job wrote it."""
     path = services(request).archive.file(week, name)
     headers = {"Content-Security-Policy": PUBLISHED_HTML_CSP} if path.suffix == ".html" else {}
+    headers["Cache-Control"] = cache_control(request, week)
     disposition = "inline" if path.suffix in (".html", ".png", ".pdf", ".geojson", ".json") else "attachment"
     return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix, "application/octet-stream"),
                         headers=headers, filename=path.name, content_disposition_type=disposition)
@@ -268,11 +281,34 @@ def login_page(request: Request) -> Response:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    """Keep the token in a cookie, then go to the route planner."""
+    """Check the token, keep it in a cookie, then go to the route planner; a wrong one is said."""
+    token = services(request).settings.token
+    base = request.scope.get("root_path", "")
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > LOGIN_BYTES:
+        raise TooLargeError(f"the sign-in form is over {LOGIN_BYTES:,} bytes or has no length; type the token only")
     form = await request.form(max_files=0, max_fields=2)
-    sent = str(form.get("token", ""))
-    response = RedirectResponse(f"{request.scope.get('root_path', '')}/route", status_code=303)
-    response.set_cookie(TOKEN_COOKIE, sent, httponly=True, samesite="strict", max_age=30 * 86400)
+    sent = str(form.get("token", "")).strip()
+    if not token:
+        return RedirectResponse(f"{base}/route", status_code=303)   # nothing to sign in to
+    try:
+        check_token_value(sent, token)
+    except TokenError:   # the form again, saying why
+        return render(request, "login.html.j2", {"refused": True}, status=401)
+    response = RedirectResponse(f"{base}/route", status_code=303)
+    response.headers["Cache-Control"] = CACHE_NEVER
+    response.set_cookie(TOKEN_COOKIE, sent, httponly=True, samesite="strict", max_age=30 * 86400,
+                        secure=request.url.scheme == "https", path=base or "/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    """Forget the token's cookie and go back to the week's map."""
+    base = request.scope.get("root_path", "")
+    response = RedirectResponse(f"{base}/weeks/latest", status_code=303, headers={"Cache-Control": CACHE_NEVER})
+    response.delete_cookie(TOKEN_COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                           path=base or "/")
     return response
 
 

@@ -22,14 +22,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sahelrisk.errors import SahelriskError, SpecError
 
-__all__ = ["APP_CSP", "PUBLISHED_HTML_CSP", "TokenError", "TooLargeError", "SafeHeaders", "check_token", "read_bounded", "TOKEN_COOKIE"]
+__all__ = ["APP_CSP", "DOCS_CSP", "PUBLISHED_HTML_CSP", "TokenError", "TooLargeError", "SafeHeaders", "check_token", "check_token_value", "cache_control",
+           "read_bounded", "TOKEN_COOKIE", "LOGIN_BYTES"]
 
 APP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
            "font-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
            "frame-ancestors 'self'")
+DOCS_CSP = APP_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") + "; worker-src 'self' blob:"
+"""``/docs`` and ``/redoc`` draw their styles from script: inline styles allowed, scripts still the app's."""
 PUBLISHED_HTML_CSP = ("sandbox allow-scripts allow-popups; default-src 'none'; script-src 'unsafe-inline'; "
                       "style-src 'unsafe-inline'; img-src data:; font-src data:")
 TOKEN_COOKIE = "sahelrisk_token"
+LOGIN_BYTES = 4096
+"""The sign-in form's body at most: a token, not a file."""
 
 
 class TooLargeError(SpecError):
@@ -48,10 +53,15 @@ def check_token(request: Request, token: str | None) -> None:
         return
     header = request.headers.get("authorization", "")
     sent = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(TOKEN_COOKIE, "")
+    check_token_value(sent, token)
+
+
+def check_token_value(sent: str, token: str) -> None:
+    """Refuse ``sent`` unless it is ``token`` (compared in constant time)."""
     if not sent:
         raise TokenError("this server asks for its API token: send 'Authorization: Bearer <token>' "
                          "or sign in on the /login page")
-    if not hmac.compare_digest(sent.encode(), token.encode()):
+    if len(sent) > 4 * len(token) + 64 or not hmac.compare_digest(sent.encode(), token.encode()):
         raise TokenError("the API token sent is not this server's; check SAHELRISK_API_TOKEN with its administrator")
 
 
@@ -67,8 +77,25 @@ async def read_bounded(stream: AsyncIterator[bytes], limit: int, name: str) -> b
     return b"".join(chunks)
 
 
+CACHE_WEEK = "max-age=3600"
+"""A dated week's answers: the same until the week is published again (rare: a revision), so
+a browser or proxy may keep them an hour."""
+CACHE_FRESH = "no-cache"
+"""Pages and ``latest``: kept, but asked again each time (a new week may be out)."""
+CACHE_NEVER = "no-store"
+"""Answers that set or clear the token's cookie."""
+
 DEFAULT_HEADERS = {"content-security-policy": APP_CSP, "x-content-type-options": "nosniff",
-                   "referrer-policy": "no-referrer", "x-frame-options": "SAMEORIGIN"}
+                   "referrer-policy": "no-referrer", "x-frame-options": "SAMEORIGIN", "cache-control": CACHE_FRESH}
+
+
+def cache_control(request: Request, week: str) -> str:
+    """How long an answer about ``week`` (as asked: a date or ``latest``) may be kept, and by whom:
+    shared caches only for what anyone may read."""
+    if week == "latest":
+        return CACHE_FRESH
+    signed = "authorization" in request.headers or TOKEN_COOKIE in request.cookies
+    return f"{'private' if signed else 'public'}, {CACHE_WEEK}"
 
 
 class SafeHeaders:

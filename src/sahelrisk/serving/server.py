@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sahelrisk.errors import SpecError
+from sahelrisk.serving.connections import GuardedHttp
 from sahelrisk.serving.context import ServeSettings
 
 __all__ = ["serve"]
@@ -47,7 +48,7 @@ def serve(settings: ServeSettings, *, host: str = "127.0.0.1", port: int = 8000,
         log(f"{out} does not exist yet: the app will show the weeks the weekly job publishes there")
     log(f"serving {out} on http://{host}:{port}{root_path}/ (API docs at {root_path}/docs); Ctrl-C stops")
     common: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "proxy_headers": True,
-                              "forwarded_allow_ips": "127.0.0.1"}
+                              "forwarded_allow_ips": "127.0.0.1", "http": GuardedHttp}
     if workers == 1:
         uvicorn.run(create_app(settings, root_path=root_path), **common)
         return
