@@ -116,3 +116,50 @@ def test_routes_sites_and_the_map_count_the_same_28_days_of_recent_events():
     on_map = _recent_events(events, WEEK, ["MLI"])
     assert near["events_4w"].iloc[0] == len(on_map) == 2
     assert on_map["date_start"].min() == pd.Timestamp("2023-12-04")
+
+
+def _walks_forward(line: LineString, along: LineString, tolerance_m: float = 50.0) -> bool:
+    """Every vertex of ``line`` is no further back along ``along`` than the one before it."""
+    crs = "+proj=aeqd +lat_0=14.25 +lon_0=-5.25"
+    line_m, along_m = (gpd.GeoSeries([g], crs="EPSG:4326").to_crs(crs).iloc[0] for g in (line, along))
+    positions = [along_m.project(Point(xy)) for xy in line_m.coords]
+    return all(b >= a - tolerance_m for a, b in zip(positions[:-1], positions[1:]))
+
+
+def test_a_route_back_and_forth_across_cells_is_joined_in_travel_order():
+    from sahelrisk.routes.risk import route_line
+
+    # east through three cells, back west into the second, then north: each cell met more than once
+    zigzag = LineString([(-5.9, 14.1), (-4.6, 14.1), (-5.3, 14.2), (-5.3, 14.45), (-5.8, 14.45)])
+    route = track_route(zigzag, speed_kmh=60)
+    frame = assess_routes([route], _cells(), _events(), WEEK)
+    joined = route_line(frame, route.label)
+    assert _walks_forward(joined, route.line())
+    km = gpd.GeoSeries([joined], crs="EPSG:4326").to_crs("+proj=aeqd +lat_0=14.25 +lon_0=-5.25").length.iloc[0] / 1000
+    assert km == pytest.approx(frame["km"].sum(), rel=0.01) and km == pytest.approx(route.km, rel=0.01)
+    assert list(frame["from_km"]) == sorted(frame["from_km"])
+    for geometry in frame.geometry:                            # each stretch is one line, drawn the way of travel
+        assert geometry.geom_type == "LineString" and _walks_forward(geometry, route.line())
+
+
+def test_events_along_are_the_deadly_ones_in_the_order_the_route_meets_them():
+    from sahelrisk.routes.risk import events_along
+
+    events = pd.concat([_events(), pd.DataFrame({
+        "has_location": True, "fatalities_best": [0.0, 4.0], "latitude": [14.25, 14.26], "longitude": [-5.6, -5.8],
+        "date_start": pd.to_datetime(["2023-12-01", "2023-11-01"])})], ignore_index=True)
+    found = events_along(LineString([(-5.9, 14.25), (-4.6, 14.25)]), events, WEEK, buffer_km=10)
+    assert (found["fatalities_best"] > 0).all()                  # the event without a death is left out
+    assert list(found["longitude"]) == [-5.8, -5.3, -5.2]        # west to east, as the route goes; 2021 too old
+    assert found["km_along"].is_monotonic_increasing and found["km_off"].iloc[2] == pytest.approx(3.3, abs=0.1)
+
+
+def test_a_route_mostly_outside_the_scored_countries_is_refused_with_the_numbers():
+    route = track_route(LineString([(-5.9, 14.25), (-4.6, 14.25), (-1.0, 14.25)]), speed_kmh=60, name="east")
+    segments = route_segments(route, _cells(), _events(), WEEK)
+    with pytest.raises(DataGapError, match=r"route 'east' runs mostly outside the scored countries \(MLI\): 37\d of "
+                                           r"its 5\d\d km are not scored"):
+        route_summary(route, segments, _cells())
+    partly = track_route(LineString([(-5.9, 14.25), (-4.6, 14.25), (-4.0, 14.25)]), speed_kmh=60, name="partly")
+    summary = route_summary(partly, route_segments(partly, _cells(), _events(), WEEK), _cells())
+    assert summary["km_outside"] == pytest.approx(0.5 * KM_PER_DEGREE, rel=0.01)     # east of the cells, -4.5

@@ -40,7 +40,7 @@ def test_geojson_lines_features_and_joined_pieces_are_read(tmp_path):
     ("bad.geojson", "{not json", r"bad\.geojson: is not valid GeoJSON"),
     ("points.geojson", json.dumps({"type": "Point", "coordinates": [-6, 14]}), r"points\.geojson: holds no LineString"),
     ("apart.geojson", json.dumps({"type": "MultiLineString", "coordinates": [[[-6, 14], [-5.9, 14]], [[-5, 14], [-4.9, 14]]]}),
-     r"apart\.geojson: holds 2 lines that do not join end to end"),
+     r"apart\.geojson: holds a feature of 2 lines that do not join end to end"),
     ("swapped.geojson", json.dumps({"type": "LineString", "coordinates": [[14, -600], [14.5, -6]]}),
      r"swapped\.geojson: has coordinates outside"),
     ("route.kml", "<kml/>", r"route\.kml: has an unknown extension '\.kml'\. Use a \.gpx or \.geojson file"),
@@ -81,3 +81,40 @@ def test_a_broken_site_list_names_the_row_and_the_fix(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(DataFileError, match=message):
         read_sites(path)
+
+
+def _gpx(tracks) -> str:
+    body = "".join(f"<trk>{f'<name>{name}</name>' if name else ''}<trkseg>"
+                   + "".join(f'<trkpt lat="{lat}" lon="{lon}"></trkpt>' for lon, lat in points) + "</trkseg></trk>"
+                   for name, points in tracks)
+    return f'<?xml version="1.0"?><gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1">{body}</gpx>'
+
+
+def test_a_file_of_several_tracks_gives_each_journey_named_and_never_merged(tmp_path):
+    from sahelrisk.routes.tracks import read_tracks
+
+    path = tmp_path / "day.gpx"
+    path.write_text(_gpx([("fastest", [(-6.26, 13.44), (-5.99, 14.27)]), ("", [(-6.0, 13.0), (-5.5, 13.0)]),
+                          ("fastest", [(-5.0, 14.0), (-4.5, 14.2)])]))
+    tracks = read_tracks(path)
+    assert [t.name for t in tracks] == ["fastest", "track 2", "fastest (2)"]
+    assert [len(t.line.coords) for t in tracks] == [2, 2, 2]
+    with pytest.raises(DataFileError, match=r"day\.gpx: holds 3 tracks \(fastest, track 2, fastest \(2\)\)"):
+        read_track(path)
+
+
+def test_geojson_features_that_do_not_join_are_separate_journeys(tmp_path):
+    from sahelrisk.routes.tracks import read_tracks
+
+    features = [{"type": "Feature", "properties": {"name": name}, "geometry": {"type": "LineString", "coordinates": c}}
+                for name, c in (("north", [[-6, 14], [-5.9, 14]]), ("south", [[-5, 13], [-4.9, 13]]))]
+    path = tmp_path / "two.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    assert [t.name for t in read_tracks(path)] == ["north", "south"]
+
+
+def test_a_file_of_more_tracks_than_scored_at_once_is_one_line(tmp_path):
+    path = tmp_path / "many.gpx"
+    path.write_text(_gpx([(f"t{i}", [(-6 + i / 10, 13), (-5.9 + i / 10, 13)]) for i in range(7)]))
+    with pytest.raises(DataFileError, match=r"many\.gpx: holds 7 tracks; at most 5 are scored at once"):
+        read_track(path)

@@ -40,7 +40,7 @@ def test_a_route_through_a_stop_with_alternatives_names_each_route_and_its_stret
     assert sorted(r["rank_by_risk"] for r in routes) == list(range(1, len(routes) + 1))
     stretches = body["segments"]["features"]
     assert {f["properties"]["route"] for f in stretches} == {r["route"] for r in routes}
-    assert all(f["geometry"]["type"] in ("LineString", "MultiLineString") for f in stretches)
+    assert all(f["geometry"]["type"] == "LineString" for f in stretches)   # one line each, in travel order
 
 
 def test_the_route_of_the_api_is_the_route_of_the_python_api(http, settings, catalog):
@@ -67,6 +67,65 @@ def test_a_route_downloads_as_geojson_and_gpx(http, form, kind):
         import gpxpy
         points = gpxpy.parse(answer.text).tracks[0].segments[0].points
         assert len(points) > 10 and 13 < points[0].latitude < 14
+
+
+def _km(line) -> float:
+    from sahelrisk.geo import metric_crs_for
+    return gpd.GeoSeries([line], crs="EPSG:4326").to_crs(metric_crs_for(line)).length.iloc[0] / 1000
+
+
+def test_every_exported_route_has_the_tables_length_and_never_doubles_back(http):
+    import gpxpy
+    from shapely.geometry import LineString, Point
+
+    params = {"from": "Ségou", "via": "Niono", "to": "Sokolo", "week": LATEST, "alternatives": 2}
+    table = {r["route"]: r["km"] for r in http.get("/api/v1/route", params=params).json()["routes"]}
+    gpx = gpxpy.parse(http.get("/api/v1/route", params={**params, "format": "gpx"}).text)
+    geojson = gpd.read_file(io.BytesIO(http.get("/api/v1/route", params={**params, "format": "geojson"}).content))
+    assert [t.name for t in gpx.tracks] == list(table)
+    for track in gpx.tracks:
+        line = LineString([(p.longitude, p.latitude) for s in track.segments for p in s.points])
+        assert _km(line) == pytest.approx(table[track.name], rel=0.01)
+        stretches = geojson[geojson["route"] == track.name].sort_values("segment")
+        assert sum(_km(g) for g in stretches.geometry) == pytest.approx(table[track.name], rel=0.01)
+        # walking the exported line, each point is further along the route than the one before
+        crs = "+proj=aeqd +lat_0=14 +lon_0=-6"
+        metric = gpd.GeoSeries([line], crs="EPSG:4326").to_crs(crs).iloc[0]
+        along = [metric.project(Point(xy)) for xy in metric.coords]
+        assert all(b >= a - 1 for a, b in zip(along[:-1], along[1:]))
+
+
+def test_a_downloaded_gpx_of_three_routes_uploads_as_three_routes_each_named(http):
+    params = {"from": "Ségou", "via": "Niono", "to": "Sokolo", "week": LATEST, "alternatives": 2}
+    asked = http.get("/api/v1/route", params=params).json()["routes"]
+    gpx = http.get("/api/v1/route", params={**params, "format": "gpx"}).content
+    back = http.post("/api/v1/route", params={"week": LATEST, "name": "route.gpx"}, content=gpx,
+                     headers={"Content-Type": "application/gpx+xml"})
+    assert back.status_code == 200, back.text
+    routes = back.json()["routes"]
+    assert [r["route"] for r in routes] == [r["route"] for r in asked]
+    for mine, theirs in zip(routes, asked):
+        assert mine["km"] == pytest.approx(theirs["km"], rel=0.02)   # the same roads, recorded and cleaned
+
+
+def test_the_route_page_lists_every_deadly_event_along_with_its_place_and_kilometre(http):
+    page = http.get("/route", params={"from": "Ségou", "via": "Niono", "to": "Sokolo", "week": LATEST, "lang": "en"})
+    assert page.status_code == 200
+    html = page.text
+    table = html.split('<table id="events">')[1].split("</table>")[0]
+    rows = table.split("<tr>")[2:]
+    said = html.split('id="events-count">')[1].split("</p>")[0]
+    assert rows and f"{len(rows)} deadly events" in said or f"The {len(rows)} most recent of" in said
+    kms = [float(r.split("<td>")[1].split("</td>")[0].replace(",", "")) for r in rows]
+    assert kms == sorted(kms)                                   # in the order the route meets them
+    killed = [int(r.split("<td>")[6].split("</td>")[0].replace(",", "")) for r in rows]
+    assert min(killed) > 0
+    assert any("Niono" in r.split("<td>")[2] or "Ségou" in r.split("<td>")[2] for r in rows)
+
+
+def test_a_route_mostly_outside_the_scored_countries_is_refused_with_the_reason(http):
+    answer = http.get("/api/v1/route", params={"from": "Ségou", "to": "14.7,-17.4", "week": LATEST})   # Dakar
+    assert answer.status_code == 422 and "runs mostly outside the scored countries" in answer.json()["error"]
 
 
 def test_a_track_posted_as_gpx_or_geojson_is_scored_along_its_line(http):

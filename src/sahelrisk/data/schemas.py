@@ -34,6 +34,7 @@ EVENT_COLUMNS: dict[str, str] = {
     "country_iso3": "string",
     "admin1": "string",
     "admin2": "string",
+    "locality": "string",         # the place the source names: UCDP where_coordinates, ACLED location
     "violence_type": "string",
     "actor1": "string",
     "actor2": "string",

@@ -28,7 +28,7 @@ from sahelrisk.routes.network import RoadNetwork, Route, track_route
 from sahelrisk.routes.places import resolve_place
 from sahelrisk.routes.risk import assess_routes, site_risk
 from sahelrisk.routes.sites import mining_sites, read_sites
-from sahelrisk.routes.tracks import read_track
+from sahelrisk.routes.tracks import Track, read_tracks
 
 __all__ = ["plan_route", "plan_sites", "routes_for", "check_route", "TRACK_SUFFIXES"]
 
@@ -46,16 +46,17 @@ def check_route(route: object) -> None:
         raise _not_a_route(route)
 
 
-def routes_for(route: str | Path | Sequence[str] | LineString, places: gpd.GeoDataFrame, roads: RoadNetwork | gpd.GeoDataFrame,
+def routes_for(route: str | Path | Sequence[str] | LineString | list[Track], places: gpd.GeoDataFrame, roads: RoadNetwork | gpd.GeoDataFrame,
                countries: Sequence[str], *, alternatives: int = 0, speed_kmh: float = 50.0,
                name: str = "track") -> tuple[list[Route], list[dict]]:
     """The routes a planner's ``route`` means, and the places it passes.
 
     Parameters
     ----------
-    route : list of str, str, path or shapely LineString
+    route : list of str, str, path, shapely LineString or list of Track
         Places in order (origin, stops, destination: names or "lat,lon"), routed on the road
-        network; or a GPX / GeoJSON track file; or a line in lon/lat, taken as recorded.
+        network; or a GPX / GeoJSON track file (each journey it holds scored on its own); or a
+        line in lon/lat, or named lines (:class:`~sahelrisk.routes.tracks.Track`), taken as recorded.
     places : geopandas.GeoDataFrame
         The places layer (the gazetteer).
     roads : RoadNetwork or geopandas.GeoDataFrame
@@ -72,7 +73,7 @@ def routes_for(route: str | Path | Sequence[str] | LineString, places: gpd.GeoDa
     Returns
     -------
     routes : list of Route
-        The fastest first, then the alternatives.
+        The fastest first, then the alternatives; or a file's journeys in its order.
     passed : list of dict
         Each place passed (``name``, ``latitude``, ``longitude``): where each name resolved, or a
         track's two ends.
@@ -84,10 +85,15 @@ def routes_for(route: str | Path | Sequence[str] | LineString, places: gpd.GeoDa
     """
     check_route(route)
     if isinstance(route, (str, Path)) and Path(route).suffix.lower() in TRACK_SUFFIXES:
-        route, name = read_track(route), Path(route).name   # a file, named as the user named it
+        name = Path(route).name   # a file, named as the user named it
+        route = read_tracks(route)
     if isinstance(route, LineString):
-        ends = [route.coords[0], route.coords[-1]]
-        return [track_route(route, speed_kmh, name)], [{"name": name, "latitude": y, "longitude": x} for x, y in ends]
+        route = [Track("", route)]
+    if isinstance(route, list) and route and all(isinstance(t, Track) for t in route):
+        # each journey of a file scored on its own, named by the file's name for it
+        tracks = [track_route(t.line, speed_kmh, t.name or name) for t in route]
+        ends = [(t.label, xy) for t in tracks for xy in (t.line().coords[0], t.line().coords[-1])]
+        return tracks, [{"name": label, "latitude": xy[1], "longitude": xy[0]} for label, xy in ends]
     if isinstance(route, Path):   # a file that is no track
         raise _not_a_route(route)
     stops = [route] if isinstance(route, str) else list(route)
@@ -97,7 +103,7 @@ def routes_for(route: str | Path | Sequence[str] | LineString, places: gpd.GeoDa
     return network.route(waypoints, alternatives=alternatives), passed
 
 
-def plan_route(route: str | Path | Sequence[str] | LineString, week: object, cells: gpd.GeoDataFrame, events: pd.DataFrame,
+def plan_route(route: str | Path | Sequence[str] | LineString | list[Track], week: object, cells: gpd.GeoDataFrame, events: pd.DataFrame,
                places: gpd.GeoDataFrame, roads: RoadNetwork | gpd.GeoDataFrame, countries: Sequence[str], *,
                alternatives: int = 0, buffer_km: float = 10.0, speed_kmh: float = 50.0,
                calibration: AreaCalibration | None = None, name: str = "track") -> gpd.GeoDataFrame:

@@ -14,11 +14,12 @@ that of the disc of ``radius_km`` around it, defined the same way.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from shapely.geometry import Point
+from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from sahelrisk.calendar import RECENT_WEEKS, DateLike, events_in_weeks, weeks_up_to
@@ -29,10 +30,13 @@ from sahelrisk.geo import metric_crs_for
 from sahelrisk.routes.network import Route
 from sahelrisk.scoring.week import risk_tier
 
-__all__ = ["route_segments", "route_summary", "assess_routes", "site_risk", "events_near", "EVENT_WINDOWS"]
+__all__ = ["route_segments", "route_summary", "assess_routes", "site_risk", "events_near", "events_along", "route_line",
+           "EVENT_WINDOWS"]
 
 EVENT_WINDOWS = (RECENT_WEEKS, 52)
 SLIVER_M = 25.0
+MOST_OUTSIDE = 0.5
+"""A route with more than this share of its length outside the scored cells is refused."""
 
 
 def events_near(shapes_m: gpd.GeoSeries, events: pd.DataFrame, week: DateLike, radius_m: float, crs: str) -> pd.DataFrame:
@@ -94,11 +98,14 @@ def route_segments(route: Route, cells: gpd.GeoDataFrame, events: pd.DataFrame, 
     pieces = pieces[pieces.geometry.length > SLIVER_M]
     offsets = np.concatenate([[0.0], np.cumsum(parts.geometry.length.to_numpy())])
     part_len = parts.geometry.length.to_numpy()
-    starts, shares = [], []
-    for _, piece in pieces.iterrows():
-        k = int(piece["_part"])
-        starts.append(offsets[k] + parts.geometry.iloc[k].project(Point(piece.geometry.coords[0])))
-        shares.append(piece.geometry.length / part_len[k] if part_len[k] else 0.0)
+    starts, shares, lines = [], [], []
+    for geometry, k in zip(pieces.geometry, pieces["_part"].astype(int)):
+        # an overlay may hand a piece back drawn against the direction of travel: turn it round
+        a, b = (parts.geometry.iloc[k].project(Point(xy)) for xy in (geometry.coords[0], geometry.coords[-1]))
+        lines.append(geometry if a <= b else geometry.reverse())
+        starts.append(offsets[k] + min(a, b))
+        shares.append(geometry.length / part_len[k] if part_len[k] else 0.0)
+    pieces = pieces.set_geometry(gpd.GeoSeries(lines, index=pieces.index, crs=crs))
     pieces["from_m"] = starts
     pieces["km"] = pieces["_part"].map(parts["km"]).to_numpy() * np.asarray(shares)
     pieces["minutes"] = pieces["_part"].map(parts["minutes"]).to_numpy() * np.asarray(shares)
@@ -106,16 +113,71 @@ def route_segments(route: Route, cells: gpd.GeoDataFrame, events: pd.DataFrame, 
     # consecutive pieces in one cell are one segment
     cell = np.array([str(u) if pd.notna(u) else "outside" for u in pieces["unit_id"]], dtype=object)
     pieces["segment"] = np.cumsum(np.r_[True, cell[1:] != cell[:-1]])
-    segments = pieces.dissolve(by="segment", aggfunc={
-        "unit_id": "first", "adm2_name": "first", "probability": "first", "risk_tier": "first", "km": "sum",
-        "minutes": "sum", "from_m": "min", "kind": lambda k: ",".join(sorted(set(k)))}).reset_index()
-    segments = segments.rename(columns={"kind": "kinds"})
-    segments["geometry"] = shapely.line_merge(segments.geometry.to_numpy())
+    grouped = pieces.groupby("segment", sort=True)
+    segments = grouped.agg(unit_id=("unit_id", "first"), adm2_name=("adm2_name", "first"),
+                           probability=("probability", "first"), risk_tier=("risk_tier", "first"),
+                           km=("km", "sum"), minutes=("minutes", "sum"), from_m=("from_m", "min"),
+                           kinds=("kind", lambda k: ",".join(sorted(set(k))))).reset_index()
+    segments = gpd.GeoDataFrame(segments, geometry=[_joined(g) for _, g in grouped.geometry], crs=crs)
     segments["from_km"] = segments.pop("from_m") / 1000
     segments["unit_id"] = segments["unit_id"].astype("Int64")
     near = events_near(segments.geometry, events, week, buffer_km * 1000, crs)
     segments = pd.concat([segments, near], axis=1)
     return segments.to_crs("EPSG:4326")
+
+
+def _joined(pieces: Iterable[BaseGeometry]) -> LineString:
+    """Lines in travel order as one line (a gap left by a sliver is bridged by a straight step)."""
+    coords: list[tuple[float, ...]] = []
+    for piece in pieces:
+        for line in getattr(piece, "geoms", [piece]):
+            points = list(line.coords)
+            coords.extend(points[1:] if coords and coords[-1] == points[0] else points)
+    return LineString(coords)
+
+
+def route_line(segments: gpd.GeoDataFrame, label: str) -> LineString:
+    """Route ``label`` of :func:`assess_routes`' segments as one line, in travel order (lon/lat)."""
+    mine = segments[segments["route"] == label].sort_values("segment")
+    return _joined(mine.geometry)
+
+
+def events_along(line: LineString, events: pd.DataFrame, week: DateLike, buffer_km: float,
+                 weeks: int = 52) -> pd.DataFrame:
+    """The deadly events within ``buffer_km`` of a route in the ``weeks`` up to the end of ``week``,
+    in the order the route meets them.
+
+    Parameters
+    ----------
+    line : shapely.LineString
+        The route in travel order, lon/lat (:func:`route_line`).
+    events : pandas.DataFrame
+        Located events (``latitude``, ``longitude``, ``date_start``, ``fatalities_best``).
+    week : date-like
+        The scored week.
+    buffer_km : float
+        The corridor's half-width.
+    weeks : int
+        The window, in whole weeks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The events with at least one death, with ``km_along`` (where the route passes closest)
+        and ``km_off`` (how far from it), sorted by ``km_along``.
+    """
+    recent = events_in_weeks(events, week, weeks)
+    recent = recent[recent["fatalities_best"].fillna(0) > 0]
+    if recent.empty:
+        return recent.assign(km_along=pd.Series(dtype=float), km_off=pd.Series(dtype=float))
+    crs = metric_crs_for(gpd.GeoSeries([line], crs="EPSG:4326"))
+    metric = gpd.GeoSeries([line], crs="EPSG:4326").to_crs(crs).iloc[0]
+    points = gpd.GeoSeries(gpd.points_from_xy(recent["longitude"], recent["latitude"]), crs="EPSG:4326").to_crs(crs)
+    off = points.distance(metric).to_numpy()
+    near = off <= buffer_km * 1000
+    found = recent[near].assign(km_off=off[near] / 1000,
+                                km_along=[metric.project(p) / 1000 for p in points[near]])
+    return found.sort_values(["km_along", "date_start"], kind="stable")
 
 
 def _zone_probabilities(zone: BaseGeometry, cells: gpd.GeoDataFrame) -> tuple[float, float, int]:
@@ -151,13 +213,18 @@ def route_summary(route: Route, segments: gpd.GeoDataFrame, cells: gpd.GeoDataFr
         raise DataGapError(f"route {route.label!r} runs outside the scored countries "
                            f"({', '.join(sorted(set(cells['country_iso3'])))}): no scored cell within {buffer_km:g} km; "
                            "give a route inside them")
+    scored = segments["probability"].notna()
+    outside = float(segments.loc[~scored, "km"].sum())
+    if outside > MOST_OUTSIDE * route.km:
+        raise DataGapError(f"route {route.label!r} runs mostly outside the scored countries "
+                           f"({', '.join(sorted(set(cells['country_iso3'])))}): {outside:,.0f} of its {route.km:,.0f} km "
+                           "are not scored, so its probability would say little; ask for the part inside them")
     p = float(calibration.apply("corridor", [p_share])[0]) if calibration is not None else p_share
     hours = route.minutes / 60
-    scored = segments["probability"].notna()
     exposure = float((segments.loc[scored, "probability"] * segments.loc[scored, "minutes"] / 60).sum())
     return {
         "route": route.label, "km": round(route.km, 1), "hours": round(hours, 2),
-        "km_outside": round(float(segments.loc[~scored, "km"].sum()), 1),
+        "km_outside": round(outside, 1),
         "km_off_network": round(float(route.parts.loc[route.parts["kind"] == "connector", "km"].sum()), 1),
         "corridor_cells": touched, "probability": p, "probability_independent": p_any,
         "exposure": exposure, "risk_per_hour": exposure / hours if hours else float("nan"),

@@ -25,7 +25,7 @@ from shapely.ops import linemerge
 from sahelrisk.errors import DataFileError, SpecError
 from sahelrisk.geo import metric_crs_for
 
-__all__ = ["read_track", "clean_track", "CleanTrack", "STOP_RADIUS_M", "STOP_MIN_POINTS", "SIMPLIFY_M", "MIN_TRACK_M"]
+__all__ = ["read_track", "read_tracks", "Track", "MAX_TRACKS", "clean_track", "CleanTrack", "STOP_RADIUS_M", "STOP_MIN_POINTS", "SIMPLIFY_M", "MIN_TRACK_M"]
 
 STOP_RADIUS_M = 25.0
 """A halt: fixes within this of the first (a few times a receiver's error)..."""
@@ -38,9 +38,24 @@ MIN_TRACK_M = 100.0
 SMOOTH_POINTS = 5
 """Fixes averaged (a running mean) before simplifying: a receiver swinging side to side every fix
 averages out instead of surviving as a saw-tooth."""
+SMOOTH_STEP_M = 30.0
+"""Only a track logged this densely (median step; 1 Hz at up to 108 km/h) is averaged: a line
+drawn from a map, a road's vertices hundreds of metres apart, would have its bends cut."""
 POINTS_PER_KM = 10
 """At most this many points per km once cleaned (the tolerance doubles until so): what the
 scoring costs is bounded by the route's length, not by how the receiver logged it."""
+
+
+MAX_TRACKS = 5
+"""Journeys in one file scored at once (a day's GPS log rarely holds more)."""
+
+
+@dataclass(frozen=True)
+class Track:
+    """One journey of a track file: its name (possibly empty) and its line in lon/lat."""
+
+    name: str
+    line: LineString
 
 
 @dataclass(frozen=True)
@@ -138,9 +153,11 @@ def clean_track(line: LineString) -> CleanTrack:
 
 
 def _simplified(xy: np.ndarray, length_m: float) -> tuple[LineString, float]:
-    """The running mean of :data:`SMOOTH_POINTS` fixes (ends kept), simplified at
+    """The running mean of :data:`SMOOTH_POINTS` fixes (ends kept; a dense log only, see
+    :data:`SMOOTH_STEP_M`), simplified at
     :data:`SIMPLIFY_M`, doubled until at most :data:`POINTS_PER_KM` points per km remain."""
-    if len(xy) > SMOOTH_POINTS:
+    steps = np.hypot(*np.diff(xy, axis=0).T)
+    if len(xy) > SMOOTH_POINTS and float(np.median(steps)) < SMOOTH_STEP_M:
         kernel = np.ones(SMOOTH_POINTS) / SMOOTH_POINTS
         inner = np.column_stack([np.convolve(xy[:, k], kernel, mode="valid") for k in (0, 1)])
         xy = np.vstack([xy[:1], inner, xy[-1:]])
@@ -153,7 +170,7 @@ def _simplified(xy: np.ndarray, length_m: float) -> tuple[LineString, float]:
     return simple, tolerance
 
 
-def _from_gpx(path: Path) -> LineString:
+def _from_gpx(path: Path) -> list[Track]:
     import gpxpy
     import gpxpy.gpx
 
@@ -162,13 +179,16 @@ def _from_gpx(path: Path) -> LineString:
     except (gpxpy.gpx.GPXException, ValueError, UnicodeDecodeError) as e:
         raise DataFileError(path, f"is not a readable GPX file ({str(e).splitlines()[0][:120]})",
                             "Export the track again as GPX 1.1 from the GPS or app") from None
-    points = [(p.longitude, p.latitude) for track in gpx.tracks for seg in track.segments for p in seg.points]
-    if len(points) < 2 and gpx.routes:
-        points = [(p.longitude, p.latitude) for route in gpx.routes for p in route.points]
-    if len(points) < 2:
-        raise DataFileError(path, f"holds {len(points)} track or route point(s); a route needs at least 2",
+    # each <trk> is one journey (its segments joined in order); a file without tracks, its <rte>s
+    trks = [(t.name, [(p.longitude, p.latitude) for seg in t.segments for p in seg.points]) for t in gpx.tracks]
+    rtes = [(r.name, [(p.longitude, p.latitude) for p in r.points]) for r in gpx.routes]
+    found = trks if any(len(points) >= 2 for _, points in trks) else rtes
+    tracks = [Track(name or "", LineString(points)) for name, points in found if len(points) >= 2]
+    if not tracks:
+        most = max((len(points) for _, points in trks + rtes), default=0)
+        raise DataFileError(path, f"holds {most} track or route point(s); a route needs at least 2",
                             "Record or export the track with its points")
-    return LineString(points)
+    return tracks
 
 
 def _lines(geometry: BaseGeometry) -> list:
@@ -179,11 +199,11 @@ def _lines(geometry: BaseGeometry) -> list:
     return []
 
 
-def _from_geojson(path: Path) -> LineString:
+def _from_geojson(path: Path) -> list[Track]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         items = data.get("features", [data]) if isinstance(data, dict) else []
-        geometries = [shape(item.get("geometry", item)) for item in items if isinstance(item, dict)]
+        found = [(_name(item), shape(item.get("geometry", item))) for item in items if isinstance(item, dict)]
     except RecursionError:
         raise DataFileError(path, "is nested deeper than any GeoJSON", "Save the route as a GeoJSON LineString or a "
                             "Feature holding one") from None
@@ -195,41 +215,91 @@ def _from_geojson(path: Path) -> LineString:
         said = "a number too long to be a coordinate" if "digits" in str(e) else str(e)[:120]
         raise DataFileError(path, f"is not valid GeoJSON ({said})",
                             "Save the route as a GeoJSON LineString or a Feature holding one") from None
-    lines = [line for g in geometries for line in _lines(g)]
+    pieces = [(name, _lines(g)) for name, g in found]
+    lines = [line for _, parts in pieces for line in parts]
     if not lines:
         raise DataFileError(path, "holds no LineString", "Save the route as a GeoJSON LineString or a Feature holding one")
     merged = linemerge(lines) if len(lines) > 1 else lines[0]
-    if merged.geom_type != "LineString":
-        raise DataFileError(path, f"holds {len(lines)} lines that do not join end to end",
-                            "Save the route as one continuous LineString")
-    if merged.is_empty or len(merged.coords) < 2:
+    if merged.geom_type == "LineString":   # pieces of one journey, end to end
+        tracks = [Track(next((n for n, parts in pieces if parts and n), ""), merged)]
+    else:   # several journeys: each feature is one, its own parts end to end
+        tracks = []
+        for name, parts in (p for p in pieces if p[1]):
+            joined = linemerge(parts) if len(parts) > 1 else parts[0]
+            if joined.geom_type != "LineString":
+                raise DataFileError(path, f"holds a feature{f' {name!r}' if name else ''} of {len(parts)} lines that do "
+                                    "not join end to end", "Save each journey as one continuous LineString")
+            tracks.append(Track(name, joined))
+    if any(t.line.is_empty or len(t.line.coords) < 2 for t in tracks):
         raise DataFileError(path, "holds an empty line", "Save the route with at least two points")
-    return merged
+    return tracks
 
 
-def read_track(path: str | Path) -> LineString:
-    """The route of a GPX (``.gpx``) or GeoJSON (``.geojson``, ``.json``) file, in lon/lat.
+def _name(item: dict) -> str:
+    """A feature's name, from its properties (``name`` or ``title``)."""
+    found = item.get("properties")
+    properties = found if isinstance(found, dict) else {}
+    value = properties.get("name") or properties.get("title") or ""
+    return str(value).strip()[:80]
+
+
+def read_tracks(path: str | Path) -> list[Track]:
+    """The journeys of a GPX (``.gpx``: each ``<trk>``, else each ``<rte>``) or GeoJSON
+    (``.geojson``, ``.json``: lines that join end to end are one journey, else each feature is
+    one) file, in lon/lat, named as the file names them (else ``track 1``, ``track 2``...).
 
     Raises
     ------
     DataFileError
-        Missing, unreadable, empty or without a line: one line naming the file and how to fix it.
+        Missing, unreadable, empty, without a line, with a coordinate that is no number or off
+        the globe, or holding more than :data:`MAX_TRACKS` journeys: one line naming the file and
+        how to fix it.
     """
     path = Path(path)
     if not path.is_file():
         raise DataFileError(path, "does not exist", "Check the path of the track file")
     suffix = path.suffix.lower()
     if suffix == ".gpx":
-        line = _from_gpx(path)
+        tracks = _from_gpx(path)
     elif suffix in (".geojson", ".json"):
-        line = _from_geojson(path)
+        tracks = _from_geojson(path)
     else:
         raise DataFileError(path, f"has an unknown extension {suffix!r}", "Use a .gpx or .geojson file")
-    if not np.isfinite(np.asarray(line.coords)).all():
-        raise DataFileError(path, "has a coordinate that is not a number (NaN or infinity)",
-                            "Export the track again; every point needs a longitude and a latitude")
-    x0, y0, x1, y1 = line.bounds
-    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-        raise DataFileError(path, "has coordinates outside lon -180..180 / lat -90..90",
-                            "Write GeoJSON as [longitude, latitude] in WGS 84 (EPSG:4326)")
-    return line
+    if len(tracks) > MAX_TRACKS:
+        raise DataFileError(path, f"holds {len(tracks)} tracks; at most {MAX_TRACKS} are scored at once",
+                            "Split the file, or export only the journeys to check")
+    for track in tracks:
+        if not np.isfinite(np.asarray(track.line.coords)).all():
+            raise DataFileError(path, "has a coordinate that is not a number (NaN or infinity)",
+                                "Export the track again; every point needs a longitude and a latitude")
+        x0, y0, x1, y1 = track.line.bounds
+        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+            raise DataFileError(path, "has coordinates outside lon -180..180 / lat -90..90",
+                                "Write GeoJSON as [longitude, latitude] in WGS 84 (EPSG:4326)")
+    return _named(tracks)
+
+
+def _named(tracks: list[Track]) -> list[Track]:
+    """Every track with a name of its own: unnamed ones numbered, repeated names numbered."""
+    out: list[Track] = []
+    seen: dict[str, int] = {}
+    for i, track in enumerate(tracks, start=1):
+        name = track.name or (f"track {i}" if len(tracks) > 1 else "")
+        seen[name] = seen.get(name, 0) + 1
+        out.append(Track(name if seen[name] == 1 else f"{name} ({seen[name]})", track.line))
+    return out
+
+
+def read_track(path: str | Path) -> LineString:
+    """The one journey of a track file (:func:`read_tracks`).
+
+    Raises
+    ------
+    DataFileError
+        As :func:`read_tracks`, or the file holds several journeys.
+    """
+    tracks = read_tracks(path)
+    if len(tracks) > 1:
+        raise DataFileError(path, f"holds {len(tracks)} tracks ({', '.join(t.name for t in tracks)})",
+                            "Score each with sahelrisk.route_risk, or keep one in the file")
+    return tracks[0].line

@@ -22,6 +22,7 @@ from sahelrisk.errors import NotFoundError, SahelriskError, SpecError
 from sahelrisk.escaping import geojson_text
 from sahelrisk.i18n import Formatter
 from sahelrisk.publishing.maps import TIER_COLOURS
+from sahelrisk.routes.risk import events_along, route_line
 from sahelrisk.serving.api_docs import DOCS_FILES
 from sahelrisk.serving.archive import MEDIA_TYPES
 from sahelrisk.serving.context import (
@@ -47,7 +48,7 @@ from sahelrisk.serving.security import (
     check_token_value,
     read_bounded,
 )
-from sahelrisk.serving.views import archive_view, events_along, freshness, route_view, sites_view, track_view, week_view
+from sahelrisk.serving.views import archive_view, freshness, route_view, sites_view, track_view, week_view
 
 __all__ = ["router"]
 
@@ -129,11 +130,10 @@ def _route_query(form: dict, kind: str) -> str:
 
 
 def _events_for(request: Request, segments: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The fatal events of the past year along the fastest route."""
+    """The deadly events of the past year along the first route (the fastest), in its order."""
     inputs, _ = services(request).planner.inputs()
-    fastest = segments[segments["route"] == segments.attrs["routes"][0]["route"]]
-    return events_along(fastest.geometry.union_all(), inputs.events, segments.attrs["week"],
-                        float(segments.attrs["buffer_km"]))
+    line = route_line(segments, segments.attrs["routes"][0]["route"])
+    return events_along(line, inputs.events, segments.attrs["week"], float(segments.attrs["buffer_km"]))
 
 
 def _route_answer(request: Request, segments: gpd.GeoDataFrame) -> dict:
@@ -218,6 +218,7 @@ async def route_upload(request: Request) -> Response:
         return render(request, "route.html.j2", context, status=status_of(error))
     context["form"].update({k: fields[k] for k in ("week", "buffer_km") if fields.get(k)})
     context["uploaded"] = fields["filename"]
+    context["tracks"] = [r["route"] for r in segments.attrs["routes"]] if len(segments.attrs["routes"]) > 1 else []
     return _answered(request, "route.html.j2", context, lambda: _route_answer(request, segments))
 
 

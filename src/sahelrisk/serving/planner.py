@@ -30,7 +30,7 @@ from sahelrisk.registry.models import LoadedModel, load_model
 from sahelrisk.routes.network import RoadNetwork
 from sahelrisk.routes.plan import plan_route, plan_sites
 from sahelrisk.routes.sites import read_sites
-from sahelrisk.routes.tracks import read_track
+from sahelrisk.routes.tracks import Track, read_tracks
 from sahelrisk.serving.archive import Archive
 from sahelrisk.serving.cache import Answers
 from sahelrisk.serving.security import TooLargeError
@@ -142,7 +142,7 @@ class Planner:
                 for _, r in found.head(limit).iterrows()]
 
     # computations ---------------------------------------------------------------------------
-    def route(self, week: str, stops: list[str] | None = None, track: LineString | None = None, *,
+    def route(self, week: str, stops: list[str] | None = None, track: list[Track] | LineString | None = None, *,
               alternatives: int = 0, buffer_km: float = 10.0, speed_kmh: float = 50.0,
               name: str = "track") -> gpd.GeoDataFrame:
         """Segments of the route(s) through ``stops`` (names or "lat,lon") or along ``track``, with
@@ -160,14 +160,14 @@ class Planner:
         """When ``week`` was published: an answer for a week published again is computed afresh."""
         return self.archive.file(week, "run.json").stat().st_mtime_ns
 
-    def _route(self, week: str, stops: list[str] | None, track: LineString | None, *, alternatives: int,
+    def _route(self, week: str, stops: list[str] | None, track: list[Track] | LineString | None, *, alternatives: int,
                buffer_km: float, speed_kmh: float, name: str) -> gpd.GeoDataFrame:
         """The route's segments; ``.attrs`` adds ``stops`` (each place passed, where it resolved)."""
         if not 0 <= alternatives <= self.limits.alternatives:
             raise SpecError(f"alternatives must be 0 to {self.limits.alternatives}, not {alternatives}")
         if not 0 < buffer_km <= 50:
             raise SpecError(f"buffer_km must be more than 0 and at most 50, not {buffer_km}")
-        route: LineString | list[str]
+        route: list[Track] | LineString | list[str]
         if track is not None:
             route = track
         else:
@@ -198,7 +198,7 @@ class Planner:
                           calibration=self.calibration(week))
 
     # uploads --------------------------------------------------------------------------------
-    def read_upload(self, filename: str, body: bytes, kind: str) -> LineString | gpd.GeoDataFrame:
+    def read_upload(self, filename: str, body: bytes, kind: str) -> list[Track] | gpd.GeoDataFrame:
         """A track (``kind="track"``) or a site list (``kind="sites"``) sent by a user, checked
         against :class:`Limits`; errors name the file as the user called it."""
         if len(body) > self.limits.upload_bytes:
@@ -214,10 +214,10 @@ class Planner:
             path = Path(folder) / f"upload{suffix}"
             path.write_bytes(body)
             try:
-                value = read_track(path) if kind == "track" else read_sites(path)
+                value = read_tracks(path) if kind == "track" else read_sites(path)
             except DataFileError as e:
                 raise DataFileError(filename, e.problem, e.fix) from None
-        count = len(value.coords) if kind == "track" else len(value)
+        count = sum(len(t.line.coords) for t in value) if kind == "track" else len(value)
         most = self.limits.track_points if kind == "track" else self.limits.sites
         if count > most:
             what = "points" if kind == "track" else "sites"

@@ -13,6 +13,7 @@ import pandas as pd
 from fastapi.responses import JSONResponse, Response
 
 from sahelrisk.escaping import csv_safe, file_slug, geojson_text
+from sahelrisk.routes.risk import route_line
 
 __all__ = ["csv_response", "geojson_response", "table_response", "gpx_response", "route_json", "route_response"]
 
@@ -36,7 +37,7 @@ def table_response(frame: gpd.GeoDataFrame, name: str, format: str) -> Response:
 
 
 def gpx_response(segments: gpd.GeoDataFrame) -> Response:
-    """Every route of ``segments`` as one GPX track, its stretches in order."""
+    """Every route of ``segments`` as a GPX track of its own, its stretches in travel order."""
     import gpxpy.gpx
 
     gpx = gpxpy.gpx.GPX()
@@ -45,9 +46,8 @@ def gpx_response(segments: gpd.GeoDataFrame) -> Response:
         gpx.tracks.append(track)
         part = gpxpy.gpx.GPXTrackSegment()
         track.segments.append(part)
-        for line in segments.loc[segments["route"] == label].geometry:
-            for geom in getattr(line, "geoms", [line]):
-                part.points.extend(gpxpy.gpx.GPXTrackPoint(latitude=y, longitude=x) for x, y in geom.coords)
+        part.points.extend(gpxpy.gpx.GPXTrackPoint(latitude=y, longitude=x)
+                           for x, y in route_line(segments, label).coords)
     return Response(gpx.to_xml(), media_type="application/gpx+xml",
                     headers={"Content-Disposition": 'attachment; filename="route.gpx"'})
 

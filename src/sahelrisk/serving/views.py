@@ -11,18 +11,19 @@ from datetime import date
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely.geometry.base import BaseGeometry
 
-from sahelrisk.calendar import events_in_weeks, forecast_period
+from sahelrisk.calendar import forecast_period
 from sahelrisk.countries import known_countries
 from sahelrisk.errors import SahelriskError
-from sahelrisk.geo import metric_crs_for
 from sahelrisk.i18n import Formatter
 from sahelrisk.publishing.bulletin import area_rows, site_rows, tier_name, tier_rows, violence_name, what_changed
 from sahelrisk.publishing.route_map import route_label
 from sahelrisk.serving.archive import Archive
 
-__all__ = ["week_view", "archive_view", "route_view", "sites_view", "events_along"]
+__all__ = ["week_view", "archive_view", "route_view", "sites_view", "EVENTS_SHOWN"]
+
+EVENTS_SHOWN = 40
+"""Deadly events along a route listed on its page at most (the most recent; the count says how many)."""
 
 TOP_AREAS = 10
 
@@ -160,19 +161,6 @@ def track_view(archive: Archive, lang: str) -> dict:
             "pending": [fmt.date(w) for w in record.get("pending", [])], "data_end": fmt.date(record["data_end"])}
 
 
-def events_along(line: BaseGeometry, events: pd.DataFrame, week: object, buffer_km: float, weeks: int = 52,
-                 limit: int = 10) -> pd.DataFrame:
-    """The latest fatal events within ``buffer_km`` of ``line`` in the ``weeks`` up to the end of ``week``."""
-    recent = events_in_weeks(events, week, weeks)
-    if recent.empty:
-        return recent
-    crs = metric_crs_for(gpd.GeoSeries([line], crs="EPSG:4326"))
-    corridor = gpd.GeoSeries([line], crs="EPSG:4326").to_crs(crs).buffer(buffer_km * 1000).iloc[0]
-    points = gpd.GeoSeries(gpd.points_from_xy(recent["longitude"], recent["latitude"]), crs="EPSG:4326").to_crs(crs)
-    inside = recent[points.within(corridor).to_numpy()]
-    return inside.sort_values("date_start", ascending=False).head(limit)
-
-
 def route_view(segments: gpd.GeoDataFrame, events: pd.DataFrame, lang: str) -> dict:
     """The route planner's answer: the routes ranked, the riskiest stretches, the events along them."""
     fmt = Formatter(lang)
@@ -182,18 +170,26 @@ def route_view(segments: gpd.GeoDataFrame, events: pd.DataFrame, lang: str) -> d
                "km": fmt.number(s["km"]), "hours": fmt.number(s["hours"]),
                "extra_hours": fmt.number(s["extra_hours"]), "events_4w": fmt.number(s["events_4w"]),
                "events_52w": fmt.number(s["events_52w"]), "rank_by_risk": s["rank_by_risk"],
-               "rank_by_time": s["rank_by_time"], "km_outside": fmt.number(s["km_outside"])} for s in summaries]
+               "rank_by_time": s["rank_by_time"], "km_outside": fmt.number(s["km_outside"]),
+               "outside": s["km_outside"] >= 1} for s in summaries]
     first = segments[segments["route"] == segments.attrs["routes"][0]["route"]]
     riskiest = first.dropna(subset=["probability"]).nlargest(8, "probability")
     stretches = [{"segment": int(r["segment"]), "area": r["adm2_name"] if isinstance(r["adm2_name"], str) else "-",
                   "p": fmt.percent(r["probability"]), "tier": tier_name(r["risk_tier"], lang), "tier_key": r["risk_tier"],
                   "from_km": fmt.number(r["from_km"]), "km": fmt.number(r["km"]), "events_4w": fmt.number(r["events_4w"]),
                   "events_52w": fmt.number(r["events_52w"])} for _, r in riskiest.iterrows()]
+    shown = events.nlargest(EVENTS_SHOWN, "date_start").sort_values("km_along", kind="stable")
     along = [{"date": fmt.date(e["date_start"], "medium"), "killed": fmt.number(e["fatalities_best"]),
-              "place": ", ".join(str(v) for v in (e.get("admin2"), e.get("admin1")) if isinstance(v, str) and v) or "-",
-              "kind": violence_name(e["violence_type"], lang)} for _, e in events.iterrows()]
+              "place": _text(e.get("locality")) or _text(e.get("admin2")) or "-",
+              "area": ", ".join(v for v in (_text(e.get("admin2")), _text(e.get("admin1"))) if v) or "-",
+              "km": fmt.number(round(float(e["km_along"]))), "off": fmt.number(round(float(e["km_off"]), 1)),
+              "kind": violence_name(e["violence_type"], lang)} for _, e in shown.iterrows()]
     return {"week": segments.attrs["week"], "buffer_km": fmt.number(segments.attrs["buffer_km"]), "routes": routes,
-            "stretches": stretches, "events": along}
+            "stretches": stretches, "events": along, "events_total": len(events), "events_shown": len(along)}
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _country(iso3: object, fmt: Formatter) -> str:

@@ -68,6 +68,7 @@ def read_acled_events(path: str | Path, *, dataset: str, release: str, as_of: da
     ev["country_iso3"] = iso3.astype("string")
     ev["admin1"] = raw["admin1"].replace("", pd.NA)
     ev["admin2"] = raw["admin2"].replace("", pd.NA)
+    ev["locality"] = raw["location"].replace("", pd.NA) if "location" in raw else pd.NA
     ev["_raw_violence_type"] = raw["event_type"]
     ev["violence_type"] = violence
     ev["actor1"] = raw["actor1"].replace("", pd.NA)

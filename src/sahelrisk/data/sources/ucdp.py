@@ -99,6 +99,7 @@ def read_ucdp_events(path: str | Path, *, dataset: str, source: str, release: st
     ev["country_iso3"] = iso3.astype("string")
     ev["admin1"] = _text(raw, "adm_1")
     ev["admin2"] = _text(raw, "adm_2")
+    ev["locality"] = _text(raw, "where_coordinates")
     ev["_raw_violence_type"] = raw["type_of_violence"]
     ev["violence_type"] = raw["type_of_violence"].str.strip().map(_VIOLENCE)
     ev["actor1"] = _text(raw, "side_a")
