@@ -194,11 +194,10 @@ def print_views(metrics: Any, years: str) -> None:
 
 def print_route(segments: Any, horizon_weeks: int, lang: str) -> None:
     """A route's tables (each route, its stretches), the ranking of the alternatives and what was not scored."""
-    from sahelrisk.publishing.summaries import route_ranking, route_tables, unscored_notes
+    from sahelrisk.publishing.summaries import route_notes, route_tables
     for summary in route_tables(segments, horizon_weeks=horizon_weeks, lang=lang):
         print_summary(summary)
-    ranking = route_ranking(segments, lang=lang)
-    for text in ([ranking] if ranking else []) + unscored_notes(segments, lang=lang):
+    for text in route_notes(segments, lang=lang):
         line(text)
 
 

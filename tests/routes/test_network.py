@@ -96,3 +96,28 @@ def test_a_track_is_taken_as_recorded_and_timed_at_the_given_speed():
 def test_a_route_from_a_place_to_itself_is_the_users_error_naming_both(network):
     with pytest.raises(SpecError, match="'Ségou' and '13.0,-6.0' are the same place"):
         network.route([Waypoint("Ségou", "Ségou", -6.0, 13.0), Waypoint("13.0,-6.0", "13.0,-6.0", -6.0, 13.0)])
+
+
+def test_fewer_different_routes_than_asked_are_said_not_repeated():
+    import numpy as np
+    import pandas as pd
+    from shapely.geometry import box
+
+    from sahelrisk.publishing.summaries import route_notes
+    from sahelrisk.routes.plan import plan_route
+
+    cells = gpd.GeoDataFrame({"unit_id": [1, 2], "adm2_name": ["west", "east"], "country_iso3": "MLI",
+                              "probability": [0.1, 0.3], "risk_tier": ["elevated", "high"]},
+                             geometry=[box(-6.1, 13.6, -5.5, 14.4), box(-5.5, 13.6, -4.9, 14.4)], crs="EPSG:4326")
+    events = pd.DataFrame({"has_location": True, "fatalities_best": [1.0], "latitude": [14.0], "longitude": [-5.5],
+                           "date_start": pd.to_datetime(["2023-12-20"])})
+    places = gpd.GeoDataFrame({"name": pd.Series(dtype=str)}, geometry=[], crs="EPSG:4326")
+    stops = [f"{NODES[0][1]},{NODES[0][0]}", f"{NODES[3][1]},{NODES[3][0]}"]
+    segments = plan_route(stops, "2023-12-25", cells, events, places, RoadNetwork(_roads()), ["MLI"], alternatives=3)
+    labels = list(dict.fromkeys(segments["route"]))
+    assert labels == ["fastest", "alternative 1", "alternative 2"]           # three ways exist, not four
+    assert len({round(s["km"], 3) for s in segments.attrs["routes"]}) == 3    # and no two are the same road
+    assert (segments.attrs["alternatives_asked"], segments.attrs["alternatives_found"]) == (3, 2)
+    notes = route_notes(segments, lang="en")
+    assert any(n.startswith("2 of the 3 alternatives asked for: no other road taking at most 2.5 times the fastest route's time shares less than 70%") for n in notes)
+    assert np.isfinite([s["probability"] for s in segments.attrs["routes"]]).all()

@@ -41,6 +41,9 @@ def test_a_route_through_a_stop_with_alternatives_names_each_route_and_its_stret
     stretches = body["segments"]["features"]
     assert {f["properties"]["route"] for f in stretches} == {r["route"] for r in routes}
     assert all(f["geometry"]["type"] == "LineString" for f in stretches)   # one line each, in travel order
+    assert len({(r["km"], r["hours"]) for r in routes}) == len(routes)          # no road repeated as an "alternative"
+    assert body["alternatives"] == {"asked": 2, "found": len(routes) - 1}
+    assert len(routes) == 3 or any("no other road" in note for note in body["notes"])
 
 
 def test_the_route_of_the_api_is_the_route_of_the_python_api(http, settings, catalog):

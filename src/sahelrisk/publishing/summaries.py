@@ -12,6 +12,7 @@ import pandas as pd
 from sahelrisk.i18n import Formatter, gettext
 from sahelrisk.publishing.bulletin import tier_name
 from sahelrisk.publishing.route_map import route_label
+from sahelrisk.routes.network import MAX_DETOUR, MAX_SHARED
 from sahelrisk.scoring.drivers import phrase_all
 
 __all__ = ["Summary", "top_units", "route_tables", "route_ranking", "unscored_notes", "top_sites"]
@@ -102,6 +103,26 @@ def unscored_notes(segments: pd.DataFrame, *, lang: str) -> list[str]:
     return [gettext(lang, "%(km)s km of %(route)s lie outside the scored countries and are not scored",
                     km=fmt.number(s["km_outside"]), route=route_label(s["route"], lang))
             for s in segments.attrs["routes"] if s.get("km_outside", 0) > 0]
+
+
+def alternatives_note(segments: pd.DataFrame, *, lang: str) -> str | None:
+    """A sentence when fewer different routes were found than asked for: the road network has no
+    other way that is not mostly the same road."""
+    asked, found = segments.attrs.get("alternatives_asked", 0), segments.attrs.get("alternatives_found", 0)
+    if found >= asked:
+        return None
+    fmt = Formatter(lang)
+    return gettext(lang, "%(found)s of the %(asked)s alternatives asked for: no other road taking at most "
+                   "%(times)s times the fastest route's time shares less than %(share)s of its length with the "
+                   "routes shown", found=fmt.number(found), asked=fmt.number(asked), share=fmt.percent(MAX_SHARED),
+                   times=fmt.number(MAX_DETOUR))
+
+
+def route_notes(segments: pd.DataFrame, *, lang: str) -> list[str]:
+    """What a route's tables need said beside them: the ranking of the routes, the alternatives not
+    found, the kilometres not scored (the console, the web page and the printed page)."""
+    said = [route_ranking(segments, lang=lang), alternatives_note(segments, lang=lang)]
+    return [text for text in said if text] + unscored_notes(segments, lang=lang)
 
 
 def top_sites(sites: pd.DataFrame, *, radius_km: float, lang: str, n: int = 15) -> Summary:

@@ -11,6 +11,7 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 from shapely.geometry import LineString, Point
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from sahelrisk.errors import SpecError
@@ -18,12 +19,20 @@ from sahelrisk.geo import metric_crs_for
 from sahelrisk.routes.places import Waypoint
 from sahelrisk.routes.tracks import clean_track
 
-__all__ = ["RoadNetwork", "Route", "track_route", "OFF_ROAD_KMH"]
+__all__ = ["RoadNetwork", "Route", "track_route", "OFF_ROAD_KMH", "MAX_SHARED", "MAX_DETOUR", "CANDIDATE_PATHS"]
 
 # Speed assumed on a connector from a point off the network to its nearest road (tracks, sand).
 OFF_ROAD_KMH = 30.0
 # A point closer than this to a road needs no connector.
 ON_ROAD_M = 50.0
+MAX_SHARED = 0.7
+"""An alternative shares at most this share of its length with each route already kept."""
+CANDIDATE_PATHS = 40
+"""Next fastest simple paths of each leg tried for an alternative."""
+MAX_DETOUR = 2.5
+"""An alternative takes at most this many times the fastest route's time."""
+SAME_ROAD_M = 100.0
+"""Two routes within this of each other run on the same road."""
 
 
 @dataclass
@@ -146,13 +155,14 @@ class RoadNetwork:
         after = [{**c, "geometry": LineString(c["geometry"].coords[::-1])} for c in after]
         return graph, start, end, before, after
 
-    def route(self, waypoints: list[Waypoint], alternatives: int = 0, max_shared: float = 0.7) -> list[Route]:
+    def route(self, waypoints: list[Waypoint], alternatives: int = 0, max_shared: float = MAX_SHARED) -> list[Route]:
         """The fastest route through ``waypoints`` in order, then up to ``alternatives`` others.
 
         Alternatives pass the same stops: each takes, on one leg, one of that leg's next fastest
-        simple paths (the other legs stay the fastest), from the least extra time up, and is kept
-        when it shares at most ``max_shared`` of its length with every route already kept, so each
-        is a different way, not the same road with a detour.
+        simple paths (the other legs stay the fastest), from the least extra time up to
+        :data:`MAX_DETOUR` times the fastest's, and is kept when at most ``max_shared`` of its
+        length runs within :data:`SAME_ROAD_M` of a route already kept, so each is a different
+        way, not the same road with a detour (nor the same road drawn twice in the layer).
 
         Returns
         -------
@@ -183,16 +193,20 @@ class RoadNetwork:
             leg_minutes = [self._minutes(graph, path) for (graph, *_), path in zip(legs, fastest)]
             candidates = sorted(((self._minutes(graph, path) - leg_minutes[k], k, n, path)
                                  for k, (graph, _, _, _, paths) in enumerate(legs)
-                                 for n, path in enumerate(islice(paths, 40))), key=lambda c: (c[0], c[1], c[2]))
-            kept = [self._lengths(legs, fastest)]
-            for _, k, _, path in candidates:
+                                 for n, path in enumerate(islice(paths, CANDIDATE_PATHS))), key=lambda c: (c[0], c[1], c[2]))
+            kept = [self._zone(self._whole(legs, fastest))]
+            longest = (MAX_DETOUR - 1) * routes[0].minutes   # extra time past which a way is no alternative
+            for extra, k, _, path in candidates:
+                if extra > longest:
+                    break
                 chosen = [path if j == k else fastest[j] for j in range(len(legs))]
-                lengths = self._lengths(legs, chosen)
-                km = sum(lengths.values())
-                if all(sum(v for e, v in lengths.items() if e in other) <= max_shared * km for other in kept):
-                    kept.append(lengths)
-                    routes.append(Route(self._frame(self._whole(legs, chosen)), list(waypoints),
-                                        f"alternative {len(routes)}"))
+                parts = self._whole(legs, chosen)
+                line = self._metric_line(parts)
+                # shared measured on the ground, not by link: the road layer has links drawn twice
+                # under other node ids, which a comparison of links takes for another road
+                if all(line.intersection(zone).length <= max_shared * line.length for zone in kept):
+                    kept.append(line.buffer(SAME_ROAD_M))
+                    routes.append(Route(self._frame(parts), list(waypoints), f"alternative {len(routes)}"))
                 if len(routes) > alternatives:
                     break
         return routes
@@ -208,16 +222,13 @@ class RoadNetwork:
     def _minutes(graph: nx.Graph, path: list) -> float:
         return sum(graph.edges[e]["minutes"] for e in zip(path[:-1], path[1:]))
 
-    @staticmethod
-    def _lengths(legs: list, paths: list) -> dict:
-        """Km of each road link a route uses, keyed without direction (a link driven twice counts once)."""
-        lengths = {}
-        for k, ((graph, *_), path) in enumerate(zip(legs, paths)):
-            for u, v in zip(path[:-1], path[1:]):
-                # a road split where a stop joins it is that leg's own link
-                key = (k, str(u), str(v)) if isinstance(u, tuple) or isinstance(v, tuple) else frozenset((u, v))
-                lengths[key] = graph.edges[u, v]["km"]
-        return lengths
+    def _metric_line(self, parts: list[dict]) -> BaseGeometry:
+        """A route's parts as one geometry in the network's metric CRS."""
+        return gpd.GeoSeries([p["geometry"] for p in parts], crs="EPSG:4326").to_crs(self.crs).union_all()
+
+    def _zone(self, parts: list[dict]) -> BaseGeometry:
+        """Where a route runs, widened to :data:`SAME_ROAD_M` (metric CRS)."""
+        return self._metric_line(parts).buffer(SAME_ROAD_M)
 
     @staticmethod
     def _frame(parts: list[dict]) -> gpd.GeoDataFrame:

@@ -130,12 +130,16 @@ def plan_route(route: str | Path | Sequence[str] | LineString | list[Track], wee
     -------
     geopandas.GeoDataFrame
         One row per stretch (:func:`sahelrisk.routes.risk.assess_routes`); ``.attrs`` holds each
-        route's summary (``routes``) and the places passed (``stops``).
+        route's summary (``routes``), the places passed (``stops``), and the alternatives asked for
+        and found on the road network (``alternatives_asked``, ``alternatives_found``).
     """
     routes, passed = routes_for(route, places, roads, countries, alternatives=alternatives, speed_kmh=speed_kmh,
                                 name=name)
     segments = assess_routes(routes, cells, events, week, buffer_km=buffer_km, calibration=calibration)
     segments.attrs["stops"] = passed
+    on_roads = not (routes and routes[0].parts["kind"].eq("track").all())
+    segments.attrs["alternatives_asked"] = alternatives if on_roads else 0
+    segments.attrs["alternatives_found"] = len(routes) - 1 if on_roads else 0
     return segments
 
 

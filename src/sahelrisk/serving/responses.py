@@ -13,6 +13,7 @@ import pandas as pd
 from fastapi.responses import JSONResponse, Response
 
 from sahelrisk.escaping import csv_safe, file_slug, geojson_text
+from sahelrisk.publishing.summaries import route_notes
 from sahelrisk.routes.risk import route_line
 
 __all__ = ["csv_response", "geojson_response", "table_response", "gpx_response", "route_json", "route_response"]
@@ -57,7 +58,9 @@ def route_json(segments: gpd.GeoDataFrame) -> dict:
     routes = [{k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in s.items()}
               for s in segments.attrs["routes"]]
     return {"week": segments.attrs["week"], "buffer_km": segments.attrs["buffer_km"], "routes": routes,
-            "segments": json.loads(geojson_text(segments))}
+            "alternatives": {"asked": segments.attrs.get("alternatives_asked", 0),
+                             "found": segments.attrs.get("alternatives_found", 0)},
+            "notes": route_notes(segments, lang="en"), "segments": json.loads(geojson_text(segments))}
 
 
 def route_response(segments: gpd.GeoDataFrame, format: str) -> Response:

@@ -18,6 +18,7 @@ from sahelrisk.errors import SahelriskError
 from sahelrisk.i18n import Formatter
 from sahelrisk.publishing.bulletin import area_rows, site_rows, tier_name, tier_rows, violence_name, what_changed
 from sahelrisk.publishing.route_map import route_label
+from sahelrisk.publishing.summaries import route_notes
 from sahelrisk.serving.archive import Archive
 
 __all__ = ["week_view", "archive_view", "route_view", "sites_view", "EVENTS_SHOWN"]
@@ -171,7 +172,7 @@ def route_view(segments: gpd.GeoDataFrame, events: pd.DataFrame, lang: str) -> d
                "extra_hours": fmt.number(s["extra_hours"]), "events_4w": fmt.number(s["events_4w"]),
                "events_52w": fmt.number(s["events_52w"]), "rank_by_risk": s["rank_by_risk"],
                "rank_by_time": s["rank_by_time"], "km_outside": fmt.number(s["km_outside"]),
-               "outside": s["km_outside"] >= 1} for s in summaries]
+               } for s in summaries]
     first = segments[segments["route"] == segments.attrs["routes"][0]["route"]]
     riskiest = first.dropna(subset=["probability"]).nlargest(8, "probability")
     stretches = [{"segment": int(r["segment"]), "area": r["adm2_name"] if isinstance(r["adm2_name"], str) else "-",
@@ -185,7 +186,8 @@ def route_view(segments: gpd.GeoDataFrame, events: pd.DataFrame, lang: str) -> d
               "km": fmt.number(round(float(e["km_along"]))), "off": fmt.number(round(float(e["km_off"]), 1)),
               "kind": violence_name(e["violence_type"], lang)} for _, e in shown.iterrows()]
     return {"week": segments.attrs["week"], "buffer_km": fmt.number(segments.attrs["buffer_km"]), "routes": routes,
-            "stretches": stretches, "events": along, "events_total": len(events), "events_shown": len(along)}
+            "stretches": stretches, "events": along, "events_total": len(events), "events_shown": len(along),
+            "notes": route_notes(segments, lang=lang)}
 
 
 def _text(value: object) -> str:
