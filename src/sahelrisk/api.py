@@ -249,7 +249,7 @@ def plan_routes(route: object, inputs: PanelInputs, countries: Sequence[str], *,
     _positive("alternatives", alternatives, allow_zero=True, integer=True)
     _positive("speed_kmh", speed_kmh)
     check_route(route)   # before the layers are read
-    return routes_for(route, inputs.layers["places"], inputs.layers["roads"], countries, alternatives=alternatives,
+    return routes_for(route, inputs.layers.get("gazetteer", inputs.layers["places"]), inputs.layers["roads"], countries, alternatives=alternatives,
                       speed_kmh=speed_kmh)[0]
 
 
@@ -317,7 +317,8 @@ def route_of(scored: Scored, route: object, *, alternatives: int = 0, buffer_km:
     """
     from sahelrisk.routes.plan import plan_route
 
-    return plan_route(route, scored.week, scored.result.cells, scored.inputs.events, scored.inputs.layers["places"],
+    return plan_route(route, scored.week, scored.result.cells, scored.inputs.events,
+                      scored.inputs.layers.get("gazetteer", scored.inputs.layers["places"]),
                       scored.inputs.layers["roads"], scored.model.spec.countries, alternatives=alternatives,
                       buffer_km=buffer_km, speed_kmh=speed_kmh, calibration=scored.model.area_calibration)
 

@@ -197,17 +197,19 @@ def test_the_route_pdf_is_a_pdf_for_places_and_for_an_uploaded_track(http):
     assert upload.status_code == 200 and upload.content.startswith(b"%PDF")
 
 
-def test_places_complete_a_name_without_accents_the_biggest_first(http):
+def test_places_complete_a_name_without_accents_the_biggest_first_with_where_they_are(http):
+    from sahelrisk.countries import normalize_name
+
     found = http.get("/api/v1/places", params={"q": "segou"}).json()
-    assert found and fold_all(found[0]["name"]) == "segou" and found[0]["country_iso3"] == "MLI"
-    assert all("segou" in fold_all(p["name"]) for p in found)
+    assert found and normalize_name(found[0]["name"]) == "segou" and found[0]["country_iso3"] == "MLI"
+    assert found[0]["adm1_name"] == "Ségou" and found[0]["kind"] in ("town", "city")
+    sokolo = http.get("/api/v1/places", params={"q": "sokolo"}).json()
+    assert {(p["country_iso3"], p["adm2_name"] or p["adm1_name"]) for p in sokolo if p["name"] == "Sokolo"} >= {
+        ("MLI", "Niono")}
+    tombouctou = http.get("/api/v1/places", params={"q": "tombouctou"}).json()
+    assert tombouctou[0]["name"] == "Timbuktu"                       # found by its French name
     assert http.get("/api/v1/places", params={"q": ""}).json() == []
     assert http.get("/api/v1/places", params={"q": "x" * 81}).status_code == 400
-
-
-def fold_all(text: str) -> str:
-    from sahelrisk.serving.planner import fold
-    return fold(text)
 
 
 def test_the_mining_sites_come_as_csv_too(http):

@@ -57,6 +57,7 @@ from sahelrisk.modeling.spec import TrainingSpec, load_training_spec
 from sahelrisk.publishing.ledger import freeze
 from sahelrisk.publishing.outputs import write_outputs
 from sahelrisk.registry.models import DEFAULT_SPEC, LoadedModel, load_model
+from sahelrisk.routes.gazetteer import build_gazetteer
 from sahelrisk.scoring.week import ScoreResult, score_week
 
 __all__ = ["CheckRecord", "check_step", "week_window", "window_step", "load_step", "retrain_step", "Scored", "score_step",
@@ -170,12 +171,17 @@ def window_step(spec: TrainingSpec, catalog: Catalog, data_dir: Path, *, as_of: 
 def load_step(catalog: Catalog, data_dir: Path, spec: PanelSpec, as_of: date, *,
               layers: Sequence[str] = (), inputs: PanelInputs | None = None) -> PanelInputs:
     """The sources a feature spec needs (a model's, or the training spec's), as known at ``as_of``,
-    plus the named ``layers``; given ``inputs`` of the same cut-off, only the layers they lack are read."""
+    plus the named ``layers`` (with ``places``, the ``gazetteer`` built from it); given ``inputs``
+    of the same cut-off, only the layers they lack are read."""
     if inputs is None or inputs.as_of != as_of:
         inputs = load_inputs(catalog, data_dir, spec=spec, as_of=as_of)
     for layer in sorted({*layers_needed(spec), *layers}):
         if layer not in inputs.layers:
             inputs.layers[layer] = load_dataset(catalog[layer], data_dir, as_of=as_of).table
+    if "places" in inputs.layers and "gazetteer" not in inputs.layers:
+        # what a planner types: the towns, the places the events name, the admin areas
+        inputs.layers["gazetteer"] = build_gazetteer(inputs.layers["places"], inputs.events,
+                                                     inputs.layers.get("admin1"), inputs.layers.get("admin2"))
     return inputs
 
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 
 from sahelrisk.countries import known_countries, normalize_name
 from sahelrisk.errors import SpecError
 
-__all__ = ["Waypoint", "resolve_place", "parse_lat_lon"]
+__all__ = ["Waypoint", "AmbiguousPlace", "loose_key", "resolve_place", "parse_lat_lon", "haversine_km", "SAME_PLACE_KM"]
 
 _LAT_LON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 # Two entries of one name closer than this are one place (GeoNames' town and Krantz's city of
@@ -46,13 +47,31 @@ def parse_lat_lon(text: str) -> tuple[float, float] | None:
     return lat, lon
 
 
-def _km(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> np.ndarray:
+def haversine_km(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> np.ndarray:
+    """Great-circle distances (km) between points given in degrees (arrays broadcast)."""
     lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 6371.0 * 2 * np.arcsin(np.sqrt(a))
 
 
-def resolve_place(text: str, places: gpd.GeoDataFrame, countries: Iterable[str] | None = None) -> Waypoint:
+class AmbiguousPlace(SpecError):
+    """A name that stands for several places far apart; ``candidates`` are their waypoints."""
+
+    def __init__(self, message: str, candidates: list[Waypoint]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
+def loose_key(key: str) -> str:
+    """A spelling key that French and English transliterations share: Dogofry and Dogofri,
+    Tombouctou and Tombuctu, Hombori and Hombory (``ou``/``u``, ``y``/``i``, ``dj``/``j``,
+    doubled letters)."""
+    text = key.replace("dj", "j").replace("ou", "u").replace("y", "i").replace("w", "u")
+    return re.sub(r"(.)\1+", r"\1", text)
+
+
+def resolve_place(text: str, places: gpd.GeoDataFrame, countries: Iterable[str] | None = None,
+                  near: Sequence[tuple[float, float]] = ()) -> Waypoint:
     """The place ``text`` names.
 
     Parameters
@@ -63,6 +82,9 @@ def resolve_place(text: str, places: gpd.GeoDataFrame, countries: Iterable[str] 
         The places layer (``name``, ``place_kind``, ``country_iso3``, ``population``).
     countries : iterable of str, optional
         Countries searched first (the model's); other countries only when nothing matches there.
+    near : sequence of (lon, lat)
+        The route's other stops: of several places of one name, the one clearly nearest them
+        (at most half as far as the next) is meant.
 
     Returns
     -------
@@ -71,7 +93,8 @@ def resolve_place(text: str, places: gpd.GeoDataFrame, countries: Iterable[str] 
     Raises
     ------
     SpecError
-        Unknown (with the closest names) or ambiguous (with the candidates and how to pick one).
+        Unknown (with the closest names) or ambiguous (:class:`AmbiguousPlace`, with the candidates
+        and how to pick one).
     """
     pair = parse_lat_lon(text)
     if pair is not None:
@@ -80,28 +103,59 @@ def resolve_place(text: str, places: gpd.GeoDataFrame, countries: Iterable[str] 
     country = code.strip().upper() or None
     if country is not None and country not in known_countries():
         raise SpecError(f"place {text!r}: unknown country code {country!r}; write 'Name, ISO3', e.g. 'Sokolo, MLI'")
-    towns = places[places["place_kind"].isin(["town", "city"])]
-    keys = towns["name"].map(normalize_name)
-    hits = towns[keys == normalize_name(name)]
+    from sahelrisk.routes.gazetteer import KIND_ORDER, as_gazetteer
+
+    gazetteer = as_gazetteer(places)
+    keys = gazetteer["key"]
+    hits = gazetteer[keys == normalize_name(name)]
+    if hits.empty:   # another spelling of the same sounds
+        hits = gazetteer[gazetteer["loose"] == loose_key(normalize_name(name))]
     if country is not None:
         hits = hits[hits["country_iso3"] == country]
     elif countries is not None and hits["country_iso3"].isin(list(countries)).any():
         hits = hits[hits["country_iso3"].isin(list(countries))]
+    if (hits["kind"] != "area").any():   # a settlement of that name, before an area named after it
+        hits = hits[hits["kind"] != "area"]
     if hits.empty:
         close = difflib.get_close_matches(normalize_name(name), sorted(set(keys)), n=5, cutoff=0.7)
-        shown = sorted(set(towns.loc[keys.isin(close), "name"]))
+        shown = sorted(set(gazetteer.loc[keys.isin(close), "name"]))
         hint = f"; did you mean {', '.join(shown)}?" if shown else ""
-        raise SpecError(f"place {text!r} is not in the places layer{hint} Give its position as lat,lon instead "
+        raise SpecError(f"place {text!r} is not in the gazetteer{hint} Give its position as lat,lon instead "
                         "(e.g. 14.32,-5.98)")
-    hits = hits.sort_values("population", ascending=False, kind="stable")
+    hits = hits.assign(_order=hits["kind"].map(KIND_ORDER)).sort_values(
+        ["_order", "population", "events"], ascending=[True, False, False], na_position="last", kind="stable")
     first = hits.iloc[0]
-    apart = _km(first.geometry.x, first.geometry.y, hits.geometry.x.to_numpy(), hits.geometry.y.to_numpy())
+    apart = haversine_km(first.geometry.x, first.geometry.y, hits.geometry.x.to_numpy(), hits.geometry.y.to_numpy())
     if (apart > SAME_PLACE_KM).any():
-        options = "; ".join(f"{r['name']}, {r['country_iso3']} ({r.geometry.y:.3f},{r.geometry.x:.3f})"
-                            for _, r in hits.iterrows())
-        raise SpecError(f"place {text!r} names {len(hits)} places: {options}. Pick one with 'Name, ISO3' "
-                        "or give lat,lon")
-    # the position of the largest entry, the spelling the planner typed where an entry has it ("Ségou")
+        shown = pd.concat([hits.iloc[:1], hits[apart > SAME_PLACE_KM]])
+        shown = shown[~shown.assign(_at=[(round(g.y, 1), round(g.x, 1)) for g in shown.geometry])
+                      .duplicated(subset=["name", "country_iso3", "_at"])]
+        candidates = [Waypoint(text, str(r["name"]), float(r.geometry.x), float(r.geometry.y), r["country_iso3"])
+                      for _, r in shown.iterrows()]
+        chosen = _nearest(candidates, near)
+        if chosen is not None:
+            return chosen
+        options = "; ".join(_described(r) for _, r in shown.iterrows())
+        raise AmbiguousPlace(f"place {text!r} names {len(shown)} places: {options}. Pick one with 'Name, ISO3' or "
+                             "give lat,lon", candidates)
+    # the position of the first entry, the spelling the planner typed where an entry has it ("Ségou")
     spelled = hits.loc[hits["name"] == name.strip(), "name"]
     return Waypoint(text, str(spelled.iloc[0] if len(spelled) else first["name"]), lon=float(first.geometry.x),
                     lat=float(first.geometry.y), country_iso3=first["country_iso3"])
+
+
+def _nearest(candidates: list[Waypoint], near: Sequence[tuple[float, float]]) -> Waypoint | None:
+    """The candidate clearly nearest the points ``near`` (half as far as the next at most), or None."""
+    if not near:
+        return None
+    lon, lat = np.array([p[0] for p in near]), np.array([p[1] for p in near])
+    distance = np.array([haversine_km(c.lon, c.lat, lon, lat).min() for c in candidates])
+    order = np.argsort(distance)
+    return candidates[order[0]] if distance[order[0]] <= 0.5 * distance[order[1]] else None
+
+
+def _described(entry: pd.Series) -> str:
+    """"Sokolo, MLI (Niono, Ségou; 14.733,-6.122)": enough to tell two places of one name apart."""
+    where = ", ".join(v for v in (entry.get("adm2_name"), entry.get("adm1_name")) if isinstance(v, str) and v)
+    return (f"{entry['name']}, {entry['country_iso3']} ({where + '; ' if where else ''}"
+            f"{entry.geometry.y:.3f},{entry.geometry.x:.3f})")

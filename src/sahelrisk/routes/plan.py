@@ -25,7 +25,7 @@ from shapely.geometry import LineString
 from sahelrisk.errors import SpecError
 from sahelrisk.evaluation.areas import AreaCalibration
 from sahelrisk.routes.network import RoadNetwork, Route, track_route
-from sahelrisk.routes.places import resolve_place
+from sahelrisk.routes.places import AmbiguousPlace, Waypoint, resolve_place
 from sahelrisk.routes.risk import assess_routes, site_risk
 from sahelrisk.routes.sites import mining_sites, read_sites
 from sahelrisk.routes.tracks import Track, read_tracks
@@ -97,10 +97,24 @@ def routes_for(route: str | Path | Sequence[str] | LineString | list[Track], pla
     if isinstance(route, Path):   # a file that is no track
         raise _not_a_route(route)
     stops = [route] if isinstance(route, str) else list(route)
-    waypoints = [resolve_place(str(stop), places, countries) for stop in stops]
+    waypoints = _resolved([str(stop) for stop in stops], places, countries)
     network = roads if isinstance(roads, RoadNetwork) else RoadNetwork(roads)
     passed = [{"name": w.name, "latitude": w.lat, "longitude": w.lon} for w in waypoints]
     return network.route(waypoints, alternatives=alternatives), passed
+
+
+def _resolved(stops: list[str], places: gpd.GeoDataFrame, countries: Sequence[str]) -> list[Waypoint]:
+    """Each stop's place; a name of several places is the one nearest the other stops (Boni
+    between Hombori and Douentza is Mali's, not Niger's), else the error lists them."""
+    found: list[Waypoint | AmbiguousPlace] = []
+    for stop in stops:
+        try:
+            found.append(resolve_place(stop, places, countries))
+        except AmbiguousPlace as e:
+            found.append(e)
+    sure = [(w.lon, w.lat) for w in found if isinstance(w, Waypoint)]
+    return [w if isinstance(w, Waypoint) else resolve_place(w.candidates[0].query, places, countries, near=sure)
+            for w in found]
 
 
 def plan_route(route: str | Path | Sequence[str] | LineString | list[Track], week: object, cells: gpd.GeoDataFrame, events: pd.DataFrame,

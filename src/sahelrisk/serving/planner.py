@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,12 +20,14 @@ from threading import Lock
 import geopandas as gpd
 from shapely.geometry import LineString
 
+from sahelrisk.countries import normalize_name
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.errors import DataFileError, SahelriskError, SpecError
 from sahelrisk.evaluation.areas import AreaCalibration
 from sahelrisk.features.panel import PanelInputs
 from sahelrisk.jobs.run import ROUTE_LAYERS, load_step
 from sahelrisk.registry.models import LoadedModel, load_model
+from sahelrisk.routes.gazetteer import KIND_ORDER
 from sahelrisk.routes.network import RoadNetwork
 from sahelrisk.routes.plan import plan_route, plan_sites
 from sahelrisk.routes.sites import read_sites
@@ -35,7 +36,7 @@ from sahelrisk.serving.archive import Archive
 from sahelrisk.serving.cache import Answers
 from sahelrisk.serving.security import TooLargeError
 
-__all__ = ["Planner", "Limits", "fold", "ROUTES_KEPT"]
+__all__ = ["Planner", "Limits", "ROUTES_KEPT"]
 
 ROUTES_KEPT = 256
 """Route and site answers kept in memory, the least recently asked dropped first."""
@@ -55,11 +56,6 @@ class Limits:
     sites: int = 5_000
     stops: int = 8
     alternatives: int = 3
-
-
-def fold(text: str) -> str:
-    """``text`` without accents and case, to match "segou" with "Ségou"."""
-    return "".join(c for c in unicodedata.normalize("NFKD", str(text)) if not unicodedata.combining(c)).casefold()
 
 
 class Planner:
@@ -127,18 +123,24 @@ class Planner:
 
     # look-ups -------------------------------------------------------------------------------
     def places(self, query: str, limit: int = 12) -> list[dict]:
-        """Places whose name starts with (then contains) ``query``, biggest first."""
+        """Places whose name (or another name of theirs) starts with, then contains, ``query``:
+        towns by size, then the places the events name, then admin areas; each with the ADM2 and
+        ADM1 it lies in, so that two places of one name can be told apart."""
         inputs, _ = self.inputs()
-        places = inputs.layers["places"]
-        wanted = fold(query).strip()
+        gazetteer = inputs.layers["gazetteer"]
+        wanted = normalize_name(query)
         if not wanted:
             return []
-        names = places["name"].astype(str).map(fold)
-        starts, contains = names.str.startswith(wanted), names.str.contains(wanted, regex=False)
-        found = places[contains].assign(_starts=starts[contains].to_numpy())
-        found = found.sort_values(["_starts", "population"], ascending=[False, False], na_position="last")
-        return [{"name": str(r["name"]), "country_iso3": str(r["country_iso3"]), "kind": str(r["place_kind"]),
-                 "latitude": round(float(r["latitude"]), 5), "longitude": round(float(r["longitude"]), 5)}
+        keys = gazetteer["key"].astype(str)
+        contains = keys.str.contains(wanted, regex=False)
+        found = gazetteer[contains].assign(_starts=keys[contains].str.startswith(wanted).to_numpy(),
+                                           _order=gazetteer.loc[contains, "kind"].map(KIND_ORDER).to_numpy())
+        found = found.sort_values(["_starts", "_order", "population", "events"], ascending=[False, True, False, False],
+                                  na_position="last", kind="stable")
+        found = found.drop_duplicates(subset=["name", "country_iso3", "adm2_name", "kind"])
+        return [{"name": str(r["name"]), "country_iso3": str(r["country_iso3"]), "kind": str(r["kind"]),
+                 "adm2_name": str(r["adm2_name"]), "adm1_name": str(r["adm1_name"]),
+                 "latitude": round(float(r.geometry.y), 5), "longitude": round(float(r.geometry.x), 5)}
                 for _, r in found.head(limit).iterrows()]
 
     # computations ---------------------------------------------------------------------------
@@ -177,7 +179,7 @@ class Planner:
             if len(route) > self.limits.stops:
                 raise SpecError(f"a route may pass {self.limits.stops} places at most, not {len(route)}")
         inputs, network = self.inputs()
-        return plan_route(route, week, self.archive.cells(week), inputs.events, inputs.layers["places"], network,
+        return plan_route(route, week, self.archive.cells(week), inputs.events, inputs.layers["gazetteer"], network,
                           self.countries(week), alternatives=alternatives, buffer_km=buffer_km, speed_kmh=speed_kmh,
                           calibration=self.calibration(week), name=name)
 

@@ -17,7 +17,7 @@ from sahelrisk.data.sources._common import select_fields, stack
 __all__ = ["load_places", "PLACE_COLUMNS"]
 
 PLACE_COLUMNS = ["place_id", "name", "place_kind", "subtype", "country_iso3", "population", "capital",
-                 "latitude", "longitude", "geometry"]
+                 "alternate_names", "latitude", "longitude", "geometry"]
 
 
 def load_places(dataset: Dataset, data_dir: str | Path, countries: set[str] | None = None, **_: object) -> LoadResult:
@@ -35,7 +35,7 @@ def load_places(dataset: Dataset, data_dir: str | Path, countries: set[str] | No
         table, raw = table[keep].reset_index(drop=True), raw[keep].reset_index(drop=True)
         table["place_id"] = kind + ":" + table["place_id"].astype(str)
         table["place_kind"] = kind
-        for col in ("subtype", "capital"):
+        for col in ("subtype", "capital", "alternate_names"):
             if col not in table:
                 table[col] = pd.NA
         table["population"] = pd.to_numeric(table["population"], errors="coerce") if "population" in table else float("nan")

@@ -98,6 +98,9 @@
           places.forEach(function (place) {
             var option = document.createElement("option");
             option.value = place.name + ", " + place.country_iso3;
+            // where it is, so that two places of one name can be told apart (text, never markup)
+            option.label = [place.adm2_name, place.adm1_name, place.country_iso3].filter(Boolean).join(", ") +
+              " · " + place.kind;
             list.appendChild(option);
           });
         }).catch(function () {});
