@@ -62,7 +62,7 @@ def test_the_route_command_prints_the_table_and_writes_geojson_and_maps(register
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--from", "Atlantis", "--to", "Mopti"], "place 'Atlantis' is not in the places layer"),
+    (["--from", "Atlantis", "--to", "Mopti"], "place 'Atlantis' is not in the gazetteer"),
     (["--from", "Ségou"], "give either --from and --to"),
     (["--track", "missing.gpx"], "missing.gpx: does not exist"),
 ])

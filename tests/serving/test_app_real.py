@@ -202,7 +202,7 @@ def test_places_complete_a_name_without_accents_the_biggest_first_with_where_the
 
     found = http.get("/api/v1/places", params={"q": "segou"}).json()
     assert found and normalize_name(found[0]["name"]) == "segou" and found[0]["country_iso3"] == "MLI"
-    assert found[0]["adm1_name"] == "Ségou" and found[0]["kind"] in ("town", "city")
+    assert normalize_name(found[0]["adm1_name"]) == "segou" and found[0]["kind"] == "town"
     sokolo = http.get("/api/v1/places", params={"q": "sokolo"}).json()
     assert {(p["country_iso3"], p["adm2_name"] or p["adm1_name"]) for p in sokolo if p["name"] == "Sokolo"} >= {
         ("MLI", "Niono")}

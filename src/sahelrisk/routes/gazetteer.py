@@ -32,8 +32,10 @@ __all__ = ["build_gazetteer", "as_gazetteer", "GAZETTEER_COLUMNS", "KIND_ORDER"]
 GAZETTEER_COLUMNS = ["name", "key", "loose", "kind", "country_iso3", "adm2_name", "adm1_name", "population", "events",
                      "source", "geometry"]
 _BASE = [c for c in GAZETTEER_COLUMNS if c not in ("adm2_name", "adm1_name", "loose")]
-KIND_ORDER = {"city": 0, "town": 1, "locality": 2, "area": 3}
-"""How entries of one name rank: a town before a village the events name, before an area."""
+KIND_ORDER = {"town": 0, "city": 1, "locality": 2, "area": 3}
+"""How entries of one name rank: a GeoNames town (its own centre and spelling) before a city of
+Krantz's list (a population summed within 30 km, sometimes placed at a neighbour), before a
+village the events name, before an area."""
 
 # "Diabaly town", "Dogofry village", "Ménaka city": the event is located at the named settlement
 _SETTLEMENT = re.compile(r"^\s*(?P<name>.+?)\s+(?:town|village|city|commune)\s*$", re.IGNORECASE)

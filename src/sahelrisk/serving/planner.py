@@ -137,7 +137,7 @@ class Planner:
                                            _order=gazetteer.loc[contains, "kind"].map(KIND_ORDER).to_numpy())
         found = found.sort_values(["_starts", "_order", "population", "events"], ascending=[False, True, False, False],
                                   na_position="last", kind="stable")
-        found = found.drop_duplicates(subset=["name", "country_iso3", "adm2_name", "kind"])
+        found = found.drop_duplicates(subset=["key", "country_iso3", "adm2_name"])   # one town, one line
         return [{"name": str(r["name"]), "country_iso3": str(r["country_iso3"]), "kind": str(r["kind"]),
                  "adm2_name": str(r["adm2_name"]), "adm1_name": str(r["adm1_name"]),
                  "latitude": round(float(r.geometry.y), 5), "longitude": round(float(r.geometry.x), 5)}
