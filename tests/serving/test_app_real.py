@@ -215,3 +215,16 @@ def test_places_complete_a_name_without_accents_the_biggest_first_with_where_the
 def test_the_mining_sites_come_as_csv_too(http):
     table = pd.read_csv(io.StringIO(http.get(f"/api/v1/weeks/{LATEST}/sites", params={"format": "csv"}).text))
     assert len(table) > 50 and {"name", "probability", "risk_tier", "events_52w"} <= set(table.columns)
+
+
+def test_the_basemap_is_served_by_the_app_and_kept_by_version(http):
+    version = http.get("/weeks/latest").text.split('data-basemap="')[1].split('"')[0]
+    assert len(version) == 16
+    towns = http.get("/basemap/towns.geojson", params={"v": version})
+    assert towns.status_code == 200 and "immutable" in towns.headers["cache-control"]
+    names = {f["properties"]["name"]: f["properties"]["size"] for f in towns.json()["features"]}
+    assert names["Bamako"] == 1 and "Niono" in names and "Diabaly" not in names   # towns, not the events' villages
+    assert http.get("/basemap/towns.geojson").headers["cache-control"] == "no-cache"   # no version: ask again
+    roads = http.get("/basemap/roads.geojson", params={"v": version}).json()
+    assert len(roads["features"]) > 100
+    assert http.get("/basemap/rivers.geojson").status_code == 404

@@ -147,3 +147,64 @@ def test_the_api_docs_render_offline_under_the_policy(page, live, path, drawn):
     if path == "/docs":
         assert page.locator(".opblock-summary-path", has_text="/api/v1/route").count() >= 1
     assert fetched == [] and not [e for e in page.console_errors if "script" in e and "Content Security" in e]
+
+
+def test_the_week_map_has_a_basemap_with_towns_a_legend_a_scale_and_a_panel_for_a_tap(page, live):
+    layers = []
+    page.on("response", lambda r: layers.append(r.url.split("/basemap/")[1].split(".")[0])
+            if "/basemap/" in r.url and r.ok else None)
+    page.goto("/weeks/latest?lang=fr")
+    page.wait_for_selector("#map[data-drawn]")
+    page.wait_for_selector("#map[data-towns]")
+    assert int(page.get_attribute("#map", "data-towns")) >= 5                 # the largest towns, named
+    labels = page.locator("#map .town-label").all_inner_texts()
+    assert "Ségou" in labels and "Mopti" in labels
+    assert page.locator("#map .leaflet-control-scale-line").count() == 1
+    assert page.locator("#map .legend").inner_text().split("\n")[0].strip() == "très élevé"
+    page.wait_for_load_state("networkidle")
+    assert sorted(layers) == ["adm1", "adm2", "countries", "roads", "towns"]    # every layer from the app itself
+    before = page.inner_text("#map-info")
+    page.locator("#map").click(position={"x": 400, "y": 240})                # a tap on a cell
+    assert page.inner_text("#map-info") != before and "%" in page.inner_text("#map-info")
+    # closer in, more towns are named
+    shown = int(page.get_attribute("#map", "data-towns"))
+    page.mouse.move(640, 240)
+    for _ in range(4):
+        page.mouse.wheel(0, -300)
+        page.wait_for_timeout(400)
+    page.wait_for_function(f"Number(document.querySelector('#map').dataset.towns) > {shown}")
+    _shot(page, "webapp_week_basemap_fr.png")
+
+
+@pytest.mark.parametrize("path", ["/weeks/latest", "/route?from=Ségou&via=Niono&to=Sokolo&alternatives=2",
+                                  "/sites", "/track-record", "/archive"])
+def test_every_page_fits_a_phone_without_sideways_scrolling(browser, live, path):
+    context = browser.new_context(base_url=live.url, viewport={"width": 360, "height": 740}, is_mobile=True,
+                                  has_touch=True, locale="fr-FR")
+    page = context.new_page()
+    try:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("path", ["/weeks/latest", "/route?from=Ségou&via=Niono&to=Sokolo&alternatives=2",
+                                  "/sites", "/track-record", "/archive", "/login", "/weeks/2001-01-01"])
+def test_axe_core_finds_no_accessibility_violation(page, path, lang):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
+    page.wait_for_load_state("networkidle")
+    results = Axe().run(page)
+    found = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]]
+    assert found == []
+
+
+def test_the_accessibility_check_does_find_a_violation_when_there_is_one(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.set_content('<html lang="en"><head><title>t</title></head><body><main><img src="data:,"></main></body></html>')
+    assert "image-alt" in {v["id"] for v in Axe().run(page).response["violations"]}

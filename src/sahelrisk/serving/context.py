@@ -27,7 +27,7 @@ from sahelrisk.errors import (
     TrackingUnavailableError,
 )
 from sahelrisk.i18n import LANGUAGES, Formatter
-from sahelrisk.publishing.bulletin import template_environment
+from sahelrisk.publishing.bulletin import template_environment, tier_name
 from sahelrisk.publishing.maps import TIER_COLOURS
 from sahelrisk.serving.archive import Archive
 from sahelrisk.serving.cache import Answers
@@ -141,7 +141,8 @@ def render(request: Request, template: str, context: dict, status: int = 200) ->
     switch = {other: f"{base}{path}?{_with_lang(request, other)}" for other in LANGUAGES}
     html = templates(lang).get_template(template).render(
         lang=lang, base=base, switch=switch, token_needed=bool(services(request).settings.token),
-        signed_in=TOKEN_COOKIE in request.cookies,
+        signed_in=TOKEN_COOKIE in request.cookies, basemap=services(request).planner.basemap_version(),
+        tier_labels={tier: tier_name(tier, lang) for tier in TIER_COLOURS},
         tier_colours=TIER_COLOURS, fmt=Formatter(lang), **context)
     response = HTMLResponse(html, status_code=status)
     if request.query_params.get("lang") in LANGUAGES:

@@ -25,6 +25,7 @@ from sahelrisk.publishing.maps import TIER_COLOURS
 from sahelrisk.routes.risk import events_along, route_line
 from sahelrisk.serving.api_docs import DOCS_FILES
 from sahelrisk.serving.archive import MEDIA_TYPES
+from sahelrisk.serving.basemap import LAYERS as BASEMAP_LAYERS
 from sahelrisk.serving.context import (
     cached,
     lang_of,
@@ -326,6 +327,18 @@ def static(name: str) -> Response:
         body += "".join(f".tier-{t.replace(' ', '-')}{{background:{c}}} tr.tier-{t.replace(' ', '-')} td:first-child"
                         f"{{border-left-color:{c}}}\n" for t, c in TIER_COLOURS.items())
     return Response(body, media_type=OWN[name], headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/basemap/{name}.geojson")
+def basemap_layer(request: Request, name: str, v: str = "") -> Response:
+    """One layer of the maps' background (:mod:`sahelrisk.serving.basemap`); asked with its
+    version, it may be kept a day (a new version is a new address)."""
+    if name not in BASEMAP_LAYERS:
+        raise NotFoundError(f"no basemap layer {name!r}; the layers are {', '.join(BASEMAP_LAYERS)}")
+    found = services(request).planner.basemap()
+    kept = "public, max-age=86400, immutable" if v == found.version else "no-cache"
+    return Response(found.layers[name], media_type="application/geo+json",
+                    headers={"Cache-Control": kept, "ETag": f'"{found.version}"'})
 
 
 @router.get("/healthz")

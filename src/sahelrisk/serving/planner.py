@@ -33,6 +33,7 @@ from sahelrisk.routes.plan import plan_route, plan_sites
 from sahelrisk.routes.sites import read_sites
 from sahelrisk.routes.tracks import Track, read_tracks
 from sahelrisk.serving.archive import Archive
+from sahelrisk.serving.basemap import Basemap, build_basemap
 from sahelrisk.serving.cache import Answers
 from sahelrisk.serving.security import TooLargeError
 
@@ -80,6 +81,7 @@ class Planner:
         self.catalog = catalog or load_catalog()
         self.limits = limits
         self._inputs: tuple[date, PanelInputs, RoadNetwork] | None = None
+        self._basemap: tuple[PanelInputs, Basemap] | None = None
         self._models: dict[tuple[str, str], LoadedModel] = {}
         self._answers: Answers[gpd.GeoDataFrame] = Answers(ROUTES_KEPT, copy=_copy)
         self._lock = Lock()
@@ -103,6 +105,20 @@ class Planner:
             self._models[key] = load_model(key[1], name=key[0], tracking_uri=self.tracking_uri, mlruns=self.mlruns)
         return self._models[key]
 
+    def basemap(self) -> Basemap:
+        """The maps' background from the data loaded (:mod:`sahelrisk.serving.basemap`), built once per cut-off."""
+        inputs, _ = self.inputs()
+        with self._lock:
+            if self._basemap is None or self._basemap[0] is not inputs:
+                self._basemap = (inputs, build_basemap(inputs))
+            return self._basemap[1]
+
+    def basemap_version(self) -> str:
+        """The version of the basemap built so far ("" before the data is loaded): a page never
+        waits for the data to learn it."""
+        found = self._basemap
+        return found[1].version if found is not None else ""
+
     def calibration(self, week: str) -> AreaCalibration | None:
         """The area calibration of the model that scored ``week`` (None when it has none)."""
         run = self.archive.run(week)
@@ -113,6 +129,7 @@ class Planner:
         """Load what routes need before the first request asks (a server starting in the background)."""
         try:
             self.inputs()
+            self.basemap()
             self.calibration(self.archive.latest())
         except SahelriskError as error:   # nothing published yet, or the store is down: the requests will say
             log.warning("not ready yet: %s", error)

@@ -4,7 +4,13 @@
 "use strict";
 (function () {
   var TIER_COLOURS = JSON.parse(document.body.dataset.tierColours || "{}");
+  var TIER_LABELS = JSON.parse(document.body.dataset.tierLabels || "{}");
   var base = document.body.dataset.base || "";
+  var BASEMAP = document.body.dataset.basemap || "";
+  // the zoom from which each size of town is named (1: 100,000 people and more)
+  var TOWN_ZOOM = {1: 0, 2: 6, 3: 7, 4: 9};
+  // a second cue beside colour: the higher the tier, the heavier the cell's outline
+  var TIER_OUTLINE = {"very high": [2.5, "#4d0000"], "high": [1.5, "#7f2704"], "elevated": [0.6, "#555"], "low": [0.2, "#999"]};
 
   function escapeHtml(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
@@ -17,18 +23,91 @@
   }
   function tierStyle(feature) {
     var tier = feature.properties.risk_tier;
-    return {color: "#555", weight: 0.3, fillOpacity: tier === "low" ? 0.15 : 0.6, fillColor: TIER_COLOURS[tier] || "#bbb"};
+    var outline = TIER_OUTLINE[tier] || [0.3, "#555"];
+    return {color: outline[1], weight: outline[0], fillOpacity: tier === "low" ? 0.15 : 0.6,
+            fillColor: TIER_COLOURS[tier] || "#bbb"};
+  }
+
+  // The background drawn from the app's own files: borders, admin areas, roads, towns by size.
+  function basemap(map) {
+    L.control.scale({imperial: false}).addTo(map);
+    if (!BASEMAP) { return; }
+    map.createPane("basemap");
+    map.getPane("basemap").style.zIndex = 450;            // over the cells' fill, under the routes
+    map.getPane("basemap").style.pointerEvents = "none";
+    map.createPane("towns");
+    map.getPane("towns").style.zIndex = 620;
+    map.getPane("towns").style.pointerEvents = "none";
+    var styles = {roads: {color: "#8c5a2b", weight: 1.2, opacity: 0.75}, adm2: {color: "#666", weight: 0.5, dashArray: "2 3"},
+                  adm1: {color: "#444", weight: 1}, countries: {color: "#111", weight: 2.2}};
+    ["roads", "adm2", "adm1", "countries"].forEach(function (name) {
+      fetch(base + "/basemap/" + name + ".geojson?v=" + BASEMAP).then(function (r) { return r.json(); }).then(function (data) {
+        L.geoJSON(data, {pane: "basemap", interactive: false, style: function () { return styles[name]; }}).addTo(map);
+      }).catch(function () {});
+    });
+    fetch(base + "/basemap/towns.geojson?v=" + BASEMAP).then(function (r) { return r.json(); }).then(function (data) {
+      var bySize = {};
+      data.features.forEach(function (f) {
+        var c = f.geometry.coordinates, size = f.properties.size;
+        var marker = L.circleMarker([c[1], c[0]], {pane: "towns", radius: 5 - size, color: "#111", weight: 1,
+          fillColor: "#fff", fillOpacity: 1, interactive: false});
+        marker.bindTooltip(escapeHtml(f.properties.name), {permanent: true, direction: "right", pane: "towns",
+          className: "town-label town-" + size});
+        (bySize[size] = bySize[size] || L.layerGroup()).addLayer(marker);
+      });
+      function show() {
+        Object.keys(bySize).forEach(function (size) {
+          var wanted = map.getZoom() >= TOWN_ZOOM[size];
+          if (wanted && !map.hasLayer(bySize[size])) { bySize[size].addTo(map); }
+          if (!wanted && map.hasLayer(bySize[size])) { map.removeLayer(bySize[size]); }
+        });
+        map.getContainer().dataset.towns = String(Object.keys(bySize).filter(function (s) {
+          return map.hasLayer(bySize[s]); }).reduce(function (n, s) { return n + bySize[s].getLayers().length; }, 0));
+      }
+      map.on("zoomend", show);
+      show();
+    }).catch(function () {});
+  }
+
+  // What the colours mean, inside the map: each tier's colour, outline and name.
+  function legend(map) {
+    var control = L.control({position: "bottomright"});
+    control.onAdd = function () {
+      var box = L.DomUtil.create("div", "legend");
+      ["very high", "high", "elevated", "low"].forEach(function (tier) {
+        var row = L.DomUtil.create("div", "", box);
+        var swatch = L.DomUtil.create("span", "swatch", row);
+        var outline = TIER_OUTLINE[tier];
+        swatch.style.background = TIER_COLOURS[tier] || "#bbb";
+        swatch.style.border = outline[0] + "px solid " + outline[1];
+        var label = L.DomUtil.create("span", "", row);
+        label.textContent = " " + (TIER_LABELS[tier] || tier);
+      });
+      return box;
+    };
+    control.addTo(map);
+  }
+
+  // A tap (or a click, or Enter) shows what a shape is in the panel under the map: a touch screen has no hover.
+  function inspect(element, text) {
+    var panel = document.getElementById(element.id + "-info");
+    if (panel) { panel.textContent = text; }
   }
 
   function cellsMap(element) {
-    var map = L.map(element, {preferCanvas: true});
+    var map = L.map(element, {preferCanvas: true, tap: true});
+    basemap(map);
+    legend(map);
     fetch(element.dataset.geojson, {headers: {"Accept": "application/geo+json"}}).then(function (r) {
       if (!r.ok) { throw new Error(r.status); }
       return r.json();
     }).then(function (data) {
       var layer = L.geoJSON(data, {style: tierStyle, onEachFeature: function (f, l) {
         var p = f.properties;
-        l.bindTooltip(escapeHtml([p.adm2_name, p.adm1_name].filter(Boolean).join(", ")) + ": " + percent(p.probability));
+        var text = [p.adm2_name, p.adm1_name].filter(Boolean).join(", ") + ": " + percent(p.probability) +
+          " (" + (TIER_LABELS[p.risk_tier] || p.risk_tier) + ")";
+        l.bindTooltip(escapeHtml(text));
+        l.on("click", function () { inspect(element, text); });
       }}).addTo(map);
       map.fitBounds(layer.getBounds());
       element.dataset.drawn = String(data.features.length);
@@ -38,12 +117,16 @@
   function routeMap(element) {
     var data = JSON.parse(document.getElementById("route-data").textContent);
     var map = L.map(element);
+    basemap(map);
+    legend(map);
     L.geoJSON(data.cells, {style: function (f) {
       var style = tierStyle(f);
       style.fillOpacity = 0.35;
       return style;
     }, onEachFeature: function (f, l) {
-      l.bindTooltip(escapeHtml(f.properties.adm2_name || "") + ": " + percent(f.properties.probability));
+      var text = (f.properties.adm2_name || "") + ": " + percent(f.properties.probability);
+      l.bindTooltip(escapeHtml(text));
+      l.on("click", function () { inspect(element, text); });
     }}).addTo(map);
     var fastest = data.routes.length ? data.routes[0].route : null;
     var layer = L.geoJSON(data.segments, {
@@ -54,7 +137,10 @@
       },
       onEachFeature: function (f, l) {
         var p = f.properties;
-        l.bindTooltip(escapeHtml(p.route + " #" + p.segment + " " + (p.adm2_name || "")) + ": " + percent(p.probability));
+        var text = p.route + " #" + p.segment + " " + (p.adm2_name || "") + ": " + percent(p.probability) +
+          " (" + (TIER_LABELS[p.risk_tier] || p.risk_tier || "-") + "), km " + Math.round(p.from_km);
+        l.bindTooltip(escapeHtml(text));
+        l.on("click", function () { inspect(element, text); });
       }
     }).addTo(map);
     map.fitBounds(layer.getBounds(), {padding: [30, 30]});   // a view first: permanent labels need one
