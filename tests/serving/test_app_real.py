@@ -228,3 +228,34 @@ def test_the_basemap_is_served_by_the_app_and_kept_by_version(http):
     roads = http.get("/basemap/roads.geojson", params={"v": version}).json()
     assert len(roads["features"]) > 100
     assert http.get("/basemap/rivers.geojson").status_code == 404
+
+
+def test_a_cell_and_an_area_show_their_published_probabilities_and_what_then_happened(http):
+    from datetime import date
+
+    cells = gpd.read_file(io.BytesIO(http.get(f"/api/v1/weeks/{LATEST}/cells").content))
+    top = cells.sort_values("probability", ascending=False).iloc[0]
+    history = http.get("/api/v1/history", params={"cell": str(top["unit_id"])}).json()
+    weeks = [w["week"] for w in history["weeks"]]
+    assert weeks == sorted(weeks) and weeks[-1] == LATEST and len(weeks) == 3
+    assert history["weeks"][-1]["probability"] == pytest.approx(float(top["probability"]))
+    # the forecast of 2023-11-20 covers weeks the data holds; that of 2023-12-25 does not yet
+    first, last = history["weeks"][0], history["weeks"][-1]
+    assert first["pending"] is False and first["events"] is not None and last["pending"] is True
+    assert date.fromisoformat(first["week"]) < date(2023, 12, 4)
+    areas = gpd.read_file(io.BytesIO(http.get(f"/api/v1/weeks/{LATEST}/areas?level=adm2").content))
+    pcode = areas.sort_values("probability", ascending=False).iloc[0]["unit_id"]
+    area = http.get("/api/v1/history", params={"area": pcode, "level": "adm2"}).json()
+    assert area["name"] and len(area["weeks"]) == 3 and area["weeks"][0]["events"] >= first["events"]
+    assert http.get("/api/v1/history", params={"cell": "nope"}).status_code == 404
+    assert http.get("/api/v1/history", params={"cell": "1", "site": "2"}).status_code == 400
+
+
+def test_a_route_and_a_site_are_scored_again_for_each_published_week(http):
+    route = http.get("/api/v1/history", params={"from": "Ségou", "via": "Niono", "to": "Sokolo"}).json()
+    asked = http.get("/api/v1/route", params={"from": "Ségou", "via": "Niono", "to": "Sokolo", "week": LATEST}).json()
+    assert [w["week"] for w in route["weeks"]][-1] == LATEST
+    assert route["weeks"][-1]["probability"] == pytest.approx(asked["routes"][0]["probability"])
+    sites = pd.read_csv(io.StringIO(http.get(f"/api/v1/weeks/{LATEST}/sites", params={"format": "csv"}).text))
+    site = http.get("/api/v1/history", params={"site": sites.iloc[0]["site_id"]}).json()
+    assert len(site["weeks"]) == 3 and site["weeks"][-1]["probability"] == pytest.approx(sites.iloc[0]["probability"])

@@ -65,6 +65,8 @@ def test_a_planner_opens_the_week_switches_to_french_and_checks_segou_to_sokolo(
     assert probability.endswith("%") and 0 < float(probability.rstrip(" %\u202f\xa0").replace(",", ".")) < 100
     assert page.locator("#stretches tbody tr").count() >= 2
     assert "Itinéraires, du moins risqué au plus risqué" in page.content()
+    page.wait_for_selector("#route-history[data-weeks]")                     # the route over the published weeks
+    assert page.get_attribute("#route-history", "data-weeks") == "3"
     assert page.dialogs == [] and not page.console_errors
     _shot(page, "webapp_route_fr_segou-sokolo.png")
 
@@ -166,6 +168,9 @@ def test_the_week_map_has_a_basemap_with_towns_a_legend_a_scale_and_a_panel_for_
     before = page.inner_text("#map-info")
     page.locator("#map").click(position={"x": 400, "y": 240})                # a tap on a cell
     assert page.inner_text("#map-info") != before and "%" in page.inner_text("#map-info")
+    page.wait_for_selector("#map-info svg.history")                          # and its history, drawn
+    assert page.locator("#map-info svg.history circle").count() == 3
+    assert "3 semaines publiées" in page.inner_text("#map-info")
     # closer in, more towns are named
     shown = int(page.get_attribute("#map", "data-towns"))
     page.mouse.move(640, 240)

@@ -31,6 +31,7 @@ from sahelrisk.routes.network import Route
 from sahelrisk.scoring.week import risk_tier
 
 __all__ = ["route_segments", "route_summary", "assess_routes", "site_risk", "events_near", "events_along", "route_line",
+           "around",
            "EVENT_WINDOWS"]
 
 EVENT_WINDOWS = (RECENT_WEEKS, 52)
@@ -180,6 +181,12 @@ def events_along(line: LineString, events: pd.DataFrame, week: DateLike, buffer_
     return found.sort_values(["km_along", "date_start"], kind="stable")
 
 
+def around(shape: BaseGeometry, km: float) -> BaseGeometry:
+    """The zone within ``km`` of ``shape`` (a route's corridor, a site's surroundings), in lon/lat."""
+    crs = metric_crs_for(shape)
+    return gpd.GeoSeries([shape], crs="EPSG:4326").to_crs(crs).buffer(km * 1000).to_crs("EPSG:4326").iloc[0]
+
+
 def _zone_probabilities(zone: BaseGeometry, cells: gpd.GeoDataFrame) -> tuple[float, float, int]:
     """(share score, independence score, cells touched) of one zone polygon (EPSG:4326)."""
     weights = zone_weights(gpd.GeoSeries([zone], crs="EPSG:4326"), cells.geometry.reset_index(drop=True))
@@ -205,10 +212,7 @@ def route_summary(route: Route, segments: gpd.GeoDataFrame, cells: gpd.GeoDataFr
         ``riskiest`` (segment numbers, highest probability first), the events near the route and,
         for a recorded track, its ``stops`` (where it stood, and for how many fixes).
     """
-    line = route.line()
-    crs = metric_crs_for(line)
-    corridor = gpd.GeoSeries([line], crs="EPSG:4326").to_crs(crs).buffer(buffer_km * 1000).to_crs("EPSG:4326").iloc[0]
-    p_share, p_any, touched = _zone_probabilities(corridor, cells)
+    p_share, p_any, touched = _zone_probabilities(around(route.line(), buffer_km), cells)
     if touched == 0:
         raise DataGapError(f"route {route.label!r} runs outside the scored countries "
                            f"({', '.join(sorted(set(cells['country_iso3'])))}): no scored cell within {buffer_km:g} km; "

@@ -116,6 +116,35 @@ async def api_sites_upload(request: Request, week: str, name: str = "sites.csv",
                           f"sites_{week}", format)
 
 
+@router.get("/history", tags=["weeks"])
+def api_history(request: Request, cell: Annotated[str | None, Query(max_length=40)] = None,
+                area: Annotated[str | None, Query(max_length=40)] = None,
+                level: Annotated[str, Query(pattern="^(adm1|adm2)$")] = "adm2",
+                site: Annotated[str | None, Query(max_length=80)] = None,
+                via: Annotated[list[str] | None, Query()] = None, to: Annotated[str | None, Query(max_length=120)] = None,
+                origin: Annotated[str | None, Query(alias="from", max_length=120)] = None,
+                buffer_km: BufferKm = 10.0) -> Response:
+    """How the risk of one cell, area (p-code), mining site (``site_id``) or route (``from``,
+    ``via``, ``to``) moved over the last published weeks, with the deadly events each forecast's
+    weeks then saw (``pending`` until the data covers them)."""
+    found = services(request)
+    asked = [name for name, value in (("cell", cell), ("area", area), ("site", site), ("route", origin or to))
+             if value]
+    if len(asked) != 1:
+        raise SpecError("ask for the history of one thing: cell=<unit_id>, area=<p-code> (with level=adm1 or "
+                        "adm2), site=<site_id>, or a route with from= and to=")
+    if asked == ["route"]:
+        check_token(request, found.settings.token)
+        if not (origin and to):
+            raise SpecError("a route's history needs from= and to=")
+        answer = found.planner.history("route", stops=[origin, *(via or []), to], buffer_km=buffer_km)
+    elif asked == ["site"]:
+        answer = found.planner.history("site", str(site))
+    else:
+        answer = found.planner.history("cell" if cell else level, str(cell or area))
+    return JSONResponse(answer, headers={"Cache-Control": "no-cache"})
+
+
 @router.get("/places", tags=["routes"])
 def api_places(request: Request, q: Annotated[str, Query(max_length=80)] = "",
                limit: Annotated[int, Query(ge=1, le=50)] = 12) -> list[dict]:

@@ -127,6 +127,9 @@ def _route_query(form: dict, kind: str) -> str:
     if kind == "pdf":
         # the page's own form: several stops ride in one field, separated by ";"
         params = [p for p in params if p[0] != "via"] + [("via", form["via"])]
+    if kind == "history":   # the fastest route, over the published weeks
+        params = [p for p in params if p[0] in ("from", "via", "to", "buffer_km")]
+        return urlencode(params)
     return urlencode(params + ([("format", kind)] if kind != "pdf" else []))
 
 
@@ -174,7 +177,7 @@ def route_page(request: Request) -> Response:
     """The route planner, with the answer when places were given."""
     form = _route_form(request)
     context = {"form": form, "weeks": services(request).archive.weeks(),
-               **{f"query_{kind}": _route_query(form, kind) for kind in ("geojson", "gpx", "pdf")}}
+               **{f"query_{kind}": _route_query(form, kind) for kind in ("geojson", "gpx", "pdf", "history")}}
     if not (form["from"] or form["to"]):
         return render(request, "route.html.j2", context)
     return _answered(request, "route.html.j2", context, lambda: _route_answer(request, _named_route(request, form)))

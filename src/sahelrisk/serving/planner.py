@@ -18,11 +18,13 @@ from pathlib import Path
 from threading import Lock
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 from shapely.geometry import LineString
 
 from sahelrisk.countries import normalize_name
 from sahelrisk.data.catalog import Catalog, load_catalog
-from sahelrisk.errors import DataFileError, SahelriskError, SpecError
+from sahelrisk.errors import DataFileError, NotFoundError, SahelriskError, SpecError
 from sahelrisk.evaluation.areas import AreaCalibration
 from sahelrisk.features.panel import PanelInputs
 from sahelrisk.jobs.run import ROUTE_LAYERS, load_step
@@ -30,11 +32,14 @@ from sahelrisk.registry.models import LoadedModel, load_model
 from sahelrisk.routes.gazetteer import KIND_ORDER
 from sahelrisk.routes.network import RoadNetwork
 from sahelrisk.routes.plan import plan_route, plan_sites
+from sahelrisk.routes.risk import around, route_line
 from sahelrisk.routes.sites import read_sites
 from sahelrisk.routes.tracks import Track, read_tracks
+from sahelrisk.scoring.week import risk_tier
 from sahelrisk.serving.archive import Archive
 from sahelrisk.serving.basemap import Basemap, build_basemap
 from sahelrisk.serving.cache import Answers
+from sahelrisk.serving.history import scored_history, unit_history
 from sahelrisk.serving.security import TooLargeError
 
 __all__ = ["Planner", "Limits", "ROUTES_KEPT"]
@@ -208,6 +213,37 @@ class Planner:
         if own is not None or not include_mining:   # a user's own list: asked once
             return work()
         return self._answers.get(("sites", week, self._published(week), float(radius_km)), work)
+
+    def history(self, kind: str, unit: str = "", stops: list[str] | None = None, *, buffer_km: float = 10.0,
+                radius_km: float = 25.0) -> dict:
+        """How the risk of a cell, an area (``adm1``, ``adm2``), a mining ``site`` or a ``route``
+        through ``stops`` moved over the published weeks, and what happened
+        (:mod:`sahelrisk.serving.history`)."""
+        inputs, _ = self.inputs()
+        data_end = pd.Timestamp(inputs.as_of)
+        if kind in ("cell", "adm1", "adm2"):
+            return unit_history(self.archive, inputs.events, data_end, kind, unit)
+        if kind == "site":
+            def site(week: str) -> tuple[float, str, object, int]:
+                sites = self.sites(week, radius_km=radius_km)
+                found = sites[sites["site_id"].astype(str) == str(unit).strip()]
+                if found.empty:
+                    raise NotFoundError(f"no mining site {unit!r} in the week of {week}; take its site_id from the "
+                                        "week's sites")
+                row = found.iloc[0]
+                horizon = int(self.archive.run(week)["horizon_weeks"])
+                return float(row["probability"]), str(row["risk_tier"]), around(row.geometry, radius_km), horizon
+            return scored_history(self.archive, site, "site", str(unit), inputs.events, data_end)
+        if kind == "route":
+            def route(week: str) -> tuple[float, str, object, int]:
+                segments = self.route(week, stops, buffer_km=buffer_km)
+                summary = segments.attrs["routes"][0]
+                zone = around(route_line(segments, summary["route"]), buffer_km)
+                tier = str(risk_tier(np.array([summary["probability"]]))[0])
+                return float(summary["probability"]), tier, zone, int(self.archive.run(week)["horizon_weeks"])
+            return scored_history(self.archive, route, "route", " → ".join(s.strip() for s in stops or []),
+                                  inputs.events, data_end)
+        raise SpecError(f"a history is of a cell, an adm1 or adm2 area, a site or a route, not {kind!r}")
 
     def _sites(self, week: str, own: gpd.GeoDataFrame | None, *, radius_km: float,
                include_mining: bool) -> gpd.GeoDataFrame:

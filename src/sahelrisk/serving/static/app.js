@@ -88,10 +88,78 @@
     control.addTo(map);
   }
 
-  // A tap (or a click, or Enter) shows what a shape is in the panel under the map: a touch screen has no hover.
-  function inspect(element, text) {
+  var WORDS = {
+    en: {weeks: "published weeks", from: "from", to: "to", hit: "weeks with a deadly event in the weeks forecast",
+         verified: "verified", history: "Risk over the published weeks"},
+    fr: {weeks: "semaines publiées", from: "de", to: "à", hit: "semaines avec un événement meurtrier dans les semaines prévues",
+         verified: "vérifiées", history: "Risque au fil des semaines publiées"}
+  };
+  var words = WORDS[document.body.dataset.lang] || WORDS.en;
+
+  // A small chart of a history (/api/v1/history): the probability week by week, a dark dot where
+  // the weeks forecast saw a deadly event, a hollow one while the data does not cover them yet.
+  function drawHistory(container, history) {
+    var rows = history.weeks || [];
+    container.replaceChildren();
+    if (!rows.length) { return; }
+    var ns = "http://www.w3.org/2000/svg", w = 280, h = 70, pad = 8;
+    var top = Math.max(0.05, Math.max.apply(null, rows.map(function (r) { return r.probability; })));
+    var x = function (i) { return pad + (rows.length === 1 ? 0 : i * (w - 2 * pad) / (rows.length - 1)); };
+    var y = function (p) { return h - pad - p / top * (h - 2 * pad); };
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 " + w + " " + h);
+    svg.setAttribute("class", "history");
+    svg.setAttribute("role", "img");
+    var title = document.createElementNS(ns, "title");
+    title.textContent = words.history;
+    svg.appendChild(title);
+    var line = document.createElementNS(ns, "polyline");
+    line.setAttribute("points", rows.map(function (r, i) { return x(i) + "," + y(r.probability); }).join(" "));
+    line.setAttribute("fill", "none");
+    line.setAttribute("stroke", "#1f4e79");
+    line.setAttribute("stroke-width", "2");
+    svg.appendChild(line);
+    rows.forEach(function (r, i) {
+      var dot = document.createElementNS(ns, "circle");
+      dot.setAttribute("cx", x(i));
+      dot.setAttribute("cy", y(r.probability));
+      dot.setAttribute("r", r.events ? 4 : 2.5);
+      dot.setAttribute("fill", r.pending ? "#fff" : (r.events ? "#b00" : "#1f4e79"));
+      dot.setAttribute("stroke", r.events ? "#b00" : "#1f4e79");
+      var tip = document.createElementNS(ns, "title");
+      tip.textContent = r.week + ": " + percent(r.probability) + (r.pending ? "" : ", " + r.events + " / " + r.deaths);
+      dot.appendChild(tip);
+      svg.appendChild(dot);
+    });
+    var verified = rows.filter(function (r) { return !r.pending; });
+    var said = document.createElement("span");
+    said.className = "history-said";
+    said.textContent = rows.length + " " + words.weeks + ": " + words.from + " " + percent(rows[0].probability) + " " +
+      words.to + " " + percent(rows[rows.length - 1].probability) + "; " +
+      verified.filter(function (r) { return r.events > 0; }).length + "/" + verified.length + " " + words.hit;
+    container.appendChild(svg);
+    container.appendChild(said);
+    container.dataset.weeks = String(rows.length);
+  }
+
+  function loadHistory(container, query) {
+    fetch(base + "/api/v1/history?" + query).then(function (r) {
+      if (!r.ok) { throw new Error(r.status); }
+      return r.json();
+    }).then(function (history) { drawHistory(container, history); }).catch(function () {});
+  }
+
+  // A tap (or a click) shows what a shape is in the panel under the map, and its history: a touch screen has no hover.
+  function inspect(element, text, query) {
     var panel = document.getElementById(element.id + "-info");
-    if (panel) { panel.textContent = text; }
+    if (!panel) { return; }
+    panel.textContent = text;
+    if (query) {
+      var chart = document.createElement("div");
+      chart.className = "history-box";
+      panel.appendChild(chart);
+      loadHistory(chart, query);
+    }
   }
 
   function cellsMap(element) {
@@ -107,7 +175,7 @@
         var text = [p.adm2_name, p.adm1_name].filter(Boolean).join(", ") + ": " + percent(p.probability) +
           " (" + (TIER_LABELS[p.risk_tier] || p.risk_tier) + ")";
         l.bindTooltip(escapeHtml(text));
-        l.on("click", function () { inspect(element, text); });
+        l.on("click", function () { inspect(element, text, "cell=" + encodeURIComponent(p.unit_id)); });
       }}).addTo(map);
       map.fitBounds(layer.getBounds());
       element.dataset.drawn = String(data.features.length);
@@ -220,6 +288,7 @@
     var route = document.querySelector(".map[data-kind=route]");
     if (route) { routeMap(route); }
     document.querySelectorAll("input[list]").forEach(completion);
+    document.querySelectorAll("[data-history]").forEach(function (box) { loadHistory(box, box.dataset.history); });
     document.querySelectorAll("table.sortable").forEach(sortable);
   });
 })();
