@@ -121,3 +121,17 @@ def test_fewer_different_routes_than_asked_are_said_not_repeated():
     notes = route_notes(segments, lang="en")
     assert any(n.startswith("2 of the 3 alternatives asked for: no other road taking at most 2.5 times the fastest route's time shares less than 70%") for n in notes)
     assert np.isfinite([s["probability"] for s in segments.attrs["routes"]]).all()
+
+
+def test_driving_a_road_out_and_back_on_its_two_drawings_is_no_alternative():
+    # A-B is the road; A-E a spur; A' sits on A and A'-B is A-B drawn again under other node ids
+    nodes = {0: (-6.0, 14.0), 1: (-5.0, 14.0), 4: (-6.0, 14.6), 5: (-6.0, 14.0)}
+    links = [(0, 1, 60), (0, 4, 40), (4, 5, 40), (5, 1, 60)]
+    roads = gpd.GeoDataFrame({
+        "road_id": [f"{u}-{v}" for u, v, _ in links], "from_node": [u for u, _, _ in links],
+        "to_node": [v for _, v, _ in links], "duration_min": [m for _, _, m in links],
+        "length_km": [m * 1.0 for _, _, m in links]},
+        geometry=[LineString([nodes[u], nodes[v]]) for u, v, _ in links], crs="EPSG:4326")
+    a, b = (Waypoint(n, n, *nodes[k]) for n, k in (("A", 0), ("B", 1)))
+    routes = RoadNetwork(roads).route([a, b], alternatives=1)
+    assert [r.label for r in routes] == ["fastest"]     # A-E-A'-B shares under 70% by link, but retraces the spur

@@ -91,11 +91,12 @@ def test_every_exported_route_has_the_tables_length_and_never_doubles_back(http)
         assert _km(line) == pytest.approx(table[track.name], rel=0.01)
         stretches = geojson[geojson["route"] == track.name].sort_values("segment")
         assert sum(_km(g) for g in stretches.geometry) == pytest.approx(table[track.name], rel=0.01)
-        # walking the exported line, each point is further along the route than the one before
+        # walking the exported line, each point is further along the route than the one before, but
+        # for the few metres to a stop off the road and back (Niono's centre is 70 m from the road)
         crs = "+proj=aeqd +lat_0=14 +lon_0=-6"
         metric = gpd.GeoSeries([line], crs="EPSG:4326").to_crs(crs).iloc[0]
         along = [metric.project(Point(xy)) for xy in metric.coords]
-        assert all(b >= a - 1 for a, b in zip(along[:-1], along[1:]))
+        assert all(b >= a - 250 for a, b in zip(along[:-1], along[1:]))
 
 
 def test_a_downloaded_gpx_of_three_routes_uploads_as_three_routes_each_named(http):
@@ -189,9 +190,19 @@ def test_the_data_and_model_stay_in_memory_between_requests(http, live):
     assert len(planner._models) == 1                                                  # one model, loaded once
 
 
-def test_the_route_pdf_is_a_pdf_for_places_and_for_an_uploaded_track(http):
+def test_the_route_pdf_is_a_pdf_with_its_map_for_places_and_for_an_uploaded_track(http, tmp_path):
+    import shutil
+    import subprocess
+
     answer = http.get("/route.pdf", params={"from": "Ségou", "to": "Sokolo", "via": "", "lang": "fr"})
     assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    if shutil.which("pdfimages"):                       # poppler-utils (.ci/run installs it)
+        (tmp_path / "route.pdf").write_bytes(answer.content)
+        listed = subprocess.run(["pdfimages", "-list", str(tmp_path / "route.pdf")], capture_output=True, text=True)
+        images = [row.split() for row in listed.stdout.splitlines()[2:]]
+        assert any(int(row[3]) >= 800 and int(row[4]) >= 600 for row in images)    # the 960 x 720 map
+        text = subprocess.run(["pdftotext", str(tmp_path / "route.pdf"), "-"], capture_output=True, text=True).stdout
+        assert "Événements meurtriers le long de l'itinéraire" in text
     upload = http.post("/route.pdf?lang=en", files={"file": ("convoy.gpx", GPX.format(name="c").encode())},
                        data={"week": LATEST, "buffer_km": "10"})
     assert upload.status_code == 200 and upload.content.startswith(b"%PDF")

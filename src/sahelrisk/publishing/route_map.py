@@ -20,7 +20,7 @@ from sahelrisk.publishing.maps import (
     safe_frame,
 )
 
-__all__ = ["route_map", "route_label"]
+__all__ = ["route_map", "route_label", "route_figure"]
 
 
 def route_label(label: str, lang: str) -> str:
@@ -103,3 +103,98 @@ def route_map(segments: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, events: pd.Da
     fmap.get_root().html.add_child(folium.Element(legend_html(title, lang)))  # type: ignore[attr-defined]  # a Figure
     add_place_labels(fmap, places, countries, set(cells["country_iso3"].dropna()), lang)
     return inline_leaflet(fmap.get_root().render().replace("<html>", f'<html lang="{lang}">', 1))
+
+
+def route_figure(segments: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, *, countries: gpd.GeoDataFrame | None = None,
+                 roads: gpd.GeoDataFrame | None = None, places: gpd.GeoDataFrame | None = None,
+                 events: pd.DataFrame | None = None, lang: str = "en") -> bytes:
+    """A printable PNG of a planned route: the cells by tier, borders, roads and towns around it,
+    the first route coloured stretch by stretch, the others dashed, the deadly events near it.
+
+    Parameters
+    ----------
+    segments : geopandas.GeoDataFrame
+        :func:`sahelrisk.routes.risk.assess_routes`' stretches (column ``route``).
+    cells : geopandas.GeoDataFrame
+        The week's scored cells.
+    countries, roads, places : geopandas.GeoDataFrame, optional
+        The basemap's layers (admin-0 polygons, road lines, towns with ``population``).
+    events : pandas.DataFrame, optional
+        The deadly events along the route (``latitude``, ``longitude``, ``fatalities_best``).
+    lang : {"fr", "en"}
+
+    Returns
+    -------
+    bytes
+        The PNG.
+    """
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.artist import Artist
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from sahelrisk.countries import normalize_name
+    from sahelrisk.escaping import plot_text
+    from sahelrisk.routes.risk import route_line
+
+    check_language(lang)
+    x0, y0, x1, y1 = segments.total_bounds
+    pad = max(0.25, 0.12 * max(x1 - x0, y1 - y0))
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    # the page's 4:3 frame filled: the narrower side widened about the route's middle
+    width, height = max(x1 - x0, 4 / 3 * (y1 - y0)), max(y1 - y0, 3 / 4 * (x1 - x0))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    x0, x1, y0, y1 = cx - width / 2, cx + width / 2, cy - height / 2, cy + height / 2
+    fig, ax = plt.subplots(figsize=(8, 6), dpi=120)
+    near = cells.cx[x0:x1, y0:y1]
+    near.plot(ax=ax, color=near["risk_tier"].map(TIER_COLOURS).fillna("#eeeeee"), edgecolor="#cccccc", linewidth=0.2,
+              alpha=0.8)
+    if roads is not None and len(roads):
+        roads.cx[x0:x1, y0:y1].plot(ax=ax, color="#8c5a2b", linewidth=0.6, alpha=0.7)
+    if countries is not None and len(countries):
+        countries.boundary.plot(ax=ax, color="black", linewidth=1.0)
+    labels = list(dict.fromkeys(segments["route"]))
+    for label in labels[1:]:
+        line = route_line(segments, label)
+        ax.plot(*line.xy, color="#555555", linewidth=1.5, linestyle="--")
+    first = segments[segments["route"] == labels[0]]
+    first.plot(ax=ax, color="#222222", linewidth=5)
+    first.plot(ax=ax, color=first["risk_tier"].map(TIER_COLOURS).fillna("#bbbbbb"), linewidth=3)
+    if events is not None and len(events):
+        ax.scatter(events["longitude"], events["latitude"], s=8 + 4 * events["fatalities_best"].clip(upper=30),
+                   color="black", alpha=0.5, zorder=5)
+    if places is not None and len(places):
+        towns = places[places["place_kind"].isin(["town", "city"])].cx[x0:x1, y0:y1]
+        # a town named once, as GeoNames spells it ("Ségou", not Krantz's "Segou")
+        towns = towns.assign(_key=towns["name"].map(normalize_name)).sort_values(
+            ["place_kind", "population"], ascending=False).drop_duplicates("_key")
+        named: list[tuple[float, float]] = []
+        for _, town in towns.nlargest(40, "population").iterrows():
+            x, y = town.geometry.x, town.geometry.y
+            if len(named) >= 15 or any(abs(x - a) < width / 25 and abs(y - b) < height / 30 for a, b in named):
+                continue   # a smaller town's label would sit on a larger one's
+            named.append((x, y))
+            ax.plot(town.geometry.x, town.geometry.y, "o", color="white", markeredgecolor="black", markersize=3,
+                    zorder=6)
+            ax.annotate(plot_text(town["name"]), (town.geometry.x, town.geometry.y), xytext=(3, 2),
+                        textcoords="offset points", fontsize=7, zorder=7,
+                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "alpha": 0.7, "lw": 0})
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    handles: list[Artist] = [Patch(facecolor=TIER_COLOURS[t], edgecolor="#999", label=tier_name(t, lang))
+                             for t in TIER_COLOURS]
+    handles += [Line2D([], [], color="#555555", linestyle="--", label=gettext(lang, "other routes")),
+                Line2D([], [], marker="o", color="black", alpha=0.5, linestyle="",
+                       label=gettext(lang, "deadly events, past year"))]
+    ax.legend(handles=handles, loc="lower left", fontsize=7)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    plt.close(fig)
+    return out.getvalue()

@@ -31,6 +31,8 @@ CANDIDATE_PATHS = 40
 """Next fastest simple paths of each leg tried for an alternative."""
 MAX_DETOUR = 2.5
 """An alternative takes at most this many times the fastest route's time."""
+RETRACED = 0.15
+"""An alternative covering this share of its length twice (out and back on one road) is refused."""
 SAME_ROAD_M = 100.0
 """Two routes within this of each other run on the same road."""
 
@@ -116,6 +118,10 @@ class RoadNetwork:
         else:
             node = ("join", key)
             line = road.geometry
+            if graph.has_edge(u, v) and graph.edges[u, v].get("row") == i:
+                # the road is now its two halves: kept whole too, a path could drive a half and
+                # come back along the whole road
+                graph.remove_edge(u, v)
             # the road split where the waypoint joins it: u -> node and node -> v
             graph.add_edge(u, node, minutes=minutes * fraction, km=km * fraction, row=i,
                            geometry=substring(line, 0, fraction, normalized=True), start=u)
@@ -201,11 +207,16 @@ class RoadNetwork:
                     break
                 chosen = [path if j == k else fastest[j] for j in range(len(legs))]
                 parts = self._whole(legs, chosen)
-                line = self._metric_line(parts)
                 # shared measured on the ground, not by link: the road layer has links drawn twice
-                # under other node ids, which a comparison of links takes for another road
-                if all(line.intersection(zone).length <= max_shared * line.length for zone in kept):
-                    kept.append(line.buffer(SAME_ROAD_M))
+                # under other node ids, which a comparison of links takes for another road; and a
+                # leg that drives a road out and back (on its two drawings) is no alternative
+                leg = gpd.GeoSeries([p["geometry"] for p in parts if p["leg"] == k], crs="EPSG:4326").to_crs(self.crs)
+                if leg.union_all().length < (1 - RETRACED) * leg.length.sum():
+                    continue
+                line = self._metric_line(parts)
+                zone = line.buffer(SAME_ROAD_M)
+                if all(line.intersection(other).length <= max_shared * line.length for other in kept):
+                    kept.append(zone)
                     routes.append(Route(self._frame(parts), list(waypoints), f"alternative {len(routes)}"))
                 if len(routes) > alternatives:
                     break

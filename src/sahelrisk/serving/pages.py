@@ -6,6 +6,7 @@ page's language (:func:`sahelrisk.serving.context.render`).
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +23,7 @@ from sahelrisk.errors import NotFoundError, SahelriskError, SpecError
 from sahelrisk.escaping import geojson_text
 from sahelrisk.i18n import Formatter
 from sahelrisk.publishing.maps import TIER_COLOURS
+from sahelrisk.publishing.route_map import route_figure
 from sahelrisk.routes.risk import events_along, route_line
 from sahelrisk.serving.api_docs import DOCS_FILES
 from sahelrisk.serving.archive import MEDIA_TYPES
@@ -230,9 +232,18 @@ def _pdf(request: Request, form: dict, segments: gpd.GeoDataFrame) -> Response:
     from sahelrisk.publishing.bulletin import write_pdf
 
     lang = lang_of(request)
-    # the printed page has the tables only, not the map's JSON
+    events = _events_for(request, segments)
+    inputs, _ = services(request).planner.inputs()
+    cells = services(request).archive.cells(segments.attrs["week"])
+    shown = sorted(set(cells["country_iso3"]))
+    countries = inputs.layers.get("admin0")
+    figure = route_figure(segments, cells, countries=None if countries is None else
+                          countries[countries["country_iso3"].isin(shown)], roads=inputs.layers.get("roads"),
+                          places=inputs.layers.get("places"), events=events, lang=lang)
+    # the printed page: the map as a picture, then the tables
     page = templates(lang).get_template("route_print.html.j2").render(
-        lang=lang, fmt=Formatter(lang), form=form, answer=route_view(segments, _events_for(request, segments), lang))
+        lang=lang, fmt=Formatter(lang), form=form, answer=route_view(segments, events, lang),
+        map_png=base64.b64encode(figure).decode("ascii"))
     buffer = io.BytesIO()
     write_pdf(page, buffer)
     return Response(buffer.getvalue(), media_type="application/pdf",
