@@ -7,8 +7,11 @@ from 40 pairs, so a route is asked again as a planners' team would; the first as
 "cold" route, computed, the later ones come from the server's memory), half a week tile (the
 week's page, or its map layer: the cells as GeoJSON with the columns the map shows).
 
-Two runs: the clients with no pause between requests (the server saturated), then with a pause of
-1 s on average (people clicking); each run asks its own 40 pairs.
+Three runs: the clients with no pause between requests (the server saturated); with a pause of
+1 s on average (people clicking); and clicking again while 2,000 slow connections stay open beside
+them (each sends part of its headers and stops: the server closes it at its header deadline and
+it is opened again at once). Each run asks its own 40 pairs. Then 20 routes never asked before,
+all at once on an idle server ("first asks").
 
 Usage: .venv/bin/python benchmarks/bench_serve.py [--workdir DIR] [--clients 50] [--seconds 60] [--workers 2]
 DIR holds outputs/ and mlruns/ (default: the checkout, after `make run`). Prints a table and
@@ -89,6 +92,68 @@ async def client(http, pairs, week, deadline, results, seen, rng, think):
             await asyncio.sleep(rng.uniform(0, 2 * think))
 
 
+class SlowConnections:
+    """``n`` connections kept open, each having sent part of its headers: one closed by the
+    server is opened again (a slowloris attack)."""
+
+    def __init__(self, port: int, n: int) -> None:
+        import threading
+        self.port, self.n, self.stop = port, n, threading.Event()
+        self.opened = self.closed_by_server = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _open(self) -> socket.socket:
+        s = socket.create_connection(("127.0.0.1", self.port))
+        s.sendall(b"GET /weeks/latest HTTP/1.1\r\nHost: x\r\n")
+        s.setblocking(False)
+        self.opened += 1
+        return s
+
+    def _run(self) -> None:
+        sockets = [self._open() for _ in range(self.n)]
+        while not self.stop.is_set():
+            for i, s in enumerate(sockets):
+                try:
+                    if s.recv(256) is not None:      # the server answered (408) or closed: open another
+                        raise ConnectionResetError
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    pass
+                s.close()
+                self.closed_by_server += 1
+                sockets[i] = self._open()
+            self.stop.wait(0.5)
+        for s in sockets:
+            s.close()
+
+    def __enter__(self) -> "SlowConnections":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+async def first_asks(base: str, pairs, week: str) -> list[dict]:
+    """Every pair asked once, all at the same time."""
+    import aiohttp
+
+    results: list[dict] = []
+
+    async def one(http, pair):
+        started = time.perf_counter()
+        async with http.get("/api/v1/route", params={"from": pair[0], "to": pair[1], "week": week}) as answer:
+            await answer.read()
+        results.append({"kind": "route (first ask)", "seconds": time.perf_counter() - started,
+                        "ok": answer.status == 200, "error": None if answer.status == 200 else str(answer.status)})
+
+    async with aiohttp.ClientSession(base, timeout=aiohttp.ClientTimeout(total=120)) as http:
+        await asyncio.gather(*[one(http, pair) for pair in pairs])
+    return results
+
+
 async def load(base: str, pairs, week: str, clients: int, seconds: float, think: float) -> list[dict]:
     # aiohttp, not httpx: the client shares the machine's two cores with the server, and httpx
     # costs several times more CPU per request
@@ -127,6 +192,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--slow", type=int, default=2000, help="slow connections held open in the third run")
     args = parser.parse_args()
     import httpx
 
@@ -157,13 +223,24 @@ def main() -> None:
             print(f"{args.clients} clients, {scenario}, for {args.seconds:.0f} s ...", flush=True)
             results = asyncio.run(load(base, town_pairs(40, seed), week, args.clients, args.seconds, think))
             runs[scenario] = summarise(results, args.seconds)
+        scenario = f"a pause of 1 s on average, {args.slow:,} slow connections open"
+        print(f"{args.clients} clients, {scenario}, for {args.seconds:.0f} s ...", flush=True)
+        with SlowConnections(port, args.slow) as slow:
+            results = asyncio.run(load(base, town_pairs(40, 3), week, args.clients, args.seconds, 1.0))
+        runs[scenario] = {**summarise(results, args.seconds), "slow_connections_opened": slow.opened,
+                          "slow_connections_closed_by_server": slow.closed_by_server}
+        print("20 routes never asked before, all at once ...", flush=True)
+        asked = {pair for seed in (1, 2, 3) for pair in town_pairs(40, seed)}
+        fresh = asyncio.run(first_asks(base, [p for p in town_pairs(200, 4) if p not in asked][:20], week))
+        runs["20 new routes at once"] = summarise(fresh, 1.0)
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
     record = {"benchmark": "sahelrisk serve under load", "machine": f"{os.cpu_count()} cores, server and clients on it",
               "clients": args.clients, "seconds": args.seconds, "server_workers": args.workers, "week": week,
               "route_pairs_per_run": 40, "startup_to_warm_s": round(warm, 1), "runs": runs,
-              "goal": "p95 under 1 s for a route, no errors"}
+              "goal": "p95 under 1 s for a route, no errors; the same with 2,000 slow connections open; "
+                      "20 new routes at once with p95 under 1 s"}
     for scenario, run in runs.items():
         print(f"\n{scenario}: {run['requests_per_s']} requests/s, errors: {run['error_samples'] or 'none'}")
         print("| request | requests | errors | p50 s | p95 s | max s |\n|---|---|---|---|---|---|")

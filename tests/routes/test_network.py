@@ -135,3 +135,14 @@ def test_driving_a_road_out_and_back_on_its_two_drawings_is_no_alternative():
     a, b = (Waypoint(n, n, *nodes[k]) for n, k in (("A", 0), ("B", 1)))
     routes = RoadNetwork(roads).route([a, b], alternatives=1)
     assert [r.label for r in routes] == ["fastest"]     # A-E-A'-B shares under 70% by link, but retraces the spur
+
+
+def test_two_places_joining_one_road_at_one_point_route_by_their_connectors_alone():
+    # a road bent into a roof: both places sit above its ridge, so both join it at the ridge itself
+    roads = gpd.GeoDataFrame({"road_id": ["roof"], "from_node": [1], "to_node": [2], "duration_min": [120.0],
+                              "length_km": [150.0]},
+                             geometry=[LineString([(-6.0, 14.0), (-5.5, 14.5), (-5.0, 14.0)])], crs="EPSG:4326")
+    a, b = Waypoint("P", "P", -5.5, 14.8), Waypoint("Q", "Q", -5.5, 15.1)
+    route = RoadNetwork(roads).route([a, b])[0]
+    assert list(route.parts["kind"]) == ["connector", "connector"]
+    assert all(g.geom_type == "LineString" and g.length > 0 for g in route.parts.geometry)

@@ -141,6 +141,8 @@ class RoadNetwork:
         parts = []
         for u, v in zip(path[:-1], path[1:]):
             geometry, data = self._edge_geometry(u, v, graph)
+            if geometry.geom_type != "LineString" or geometry.length == 0:
+                continue   # two stops joining one road at one point: no road between them
             parts.append({"kind": "road", "road_id": self.roads.loc[data["row"], "road_id"], "km": data["km"],
                           "minutes": data["minutes"], "geometry": geometry})
         return parts

@@ -22,6 +22,8 @@ _LAT_LON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 # Two entries of one name closer than this are one place (GeoNames' town and Krantz's city of
 # the same name sit a few km apart).
 SAME_PLACE_KM = 30.0
+DOMINANT = 10
+"""A town this many times the population of every other place of its name is the one meant."""
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,12 @@ def resolve_place(text: str, places: gpd.GeoDataFrame, countries: Iterable[str] 
         hits = hits[hits["country_iso3"] == country]
     elif countries is not None and hits["country_iso3"].isin(list(countries)).any():
         hits = hits[hits["country_iso3"].isin(list(countries))]
-    if (hits["kind"] != "area").any():   # a settlement of that name, before an area named after it
-        hits = hits[hits["kind"] != "area"]
+    # a town of that name before a village the events name, before an area named after it:
+    # "Gao" is the city, not a hamlet of the same name in Burkina Faso
+    for kinds in (("town", "city"), ("locality",)):
+        if hits["kind"].isin(kinds).any():
+            hits = hits[hits["kind"].isin(kinds)]
+            break
     if hits.empty:
         close = difflib.get_close_matches(normalize_name(name), sorted(set(keys)), n=5, cutoff=0.7)
         shown = sorted(set(gazetteer.loc[keys.isin(close), "name"]))
@@ -126,7 +132,10 @@ def resolve_place(text: str, places: gpd.GeoDataFrame, countries: Iterable[str] 
         ["_order", "population", "events"], ascending=[True, False, False], na_position="last", kind="stable")
     first = hits.iloc[0]
     apart = haversine_km(first.geometry.x, first.geometry.y, hits.geometry.x.to_numpy(), hits.geometry.y.to_numpy())
-    if (apart > SAME_PLACE_KM).any():
+    far = hits[apart > SAME_PLACE_KM]
+    # a city and a village of one name: the city is meant (ten times the people or more)
+    dominant = pd.notna(first["population"]) and (far["population"].fillna(0) * DOMINANT <= first["population"]).all()
+    if len(far) and not dominant:
         shown = pd.concat([hits.iloc[:1], hits[apart > SAME_PLACE_KM]])
         shown = shown[~shown.assign(_at=[(round(g.y, 1), round(g.x, 1)) for g in shown.geometry])
                       .duplicated(subset=["name", "country_iso3", "_at"])]

@@ -91,7 +91,7 @@ def route_segments(route: Route, cells: gpd.GeoDataFrame, events: pd.DataFrame, 
     line = route.line()
     crs = metric_crs_for(line)
     parts = route.parts.to_crs(crs).reset_index(drop=True)
-    grid = cells[["unit_id", "adm2_name", "probability", "risk_tier", "geometry"]].to_crs(crs)
+    grid = _near(cells, line.bounds)[["unit_id", "adm2_name", "probability", "risk_tier", "geometry"]].to_crs(crs)
     pieces = gpd.overlay(gpd.GeoDataFrame(parts.assign(_part=np.arange(len(parts))), crs=crs), grid,
                          how="identity", keep_geom_type=True)
     pieces = pieces.explode(index_parts=False).reset_index(drop=True)
@@ -181,6 +181,13 @@ def events_along(line: LineString, events: pd.DataFrame, week: DateLike, buffer_
     return found.sort_values(["km_along", "date_start"], kind="stable")
 
 
+def _near(cells: gpd.GeoDataFrame, bounds: tuple[float, float, float, float], margin_deg: float = 1.0) -> gpd.GeoDataFrame:
+    """The cells within ``margin_deg`` of ``bounds`` (lon/lat): a route's work is set by the
+    route, not by how many cells the week scored."""
+    x0, y0, x1, y1 = bounds
+    return cells.cx[x0 - margin_deg:x1 + margin_deg, y0 - margin_deg:y1 + margin_deg]
+
+
 def around(shape: BaseGeometry, km: float) -> BaseGeometry:
     """The zone within ``km`` of ``shape`` (a route's corridor, a site's surroundings), in lon/lat."""
     crs = metric_crs_for(shape)
@@ -212,7 +219,8 @@ def route_summary(route: Route, segments: gpd.GeoDataFrame, cells: gpd.GeoDataFr
         ``riskiest`` (segment numbers, highest probability first), the events near the route and,
         for a recorded track, its ``stops`` (where it stood, and for how many fixes).
     """
-    p_share, p_any, touched = _zone_probabilities(around(route.line(), buffer_km), cells)
+    corridor = around(route.line(), buffer_km)
+    p_share, p_any, touched = _zone_probabilities(corridor, _near(cells, corridor.bounds))
     if touched == 0:
         raise DataGapError(f"route {route.label!r} runs outside the scored countries "
                            f"({', '.join(sorted(set(cells['country_iso3'])))}): no scored cell within {buffer_km:g} km; "

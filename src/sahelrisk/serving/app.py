@@ -11,6 +11,7 @@ included), so it works on a field laptop with no internet.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -101,6 +102,9 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Accept requests once the data and the model are in memory: no user waits for the loading.
         await asyncio.to_thread(planner.warm)
+        # What is loaded now stays for the process's life: out of the garbage collector's sweeps,
+        # which otherwise walk it all and cost a new route a third of its time.
+        gc.freeze()
         yield
 
     app = FastAPI(title="sahelrisk", version="1", root_path=root_path, lifespan=lifespan, description=DESCRIPTION,

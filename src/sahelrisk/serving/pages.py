@@ -137,9 +137,9 @@ def _route_query(form: dict, kind: str) -> str:
 
 def _events_for(request: Request, segments: gpd.GeoDataFrame) -> pd.DataFrame:
     """The deadly events of the past year along the first route (the fastest), in its order."""
-    inputs, _ = services(request).planner.inputs()
+    recent = services(request).planner.recent(segments.attrs["week"])
     line = route_line(segments, segments.attrs["routes"][0]["route"])
-    return events_along(line, inputs.events, segments.attrs["week"], float(segments.attrs["buffer_km"]))
+    return events_along(line, recent, segments.attrs["week"], float(segments.attrs["buffer_km"]))
 
 
 def _route_answer(request: Request, segments: gpd.GeoDataFrame) -> dict:

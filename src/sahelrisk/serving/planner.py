@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
+from sahelrisk.calendar import events_in_weeks
 from sahelrisk.countries import normalize_name
 from sahelrisk.data.catalog import Catalog, load_catalog
 from sahelrisk.errors import DataFileError, NotFoundError, SahelriskError, SpecError
@@ -32,7 +33,7 @@ from sahelrisk.registry.models import LoadedModel, load_model
 from sahelrisk.routes.gazetteer import KIND_ORDER
 from sahelrisk.routes.network import RoadNetwork
 from sahelrisk.routes.plan import plan_route, plan_sites
-from sahelrisk.routes.risk import around, route_line
+from sahelrisk.routes.risk import EVENT_WINDOWS, around, route_line
 from sahelrisk.routes.sites import read_sites
 from sahelrisk.routes.tracks import Track, read_tracks
 from sahelrisk.scoring.week import risk_tier
@@ -87,6 +88,7 @@ class Planner:
         self.limits = limits
         self._inputs: tuple[date, PanelInputs, RoadNetwork] | None = None
         self._basemap: tuple[PanelInputs, Basemap] | None = None
+        self._recent: dict[str, tuple[PanelInputs, pd.DataFrame]] = {}
         self._models: dict[tuple[str, str], LoadedModel] = {}
         self._answers: Answers[gpd.GeoDataFrame] = Answers(ROUTES_KEPT, copy=_copy)
         self._lock = Lock()
@@ -117,6 +119,16 @@ class Planner:
             if self._basemap is None or self._basemap[0] is not inputs:
                 self._basemap = (inputs, build_basemap(inputs))
             return self._basemap[1]
+
+    def recent(self, week: str) -> pd.DataFrame:
+        """The located events of the year up to ``week`` (all a route or a site counts), cut once a week
+        rather than from every event at each request."""
+        inputs, _ = self.inputs()
+        with self._lock:
+            found = self._recent.get(week)
+            if found is None or found[0] is not inputs:
+                found = self._recent[week] = (inputs, events_in_weeks(inputs.events, week, max(EVENT_WINDOWS)))
+            return found[1]
 
     def basemap_version(self) -> str:
         """The version of the basemap built so far ("" before the data is loaded): a page never
@@ -201,7 +213,7 @@ class Planner:
             if len(route) > self.limits.stops:
                 raise SpecError(f"a route may pass {self.limits.stops} places at most, not {len(route)}")
         inputs, network = self.inputs()
-        return plan_route(route, week, self.archive.cells(week), inputs.events, inputs.layers["gazetteer"], network,
+        return plan_route(route, week, self.archive.cells(week), self.recent(week), inputs.layers["gazetteer"], network,
                           self.countries(week), alternatives=alternatives, buffer_km=buffer_km, speed_kmh=speed_kmh,
                           calibration=self.calibration(week), name=name)
 
@@ -248,7 +260,7 @@ class Planner:
     def _sites(self, week: str, own: gpd.GeoDataFrame | None, *, radius_km: float,
                include_mining: bool) -> gpd.GeoDataFrame:
         inputs, _ = self.inputs()
-        return plan_sites(week, self.archive.cells(week), inputs.events, inputs.layers.get("mining_sites"),
+        return plan_sites(week, self.archive.cells(week), self.recent(week), inputs.layers.get("mining_sites"),
                           self.countries(week), own=own, include_mining=include_mining, radius_km=radius_km,
                           calibration=self.calibration(week))
 
