@@ -36,6 +36,9 @@ __all__ = ["route_segments", "route_summary", "assess_routes", "site_risk", "eve
 
 EVENT_WINDOWS = (RECENT_WEEKS, 52)
 SLIVER_M = 25.0
+SNAP_DEG = 1.0
+"""A route's metric projection is centred on the whole degree nearest its middle (see
+:func:`sahelrisk.geo.metric_crs_for`)."""
 MOST_OUTSIDE = 0.5
 """A route with more than this share of its length outside the scored cells is refused."""
 
@@ -89,7 +92,7 @@ def route_segments(route: Route, cells: gpd.GeoDataFrame, events: pd.DataFrame, 
         have no probability.
     """
     line = route.line()
-    crs = metric_crs_for(line)
+    crs = metric_crs_for(line, snap_deg=SNAP_DEG)
     parts = route.parts.to_crs(crs).reset_index(drop=True)
     grid = _near(cells, line.bounds)[["unit_id", "adm2_name", "probability", "risk_tier", "geometry"]].to_crs(crs)
     pieces = gpd.overlay(gpd.GeoDataFrame(parts.assign(_part=np.arange(len(parts))), crs=crs), grid,
@@ -171,7 +174,7 @@ def events_along(line: LineString, events: pd.DataFrame, week: DateLike, buffer_
     recent = recent[recent["fatalities_best"].fillna(0) > 0]
     if recent.empty:
         return recent.assign(km_along=pd.Series(dtype=float), km_off=pd.Series(dtype=float))
-    crs = metric_crs_for(gpd.GeoSeries([line], crs="EPSG:4326"))
+    crs = metric_crs_for(line, snap_deg=SNAP_DEG)
     metric = gpd.GeoSeries([line], crs="EPSG:4326").to_crs(crs).iloc[0]
     points = gpd.GeoSeries(gpd.points_from_xy(recent["longitude"], recent["latitude"]), crs="EPSG:4326").to_crs(crs)
     off = points.distance(metric).to_numpy()
@@ -190,7 +193,7 @@ def _near(cells: gpd.GeoDataFrame, bounds: tuple[float, float, float, float], ma
 
 def around(shape: BaseGeometry, km: float) -> BaseGeometry:
     """The zone within ``km`` of ``shape`` (a route's corridor, a site's surroundings), in lon/lat."""
-    crs = metric_crs_for(shape)
+    crs = metric_crs_for(shape, snap_deg=SNAP_DEG)
     return gpd.GeoSeries([shape], crs="EPSG:4326").to_crs(crs).buffer(km * 1000).to_crs("EPSG:4326").iloc[0]
 
 
@@ -219,8 +222,7 @@ def route_summary(route: Route, segments: gpd.GeoDataFrame, cells: gpd.GeoDataFr
         ``riskiest`` (segment numbers, highest probability first), the events near the route and,
         for a recorded track, its ``stops`` (where it stood, and for how many fixes).
     """
-    corridor = around(route.line(), buffer_km)
-    p_share, p_any, touched = _zone_probabilities(corridor, _near(cells, corridor.bounds))
+    p_share, p_any, touched = _zone_probabilities(around(route.line(), buffer_km), cells)
     if touched == 0:
         raise DataGapError(f"route {route.label!r} runs outside the scored countries "
                            f"({', '.join(sorted(set(cells['country_iso3'])))}): no scored cell within {buffer_km:g} km; "
