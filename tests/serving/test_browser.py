@@ -117,8 +117,11 @@ def test_a_hostile_name_inside_an_uploaded_file_runs_no_script(page, tmp_path):
     assert page.evaluate("window.pwned") is None and page.dialogs == []
 
 
-def test_the_mining_sites_table_sorts_in_the_browser(page):
+def test_the_mining_sites_table_sorts_in_the_browser_beside_their_map(page):
     page.goto("/sites?lang=en")
+    page.wait_for_selector("#sites-map[data-drawn]")
+    assert int(page.get_attribute("#sites-map", "data-drawn")) == page.locator("#sites tbody tr").count()
+    page.wait_for_selector("#sites-map[data-towns]")                         # on the basemap
     page.wait_for_selector("#sites tbody tr")
     first = page.locator("#sites tbody tr").first.inner_text()
     page.click("#sites th:nth-child(6)")            # probability: ascending, the least risky first

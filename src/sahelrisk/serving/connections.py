@@ -13,7 +13,10 @@ requests fail. :class:`GuardedHttp` (uvicorn's own httptools protocol with three
 - past :func:`open_limit` connections in all (three quarters of the process's file limit), a new
   connection closes the oldest one still waiting for its headers.
 
-A request that has sent its headers is never closed for room: it is being answered.
+Of one client's connections, only one that has waited :data:`GRACE_S` for its headers is closed
+for room: a browser sends them within milliseconds, so one arriving amid a flood of slow
+connections from the same address (a proxy, a shared NAT) is not taken for one of them. A
+request that has sent its headers is never closed for room: it is being answered.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ BODY_S = 120.0
 """Seconds a request's body may take once its headers are in (the largest upload on a slow link)."""
 PER_CLIENT_WAITING = 64
 """Connections of one client waiting for their headers at once."""
+GRACE_S = 0.25
+"""A connection waiting for its headers for less than this is not closed for its client's room."""
 
 _TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 
@@ -53,6 +58,7 @@ class _Waiting:
         self.limit = open_limit()
 
     def add(self, connection: GuardedHttp) -> None:
+        connection.since = connection.loop.time()
         self.all[connection] = None
         self.by_client.setdefault(connection.peer, {})[connection] = None
 
@@ -64,9 +70,11 @@ class _Waiting:
             if not mine:
                 del self.by_client[connection.peer]
 
-    def oldest(self, peer: str | None = None) -> GuardedHttp | None:
+    def oldest(self, peer: str | None = None, grace: float = 0.0) -> GuardedHttp | None:
+        """The connection waiting longest (of ``peer``), if it has waited ``grace`` seconds."""
         pool = self.all if peer is None else self.by_client.get(peer, {})
-        return next(iter(pool), None)
+        found = next(iter(pool), None)
+        return found if found is not None and found.loop.time() - found.since >= grace else None
 
 
 _SERVERS: weakref.WeakKeyDictionary[Any, _Waiting] = weakref.WeakKeyDictionary()
@@ -76,6 +84,7 @@ class GuardedHttp(HttpToolsProtocol):
     """uvicorn's HTTP protocol with header and body deadlines and room kept (see the module)."""
 
     peer = ""
+    since = 0.0
     _timer: asyncio.TimerHandle | None = None
 
     def _waiting(self) -> _Waiting:
@@ -112,8 +121,8 @@ class GuardedHttp(HttpToolsProtocol):
         self.peer = self.client[0] if self.client else ""
         waiting = self._waiting()
         if len(waiting.by_client.get(self.peer, {})) >= PER_CLIENT_WAITING:
-            self._shed(waiting.oldest(self.peer))
-        if len(self.connections) > waiting.limit:
+            self._shed(waiting.oldest(self.peer, GRACE_S))
+        if len(self.connections) > waiting.limit:   # the files run short: the slowest goes, however young
             self._shed(waiting.oldest())
         waiting.add(self)
         self._arm(HEADER_S)

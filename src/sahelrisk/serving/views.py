@@ -212,4 +212,10 @@ def sites_view(sites: pd.DataFrame, lang: str) -> list[dict]:
     for row, (_, site) in zip(rows, ranked.iterrows()):
         row["p_value"] = float(site["probability"])
         row["tier_key"] = site["risk_tier"]
+        # what the page's map draws (JSON in the page, escaped by tojson)
+        row["point"] = {"name": str(site["name"]), "latitude": round(float(site.geometry.y), 5),
+                        "longitude": round(float(site.geometry.x), 5), "probability": row["p_value"],
+                        "risk_tier": str(site["risk_tier"]),
+                        # a history for the data's sites: one's own exist for this upload only
+                        "site_id": "" if str(site.get("site_id", "user-")).startswith("user-") else str(site["site_id"])}
     return rows

@@ -238,6 +238,24 @@
     }
   }
 
+  function sitesMap(element) {
+    var sites = JSON.parse(document.getElementById("sites-data").textContent);
+    var map = L.map(element);
+    basemap(map);
+    legend(map);
+    var layer = L.featureGroup(sites.map(function (s) {
+      var outline = TIER_OUTLINE[s.risk_tier] || [1, "#555"];
+      var marker = L.circleMarker([s.latitude, s.longitude], {radius: 5 + outline[0], color: outline[1],
+        weight: outline[0] + 0.5, fillColor: TIER_COLOURS[s.risk_tier] || "#bbb", fillOpacity: 0.9});
+      var text = s.name + ": " + percent(s.probability) + " (" + (TIER_LABELS[s.risk_tier] || s.risk_tier) + ")";
+      marker.bindTooltip(escapeHtml(text));
+      marker.on("click", function () { inspect(element, text, s.site_id ? "site=" + encodeURIComponent(s.site_id) : null); });
+      return marker;
+    })).addTo(map);
+    map.fitBounds(layer.getBounds(), {padding: [20, 20]});
+    element.dataset.drawn = String(sites.length);
+  }
+
   function completion(input) {
     var list = document.getElementById(input.getAttribute("list"));
     var timer = null;
@@ -287,6 +305,8 @@
     if (cells) { cellsMap(cells); }
     var route = document.querySelector(".map[data-kind=route]");
     if (route) { routeMap(route); }
+    var sites = document.querySelector(".map[data-kind=sites]");
+    if (sites) { sitesMap(sites); }
     document.querySelectorAll("input[list]").forEach(completion);
     document.querySelectorAll("[data-history]").forEach(function (box) { loadHistory(box, box.dataset.history); });
     document.querySelectorAll("table.sortable").forEach(sortable);
