@@ -54,7 +54,6 @@ def test_a_planner_opens_the_week_switches_to_french_and_checks_segou_to_sokolo(
     assert page.locator("html").get_attribute("lang") == "fr"
     assert page.locator("h2", has_text="Téléchargements").count() == 1
     page.wait_for_selector("#map[data-drawn]")
-    _shot(page, "webapp_week_fr.png")
     page.click("text=Planificateur d'itinéraire")
     page.fill("#from", "Ségou")
     page.fill("#to", "Sokolo")
@@ -174,6 +173,7 @@ def test_the_week_map_has_a_basemap_with_towns_a_legend_a_scale_and_a_panel_for_
     page.wait_for_selector("#map-info svg.history")                          # and its history, drawn
     assert page.locator("#map-info svg.history circle").count() == 3
     assert "3 semaines publiées" in page.inner_text("#map-info")
+    _shot(page, "webapp_week_basemap_fr.png")
     # closer in, more towns are named
     shown = int(page.get_attribute("#map", "data-towns"))
     page.mouse.move(640, 240)
@@ -181,7 +181,6 @@ def test_the_week_map_has_a_basemap_with_towns_a_legend_a_scale_and_a_panel_for_
         page.mouse.wheel(0, -300)
         page.wait_for_timeout(400)
     page.wait_for_function(f"Number(document.querySelector('#map').dataset.towns) > {shown}")
-    _shot(page, "webapp_week_basemap_fr.png")
 
 
 @pytest.mark.parametrize("path", ["/weeks/latest", "/route?from=Ségou&via=Niono&to=Sokolo&alternatives=2",
