@@ -123,3 +123,37 @@ def test_countries_without_adm2_are_outlined_by_their_adm1_areas():
     assert "Ségou" not in page and "S\\u00e9gou" not in page   # Mali has its ADM2 outlines: no ADM1 layer for it
     only_sahel = interactive_map(cells, adm2, adm1=adm1[adm1["country_iso3"] == "MLI"], lang="fr")
     assert "Zones (ADM1)" not in only_sahel
+
+
+def test_a_printed_map_names_the_largest_towns_in_its_frame_once_each():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from sahelrisk.publishing.maps import largest_towns
+
+    places = gpd.GeoDataFrame({
+        "name": ["Ségou", "Segou", "Niono", "Bamako", "Kalana airstrip"],
+        "place_kind": ["town", "city", "town", "town", "airport"],
+        "population": [205_787, 240_936, 52_584, 2_000_000, None]},
+        geometry=[Point(-6.27, 13.45), Point(-6.25, 13.44), Point(-5.99, 14.25), Point(-8.0, 12.65), Point(-7.7, 10.8)],
+        crs="EPSG:4326")
+    named = largest_towns(places, (-7.0, 13.0, -5.0, 15.0))
+    assert [t["name"] for t in named] == ["Ségou", "Niono"]      # GeoNames' spelling; Bamako is out of the frame
+
+
+def test_the_verified_weeks_map_draws_its_background_when_given(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from sahelrisk.publishing.maps import hits_map
+
+    cells = gpd.GeoDataFrame({"status": ["hit", "miss", "quiet"]},
+                             geometry=[box(-6, 13, -5.5, 13.5), box(-5.5, 13, -5, 13.5), box(-6, 13.5, -5.5, 14)],
+                             crs="EPSG:4326")
+    countries = gpd.GeoDataFrame({"country_iso3": ["MLI"]}, geometry=[box(-12, 10, 4, 25)], crs="EPSG:4326")
+    places = gpd.GeoDataFrame({"name": ["Niono"], "place_kind": ["town"], "population": [52_584]},
+                              geometry=[Point(-5.99, 13.9)], crs="EPSG:4326")
+    bare, drawn = tmp_path / "bare.png", tmp_path / "drawn.png"
+    hits_map(cells, bare, week="2023-12-25")
+    hits_map(cells, drawn, week="2023-12-25", countries=countries, adm1=countries, places=places)
+    assert drawn.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and drawn.read_bytes() != bare.read_bytes()

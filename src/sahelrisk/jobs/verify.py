@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sahelrisk.data.catalog import Catalog
+from sahelrisk.data.sources import load_dataset
 from sahelrisk.data.sources.families import select_sources
 from sahelrisk.data.window import find_window, resolve_window
 from sahelrisk.errors import DataError, LedgerError, SpecError
@@ -268,6 +269,8 @@ def verify_published(out_dir: str | Path, data_dir: Path | None, catalog: Catalo
             raise SpecError("verifying the published weeks needs the data directory of their outcomes")
         window = find_window(catalog, data_dir, first.countries, as_of=as_of, data_end=data_end)
         inputs = load_inputs(catalog, data_dir, as_of=window.as_of, spec=first)
+        if "places" in catalog.datasets:   # the towns named on the last verified week's map
+            inputs.layers["places"] = load_dataset(catalog["places"], data_dir, as_of=window.as_of).table
     else:
         window = resolve_window(inputs.events, first.countries, as_of=inputs.as_of, data_end=data_end)
     result.data_end = window.data_end
@@ -319,7 +322,8 @@ def verify_published(out_dir: str | Path, data_dir: Path | None, catalog: Catalo
     record = _record(every, {level: pd.concat(found, ignore_index=True) for level, found in areas.items() if found},
                      result)
     last = published[result.verified[-1]]
-    result.folder = _write(out_dir, record, _statuses(last, every[every["week"] == pd.Timestamp(last.week)]))
+    result.folder = _write(out_dir, record, _statuses(last, every[every["week"] == pd.Timestamp(last.week)]),
+                           inputs.layers)
     return result
 
 
@@ -348,7 +352,7 @@ def _record(cells: pd.DataFrame, areas: dict[str, pd.DataFrame], result: VerifyR
             "weeks": weeks}
 
 
-def _write(out_dir: Path, record: dict, last_week: gpd.GeoDataFrame) -> Path:
+def _write(out_dir: Path, record: dict, last_week: gpd.GeoDataFrame, layers: dict) -> Path:
     rows = []
     for entry in record["weeks"]:
         flat = {k: v for k, v in entry.items() if not isinstance(v, (dict, list))}
@@ -360,6 +364,7 @@ def _write(out_dir: Path, record: dict, last_week: gpd.GeoDataFrame) -> Path:
         (tmp / "track_record.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
         pd.DataFrame(rows).to_csv(tmp / "weeks.csv", index=False)
         for lang in LANGUAGES:   # printable, and readable offline
-            hits_map(last_week, tmp / f"last_week.{lang}.png", week=record["verified"][-1], lang=lang)
+            hits_map(last_week, tmp / f"last_week.{lang}.png", week=record["verified"][-1], lang=lang,
+                     countries=layers.get("admin0"), adm1=layers.get("admin1"), places=layers.get("places"))
 
     return write_folder_atomic(out_dir / TRACK_RECORD_DIR, fill)

@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 from jinja2 import Template
 
-from sahelrisk.countries import known_countries
+from sahelrisk.countries import known_countries, normalize_name
 from sahelrisk.escaping import plot_text
 from sahelrisk.i18n import Formatter, check_language, gettext
 from sahelrisk.publishing.bulletin import template_environment, tier_name, violence_name
 from sahelrisk.scoring.drivers import phrase_all
 from sahelrisk.scoring.week import TIER_CUTS, TIERS
 
-__all__ = ["interactive_map", "static_map", "TIER_COLOURS", "escape_text", "inline_leaflet", "add_place_labels",
-           "legend_html"]
+__all__ = ["interactive_map", "static_map", "hits_map", "largest_towns", "TIER_COLOURS", "escape_text", "inline_leaflet",
+           "add_place_labels", "legend_html"]
 
 TIER_COLOURS = {"low": "#fef0d9", "elevated": "#fdcc8a", "high": "#fc8d59", "very high": "#d7301f"}
 
@@ -282,7 +282,23 @@ HIT_COLOURS = {"hit": "#1a9641", "miss": "#d7191c", "false alarm": "#fdae61", "q
 """A verified week's cells: called with an attack, an attack not called, called with none, neither."""
 
 
-def hits_map(cells: gpd.GeoDataFrame, path: str | Path, *, week: str, lang: str = "en") -> None:
+def largest_towns(places: gpd.GeoDataFrame | None, bounds: tuple[float, float, float, float],
+                   n: int = 20) -> list[dict]:
+    """The ``n`` largest towns within ``bounds``, one label each (GeoNames' spelling where Krantz's
+    list repeats a town)."""
+    if places is None or places.empty:
+        return []
+    x0, y0, x1, y1 = bounds
+    towns = places[places["place_kind"].isin(["town", "city"])].cx[x0:x1, y0:y1]
+    towns = towns.assign(_key=towns["name"].map(normalize_name)).sort_values(
+        ["place_kind", "population"], ascending=False).drop_duplicates("_key")
+    return [{"name": str(t["name"]), "x": t.geometry.x, "y": t.geometry.y}
+            for _, t in towns.nlargest(n, "population").iterrows()]
+
+
+def hits_map(cells: gpd.GeoDataFrame, path: str | Path, *, week: str, lang: str = "en",
+             countries: gpd.GeoDataFrame | None = None, adm1: gpd.GeoDataFrame | None = None,
+             places: gpd.GeoDataFrame | None = None) -> None:
     """A printable PNG of a verified week: the cells called high or very high that saw a fatal
     attack (hits), the attacks in cells not called (misses) and the called cells that saw none.
 
@@ -295,6 +311,8 @@ def hits_map(cells: gpd.GeoDataFrame, path: str | Path, *, week: str, lang: str 
     week : str
         The week forecast from (``YYYY-MM-DD``).
     lang : {"fr", "en"}
+    countries, adm1, places : geopandas.GeoDataFrame, optional
+        The background: country borders, ADM1 outlines and the largest towns, named.
     """
     import matplotlib
     matplotlib.use("Agg")
@@ -306,6 +324,17 @@ def hits_map(cells: gpd.GeoDataFrame, path: str | Path, *, week: str, lang: str 
               "false alarm": gettext(lang, "called, no fatal attack"), "quiet": gettext(lang, "neither")}
     fig, ax = plt.subplots(figsize=(11, 8), dpi=100)
     cells.plot(ax=ax, color=cells["status"].map(HIT_COLOURS), edgecolor="#cccccc", linewidth=0.2)
+    x0, y0, x1, y1 = cells.total_bounds
+    if adm1 is not None and len(adm1):
+        adm1.cx[x0:x1, y0:y1].boundary.plot(ax=ax, color="#777777", linewidth=0.4)
+    if countries is not None and len(countries):
+        countries.cx[x0:x1, y0:y1].boundary.plot(ax=ax, color="black", linewidth=1.0)
+    for town in largest_towns(places, (x0, y0, x1, y1)):
+        ax.plot(town["x"], town["y"], "o", color="white", markeredgecolor="black", markersize=3)
+        ax.annotate(plot_text(town["name"]), (town["x"], town["y"]), xytext=(3, 2), textcoords="offset points",
+                    fontsize=7, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "alpha": 0.7, "lw": 0})
+    ax.set_xlim(x0 - 0.2, x1 + 0.2)
+    ax.set_ylim(y0 - 0.2, y1 + 0.2)
     ax.set_aspect("equal")
     ax.set_axis_off()
     counts = cells["status"].value_counts()

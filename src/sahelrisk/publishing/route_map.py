@@ -16,6 +16,7 @@ from sahelrisk.publishing.maps import (
     add_place_labels,
     escape_text,
     inline_leaflet,
+    largest_towns,
     legend_html,
     safe_frame,
 )
@@ -137,7 +138,6 @@ def route_figure(segments: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, *, countri
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from sahelrisk.countries import normalize_name
     from sahelrisk.escaping import plot_text
     from sahelrisk.routes.risk import route_line
 
@@ -167,22 +167,15 @@ def route_figure(segments: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, *, countri
     if events is not None and len(events):
         ax.scatter(events["longitude"], events["latitude"], s=8 + 4 * events["fatalities_best"].clip(upper=30),
                    color="black", alpha=0.5, zorder=5)
-    if places is not None and len(places):
-        towns = places[places["place_kind"].isin(["town", "city"])].cx[x0:x1, y0:y1]
-        # a town named once, as GeoNames spells it ("Ségou", not Krantz's "Segou")
-        towns = towns.assign(_key=towns["name"].map(normalize_name)).sort_values(
-            ["place_kind", "population"], ascending=False).drop_duplicates("_key")
-        named: list[tuple[float, float]] = []
-        for _, town in towns.nlargest(40, "population").iterrows():
-            x, y = town.geometry.x, town.geometry.y
-            if len(named) >= 15 or any(abs(x - a) < width / 25 and abs(y - b) < height / 30 for a, b in named):
-                continue   # a smaller town's label would sit on a larger one's
-            named.append((x, y))
-            ax.plot(town.geometry.x, town.geometry.y, "o", color="white", markeredgecolor="black", markersize=3,
-                    zorder=6)
-            ax.annotate(plot_text(town["name"]), (town.geometry.x, town.geometry.y), xytext=(3, 2),
-                        textcoords="offset points", fontsize=7, zorder=7,
-                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "alpha": 0.7, "lw": 0})
+    named: list[tuple[float, float]] = []
+    for town in largest_towns(places, (x0, y0, x1, y1), n=40):
+        x, y = town["x"], town["y"]
+        if len(named) >= 15 or any(abs(x - a) < width / 25 and abs(y - b) < height / 30 for a, b in named):
+            continue   # a smaller town's label would sit on a larger one's
+        named.append((x, y))
+        ax.plot(x, y, "o", color="white", markeredgecolor="black", markersize=3, zorder=6)
+        ax.annotate(plot_text(town["name"]), (x, y), xytext=(3, 2), textcoords="offset points", fontsize=7, zorder=7,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "alpha": 0.7, "lw": 0})
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
