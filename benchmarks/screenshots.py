@@ -59,11 +59,12 @@ def track_record(out_dir: Path) -> None:
 
     import uvicorn
 
+    from sahelrisk.cli import utc_now  # a script is an edge: the week page measures its age by the real clock
     from sahelrisk.serving.app import ServeSettings, create_app
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = create_app(ServeSettings(out_dir=out_dir, data_dir=out_dir, mlruns=out_dir / "mlruns"))
+    app = create_app(ServeSettings(out_dir=out_dir, data_dir=out_dir, mlruns=out_dir / "mlruns", clock=utc_now))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,9 @@ def http_reference() -> str:
     from sahelrisk.serving.app import ServeSettings, create_app
 
     with tempfile.TemporaryDirectory() as folder:
-        schema = create_app(ServeSettings(out_dir=Path(folder), data_dir=Path(folder))).openapi()
+        # only the schema is read: the clock is never asked
+        schema = create_app(ServeSettings(out_dir=Path(folder), data_dir=Path(folder),
+                                          clock=lambda: datetime.fromtimestamp(0, timezone.utc))).openapi()
     lines = ["# HTTP API", "", "Generated from the web app's OpenAPI schema. A running app serves the same "
              "schema at `/openapi.json`, with Swagger UI at `/docs`. When the app has a token "
              "(`SAHELRISK_API_TOKEN`), computations and uploads need it as `Authorization: Bearer TOKEN`.", ""]

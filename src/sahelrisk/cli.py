@@ -49,8 +49,7 @@ ClusterOpt = Annotated[Optional[str], typer.Option("--cluster", help="This comma
 
 
 def _on_cluster(ctx: typer.Context, value: str | None) -> Any:
-    """The cluster a command's steps run on: its own ``--cluster``, else the global option's (or
-    ``$SAHELRISK_CLUSTER``'s), else None (this process). The step that needs it starts it."""
+    """A command's cluster: its own ``--cluster``, else the global one (or ``$SAHELRISK_CLUSTER``'s), else None (here); the step that needs it starts it."""
     from sahelrisk.cluster import parse_cluster
     return parse_cluster(value) if value else (ctx.obj or {}).get("cluster")
 
@@ -75,9 +74,15 @@ def _options(ctx: typer.Context, threads: Annotated[Optional[int], typer.Option(
     ctx.obj = {"cluster": cluster_from(cluster)}   # checked here, for every command
 
 
-def _now() -> str:
-    """The publication timestamp: the command line is the edge, the library takes it as an argument."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def utc_now() -> datetime:
+    """The system clock in UTC, read here at the edge: the library is handed it or what it says."""
+    return datetime.now(timezone.utc)
+
+
+def served_app() -> Any:
+    """One process of ``serve --workers N`` (uvicorn's factory): its settings from the environment, its clock from here."""
+    from sahelrisk.serving.app import app_from_environment
+    return app_from_environment(clock=utc_now)
 
 
 def _date_arg(value: str | None, name: str) -> date | None:
@@ -154,7 +159,7 @@ def data_update(data: DataOpt = None,
     from sahelrisk.jobs.update import update_step
 
     target = resolve_data_dir(data, create=True)   # where every other command reads
-    now = datetime.now(timezone.utc)  # the edge: the library takes the date from its caller
+    now = utc_now()   # the edge: the library takes the date from its caller
     progress, on_progress = show.download_progress()
     with progress:
         record = update_step(target, today=now.date(), retrieved_at=now.isoformat(timespec="seconds"),
@@ -275,7 +280,7 @@ def score_cmd(week: WeekOpt,
         scored = score_with_layers(monday, model=loaded, data_dir=data, as_of=cut_off,
                                    catalog=load_catalog(catalog), levels=("adm2", "adm1"), layers=())
     with show.status("writing maps and the bulletin"):
-        folder = publish_step(scored, out, langs=langs, published_at=_now(), catalog=load_catalog(catalog),
+        folder = publish_step(scored, out, langs=langs, published_at=utc_now().isoformat(timespec="seconds"), catalog=load_catalog(catalog),
                               data_dir=resolve_data_dir(data))
     show.print_scored(scored, units, say, countries=wanted)
     show.print_written(folder, say)
@@ -359,7 +364,7 @@ def weekly_cmd(ctx: typer.Context, data: DataOpt = None, catalog: CatalogOpt = N
     from sahelrisk.jobs.weekly import run_weekly
 
     where = _on_cluster(ctx, cluster)
-    now = datetime.now(timezone.utc)   # the CLI is the edge: the library takes the date as an argument
+    now = utc_now()   # the CLI is the edge: the library takes the date as an argument
     result = run_weekly(spec, data_dir=data, out_dir=out, tracking_uri=tracking_uri, offline=offline,
                         ucdp_url=ucdp_url, today=now.date(), started_at=now.isoformat(timespec="seconds"),
                         catalog=load_catalog(catalog), force_retrain=retrain, as_of=_date_arg(as_of, "--as-of"),
@@ -387,7 +392,7 @@ def run_cmd(ctx: typer.Context, data: DataOpt = None, catalog: CatalogOpt = None
                           as_of=_date_arg(as_of, "--as-of"), data_end=_date_arg(data_end, "--data-end"),
                           policy=RunPolicy(train=not skip_training), langs=langs, tracking_uri=tracking_uri, log=show.line,
                           on_check=show.print_check, on_fold=on_fold, cluster=_on_cluster(ctx, cluster),
-                          published_at=_now())
+                          published_at=utc_now().isoformat(timespec="seconds"))
     if record.training is not None:
         show.print_training(record.training, load_training_spec(spec))
     show.print_scored(record.scored, "adm2", say)
@@ -416,8 +421,8 @@ def serve_cmd(out: Annotated[Path, typer.Option("--out-dir", "--out", help="The 
     from sahelrisk.serving import ServeSettings, serve
 
     settings = ServeSettings(out_dir=out, data_dir=resolve_data_dir(data), tracking_uri=tracking_uri,
-                             token=os.environ.get("SAHELRISK_API_TOKEN") or None)
-    serve(settings, host=host, port=port, root_path=root_path, workers=workers, log=show.line)
+                             token=os.environ.get("SAHELRISK_API_TOKEN") or None, clock=utc_now)
+    serve(settings, host=host, port=port, root_path=root_path, workers=workers, factory="sahelrisk.cli:served_app", log=show.line)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from sahelrisk.serving.app import ServeSettings, create_app
 from sahelrisk.serving.connections import GuardedHttp
+from tests.serving.published import a_clock
 
 LATEST = "2023-12-25"
 
@@ -35,7 +36,7 @@ def published(registered, real_data, catalog, tmp_path_factory):
 @pytest.fixture(scope="session")
 def settings(published, real_data):
     out, mlruns = published
-    return ServeSettings(out_dir=out, data_dir=real_data, mlruns=mlruns)
+    return ServeSettings(out_dir=out, data_dir=real_data, mlruns=mlruns, clock=a_clock())
 
 
 def _free_port() -> int:

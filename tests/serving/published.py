@@ -21,11 +21,19 @@ def synthetic_archive(root: Path) -> Path:
     return root / "out"
 
 
+def a_clock(moment: str = "2024-01-02T08:00:00"):
+    """A fixed clock for the app (UTC): by default the Tuesday after the newest test week's data."""
+    from datetime import datetime, timezone
+    fixed = datetime.fromisoformat(moment).replace(tzinfo=timezone.utc)
+    return lambda: fixed
+
+
 def client(out: Path, tmp_path: Path, **settings):
     """The app over ``out`` under Starlette's test client; its errors are answers, not raised."""
     from fastapi.testclient import TestClient
 
     from sahelrisk.serving.app import ServeSettings, create_app
+    settings.setdefault("clock", a_clock())
     app = create_app(ServeSettings(out_dir=out, data_dir=tmp_path / "no-data", mlruns=tmp_path / "mlruns", **settings))
     return TestClient(app, raise_server_exceptions=False)
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from sahelrisk.serving.app import ServeSettings, create_app
 from sahelrisk.serving.planner import Limits
-from tests.serving.published import HOSTILE, client, publish_week, synthetic_archive
+from tests.serving.published import HOSTILE, a_clock, client, publish_week, synthetic_archive
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_the_archive_lists_every_week_and_the_home_page_opens_the_latest(out, tm
 
 
 def test_behind_a_proxy_links_carry_the_root_path(out, tmp_path):
-    app = create_app(ServeSettings(out_dir=out, data_dir=tmp_path), root_path="/sahelrisk")
+    app = create_app(ServeSettings(out_dir=out, data_dir=tmp_path, clock=a_clock()), root_path="/sahelrisk")
     html = TestClient(app, root_path="/sahelrisk").get("/weeks/latest?lang=en").text
     assert 'href="/sahelrisk/archive"' in html and 'src="/sahelrisk/static/app.js"' in html
 
@@ -170,12 +170,13 @@ def test_serve_refuses_a_bad_root_path_in_one_line(tmp_path, real_data):
 
 
 def test_the_app_for_several_workers_reads_its_settings_from_the_environment(out, tmp_path, monkeypatch):
-    from sahelrisk.serving.app import app_from_environment
+    from sahelrisk.cli import served_app, utc_now
     monkeypatch.setenv("SAHELRISK_OUT", str(out))
     monkeypatch.setenv("SAHELRISK_DATA", str(tmp_path))
     monkeypatch.setenv("SAHELRISK_API_TOKEN", "t0k3n")
-    app = app_from_environment()
+    app = served_app()   # what each of `serve --workers N` runs
     assert app.state.services.settings.out_dir == out and app.state.services.settings.token == "t0k3n"
+    assert app.state.services.settings.clock is utc_now
     assert TestClient(app).get("/api/v1/weeks").json()[0]["week"] == "2023-12-25"
 
 
@@ -233,11 +234,6 @@ def test_the_track_record_page_tells_the_record_in_a_planners_words(out, tmp_pat
     assert page.count("<rect") == 8 and "2023-12-04" not in page   # dates written in the language
 
 
-def _on(day):
-    from datetime import datetime, timezone
-    return lambda: datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
-
-
 @pytest.mark.parametrize("lang, words", [
     ("en", "This map is old: the newest published week is the week of December 25, 2023, with data up to "
            "December 25, 2023, 23 days ago."),
@@ -245,9 +241,9 @@ def _on(day):
            "données jusqu\u2019au 25 décembre 2023, il y a 23 jours.")])
 def test_the_week_page_says_when_the_newest_map_is_old(out, tmp_path, lang, words):
     import html
-    fresh = client(out, tmp_path, clock=_on("2024-01-03T08:00:00")).get(f"/weeks/2023-12-18?lang={lang}").text
+    fresh = client(out, tmp_path, clock=a_clock("2024-01-03T08:00:00")).get(f"/weeks/2023-12-18?lang={lang}").text
     assert 'id="freshness"' not in fresh                                  # 9 days: fresh
-    old = client(out, tmp_path, clock=_on("2024-01-17T08:00:00")).get(f"/weeks/2023-12-18?lang={lang}").text
+    old = client(out, tmp_path, clock=a_clock("2024-01-17T08:00:00")).get(f"/weeks/2023-12-18?lang={lang}").text
     assert 'id="freshness"' in old
     assert words.replace("\u2019", "'") in html.unescape(old)
 
@@ -256,11 +252,11 @@ def test_health_tells_the_newest_week_its_age_its_sources_and_the_next_run(out, 
     from sahelrisk.publishing.ledger import freeze
     freeze(out / "2023-12-25", vintage={"events": {"ucdp_candidate": {"releases": ["candidate_26_0_2"],
                                                                       "latest_event": "2023-12-24"}}})
-    health = client(out, tmp_path, clock=_on("2024-01-03T08:00:00")).get("/api/v1/health").json()
+    health = client(out, tmp_path, clock=a_clock("2024-01-03T08:00:00")).get("/api/v1/health").json()
     assert health["newest_week"] == "2023-12-25" and health["data_age_days"] == 9 and health["status"] == "ok"
     assert health["sources"]["ucdp_candidate"]["latest_event"] == "2023-12-24"
     assert health["next_run_due"] == "2024-01-08"                         # the next Monday
-    late = client(out, tmp_path, clock=_on("2024-01-22T08:00:00")).get("/api/v1/health").json()
+    late = client(out, tmp_path, clock=a_clock("2024-01-22T08:00:00")).get("/api/v1/health").json()
     assert late["status"] == "stale" and late["data_age_days"] == 28
     nothing = client(tmp_path / "empty", tmp_path).get("/api/v1/health").json()
     assert nothing["status"] == "nothing published" and nothing["newest_week"] is None

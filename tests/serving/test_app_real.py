@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sahelrisk.routes.risk import assess_routes
 from sahelrisk.serving.app import ServeSettings, create_app
 from tests.serving.conftest import LATEST
+from tests.serving.published import a_clock
 
 pytestmark = pytest.mark.slow
 
@@ -166,7 +167,8 @@ def test_a_broken_track_names_the_uploaded_file_not_a_server_path(http):
 def test_too_many_track_points_is_one_clear_error(published, real_data):
     from sahelrisk.serving.planner import Limits
     out, mlruns = published
-    app = create_app(ServeSettings(out_dir=out, data_dir=real_data, mlruns=mlruns, limits=Limits(track_points=2)))
+    app = create_app(ServeSettings(out_dir=out, data_dir=real_data, mlruns=mlruns, limits=Limits(track_points=2),
+                                   clock=a_clock()))
     answer = TestClient(app).post("/api/v1/route", params={"name": "long.gpx"}, content=GPX.format(name="x").encode())
     assert answer.status_code == 413 and "long.gpx: 3 points, over the limit of 2" in answer.json()["error"]
 

@@ -23,7 +23,9 @@ from sahelrisk.serving import connections
 connections.HEADER_S = {header_s}
 from sahelrisk.serving.app import ServeSettings, create_app
 from pathlib import Path
-app = create_app(ServeSettings(out_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[2]), mlruns=Path(sys.argv[3])))
+from datetime import datetime, timezone
+app = create_app(ServeSettings(out_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[2]), mlruns=Path(sys.argv[3]),
+                               clock=lambda: datetime(2024, 1, 2, 8, tzinfo=timezone.utc)))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[4]), log_level="warning", http=connections.GuardedHttp)
 """
 

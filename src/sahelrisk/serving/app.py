@@ -14,8 +14,9 @@ import asyncio
 import gc
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -121,11 +122,17 @@ def create_app(settings: ServeSettings, *, root_path: str = "") -> FastAPI:
     return app
 
 
-def app_from_environment() -> FastAPI:
-    """The app configured from the environment, for ``uvicorn --factory`` and several workers.
+def app_from_environment(clock: Callable[[], datetime]) -> FastAPI:
+    """The app configured from the environment, for one of several server processes.
 
     Reads ``SAHELRISK_OUT`` (default ``outputs``), ``SAHELRISK_DATA``, ``MLFLOW_TRACKING_URI``,
     ``SAHELRISK_MLRUNS`` (default ``mlruns``), ``SAHELRISK_API_TOKEN`` and ``SAHELRISK_ROOT_PATH``.
+
+    Parameters
+    ----------
+    clock : callable
+        Today's date and time (UTC), as :class:`ServeSettings` takes it: the caller's (the command
+        line's factory, :func:`sahelrisk.cli.served_app`).
 
     Returns
     -------
@@ -137,5 +144,5 @@ def app_from_environment() -> FastAPI:
     settings = ServeSettings(out_dir=Path(os.environ.get("SAHELRISK_OUT", "outputs")), data_dir=resolve_data_dir(None),
                              tracking_uri=os.environ.get("MLFLOW_TRACKING_URI") or None,
                              mlruns=Path(os.environ.get("SAHELRISK_MLRUNS", "mlruns")),
-                             token=os.environ.get("SAHELRISK_API_TOKEN") or None)
+                             token=os.environ.get("SAHELRISK_API_TOKEN") or None, clock=clock)
     return create_app(settings, root_path=os.environ.get("SAHELRISK_ROOT_PATH", ""))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -61,7 +61,8 @@ class ServeSettings:
     limits : Limits
         Upload size, track points, sites, stops and alternatives per request.
     clock : callable
-        Today's date and time (UTC): the server is an edge and reads the system clock; tests set it.
+        Today's date and time (UTC), for how old the newest week is: the caller's, never read here
+        (``sahelrisk serve`` hands over the system clock; tests a fixed one).
     """
 
     out_dir: Path
@@ -70,7 +71,7 @@ class ServeSettings:
     mlruns: Path = Path("mlruns")
     token: str | None = None
     limits: Limits = field(default_factory=Limits)
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    clock: Callable[[], datetime] = field(kw_only=True)
 
 
 def _copy(response: Response) -> Response:

@@ -14,7 +14,7 @@ __all__ = ["serve"]
 
 
 def serve(settings: ServeSettings, *, host: str = "127.0.0.1", port: int = 8000, root_path: str = "",
-          workers: int = 1, log: Callable[[str], None] = print) -> None:
+          workers: int = 1, factory: str = "", log: Callable[[str], None] = print) -> None:
     """Serve the app with uvicorn until stopped.
 
     Parameters
@@ -28,13 +28,16 @@ def serve(settings: ServeSettings, *, host: str = "127.0.0.1", port: int = 8000,
     workers : int
         Server processes; each keeps its own data in memory and reads its settings from the
         environment (:func:`sahelrisk.serving.app.app_from_environment`).
+    factory : str
+        With several workers, where each finds the function building its app, ``module:function``
+        (uvicorn's ``--factory``): the caller's, which hands the app its clock.
     log : callable
         Receives the lines said before serving.
 
     Raises
     ------
     SpecError
-        ``root_path`` does not start with ``/``.
+        ``root_path`` does not start with ``/``, or several workers have no ``factory``.
     """
     import uvicorn
 
@@ -42,6 +45,8 @@ def serve(settings: ServeSettings, *, host: str = "127.0.0.1", port: int = 8000,
 
     if root_path and not root_path.startswith("/"):
         raise SpecError(f"--root-path {root_path!r} must start with '/', e.g. /sahelrisk")
+    if workers > 1 and not factory:
+        raise SpecError("several server processes need the factory that builds each one's app (module:function)")
     root_path = root_path.rstrip("/")
     out = settings.out_dir
     if not out.is_dir():
@@ -56,4 +61,4 @@ def serve(settings: ServeSettings, *, host: str = "127.0.0.1", port: int = 8000,
     os.environ.update({"SAHELRISK_OUT": str(out.resolve()), "SAHELRISK_DATA": str(settings.data_dir.resolve()),
                        "SAHELRISK_MLRUNS": str(settings.mlruns), "SAHELRISK_ROOT_PATH": root_path,
                        **({"MLFLOW_TRACKING_URI": settings.tracking_uri} if settings.tracking_uri else {})})
-    uvicorn.run("sahelrisk.serving.app:app_from_environment", factory=True, workers=workers, **common)
+    uvicorn.run(factory, factory=True, workers=workers, **common)
