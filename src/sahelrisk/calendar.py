@@ -16,7 +16,7 @@ import pandas as pd
 
 from sahelrisk.errors import SpecError
 
-__all__ = ["Week", "DateLike", "RECENT_WEEKS", "week_of", "parse_date", "parse_week", "weeks_up_to", "events_in_weeks", "forecast_period", "week_end", "last_full_week", "week_range", "as_monday", "week_number", "EPOCH"]
+__all__ = ["Week", "DateLike", "RECENT_WEEKS", "week_of", "parse_date", "parse_week", "weeks_up_to", "events_in_weeks", "deadly_in_forecast", "forecast_period", "week_end", "last_full_week", "week_range", "as_monday", "week_number", "EPOCH"]
 
 DateLike: TypeAlias = "str | date | pd.Timestamp | np.datetime64"
 """What a caller may pass for a date: ISO text, a ``datetime.date`` or a ``pandas.Timestamp``."""
@@ -241,6 +241,17 @@ def events_in_weeks(events: pd.DataFrame, week: object, weeks: int, *, located: 
     keep = (dates >= first) & (dates < last + pd.Timedelta(days=1))   # the whole last day, whatever its time
     if located:
         keep &= events["has_location"].astype(bool)
+    return events[keep.to_numpy()]
+
+
+def deadly_in_forecast(events: pd.DataFrame, week: object, horizon_weeks: int) -> pd.DataFrame:
+    """The located events with a death in the days a forecast from ``week`` covers
+    (:func:`forecast_period`): what the forecast is checked against, in the track record and in a
+    place's history."""
+    first, last = forecast_period(week, horizon_weeks)
+    dates = events["date_start"]
+    keep = ((dates >= first) & (dates < last + pd.Timedelta(days=1)) & events["has_location"].astype(bool)
+            & (events["fatalities_best"] >= 1))
     return events[keep.to_numpy()]
 
 

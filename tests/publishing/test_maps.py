@@ -133,7 +133,7 @@ def test_a_printed_map_names_the_largest_towns_in_its_frame_once_each():
 
     places = gpd.GeoDataFrame({
         "name": ["Ségou", "Segou", "Niono", "Bamako", "Kalana airstrip"],
-        "place_kind": ["town", "city", "town", "town", "airport"],
+        "place_kind": ["town", "city", "town", "town", "airport"], "country_iso3": "MLI",
         "population": [205_787, 240_936, 52_584, 2_000_000, None]},
         geometry=[Point(-6.27, 13.45), Point(-6.25, 13.44), Point(-5.99, 14.25), Point(-8.0, 12.65), Point(-7.7, 10.8)],
         crs="EPSG:4326")
@@ -151,7 +151,7 @@ def test_the_verified_weeks_map_draws_its_background_when_given(tmp_path):
                              geometry=[box(-6, 13, -5.5, 13.5), box(-5.5, 13, -5, 13.5), box(-6, 13.5, -5.5, 14)],
                              crs="EPSG:4326")
     countries = gpd.GeoDataFrame({"country_iso3": ["MLI"]}, geometry=[box(-12, 10, 4, 25)], crs="EPSG:4326")
-    places = gpd.GeoDataFrame({"name": ["Niono"], "place_kind": ["town"], "population": [52_584]},
+    places = gpd.GeoDataFrame({"name": ["Niono"], "place_kind": ["town"], "country_iso3": ["MLI"], "population": [52_584]},
                               geometry=[Point(-5.99, 13.9)], crs="EPSG:4326")
     bare, drawn = tmp_path / "bare.png", tmp_path / "drawn.png"
     hits_map(cells, bare, week="2023-12-25")

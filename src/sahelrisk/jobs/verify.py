@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from sahelrisk.calendar import deadly_in_forecast
 from sahelrisk.data.catalog import Catalog
 from sahelrisk.data.sources import load_dataset
 from sahelrisk.data.sources.families import select_sources
@@ -163,10 +164,7 @@ SITE_RADIUS_KM = 25.0
 
 def _fatal_points(events: pd.DataFrame, week: str, horizon: int) -> gpd.GeoSeries:
     """The located fatal events of the weeks t+1 .. t+h after ``week`` (the outcome window), as points."""
-    first = pd.Timestamp(week) + pd.Timedelta(weeks=1)
-    last = first + pd.Timedelta(weeks=horizon) - pd.Timedelta(days=1)
-    fatal = events[events["has_location"].to_numpy() & (events["fatalities_best"] >= 1).to_numpy()
-                   & events["date_start"].between(first, last).to_numpy()]
+    fatal = deadly_in_forecast(events, week, horizon)
     return gpd.GeoSeries(gpd.points_from_xy(fatal["longitude"], fatal["latitude"]), crs="EPSG:4326")
 
 

@@ -22,7 +22,7 @@ from sahelrisk.publishing.bulletin import template_environment, tier_name, viole
 from sahelrisk.scoring.drivers import phrase_all
 from sahelrisk.scoring.week import TIER_CUTS, TIERS
 
-__all__ = ["interactive_map", "static_map", "hits_map", "largest_towns", "TIER_COLOURS", "escape_text", "inline_leaflet",
+__all__ = ["interactive_map", "static_map", "hits_map", "largest_towns", "one_per_town", "TIER_COLOURS", "escape_text", "inline_leaflet",
            "add_place_labels", "legend_html"]
 
 TIER_COLOURS = {"low": "#fef0d9", "elevated": "#fdcc8a", "high": "#fc8d59", "very high": "#d7301f"}
@@ -282,16 +282,22 @@ HIT_COLOURS = {"hit": "#1a9641", "miss": "#d7191c", "false alarm": "#fdae61", "q
 """A verified week's cells: called with an attack, an attack not called, called with none, neither."""
 
 
+def one_per_town(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The towns and cities of the places layer, one row a town: GeoNames' entry (its own centre
+    and spelling, "Ségou") where Krantz's list of cities repeats it ("Segou")."""
+    towns = places[places["place_kind"].isin(["town", "city"])]
+    towns = towns.assign(_key=towns["name"].map(normalize_name)).sort_values(
+        ["place_kind", "population"], ascending=False)   # "town" before "city"
+    return towns.drop_duplicates(["_key", "country_iso3"]).drop(columns="_key")
+
+
 def largest_towns(places: gpd.GeoDataFrame | None, bounds: tuple[float, float, float, float],
                    n: int = 20) -> list[dict]:
-    """The ``n`` largest towns within ``bounds``, one label each (GeoNames' spelling where Krantz's
-    list repeats a town)."""
+    """The ``n`` largest towns within ``bounds``, one label each (:func:`one_per_town`)."""
     if places is None or places.empty:
         return []
     x0, y0, x1, y1 = bounds
-    towns = places[places["place_kind"].isin(["town", "city"])].cx[x0:x1, y0:y1]
-    towns = towns.assign(_key=towns["name"].map(normalize_name)).sort_values(
-        ["place_kind", "population"], ascending=False).drop_duplicates("_key")
+    towns = one_per_town(places.cx[x0:x1, y0:y1])
     return [{"name": str(t["name"]), "x": t.geometry.x, "y": t.geometry.y}
             for _, t in towns.nlargest(n, "population").iterrows()]
 

@@ -202,7 +202,7 @@ class RoadNetwork:
             candidates = sorted(((self._minutes(graph, path) - leg_minutes[k], k, n, path)
                                  for k, (graph, _, _, _, paths) in enumerate(legs)
                                  for n, path in enumerate(islice(paths, CANDIDATE_PATHS))), key=lambda c: (c[0], c[1], c[2]))
-            kept = [self._zone(self._whole(legs, fastest))]
+            kept = [self._metric_line(self._whole(legs, fastest)).buffer(SAME_ROAD_M)]
             longest = (MAX_DETOUR - 1) * routes[0].minutes   # extra time past which a way is no alternative
             for extra, k, _, path in candidates:
                 if extra > longest:
@@ -216,9 +216,8 @@ class RoadNetwork:
                 if leg.union_all().length < (1 - RETRACED) * leg.length.sum():
                     continue
                 line = self._metric_line(parts)
-                zone = line.buffer(SAME_ROAD_M)
                 if all(line.intersection(other).length <= max_shared * line.length for other in kept):
-                    kept.append(zone)
+                    kept.append(line.buffer(SAME_ROAD_M))
                     routes.append(Route(self._frame(parts), list(waypoints), f"alternative {len(routes)}"))
                 if len(routes) > alternatives:
                     break
@@ -238,10 +237,6 @@ class RoadNetwork:
     def _metric_line(self, parts: list[dict]) -> BaseGeometry:
         """A route's parts as one geometry in the network's metric CRS."""
         return gpd.GeoSeries([p["geometry"] for p in parts], crs="EPSG:4326").to_crs(self.crs).union_all()
-
-    def _zone(self, parts: list[dict]) -> BaseGeometry:
-        """Where a route runs, widened to :data:`SAME_ROAD_M` (metric CRS)."""
-        return self._metric_line(parts).buffer(SAME_ROAD_M)
 
     @staticmethod
     def _frame(parts: list[dict]) -> gpd.GeoDataFrame:

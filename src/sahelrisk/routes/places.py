@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 from sahelrisk.countries import known_countries, normalize_name
 from sahelrisk.errors import SpecError
 
-__all__ = ["Waypoint", "AmbiguousPlace", "loose_key", "resolve_place", "parse_lat_lon", "haversine_km", "SAME_PLACE_KM"]
+__all__ = ["Waypoint", "AmbiguousPlace", "loose_key", "resolve_place", "nearest", "parse_lat_lon", "haversine_km", "SAME_PLACE_KM"]
 
 _LAT_LON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 # Two entries of one name closer than this are one place (GeoNames' town and Krantz's city of
@@ -136,12 +136,12 @@ def resolve_place(text: str, places: gpd.GeoDataFrame, countries: Iterable[str] 
     # a city and a village of one name: the city is meant (ten times the people or more)
     dominant = pd.notna(first["population"]) and (far["population"].fillna(0) * DOMINANT <= first["population"]).all()
     if len(far) and not dominant:
-        shown = pd.concat([hits.iloc[:1], hits[apart > SAME_PLACE_KM]])
+        shown = pd.concat([hits.iloc[:1], far])
         shown = shown[~shown.assign(_at=[(round(g.y, 1), round(g.x, 1)) for g in shown.geometry])
                       .duplicated(subset=["name", "country_iso3", "_at"])]
         candidates = [Waypoint(text, str(r["name"]), float(r.geometry.x), float(r.geometry.y), r["country_iso3"])
                       for _, r in shown.iterrows()]
-        chosen = _nearest(candidates, near)
+        chosen = nearest(candidates, near)
         if chosen is not None:
             return chosen
         options = "; ".join(_described(r) for _, r in shown.iterrows())
@@ -153,7 +153,7 @@ def resolve_place(text: str, places: gpd.GeoDataFrame, countries: Iterable[str] 
                     lat=float(first.geometry.y), country_iso3=first["country_iso3"])
 
 
-def _nearest(candidates: list[Waypoint], near: Sequence[tuple[float, float]]) -> Waypoint | None:
+def nearest(candidates: list[Waypoint], near: Sequence[tuple[float, float]]) -> Waypoint | None:
     """The candidate clearly nearest the points ``near`` (half as far as the next at most), or None."""
     if not near:
         return None

@@ -25,7 +25,7 @@ from shapely.geometry import LineString
 from sahelrisk.errors import SpecError
 from sahelrisk.evaluation.areas import AreaCalibration
 from sahelrisk.routes.network import RoadNetwork, Route, track_route
-from sahelrisk.routes.places import AmbiguousPlace, Waypoint, resolve_place
+from sahelrisk.routes.places import AmbiguousPlace, Waypoint, nearest, resolve_place
 from sahelrisk.routes.risk import assess_routes, site_risk
 from sahelrisk.routes.sites import mining_sites, read_sites
 from sahelrisk.routes.tracks import Track, read_tracks
@@ -113,8 +113,15 @@ def _resolved(stops: list[str], places: gpd.GeoDataFrame, countries: Sequence[st
         except AmbiguousPlace as e:
             found.append(e)
     sure = [(w.lon, w.lat) for w in found if isinstance(w, Waypoint)]
-    return [w if isinstance(w, Waypoint) else resolve_place(w.candidates[0].query, places, countries, near=sure)
-            for w in found]
+    resolved = []
+    for w in found:
+        if isinstance(w, AmbiguousPlace):
+            chosen = nearest(w.candidates, sure)
+            if chosen is None:
+                raise w
+            w = chosen
+        resolved.append(w)
+    return resolved
 
 
 def plan_route(route: str | Path | Sequence[str] | LineString | list[Track], week: object, cells: gpd.GeoDataFrame, events: pd.DataFrame,

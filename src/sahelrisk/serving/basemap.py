@@ -24,8 +24,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from sahelrisk.countries import normalize_name
 from sahelrisk.features.panel import PanelInputs
+from sahelrisk.publishing.maps import one_per_town
 
 __all__ = ["Basemap", "build_basemap", "LAYERS", "TOWN_SIZES"]
 
@@ -56,11 +56,8 @@ def _lines(frame: gpd.GeoDataFrame | None, tolerance: float, keep: list[str]) ->
 def _towns(places: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     if places is None or places.empty:
         return gpd.GeoDataFrame({"name": [], "population": [], "size": []}, geometry=[], crs="EPSG:4326")
-    towns = places[places["place_kind"].isin(["town", "city"])].copy()
-    towns["population"] = pd.to_numeric(towns["population"], errors="coerce").fillna(0)
-    # one label a town: the GeoNames entry where Krantz's list repeats it
-    towns = towns.assign(_key=towns["name"].map(normalize_name), _town=towns["place_kind"] == "town")
-    towns = towns.sort_values(["_town", "population"], ascending=False).drop_duplicates(["_key", "country_iso3"])
+    towns = one_per_town(places)
+    towns = towns.assign(population=pd.to_numeric(towns["population"], errors="coerce").fillna(0))
     size = pd.Series(4, index=towns.index)
     for klass, smallest in reversed(TOWN_SIZES):
         size[towns["population"] >= smallest] = klass

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import geopandas as gpd
 import pandas as pd
 
-from sahelrisk.calendar import forecast_period
+from sahelrisk.calendar import deadly_in_forecast, forecast_period
 from sahelrisk.errors import NotFoundError, SpecError
 from sahelrisk.serving.archive import Archive
 
@@ -27,11 +27,9 @@ HISTORY_WEEKS = 12
 def outcomes(shape: object, events: pd.DataFrame, week: str, horizon_weeks: int,
              data_end: pd.Timestamp) -> dict:
     """Deadly events inside ``shape`` (lon/lat) in the weeks a forecast from ``week`` covers."""
-    first, last = forecast_period(week, horizon_weeks)
-    if last > data_end:
+    if forecast_period(week, horizon_weeks)[1] > data_end:
         return {"events": None, "deaths": None, "pending": True}
-    window = events[(events["date_start"] >= first) & (events["date_start"] <= last)
-                    & (events["fatalities_best"].fillna(0) > 0) & events["has_location"].fillna(False).astype(bool)]
+    window = deadly_in_forecast(events, week, horizon_weeks)
     if window.empty:
         return {"events": 0, "deaths": 0, "pending": False}
     points = gpd.GeoSeries(gpd.points_from_xy(window["longitude"], window["latitude"]), crs="EPSG:4326")

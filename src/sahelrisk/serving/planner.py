@@ -46,11 +46,11 @@ from sahelrisk.serving.security import TooLargeError
 __all__ = ["Planner", "Limits", "ROUTES_KEPT"]
 
 ROUTES_KEPT = 256
+"""Route and site answers kept in memory, the least recently asked dropped first."""
 _COMPUTING = BoundedSemaphore(1)
 """One new route or site list computed at a time in a process: the work holds Python's lock
 most of the time, and ten computed side by side took 2.5 times as long as one after another
 (each worker process has its own)."""
-"""Route and site answers kept in memory, the least recently asked dropped first."""
 
 
 def _copy(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -203,13 +203,6 @@ class Planner:
     def _route(self, week: str, stops: list[str] | None, track: list[Track] | LineString | None, *, alternatives: int,
                buffer_km: float, speed_kmh: float, name: str) -> gpd.GeoDataFrame:
         """The route's segments; ``.attrs`` adds ``stops`` (each place passed, where it resolved)."""
-        with _COMPUTING:
-            return self._route_now(week, stops, track, alternatives=alternatives, buffer_km=buffer_km,
-                                   speed_kmh=speed_kmh, name=name)
-
-    def _route_now(self, week: str, stops: list[str] | None, track: list[Track] | LineString | None, *,
-                   alternatives: int, buffer_km: float, speed_kmh: float, name: str) -> gpd.GeoDataFrame:
-        """:meth:`_route` itself, its turn come."""
         if not 0 <= alternatives <= self.limits.alternatives:
             raise SpecError(f"alternatives must be 0 to {self.limits.alternatives}, not {alternatives}")
         if not 0 < buffer_km <= 50:
@@ -224,9 +217,10 @@ class Planner:
             if len(route) > self.limits.stops:
                 raise SpecError(f"a route may pass {self.limits.stops} places at most, not {len(route)}")
         inputs, network = self.inputs()
-        return plan_route(route, week, self.archive.cells(week), self.recent(week), inputs.layers["gazetteer"], network,
-                          self.countries(week), alternatives=alternatives, buffer_km=buffer_km, speed_kmh=speed_kmh,
-                          calibration=self.calibration(week), name=name)
+        with _COMPUTING:
+            return plan_route(route, week, self.archive.cells(week), self.recent(week), inputs.layers["gazetteer"],
+                              network, self.countries(week), alternatives=alternatives, buffer_km=buffer_km,
+                              speed_kmh=speed_kmh, calibration=self.calibration(week), name=name)
 
     def sites(self, week: str, own: gpd.GeoDataFrame | None = None, *, radius_km: float = 25.0,
               include_mining: bool = True) -> gpd.GeoDataFrame:

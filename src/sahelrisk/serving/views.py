@@ -171,8 +171,7 @@ def route_view(segments: gpd.GeoDataFrame, events: pd.DataFrame, lang: str) -> d
                "km": fmt.number(s["km"]), "hours": fmt.number(s["hours"]),
                "extra_hours": fmt.number(s["extra_hours"]), "events_4w": fmt.number(s["events_4w"]),
                "events_52w": fmt.number(s["events_52w"]), "rank_by_risk": s["rank_by_risk"],
-               "rank_by_time": s["rank_by_time"], "km_outside": fmt.number(s["km_outside"]),
-               } for s in summaries]
+               "rank_by_time": s["rank_by_time"], "km_outside": fmt.number(s["km_outside"])} for s in summaries]
     first = segments[segments["route"] == segments.attrs["routes"][0]["route"]]
     riskiest = first.dropna(subset=["probability"]).nlargest(8, "probability")
     stretches = [{"segment": int(r["segment"]), "area": r["adm2_name"] if isinstance(r["adm2_name"], str) else "-",
